@@ -1,0 +1,90 @@
+// The typed configuration of the appliance: what config/*.yaml turns into.
+// Every key is documented in config/README.md; defaults live here.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "slowpath/base/result.hpp"
+
+namespace edgesfu::config {
+
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };
+
+// Whether the EAL backs memory with hugepages. kAuto uses them when hugetlbfs is
+// mounted and enough pages are free, else falls back to --no-huge (and says so).
+enum class HugepageMode { kAuto, kOn, kOff };
+
+using MacAddress = std::array<uint8_t, 6>;
+
+struct LoggingConfig {
+  LogLevel level = LogLevel::kInfo;
+  uint32_t stats_interval_s = 0;  // 0: no periodic stats line
+};
+
+struct MempoolConfig {
+  uint32_t mbufs = 8191;     // per NUMA socket in use
+  uint32_t cache = 256;      // per-lcore mempool cache
+  uint32_t data_room = 2176; // bytes per mbuf, headroom included
+};
+
+// The port that faces clients: a PCI NIC, or a DPDK virtual device.
+struct WirePortConfig {
+  std::string pci;   // "0000:3b:00.0"; exclusive with vdev
+  std::string vdev;  // "net_af_packet0,iface=eth1"; exclusive with pci
+  uint16_t rx_desc = 1024;
+  uint16_t tx_desc = 1024;
+};
+
+// An IP address with prefix length, as written in the config ("198.18.0.2/24").
+struct InterfaceAddress {
+  int family = 0;                       // AF_INET or AF_INET6
+  std::array<uint8_t, 16> bytes{};      // network order; first 4 for IPv4
+  uint8_t prefix_len = 0;
+  std::string text;                     // as written
+};
+
+// The exception path: a kernel TAP interface created by the dataplane that holds
+// the appliance's IP addresses (DESIGN.md §1).
+struct ExceptionPortConfig {
+  std::string iface = "edgesfu0";
+  MacAddress mac{0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+  std::string netns;                       // empty: the process's own namespace
+  std::vector<InterfaceAddress> addresses; // assigned to the TAP at start
+  uint16_t rx_desc = 1024;
+  uint16_t tx_desc = 1024;
+};
+
+struct DataplaneConfig {
+  unsigned main_lcore = 0;               // runs the slow path
+  std::vector<unsigned> worker_lcores{1};
+  std::string file_prefix;               // empty: "edgesfu-<pid>"
+  HugepageMode hugepages = HugepageMode::kAuto;
+  uint32_t memory_mb = 256;
+  uint16_t burst = 32;
+  MempoolConfig mempool;
+  WirePortConfig wire;
+  ExceptionPortConfig exception;
+};
+
+struct Config {
+  LoggingConfig logging;
+  DataplaneConfig dataplane;
+};
+
+// Parses and validates YAML text. Unknown keys, wrong types, out-of-range values
+// and inconsistent combinations are errors; the message lists each problem on its
+// own line as "key.path: reason".
+Result<Config> parse_config(const std::string& yaml_text);
+
+// Reads a file and parses it as above; a missing or unreadable file is an error.
+Result<Config> load_config_file(const std::string& path);
+
+// "info", "02:00:00:00:00:01", ...: the config's spelling of a value.
+const char* to_string(LogLevel level);
+const char* to_string(HugepageMode mode);
+std::string to_string(const MacAddress& mac);
+
+}  // namespace edgesfu::config

@@ -1,0 +1,84 @@
+#include "dataplane/eal/eal.hpp"
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <sched.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "dataplane/eal/eal_args.hpp"
+
+namespace edgesfu::dp {
+
+namespace {
+Status check_lcores(const config::DataplaneConfig& dp) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return ok_status();  // EAL will tell
+  auto check = [&](unsigned l, const char* key) -> Status {
+    if (l >= RTE_MAX_LCORE) {
+      return make_error(std::string("dataplane.") + key + ": lcore " + std::to_string(l) +
+                        " exceeds this DPDK build's RTE_MAX_LCORE " +
+                        std::to_string(RTE_MAX_LCORE));
+    }
+    if (!CPU_ISSET(l, &set)) {
+      return make_error(std::string("dataplane.") + key + ": CPU " + std::to_string(l) +
+                        " is not available to this process (" +
+                        std::to_string(CPU_COUNT(&set)) + " CPUs usable)");
+    }
+    return ok_status();
+  };
+  if (auto s = check(dp.main_lcore, "main_lcore"); !s) return s;
+  for (const unsigned l : dp.worker_lcores) {
+    if (auto s = check(l, "worker_lcores"); !s) return s;
+  }
+  return ok_status();
+}
+}  // namespace
+
+Status Eal::init(const config::Config& cfg) {
+  if (initialised_) return make_error("EAL already initialised");
+  if (auto s = check_lcores(cfg.dataplane); !s) return s;
+  auto choice = choose_hugepages(cfg.dataplane.hugepages, cfg.dataplane.memory_mb,
+                                 probe_hugepages());
+  if (!choice) return choice.error();
+  spdlog::info("eal: {}", choice->reason);
+  hugepages_ = choice->use_hugepages;
+  file_prefix_ = instance_file_prefix(cfg.dataplane, static_cast<int>(getpid()));
+
+  std::vector<std::string> args = build_eal_args(cfg, hugepages_, file_prefix_);
+  std::string joined;
+  for (const auto& a : args) joined += (joined.empty() ? "" : " ") + a;
+  spdlog::info("eal: {}", joined);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const int n = rte_eal_init(static_cast<int>(args.size()), argv.data());
+  if (n < 0) {
+    return make_error("rte_eal_init failed: " + std::string(rte_strerror(rte_errno)) +
+                      " (file prefix " + file_prefix_ + "; see the EAL messages above)");
+  }
+  initialised_ = true;
+  runtime_dir_ = rte_eal_get_runtime_dir();
+  return ok_status();
+}
+
+void Eal::cleanup() {
+  if (!initialised_) return;
+  initialised_ = false;
+  const int rc = rte_eal_cleanup();
+  if (rc != 0) spdlog::warn("eal: rte_eal_cleanup returned {}", rc);
+  // The EAL leaves its runtime files (config, fbarray, telemetry socket) behind;
+  // this instance's prefix is its own, so remove them.
+  std::error_code ec;
+  if (!runtime_dir_.empty()) {
+    std::filesystem::remove_all(runtime_dir_, ec);
+    if (ec) spdlog::warn("eal: cannot remove {}: {}", runtime_dir_, ec.message());
+  }
+}
+
+}  // namespace edgesfu::dp

@@ -1,0 +1,44 @@
+// Network-namespace and kernel-interface helpers for the exception path.
+// Main thread only, at start-up.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "slowpath/base/result.hpp"
+
+namespace edgesfu::dp {
+
+// Moves the calling thread into the named namespace (/var/run/netns/<name>, as
+// `ip netns add` makes it). Threads created afterwards by this thread inherit
+// it; threads that exist already (the worker lcores) stay where they are.
+Status enter_netns(const std::string& name);
+
+// Enters a namespace for a scope and returns the calling thread to the one it
+// was in when the scope ends. Used to create the TAP where the appliance IP
+// lives while the main thread stays beside the wire port (af_packet and
+// af_xdp address their interface by name in the current namespace).
+class ScopedNetns {
+ public:
+  // An empty name enters nothing.
+  static Result<ScopedNetns> enter(const std::string& name);
+  ScopedNetns(ScopedNetns&& o) noexcept : saved_fd_(o.saved_fd_) { o.saved_fd_ = -1; }
+  ScopedNetns(const ScopedNetns&) = delete;
+  ScopedNetns& operator=(const ScopedNetns&) = delete;
+  ScopedNetns& operator=(ScopedNetns&&) = delete;
+  // Aborts if the thread cannot return: a main thread left in the wrong
+  // namespace would misdirect every later socket.
+  ~ScopedNetns();
+
+ private:
+  explicit ScopedNetns(int saved_fd) : saved_fd_(saved_fd) {}
+  int saved_fd_ = -1;
+};
+
+// Assigns the addresses to the kernel interface `iface` in the calling thread's
+// namespace and sets it up. An address that is already there is not an error.
+Status configure_interface(const std::string& iface,
+                           const std::vector<config::InterfaceAddress>& addresses);
+
+}  // namespace edgesfu::dp

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of edgesfu from Debian packages,
+# reserves hugepages and mounts hugetlbfs when it can. Idempotent: a second run
+# installs nothing and changes nothing. Run as root.
+#
+#   deploy/install-deps.sh            packages + hugepages
+#   EDGESFU_HUGEPAGES=N deploy/install-deps.sh   reserve N 2 MiB pages (default 256)
+set -euo pipefail
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: must run as root (apt-get, hugepages)" >&2
+  exit 1
+fi
+
+# Build: compiler, CMake, DPDK and the libraries of the slow path.
+# Test: GoogleTest, Google Benchmark, clang (libFuzzer), and the tools the
+# netns integration tests drive (iproute2, ethtool, ping, curl, python3).
+packages=(
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  dpdk libdpdk-dev libnuma-dev
+  libsrtp2-dev libssl-dev libnice-dev libglib2.0-dev libopus-dev
+  libyaml-cpp-dev libspdlog-dev libfmt-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  iproute2 ethtool iputils-ping curl python3 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all ${#packages[@]} packages present"
+fi
+
+# Hugepages: DPDK wants them; edgesfu falls back to --no-huge when there are none
+# (config dataplane.hugepages: auto). Reserve, never shrink what is there.
+want=${EDGESFU_HUGEPAGES:-256}
+nr=/proc/sys/vm/nr_hugepages
+if [[ -w $nr ]]; then
+  have=$(cat "$nr")
+  if ((have < want)); then
+    echo "$want" > "$nr" 2>/dev/null || true
+    have=$(cat "$nr")
+  fi
+  if ((have < want)); then
+    echo "install-deps: only $have of $want hugepages could be reserved;" \
+         "edgesfu will use them if enough are free, else --no-huge" >&2
+  else
+    echo "install-deps: $have hugepages reserved"
+  fi
+else
+  echo "install-deps: cannot write $nr; edgesfu will run with --no-huge" >&2
+fi
+
+if ! mount | grep -q ' type hugetlbfs '; then
+  mkdir -p /dev/hugepages
+  if mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null; then
+    echo "install-deps: mounted hugetlbfs on /dev/hugepages"
+  else
+    echo "install-deps: could not mount hugetlbfs; edgesfu will run with --no-huge" >&2
+  fi
+fi

@@ -1,0 +1,273 @@
+#include "slowpath/appliance/appliance.hpp"
+
+#include <glib-unix.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <new>
+#include <thread>
+#include <sstream>
+
+#include "dataplane/port/devargs.hpp"
+#include "dataplane/port/netns.hpp"
+
+namespace edgesfu::sp {
+
+Appliance::Appliance(config::Config cfg) : cfg_(std::move(cfg)) {}
+
+Appliance::~Appliance() { stop(); }
+
+Status Appliance::start() {
+  if (auto s = eal_.init(cfg_); !s) return s;
+  if (auto s = start_ports(); !s) return s;
+  if (auto s = launch_workers(); !s) return s;
+  return ok_status();
+}
+
+Status Appliance::start_ports() {
+  const auto& dp = cfg_.dataplane;
+  const auto queues = static_cast<uint16_t>(dp.worker_lcores.size());
+
+  // The wire port is probed in the process's own namespace (af_packet/af_xdp
+  // bind to an interface there).
+  auto wire = dp.wire.pci.empty()
+                  ? dp::Port::probe_vdev("wire", dp::wire_devargs(dp.wire.vdev, queues))
+                  : dp::Port::find_pci("wire", dp.wire.pci);
+  if (!wire) return wire.error();
+  wire_.emplace(std::move(wire).value());
+
+  // One pool, local to the wire port's NUMA socket (or the first worker's when
+  // the PMD does not say): that is where received packets are written.
+  int socket = wire_->socket();
+  if (socket < 0) socket = static_cast<int>(rte_lcore_to_socket_id(dp.worker_lcores.front()));
+  const std::string pool_name = "esfu_pool_s" + std::to_string(socket);
+  pool_ = rte_pktmbuf_pool_create(pool_name.c_str(), dp.mempool.mbufs, dp.mempool.cache, 0,
+                                  static_cast<uint16_t>(dp.mempool.data_room), socket);
+  if (pool_ == nullptr) {
+    return make_error("mempool: cannot create " + std::to_string(dp.mempool.mbufs) +
+                      " mbufs of " + std::to_string(dp.mempool.data_room) + " bytes on socket " +
+                      std::to_string(socket) + ": " + rte_strerror(rte_errno) +
+                      " (raise dataplane.memory_mb or lower dataplane.mempool.mbufs)");
+  }
+  spdlog::info("mempool {}: {} mbufs x {} bytes, cache {}", pool_name, dp.mempool.mbufs,
+               dp.mempool.data_room, dp.mempool.cache);
+
+  // The wire is promiscuous: until flows are installed the appliance forwards
+  // every frame, and the TAP's MAC is not the wire port's own.
+  if (auto s = wire_->start({queues, dp.wire.rx_desc, dp.wire.tx_desc, true}, pool_); !s) {
+    return s;
+  }
+
+  // The TAP is born where the appliance IP lives (exception.netns), so that the
+  // kernel interface, its addresses and the PMD's own control sockets are there.
+  // The main thread then returns beside the wire port.
+  auto scope = dp::ScopedNetns::enter(dp.exception.netns);
+  if (!scope) return scope.error();
+  auto exc = dp::Port::probe_vdev("exception", dp::exception_devargs(dp.exception));
+  if (!exc) return exc.error();
+  exception_.emplace(std::move(exc).value());
+  if (auto s = exception_->start({queues, dp.exception.rx_desc, dp.exception.tx_desc, false},
+                                 pool_);
+      !s) {
+    return s;
+  }
+  if (auto s = dp::configure_interface(dp.exception.iface, dp.exception.addresses); !s) {
+    return s;
+  }
+  std::string addrs;
+  for (const auto& a : dp.exception.addresses) addrs += " " + a.text;
+  spdlog::info("exception port: {} in {} with{}", dp.exception.iface,
+               dp.exception.netns.empty() ? "this namespace" : dp.exception.netns,
+               addrs.empty() ? " no address" : addrs);
+  return ok_status();
+}
+
+Status Appliance::launch_workers() {
+  const auto& dp = cfg_.dataplane;
+  uint16_t q = 0;
+  for (const unsigned lcore : dp.worker_lcores) {
+    void* mem = rte_zmalloc_socket("edgesfu_worker", sizeof(dp::Worker), RTE_CACHE_LINE_SIZE,
+                                   static_cast<int>(rte_lcore_to_socket_id(lcore)));
+    if (mem == nullptr) return make_error("cannot allocate worker state for lcore " +
+                                          std::to_string(lcore));
+    auto* w = new (mem) dp::Worker();
+    w->lcore = lcore;
+    w->wire_port = wire_->id();
+    w->exception_port = exception_->id();
+    w->queue = q++;
+    w->burst = dp.burst;
+    w->stop = &stop_workers_;
+    workers_.push_back(w);
+  }
+  for (dp::Worker* w : workers_) {
+    if (int rc = rte_eal_remote_launch(dp::worker_main, w, w->lcore); rc != 0) {
+      return make_error("cannot launch worker on lcore " + std::to_string(w->lcore) + ": " +
+                        rte_strerror(-rc));
+    }
+    launched_ = true;
+    spdlog::info("worker lcore {}: queue {} burst {}", w->lcore, w->queue, w->burst);
+  }
+  return ok_status();
+}
+
+gboolean Appliance::on_signal(gpointer self) {
+  auto* a = static_cast<Appliance*>(self);
+  spdlog::info("signal received; stopping");
+  if (a->loop_ != nullptr) g_main_loop_quit(a->loop_);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean Appliance::on_stats_tick(gpointer self) {
+  auto* a = static_cast<Appliance*>(self);
+  const CountersSnapshot now = a->counters();
+  const uint64_t now_us = static_cast<uint64_t>(g_get_monotonic_time());
+  const double secs = static_cast<double>(now_us - a->last_tick_us_) / 1e6;
+  uint64_t w2e = 0, e2w = 0, drops = 0, busy = 0, total = 0;
+  for (std::size_t i = 0; i < now.lcores.size(); ++i) {
+    const auto& s = now.lcores[i].s;
+    const auto& p = a->last_tick_.lcores.size() > i ? a->last_tick_.lcores[i].s
+                                                    : dp::LcoreStatsSnapshot{};
+    w2e += s.wire_to_exception.tx_pkts - p.wire_to_exception.tx_pkts;
+    e2w += s.exception_to_wire.tx_pkts - p.exception_to_wire.tx_pkts;
+    for (std::size_t d = 0; d < dp::kDropReasonCount; ++d) drops += s.drops[d] - p.drops[d];
+    busy += s.busy_cycles - p.busy_cycles;
+    total += (s.busy_cycles + s.idle_cycles) - (p.busy_cycles + p.idle_cycles);
+  }
+  if (secs > 0) {
+    spdlog::info("stats: wire->exception {:.0f} pps, exception->wire {:.0f} pps, drops {:.0f}/s, "
+                 "workers busy {:.1f}%",
+                 static_cast<double>(w2e) / secs, static_cast<double>(e2w) / secs,
+                 static_cast<double>(drops) / secs,
+                 total != 0 ? 100.0 * static_cast<double>(busy) / static_cast<double>(total) : 0.0);
+  }
+  a->last_tick_ = now;
+  a->last_tick_us_ = now_us;
+  return G_SOURCE_CONTINUE;
+}
+
+void Appliance::run() {
+  // The slow path's thread lives in the exception namespace for good: its
+  // kernel sockets (ICE, DTLS, HTTP) must be where the appliance IP is.
+  std::string netns_error;
+  std::thread slow([this, &netns_error] {
+    if (!cfg_.dataplane.exception.netns.empty()) {
+      if (auto s = dp::enter_netns(cfg_.dataplane.exception.netns); !s) {
+        netns_error = s.error().message;
+        return;
+      }
+    }
+    run_main_loop();
+  });
+  slow.join();
+  if (!netns_error.empty()) spdlog::error("slow path: {}", netns_error);
+}
+
+void Appliance::run_main_loop() {
+  GMainContext* ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
+  loop_ = g_main_loop_new(ctx, FALSE);
+  auto attach = [ctx](GSource* src, GSourceFunc fn, gpointer data) {
+    g_source_set_callback(src, fn, data, nullptr);
+    g_source_attach(src, ctx);
+    return src;
+  };
+  GSource* sigint = attach(g_unix_signal_source_new(SIGINT), &Appliance::on_signal, this);
+  GSource* sigterm = attach(g_unix_signal_source_new(SIGTERM), &Appliance::on_signal, this);
+  // main() blocked SIGINT/SIGTERM before any thread existed, so every thread
+  // inherited the block; unblock here only, now that GLib's handlers are
+  // installed: a signal (even one pending since start-up) lands on this thread.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_UNBLOCK, &sigs, nullptr);
+  GSource* tick = nullptr;
+  if (cfg_.logging.stats_interval_s != 0) {
+    last_tick_ = counters();
+    last_tick_us_ = static_cast<uint64_t>(g_get_monotonic_time());
+    tick = attach(g_timeout_source_new_seconds(cfg_.logging.stats_interval_s),
+                  &Appliance::on_stats_tick, this);
+  }
+  spdlog::info("edgesfu running; SIGINT or SIGTERM stops it");
+  g_main_loop_run(loop_);
+  for (GSource* src : {sigint, sigterm, tick}) {
+    if (src == nullptr) continue;
+    g_source_destroy(src);
+    g_source_unref(src);
+  }
+  g_main_loop_unref(loop_);
+  loop_ = nullptr;
+  g_main_context_pop_thread_default(ctx);
+  g_main_context_unref(ctx);
+}
+
+CountersSnapshot Appliance::counters() const {
+  CountersSnapshot s;
+  if (wire_) s.ports.push_back({"wire", wire_->counters()});
+  if (exception_) s.ports.push_back({"exception", exception_->counters()});
+  for (const dp::Worker* w : workers_) s.lcores.push_back({w->lcore, dp::snapshot(w->stats)});
+  return s;
+}
+
+CountersSnapshot Appliance::stop() {
+  // release: pairs with nothing in particular (the lcores read relaxed); the
+  // join below is what orders the workers' last writes before our reads.
+  stop_workers_.store(true, std::memory_order_release);
+  if (launched_) {
+    rte_eal_mp_wait_lcore();
+    launched_ = false;
+  }
+  CountersSnapshot final_counters = counters();
+  exception_.reset();
+  wire_.reset();
+  for (dp::Worker* w : workers_) {
+    w->~Worker();
+    rte_free(w);
+  }
+  workers_.clear();
+  if (pool_ != nullptr) {
+    rte_mempool_free(pool_);
+    pool_ = nullptr;
+  }
+  eal_.cleanup();
+  return final_counters;
+}
+
+std::string format_counters(const CountersSnapshot& s) {
+  std::ostringstream o;
+  bool first = true;
+  auto sep = [&] {
+    if (!first) o << " | ";
+    first = false;
+  };
+  for (const auto& p : s.ports) {
+    sep();
+    o << "port=" << p.role << " rx_pkts=" << p.c.rx_pkts << " rx_bytes=" << p.c.rx_bytes
+      << " tx_pkts=" << p.c.tx_pkts << " tx_bytes=" << p.c.tx_bytes
+      << " rx_missed=" << p.c.rx_missed << " rx_errors=" << p.c.rx_errors
+      << " rx_nombuf=" << p.c.rx_nombuf << " tx_errors=" << p.c.tx_errors;
+  }
+  for (const auto& l : s.lcores) {
+    sep();
+    const auto& x = l.s;
+    o << "lcore=" << l.lcore << " wire_rx=" << x.wire_to_exception.rx_pkts
+      << " exception_tx=" << x.wire_to_exception.tx_pkts
+      << " exception_rx=" << x.exception_to_wire.rx_pkts
+      << " wire_tx=" << x.exception_to_wire.tx_pkts;
+    for (std::size_t d = 0; d < dp::kDropReasonCount; ++d) {
+      o << " drop_" << dp::kDropReasonNames[d] << "=" << x.drops[d];
+    }
+    const uint64_t total = x.busy_cycles + x.idle_cycles;
+    o << " busy_pct=" << (total != 0 ? (100 * x.busy_cycles) / total : 0);
+  }
+  return o.str();
+}
+
+}  // namespace edgesfu::sp

@@ -1,0 +1,79 @@
+// The appliance's lifecycle on the main thread: EAL, mempool, ports, worker
+// lcores, then the slow path's GLib main loop until SIGINT/SIGTERM, then an
+// orderly stop (workers joined, ports closed, EAL cleaned up).
+#pragma once
+
+#include <glib.h>
+#include <rte_mempool.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "dataplane/eal/eal.hpp"
+#include "dataplane/port/port.hpp"
+#include "dataplane/stats/lcore_stats.hpp"
+#include "dataplane/worker/worker.hpp"
+#include "slowpath/base/result.hpp"
+
+namespace edgesfu::sp {
+
+// All counters of the appliance at one moment.
+struct CountersSnapshot {
+  struct PortLine {
+    std::string role;
+    dp::PortCounters c;
+  };
+  struct LcoreLine {
+    unsigned lcore = 0;
+    dp::LcoreStatsSnapshot s;
+  };
+  std::vector<PortLine> ports;
+  std::vector<LcoreLine> lcores;
+};
+
+// "port=wire rx_pkts=.. ... | lcore=1 ..." on one line.
+std::string format_counters(const CountersSnapshot& s);
+
+class Appliance {
+ public:
+  explicit Appliance(config::Config cfg);
+  Appliance(const Appliance&) = delete;
+  Appliance& operator=(const Appliance&) = delete;
+  ~Appliance();
+
+  // Brings up everything; on error, what was brought up is torn down again.
+  Status start();
+  // Runs the slow path's thread (GLib main loop, in the exception namespace)
+  // until SIGINT or SIGTERM, and joins it.
+  void run();
+  // Stops workers, reads the final counters, closes ports, cleans up the EAL.
+  // Returns the counters as they were when the workers had stopped.
+  CountersSnapshot stop();
+
+  CountersSnapshot counters() const;
+
+ private:
+  Status start_ports();
+  Status launch_workers();
+  void run_main_loop();
+  static gboolean on_signal(gpointer self);
+  static gboolean on_stats_tick(gpointer self);
+
+  config::Config cfg_;
+  dp::Eal eal_;
+  rte_mempool* pool_ = nullptr;
+  std::optional<dp::Port> wire_;
+  std::optional<dp::Port> exception_;
+  std::vector<dp::Worker*> workers_;  // rte_zmalloc'd on each lcore's socket
+  std::atomic<bool> stop_workers_{false};
+  bool launched_ = false;
+  GMainLoop* loop_ = nullptr;
+  CountersSnapshot last_tick_;
+  uint64_t last_tick_us_ = 0;
+};
+
+}  // namespace edgesfu::sp
