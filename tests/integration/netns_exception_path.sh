@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Integration test (ctest label netns): brings up a dev topology of its own,
+# runs edgesfu on dev.yaml in it, and proves through the dataplane: ARP and ICMP
+# from the wire namespace to the appliance IP, a TCP connection (HTTP GET to a
+# server in the app namespace), and UDP both ways. edgesfu's final counters must
+# show the packets crossing both DPDK ports, and the stop must leave no runtime
+# files. Everything is removed on failure too.
+#
+# usage: netns_exception_path.sh EDGESFU_BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$2
+P=t$(($$ % 1000000))
+topo=$src/deploy/dev-topology.sh
+probe=$src/tests/integration/udp_probe.py
+py=/usr/bin/python3
+APP_IP=198.18.0.2
+CLIENT_IP=198.18.0.1
+work=$(mktemp -d)
+esfu_pid=
+helpers=()
+
+cleanup() {
+  for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; done
+  if [[ -n $esfu_pid ]] && kill -0 "$esfu_pid" 2>/dev/null; then
+    kill -TERM "$esfu_pid"; wait "$esfu_pid" 2>/dev/null
+  fi
+  bash "$topo" down "$P" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*"
+  echo "--- edgesfu stderr"; cat "$work/err" 2>/dev/null
+  echo "--- edgesfu stdout"; cat "$work/out" 2>/dev/null
+  exit 1
+}
+step() { echo "== $*"; }
+in_wire() { ip netns exec "$P-wire" "$@"; }
+in_app() { ip netns exec "$P-app" "$@"; }
+
+step "topology $P up"
+bash "$topo" up "$P" || fail "dev-topology up"
+
+# dev.yaml, with this run's names (the default topology prefix is esfu).
+sed -e "s/esfu-/$P-/g" -e "s/file_prefix: esfu/file_prefix: $P/" \
+    "$src/config/dev.yaml" > "$work/edgesfu.yaml"
+"$bin" --check-config "$work/edgesfu.yaml" >/dev/null || fail "derived config invalid"
+
+step "edgesfu starts in $P-dp"
+ip netns exec "$P-dp" "$bin" --config "$work/edgesfu.yaml" > "$work/out" 2> "$work/err" &
+esfu_pid=$!
+for _ in $(seq 300); do
+  grep -q 'edgesfu running' "$work/err" && break
+  kill -0 "$esfu_pid" 2>/dev/null || fail "edgesfu exited during start-up"
+  sleep 0.1
+done
+grep -q 'edgesfu running' "$work/err" || fail "edgesfu did not start within 30 s"
+ip -n "$P-app" -br addr show dev "$P-tap0" | grep -q "$APP_IP/24" \
+  || fail "TAP $P-tap0 lacks $APP_IP in $P-app"
+
+step "ARP and ICMP: wire -> appliance IP"
+in_wire ping -c 5 -i 0.2 -W 2 "$APP_IP" > "$work/ping" || { cat "$work/ping"; fail "ping"; }
+grep -q ' 0% packet loss' "$work/ping" || { cat "$work/ping"; fail "ping lost packets"; }
+ip -n "$P-wire" neigh show "$APP_IP" | grep -q 'lladdr 02:00:c6:12:00:02' \
+  || fail "ARP did not resolve $APP_IP to the TAP's fixed MAC"
+
+step "TCP: HTTP GET from wire to a server in $P-app"
+mkdir -p "$work/www"
+head -c 300000 /dev/urandom > "$work/www/blob"
+(cd "$work/www" && exec ip netns exec "$P-app" "$py" -m http.server 8080 --bind "$APP_IP") \
+  > /dev/null 2>&1 &
+helpers+=($!)
+ok=
+for _ in $(seq 50); do
+  if in_wire curl -sf -m 5 -o "$work/got" "http://$APP_IP:8080/blob"; then ok=1; break; fi
+  sleep 0.1
+done
+[[ -n $ok ]] || fail "HTTP GET failed"
+cmp -s "$work/www/blob" "$work/got" || fail "HTTP body differs from the served file"
+
+step "UDP: wire -> app, echoed back"
+in_app "$py" "$probe" echo "$APP_IP" 5000 20 &
+helpers+=($!)
+sleep 0.3
+in_wire "$py" "$probe" ping "$APP_IP" 5000 50 || fail "UDP wire->app echo"
+
+step "UDP: app -> wire"
+in_wire "$py" "$probe" recv "$CLIENT_IP" 5001 50 15 > "$work/udprecv" &
+recv_pid=$!
+sleep 0.3
+in_app "$py" "$probe" send "$CLIENT_IP" 5001 80
+wait "$recv_pid" || { cat "$work/udprecv"; fail "UDP app->wire"; }
+
+step "stop edgesfu (SIGTERM) and read its counters"
+kill -TERM "$esfu_pid"
+wait "$esfu_pid"; rc=$?
+esfu_pid=
+[[ $rc -eq 0 ]] || fail "edgesfu exited $rc on SIGTERM"
+line=$(grep '^edgesfu counters:' "$work/out") || fail "no counters line"
+echo "$line"
+# field PORT_OR_LCORE_SECTION KEY: the number after KEY= in that section.
+field() { echo "$line" | tr '|' '\n' | grep -- "$1" | grep -o "$2=[0-9]*" | cut -d= -f2; }
+check_min() {
+  local v
+  v=$(field "$1" "$2")
+  [[ -n $v && $v -ge $3 ]] || fail "$1 $2=$v, want >= $3"
+}
+# 5 ICMP + ~250 TCP segments + 50 UDP each way + 80 UDP app->wire.
+check_min port=wire rx_pkts 100
+check_min port=wire tx_pkts 150
+check_min port=exception rx_pkts 150
+check_min port=exception tx_pkts 100
+check_min lcore=1 wire_rx 100
+check_min lcore=1 wire_tx 150
+[[ $(field lcore=1 drop_exception_tx_full) -eq 0 ]] || fail "drops at the exception TX"
+
+[[ ! -e /var/run/dpdk/$P ]] || fail "runtime dir /var/run/dpdk/$P left behind"
+ip -n "$P-app" link show "$P-tap0" >/dev/null 2>&1 && fail "TAP survived edgesfu"
+
+step "topology down leaves nothing"
+bash "$topo" down "$P" > /dev/null || fail "dev-topology down"
+ip netns list | grep -q "^$P-" && fail "namespaces left: $(ip netns list | grep "^$P-")"
+ip link show | grep -q "$P-" && fail "links left"
+echo "PASS"
