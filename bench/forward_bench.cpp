@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "dataplane/worker/worker.hpp"
@@ -71,8 +71,9 @@ int main(int argc, char** argv) {
   rte_vdev_uninit("net_null0");
   rte_vdev_uninit("net_null1");
   rte_mempool_free(pool);
+  const std::string runtime_dir = rte_eal_get_runtime_dir();
   rte_eal_cleanup();
   std::error_code ec;
-  std::system(("rm -rf /var/run/dpdk/" + prefix).c_str());
+  std::filesystem::remove_all(runtime_dir, ec);  // the EAL leaves its files behind
   return 0;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""UDP traffic for the netns tests (run with Debian's /usr/bin/python3).
+"""UDP traffic through the dev topology, for the netns tests and the demo
+(run with Debian's /usr/bin/python3).
 
   udp_probe.py echo BIND_ADDR PORT SECONDS      echo datagrams back until SECONDS pass
   udp_probe.py ping ADDR PORT COUNT             send COUNT numbered datagrams, each
