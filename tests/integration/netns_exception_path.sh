@@ -10,52 +10,14 @@
 set -u
 bin=$1
 src=$2
-P=t$(($$ % 1000000))
-topo=$src/deploy/dev-topology.sh
+source "$src/tests/integration/lib.sh"
 probe=$src/tools/udp_probe.py
-py=/usr/bin/python3
 APP_IP=198.18.0.2
 CLIENT_IP=198.18.0.1
-work=$(mktemp -d)
-esfu_pid=
-helpers=()
-
-cleanup() {
-  for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; done
-  if [[ -n $esfu_pid ]] && kill -0 "$esfu_pid" 2>/dev/null; then
-    kill -TERM "$esfu_pid"; wait "$esfu_pid" 2>/dev/null
-  fi
-  bash "$topo" down "$P" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  echo "--- edgesfu stderr"; cat "$work/err" 2>/dev/null
-  echo "--- edgesfu stdout"; cat "$work/out" 2>/dev/null
-  exit 1
-}
-step() { echo "== $*"; }
 in_wire() { ip netns exec "$P-wire" "$@"; }
 in_app() { ip netns exec "$P-app" "$@"; }
 
-step "topology $P up"
-bash "$topo" up "$P" || fail "dev-topology up"
-
-# dev.yaml, with this run's names (the default topology prefix is esfu).
-sed -e "s/esfu-/$P-/g" -e "s/file_prefix: esfu/file_prefix: $P/" \
-    "$src/config/dev.yaml" > "$work/edgesfu.yaml"
-"$bin" --check-config "$work/edgesfu.yaml" >/dev/null || fail "derived config invalid"
-
-step "edgesfu starts in $P-dp"
-ip netns exec "$P-dp" "$bin" --config "$work/edgesfu.yaml" > "$work/out" 2> "$work/err" &
-esfu_pid=$!
-for _ in $(seq 300); do
-  grep -q 'edgesfu running' "$work/err" && break
-  kill -0 "$esfu_pid" 2>/dev/null || fail "edgesfu exited during start-up"
-  sleep 0.1
-done
-grep -q 'edgesfu running' "$work/err" || fail "edgesfu did not start within 30 s"
+start_topology_and_edgesfu
 ip -n "$P-app" -br addr show dev "$P-tap0" | grep -q "$APP_IP/24" \
   || fail "TAP $P-tap0 lacks $APP_IP in $P-app"
 
@@ -115,11 +77,10 @@ check_min lcore=1 wire_rx 100
 check_min lcore=1 wire_tx 150
 [[ $(field lcore=1 drop_exception_tx_full) -eq 0 ]] || fail "drops at the exception TX"
 
-[[ ! -e /var/run/dpdk/$P ]] || fail "runtime dir /var/run/dpdk/$P left behind"
+[[ ! -e /var/run/dpdk/$P ]] || fail "runtime dir /var/run/dpdk/$P left behind by a clean stop"
 ip -n "$P-app" link show "$P-tap0" >/dev/null 2>&1 && fail "TAP survived edgesfu"
 
 step "topology down leaves nothing"
 bash "$topo" down "$P" > /dev/null || fail "dev-topology down"
-ip netns list | grep -q "^$P-" && fail "namespaces left: $(ip netns list | grep "^$P-")"
-ip link show | grep -q "$P-" && fail "links left"
+assert_nothing_left
 echo "PASS"

@@ -1,0 +1,55 @@
+# Shared by the netns integration tests: a dev topology of the test's own
+# (prefix t<pid>), edgesfu started in it on dev.yaml, and a cleanup that runs on
+# every exit. Source it after setting bin (edgesfu binary) and src (source dir).
+P=t$(($$ % 1000000))
+topo=$src/deploy/dev-topology.sh
+py=/usr/bin/python3
+work=$(mktemp -d)
+esfu_pid=
+helpers=()
+
+cleanup() {
+  for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; done
+  if [[ -n $esfu_pid ]] && kill -0 "$esfu_pid" 2>/dev/null; then
+    kill -TERM "$esfu_pid"; wait "$esfu_pid" 2>/dev/null
+  fi
+  bash "$topo" down "$P" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*"
+  echo "--- edgesfu stderr"; cat "$work/err" 2>/dev/null
+  echo "--- edgesfu stdout"; cat "$work/out" 2>/dev/null
+  exit 1
+}
+step() { echo "== $*"; }
+
+# Brings the topology up and starts edgesfu on dev.yaml renamed to this prefix;
+# returns once edgesfu says it runs.
+start_topology_and_edgesfu() {
+  step "topology $P up"
+  bash "$topo" up "$P" || fail "dev-topology up"
+  sed -e "s/esfu-/$P-/g" -e "s/file_prefix: esfu/file_prefix: $P/" \
+      "$src/config/dev.yaml" > "$work/edgesfu.yaml"
+  "$bin" --check-config "$work/edgesfu.yaml" >/dev/null || fail "derived config invalid"
+  step "edgesfu starts in $P-dp"
+  ip netns exec "$P-dp" "$bin" --config "$work/edgesfu.yaml" > "$work/out" 2> "$work/err" &
+  esfu_pid=$!
+  for _ in $(seq 300); do
+    grep -q 'edgesfu running' "$work/err" && return 0
+    kill -0 "$esfu_pid" 2>/dev/null || fail "edgesfu exited during start-up"
+    sleep 0.1
+  done
+  fail "edgesfu did not start within 30 s"
+}
+
+# Fails unless no namespace, link or DPDK runtime file of this prefix is left.
+assert_nothing_left() {
+  ip netns list | grep -q "^$P-" && fail "namespaces left: $(ip netns list | grep "^$P-")"
+  ip -o link show | grep -q " $P-" && fail "links left"
+  [[ ! -e /var/run/dpdk/$P ]] || fail "runtime dir /var/run/dpdk/$P left behind"
+  compgen -G "/dev/hugepages/${P}map_*" > /dev/null && fail "hugepage files of $P left"
+  return 0
+}
