@@ -9,7 +9,7 @@ namespace edgesfu::dp {
 namespace {
 
 // Receives a burst on (from, queue) and transmits it on (to, queue); what the TX
-// queue does not take is freed and counted as `full_reason`. Worker lcore only;
+// queue does not take is freed and counted in `dropped`. Worker lcore only;
 // the mbufs are consumed (sent or freed).
 inline uint16_t forward_burst(uint16_t from, uint16_t to, uint16_t queue, uint16_t burst,
                               DirectionStats& st, Counter& dropped) {
