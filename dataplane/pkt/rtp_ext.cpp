@@ -13,7 +13,10 @@ int parse_extensions(std::span<const uint8_t> data, uint16_t profile,
   int count = 0;
   while (i < n) {
     const uint8_t b = data[i];
-    if (b == 0) {  // padding byte, either form
+    // Padding: a zero byte (RFC 8285 §4.2, §4.3). In the one-byte form ID 0 is
+    // reserved for padding whatever its length nibble says; like libwebrtc,
+    // treat such a byte as one byte of padding.
+    if (b == 0 || (form == ExtForm::kOneByte && (b >> 4) == 0)) {
       ++i;
       continue;
     }

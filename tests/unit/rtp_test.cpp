@@ -173,3 +173,20 @@ TEST(RtpExtTest, RewriteLeavesMalformedUntouched) {
 
 }  // namespace
 }  // namespace edgesfu::dp::pkt
+
+namespace edgesfu::dp::pkt {
+namespace {
+// Found by fuzz_rtp_ext: a one-byte-form byte with ID 0 and a length nibble.
+TEST(RtpExtTest, OneByteId0IsPaddingWhateverItsLength) {
+  const std::vector<uint8_t> data = {0x00, 0x01, 0x41, 0x01, 0xff};
+  ExtElement e[kMaxExtElements];
+  ASSERT_EQ(parse_extensions(data, kExtProfileOneByte, e), 1);
+  EXPECT_EQ(e[0].id, 4);
+  EXPECT_EQ(e[0].len, 2);
+  EXPECT_EQ(e[0].offset, 3);
+  // The fuzzer's input: the same, then an element (ID 7) that overruns.
+  const std::vector<uint8_t> crash = {0x00, 0x01, 0x41, 0x01, 0xff, 0x7a};
+  EXPECT_EQ(parse_extensions(crash, kExtProfileOneByte, e), -1);
+}
+}  // namespace
+}  // namespace edgesfu::dp::pkt

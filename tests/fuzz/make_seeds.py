@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""Writes the seed corpora in seeds/<target>/ (committed; rerun after changing
+this script). Each seed is a well-formed example the fuzzer mutates from."""
+import os
+import shutil
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def rtp(pt=111, seq=1, ts=960, ssrc=0x11223344, csrcs=(), ext=None, payload=b"\xaa" * 40,
+        padding=0, marker=False):
+    b0 = 0x80 | (0x20 if padding else 0) | (0x10 if ext else 0) | len(csrcs)
+    out = struct.pack("!BBHII", b0, (0x80 if marker else 0) | pt, seq, ts, ssrc)
+    for c in csrcs:
+        out += struct.pack("!I", c)
+    if ext:
+        profile, data = ext
+        data += b"\0" * (-len(data) % 4)
+        out += struct.pack("!HH", profile, len(data) // 4) + data
+    out += payload
+    if padding:
+        out += b"\0" * (padding - 1) + bytes([padding])
+    return out
+
+
+def rtcp(pt, count, body):
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("!BBH", 0x80 | count, pt, (len(body) + 4) // 4 - 1) + body
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "seeds", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def main():
+    shutil.rmtree(os.path.join(HERE, "seeds"), ignore_errors=True)
+    one = (0xBEDE, bytes([0x10, ord("0"), 0x30, 0x85, 0x22, 1, 2, 3, 0x51, 0, 7]))
+    two = (0x1000, bytes([1, 1, ord("0"), 0, 3, 1, 0x85]))
+    rtps = {
+        "opus": rtp(),
+        "vp8_marker": rtp(pt=96, payload=b"\x90\x80" + b"\x55" * 1100, marker=True),
+        "csrc": rtp(csrcs=(1, 2, 3)),
+        "ext_one_byte": rtp(ext=one),
+        "ext_two_byte": rtp(ext=two),
+        "padding": rtp(padding=4),
+        "all": rtp(csrcs=(9,), ext=one, padding=8),
+    }
+    for k, v in rtps.items():
+        write("rtp", k, v)
+        write("demux", "rtp_" + k, v)
+    write("rtp_ext", "one_byte", b"\x01" + one[1])
+    write("rtp_ext", "two_byte", b"\x00" + two[1])
+    write("rtp_ext", "one_byte_id15", b"\x01" + bytes([0x10, 1, 0xf0, 0x22]))
+
+    rb = struct.pack("!IBBHIIII", 0x55, 10, 0, 3, 70000, 40, 0x12345678, 65536)
+    sr = rtcp(200, 1, struct.pack("!IIIIII", 0x1111, 0xe0000000, 0x80000000, 960, 10, 1000) + rb)
+    rr = rtcp(201, 1, struct.pack("!I", 0x2222) + rb)
+    sdes = rtcp(202, 1, struct.pack("!I", 0x1111) + bytes([1, 4]) + b"abcd" + b"\0\0")
+    pli = rtcp(206, 1, struct.pack("!II", 1, 0x55))
+    fir = rtcp(206, 4, struct.pack("!IIIB3x", 1, 0, 0x55, 7))
+    nack = rtcp(205, 1, struct.pack("!IIHH", 1, 0x55, 100, 0x8001))
+    remb = rtcp(206, 15, struct.pack("!II", 1, 0) + b"REMB" + bytes([1, 0x0b, 0xd0, 0x90]) +
+                struct.pack("!I", 0x55))
+    twcc = rtcp(205, 15, struct.pack("!IIHHBBBB", 1, 0x55, 256, 5, 0, 0, 1, 3) + b"\x20\x05")
+    bye = rtcp(203, 1, struct.pack("!I", 0x55))
+    rtcps = {"sr": sr, "rr": rr, "sr_sdes": sr + sdes, "rr_pli": rr + pli, "fir": fir,
+             "nack": nack, "remb": remb, "twcc": twcc, "bye": bye, "rr_nack_remb": rr + nack + remb}
+    for k, v in rtcps.items():
+        write("rtcp", k, v)
+        write("demux", "rtcp_" + k, v)
+    write("demux", "stun", struct.pack("!HHI12s", 1, 0, 0x2112A442, b"\x01" * 12))
+    write("demux", "dtls", bytes([22, 0xfe, 0xfd]) + b"\0" * 10)
+    write("demux", "turn_channel", bytes([0x40, 0, 0, 4, 1, 2, 3, 4]))
+
+    cfg_dir = os.path.join(HERE, "..", "..", "config")
+    for name in ("dev.yaml", os.path.join("examples", "baremetal.yaml")):
+        with open(os.path.join(cfg_dir, name), "rb") as f:
+            write("config", os.path.basename(name), f.read())
+    write("config", "flow", b"dataplane: {wire: {vdev: net_null0}, exception: {iface: t0}}\n")
+
+
+if __name__ == "__main__":
+    main()
