@@ -1,0 +1,87 @@
+// Per-downtrack RTP sequence-number and timestamp rewriting. Pure state and
+// arithmetic (no DPDK); owned by the lcore that owns the downtrack.
+//
+// What a subscriber sees is one continuous stream per downtrack:
+//  * the first packet starts at the downtrack's chosen sequence number and
+//    timestamp;
+//  * loss upstream stays a gap (the subscriber NACKs it and the retransmission
+//    ring answers through unmap_seq);
+//  * a packet the SFU drops on purpose (skip) leaves no gap;
+//  * a source switch (another SSRC feeds the downtrack) or a publisher restart
+//    (the same SSRC jumps by more than kMaxSeqJump) continues from the last
+//    number sent, and the timestamp advances by the wall-clock time that passed;
+//  * packets from before the current source epoch are dropped.
+#pragma once
+
+#include <cstdint>
+
+namespace edgesfu::dp::munge {
+
+enum class MungeVerdict : uint8_t {
+  kForward,
+  kDropTooOld,  // from before the current epoch (start, switch or restart)
+};
+
+struct MungeOut {
+  uint16_t seq = 0;
+  uint32_t ts = 0;
+};
+
+class RtpMunger {
+ public:
+  // A jump larger than this (either way) on the same SSRC is a restart.
+  static constexpr int32_t kMaxSeqJump = 3000;
+
+  RtpMunger(uint16_t first_out_seq, uint32_t first_out_ts)
+      : next_seq_(first_out_seq), first_ts_(first_out_ts) {}
+
+  // Maps one publisher packet. `now_us` is the caller's clock (microseconds),
+  // `clock_rate` the codec's RTP clock (e.g. 48000), used only on a switch.
+  MungeVerdict munge(uint32_t src_ssrc, uint16_t seq, uint32_t ts, uint64_t now_us,
+                     uint32_t clock_rate, MungeOut& out);
+
+  // The SFU drops the publisher's packet `seq` on purpose: if it is the next
+  // one expected, later packets are shifted down so that no gap shows.
+  void skip(uint16_t seq);
+
+  // Publisher timestamp -> this downtrack's (for SR translation).
+  uint32_t translate_ts(uint32_t ts) const { return ts + ts_offset_; }
+
+  // Downtrack sequence number -> publisher's, for NACKs; false when it lies
+  // outside the current epoch or has not been sent.
+  bool unmap_seq(uint16_t out_seq, uint16_t& in_seq) const;
+
+  bool started() const { return started_; }
+  uint32_t source() const { return src_ssrc_; }
+  uint16_t last_out_seq() const { return static_cast<uint16_t>(next_seq_ - 1); }
+
+ private:
+  void start_epoch(uint32_t src_ssrc, uint16_t seq, uint32_t ts, uint64_t now_us,
+                   uint32_t clock_rate);
+  // Publisher seq (not newer than the highest) -> the downtrack seq it had.
+  bool unmap_inverse(uint16_t in_seq, uint16_t& out_seq) const;
+
+  // Offsets in force from a downtrack sequence number on; skip() adds one.
+  struct OffsetFrom {
+    uint16_t from_out_seq;
+    uint16_t offset;
+  };
+  static constexpr int kOffsetHistory = 8;
+
+  bool started_ = false;
+  bool have_ts_ = false;
+  uint8_t nhist_ = 0;           // valid entries in hist_, newest last
+  uint16_t seq_offset_ = 0;     // out = in + seq_offset_ (the newest entry)
+  uint16_t epoch_first_in_ = 0; // first publisher seq of the epoch
+  uint16_t epoch_first_out_ = 0;
+  uint16_t highest_in_ = 0;     // highest publisher seq seen in the epoch
+  uint16_t next_seq_ = 0;       // the downtrack seq after the highest sent
+  uint32_t src_ssrc_ = 0;
+  uint32_t ts_offset_ = 0;      // out = in + ts_offset_
+  uint32_t first_ts_ = 0;       // the first epoch's first timestamp
+  uint32_t last_out_ts_ = 0;    // newest timestamp sent ...
+  uint64_t last_now_us_ = 0;    // ... and when
+  OffsetFrom hist_[kOffsetHistory] = {};
+};
+
+}  // namespace edgesfu::dp::munge
