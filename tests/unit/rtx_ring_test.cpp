@@ -1,0 +1,96 @@
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "dataplane/nack_cache/rtx_ring.hpp"
+
+namespace edgesfu::dp::nack_cache {
+namespace {
+
+// A handle is an int; the test counts references like mbuf refcounts.
+struct Refs {
+  std::map<int, int> held;
+};
+struct Release {
+  Refs* r;
+  void operator()(int h) const { --r->held[h]; }
+};
+
+class RtxRingTest : public ::testing::Test {
+ protected:
+  int take(int h) {
+    ++refs.held[h];
+    return h;
+  }
+  int outstanding() const {
+    int n = 0;
+    for (auto& [h, c] : refs.held) n += c;
+    return n;
+  }
+  Refs refs;
+};
+
+TEST_F(RtxRingTest, HoldsTheLastDepthPackets) {
+  RtxRing<int, Release> ring(8, Release{&refs});
+  EXPECT_EQ(ring.capacity(), 8u);
+  for (int s = 0; s < 20; ++s) ring.put(static_cast<uint16_t>(s), take(s));
+  EXPECT_EQ(outstanding(), 8);  // 12 evicted and released
+  int h = -1;
+  EXPECT_FALSE(ring.get(11, h));
+  ASSERT_TRUE(ring.get(12, h));
+  EXPECT_EQ(h, 12);
+  ASSERT_TRUE(ring.get(19, h));
+  EXPECT_FALSE(ring.get(20, h));  // not yet received
+}
+
+TEST_F(RtxRingTest, WrapsAt65535) {
+  RtxRing<int, Release> ring(4, Release{&refs});
+  for (int s = 65533; s < 65533 + 6; ++s) ring.put(static_cast<uint16_t>(s), take(s));
+  int h = -1;
+  ASSERT_TRUE(ring.get(0, h));
+  EXPECT_EQ(h, 65536);
+  ASSERT_TRUE(ring.get(65535, h));
+  EXPECT_FALSE(ring.get(65534, h));
+  EXPECT_EQ(outstanding(), 4);
+}
+
+TEST_F(RtxRingTest, GapsAndLateArrivals) {
+  RtxRing<int, Release> ring(16, Release{&refs});
+  ring.put(100, take(100));
+  ring.put(105, take(105));  // 101-104 lost
+  int h = -1;
+  EXPECT_FALSE(ring.get(102, h));
+  ring.put(102, take(102));  // arrives late (e.g. a retransmission)
+  ASSERT_TRUE(ring.get(102, h));
+  EXPECT_EQ(h, 102);
+  // Too old for the window: released at once, not stored.
+  ring.put(200, take(200));
+  EXPECT_FALSE(ring.put(150, take(150)));
+  EXPECT_EQ(refs.held[150], 0);
+}
+
+TEST_F(RtxRingTest, DuplicateReplacesAndReleasesTheOld) {
+  RtxRing<int, Release> ring(8, Release{&refs});
+  ring.put(5, take(50));
+  ring.put(5, take(51));
+  EXPECT_EQ(refs.held[50], 0);
+  EXPECT_EQ(refs.held[51], 1);
+}
+
+TEST_F(RtxRingTest, BigJumpReleasesEverything) {
+  RtxRing<int, Release> ring(8, Release{&refs});
+  for (int s = 0; s < 8; ++s) ring.put(static_cast<uint16_t>(s), take(s));
+  ring.put(30000, take(30000));
+  EXPECT_EQ(outstanding(), 1);
+}
+
+TEST_F(RtxRingTest, DestructionReleasesAll) {
+  {
+    RtxRing<int, Release> ring(8, Release{&refs});
+    for (int s = 0; s < 5; ++s) ring.put(static_cast<uint16_t>(s), take(s));
+  }
+  EXPECT_EQ(outstanding(), 0);
+}
+
+}  // namespace
+}  // namespace edgesfu::dp::nack_cache
