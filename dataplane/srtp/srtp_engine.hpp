@@ -1,0 +1,102 @@
+// The fast path's SRTP interface: sessions are made by the slow path, packets
+// are protected and unprotected a burst at a time by the lcore that owns the
+// sessions. Engines (libsrtp2 now; a multi-buffer one later) live behind it, so
+// callers do not change when the engine does. One virtual call per burst, none
+// per packet.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "slowpath/base/result.hpp"
+
+namespace edgesfu::dp::srtp {
+
+// SRTP protection profiles by their DTLS-SRTP identifiers (RFC 5764 §4.1.2,
+// RFC 7714 §14.2).
+enum class Profile : uint16_t {
+  kAes128CmHmacSha1_80 = 0x0001,
+  kAeadAes128Gcm = 0x0007,
+};
+
+inline constexpr std::size_t master_key_len(Profile) { return 16; }
+inline constexpr std::size_t master_salt_len(Profile p) {
+  return p == Profile::kAeadAes128Gcm ? 12 : 14;  // RFC 7714 §12, RFC 3711 §8.2
+}
+// Bytes protect adds to an RTP packet (the auth tag) and to an RTCP packet
+// (tag plus the 4-byte E||SRTCP index).
+inline constexpr std::size_t rtp_overhead(Profile p) {
+  return p == Profile::kAeadAes128Gcm ? 16 : 10;
+}
+inline constexpr std::size_t rtcp_overhead(Profile p) { return rtp_overhead(p) + 4; }
+// Room to leave after any packet that will be protected.
+inline constexpr std::size_t kMaxTrailer = 20;
+
+const char* to_string(Profile p);
+
+struct Keys {
+  Profile profile = Profile::kAeadAes128Gcm;
+  std::array<uint8_t, 16> master_key{};
+  std::array<uint8_t, 14> master_salt{};  // first master_salt_len(profile) bytes used
+};
+
+enum class Direction : uint8_t { kInbound, kOutbound };
+
+// Outcome of one packet; the engine sets it.
+enum class Status : uint8_t {
+  kOk,
+  kAuthFail,   // tag did not verify
+  kReplay,     // index already seen, or too old for the replay window
+  kMalformed,  // too short to hold a header and tag, or not RTP/RTCP
+  kUnknownSsrc,  // no stream for the packet's SSRC in a specific-SSRC session
+  kNoRoom,     // protect: no room for the trailer
+  kError,      // anything else the engine reports
+};
+const char* to_string(Status s);
+
+struct SessionParams {
+  Keys keys;
+  Direction direction = Direction::kInbound;
+  // Outbound: the SSRC this session protects (one downtrack, one stream state).
+  // Inbound: 0 accepts any SSRC (a stream per SSRC is made on first use).
+  uint32_t ssrc = 0;
+  uint32_t replay_window = 1024;  // packets (RFC 3711 §3.3.2; at least 64)
+  bool allow_retransmit = true;   // outbound: protecting the same index again is allowed (RTX)
+};
+
+class Session;  // engine-specific; opaque to callers
+
+// One packet in a burst. `data` points at the RTP/RTCP header; on success
+// `len` holds the new length. Protect needs `room` >= len + overhead.
+struct Op {
+  uint8_t* data = nullptr;
+  uint32_t len = 0;
+  uint32_t room = 0;
+  Session* session = nullptr;
+  Status status = Status::kError;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual const char* name() const = 0;
+
+  // Slow path (allocates). The session belongs to the engine; destroy it with
+  // destroy_session once no lcore can use it.
+  virtual Result<Session*> create_session(const SessionParams& p) = 0;
+  virtual void destroy_session(Session* s) = 0;
+
+  // Lcore that owns every session in the burst: each op is done in place and
+  // its status set. No allocation for established streams, no locks.
+  virtual void protect_rtp(std::span<Op> ops) = 0;
+  virtual void unprotect_rtp(std::span<Op> ops) = 0;
+  virtual void protect_rtcp(std::span<Op> ops) = 0;
+  virtual void unprotect_rtcp(std::span<Op> ops) = 0;
+};
+
+// libsrtp2, the reference engine. Fails if libsrtp cannot initialise.
+Result<std::unique_ptr<Engine>> make_libsrtp_engine();
+
+}  // namespace edgesfu::dp::srtp
