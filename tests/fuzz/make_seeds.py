@@ -76,6 +76,16 @@ def main():
     write("demux", "dtls", bytes([22, 0xfe, 0xfd]) + b"\0" * 10)
     write("demux", "turn_channel", bytes([0x40, 0, 0, 4, 1, 2, 3, 4]))
 
+    eth4 = bytes.fromhex("020000000002020000000001") + b"\x08\x00"
+    ip4 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + 12, 0, 0x4000, 64, 17, 0,
+                      bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2]))
+    write("net", "udp4", eth4 + ip4 + struct.pack("!HHHH", 40000, 50000, 20, 0) + rtp(payload=b""))
+    eth6 = bytes.fromhex("020000000002020000000001") + b"\x86\xdd"
+    ip6 = struct.pack("!IHBB16s16s", 0x60000000, 8 + 12, 17, 64, b"\x20\x01" + b"\0" * 13 + b"\x01",
+                      b"\x20\x01" + b"\0" * 13 + b"\x02")
+    write("net", "udp6", eth6 + ip6 + struct.pack("!HHHH", 40000, 50000, 20, 0) + rtp(payload=b""))
+    write("net", "arp", bytes.fromhex("ffffffffffff020000000001") + b"\x08\x06" + b"\0" * 28)
+
     cfg_dir = os.path.join(HERE, "..", "..", "config")
     for name in ("dev.yaml", os.path.join("examples", "baremetal.yaml")):
         with open(os.path.join(cfg_dir, name), "rb") as f:

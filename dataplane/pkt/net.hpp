@@ -1,0 +1,74 @@
+// Ethernet / IPv4 / IPv6 / UDP: parsing a received frame down to its UDP
+// payload, and writing the headers of a frame we send. Pure; any thread.
+// Received checksums are neither trusted nor required (a veth peer may leave
+// them unfinished); what we write is always correct: IPv4 header checksum,
+// UDP checksum 0 over IPv4 (RFC 768) and computed over IPv6 (RFC 8200 §8.1).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+namespace edgesfu::dp::pkt {
+
+inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
+inline constexpr uint16_t kEtherTypeIpv6 = 0x86dd;
+inline constexpr uint16_t kEtherTypeVlan = 0x8100;
+inline constexpr uint8_t kIpProtoUdp = 17;
+inline constexpr std::size_t kEthHeader = 14;
+inline constexpr std::size_t kIpv4Header = 20;
+inline constexpr std::size_t kIpv6Header = 40;
+inline constexpr std::size_t kUdpHeader = 8;
+
+using Mac = std::array<uint8_t, 6>;
+
+// An IP address of either family; v4 in the first 4 bytes, the rest zero.
+struct IpAddr {
+  uint8_t family = 0;  // 4 or 6
+  std::array<uint8_t, 16> b{};
+  bool operator==(const IpAddr&) const = default;
+};
+
+// What a received UDP datagram's headers say.
+struct UdpFrame {
+  Mac dst_mac{}, src_mac{};
+  IpAddr src, dst;
+  uint16_t src_port = 0, dst_port = 0;
+  uint16_t payload_offset = 0;  // from the start of the frame
+  uint16_t payload_len = 0;
+  uint8_t ttl = 0;
+};
+
+enum class FrameKind : uint8_t {
+  kUdp,        // parsed into UdpFrame
+  kNotUdp,     // ARP, ICMP, TCP, other ethertypes: for the kernel
+  kFragment,   // an IPv4 fragment or IPv6 fragment header: for the kernel
+  kMalformed,  // truncated or inconsistent headers
+};
+
+FrameKind parse_udp_frame(std::span<const uint8_t> frame, UdpFrame& out);
+
+// The headers for datagrams to one peer: the reverse of the path its packets
+// came in on (their source becomes our destination).
+struct UdpPath {
+  Mac src_mac{}, dst_mac{};
+  IpAddr src, dst;
+  uint16_t src_port = 0, dst_port = 0;
+  uint8_t ttl = 64;
+
+  // The path for replying to a received frame.
+  static UdpPath reply_to(const UdpFrame& f);
+  std::size_t header_len() const {
+    return kEthHeader + (src.family == 6 ? kIpv6Header : kIpv4Header) + kUdpHeader;
+  }
+};
+
+// Writes Ethernet + IP + UDP headers for `payload_len` bytes of payload that
+// already sit right after them at `frame + header_len()`. Returns the header
+// length. `frame` must hold header_len() + payload_len bytes.
+std::size_t write_udp_headers(uint8_t* frame, const UdpPath& path, uint16_t payload_len);
+
+// RFC 1071 ones'-complement sum helpers.
+uint16_t ipv4_header_checksum(const uint8_t* hdr);
+
+}  // namespace edgesfu::dp::pkt
