@@ -32,8 +32,15 @@ class RtpMunger {
   // A jump larger than this (either way) on the same SSRC is a restart.
   static constexpr int32_t kMaxSeqJump = 3000;
 
-  RtpMunger(uint16_t first_out_seq, uint32_t first_out_ts)
-      : next_seq_(first_out_seq), first_ts_(first_out_ts) {}
+  RtpMunger() = default;
+  RtpMunger(uint16_t first_out_seq, uint32_t first_out_ts) { reset(first_out_seq, first_out_ts); }
+
+  // Forgets everything; the next packet starts at these numbers.
+  void reset(uint16_t first_out_seq, uint32_t first_out_ts) {
+    *this = RtpMunger();
+    next_seq_ = first_out_seq;
+    first_ts_ = first_out_ts;
+  }
 
   // Maps one publisher packet. `now_us` is the caller's clock (microseconds),
   // `clock_rate` the codec's RTP clock (e.g. 48000), used only on a switch.

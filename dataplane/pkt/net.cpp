@@ -53,14 +53,14 @@ FrameKind parse_udp_frame(std::span<const uint8_t> frame, UdpFrame& out) {
     const std::size_t ihl = 4u * (ip[0] & 0x0f);
     const std::size_t total = load_be16(ip + 2);
     if (ihl < kIpv4Header || total < ihl || off + total > n) return FrameKind::kMalformed;
-    if (ip[9] != kIpProtoUdp) return FrameKind::kNotUdp;
-    // MF set or a non-zero fragment offset: a fragment (RFC 791 §3.1).
-    if ((load_be16(ip + 6) & 0x3fff) != 0) return FrameKind::kFragment;
     out.src = IpAddr{4, {}};
     out.dst = IpAddr{4, {}};
     std::memcpy(out.src.b.data(), ip + 12, 4);
     std::memcpy(out.dst.b.data(), ip + 16, 4);
     out.ttl = ip[8];
+    if (ip[9] != kIpProtoUdp) return FrameKind::kNotUdp;
+    // MF set or a non-zero fragment offset: a fragment (RFC 791 §3.1).
+    if ((load_be16(ip + 6) & 0x3fff) != 0) return FrameKind::kFragment;
     off += ihl;
     const std::size_t udp_end = kEthHeader + total;
     if (off + kUdpHeader > udp_end) return FrameKind::kMalformed;

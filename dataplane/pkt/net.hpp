@@ -29,7 +29,9 @@ struct IpAddr {
   bool operator==(const IpAddr&) const = default;
 };
 
-// What a received UDP datagram's headers say.
+// What a received UDP datagram's headers say. For kNotUdp and kFragment IP
+// packets, the MACs and addresses are filled in too (the punt limiter keys on
+// the source); for non-IP frames only the MACs.
 struct UdpFrame {
   Mac dst_mac{}, src_mac{};
   IpAddr src, dst;

@@ -7,13 +7,31 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 
 namespace edgesfu::dp {
 
 // X(enum name, counter name, description)
-#define EDGESFU_DROP_REASONS(X)                                                  \
-  X(kWireTxFull, "wire_tx_full", "the wire port's TX queue was full")            \
-  X(kExceptionTxFull, "exception_tx_full", "the exception port's TX queue was full")
+#define EDGESFU_DROP_REASONS(X)                                                        \
+  X(kWireTxFull, "wire_tx_full", "the wire port's TX queue was full")                  \
+  X(kExceptionTxFull, "exception_tx_full", "the exception port's TX queue was full")   \
+  X(kPuntRateLimited, "punt_rate_limited", "the source exceeded its punt token bucket") \
+  X(kMalformedFrame, "malformed_frame", "truncated or inconsistent L2-L4 headers")     \
+  X(kHandoffFull, "handoff_full", "the owning lcore's hand-off ring was full")          \
+  X(kStaleFlow, "stale_flow", "the flow's participant was removed meanwhile")          \
+  X(kSrtpAuthFail, "srtp_auth_fail", "SRTP/SRTCP authentication failed")              \
+  X(kSrtpReplay, "srtp_replay", "SRTP/SRTCP replayed or too old")                     \
+  X(kSrtpMalformed, "srtp_malformed", "too short or malformed for SRTP")              \
+  X(kSrtpUnknownSsrc, "srtp_unknown_ssrc", "no SRTP stream for the SSRC")             \
+  X(kSrtpError, "srtp_error", "other SRTP error")                                     \
+  X(kRtpMalformed, "rtp_malformed", "RTP header invalid after decryption")            \
+  X(kRtpUnknownSsrc, "rtp_unknown_ssrc", "RTP SSRC is not a published track")         \
+  X(kRtcpMalformed, "rtcp_malformed", "RTCP invalid after decryption")                \
+  X(kMungeTooOld, "munge_too_old", "packet older than its downtrack's epoch")         \
+  X(kNoPath, "no_path", "subscriber's L2 path not learned yet")                       \
+  X(kTooBig, "too_big", "output would not fit an mbuf")                               \
+  X(kNoMbuf, "no_mbuf", "mempool empty")                                              \
+  X(kTxStageFull, "tx_stage_full", "more output in one loop than the TX stage holds")
 
 enum class DropReason : uint8_t {
 #define EDGESFU_X(e, name, desc) e,
@@ -56,9 +74,35 @@ struct alignas(64) DirectionStats {
   Counter tx_bytes;
 };
 
+// Fast-path events that are not drops.
+#define EDGESFU_MEDIA_COUNTERS(X)                                       \
+  X(rtp_in, "RTP packets decrypted from publishers")                     \
+  X(rtp_out, "RTP packets protected and sent to subscribers")            \
+  X(rtcp_in, "RTCP compounds decrypted")                                 \
+  X(rtcp_out, "RTCP packets sent (SR, RR, PLI, FIR)")                    \
+  X(rtx_out, "retransmissions sent in answer to NACKs")                  \
+  X(nack_miss, "NACKed packets no longer (or never) in the ring")        \
+  X(keyframe_requests, "PLI/FIR forwarded to publishers")                \
+  X(punted, "packets handed to the exception path")                      \
+  X(handed_off, "packets handed to the owning lcore")
+
+struct alignas(64) MediaCounters {
+#define EDGESFU_X(name, desc) Counter name;
+  EDGESFU_MEDIA_COUNTERS(EDGESFU_X)
+#undef EDGESFU_X
+};
+
+inline constexpr const char* kMediaCounterNames[] = {
+#define EDGESFU_X(name, desc) #name,
+    EDGESFU_MEDIA_COUNTERS(EDGESFU_X)
+#undef EDGESFU_X
+};
+inline constexpr std::size_t kMediaCounterCount = std::size(kMediaCounterNames);
+
 struct alignas(64) LcoreStats {
   DirectionStats wire_to_exception;
   DirectionStats exception_to_wire;
+  MediaCounters media;
   alignas(64) std::array<Counter, kDropReasonCount> drops;
   Counter busy_cycles;  // TSC cycles of loop iterations that moved packets
   Counter idle_cycles;  // TSC cycles of empty polls
@@ -73,6 +117,7 @@ struct LcoreStatsSnapshot {
   Direction wire_to_exception;
   Direction exception_to_wire;
   std::array<uint64_t, kDropReasonCount> drops{};
+  std::array<uint64_t, kMediaCounterCount> media{};
   uint64_t busy_cycles = 0, idle_cycles = 0, loops = 0;
 };
 
@@ -85,6 +130,10 @@ inline LcoreStatsSnapshot snapshot(const LcoreStats& s) {
   out.wire_to_exception = dir(s.wire_to_exception);
   out.exception_to_wire = dir(s.exception_to_wire);
   for (std::size_t i = 0; i < kDropReasonCount; ++i) out.drops[i] = s.drops[i].get();
+  std::size_t m = 0;
+#define EDGESFU_X(name, desc) out.media[m++] = s.media.name.get();
+  EDGESFU_MEDIA_COUNTERS(EDGESFU_X)
+#undef EDGESFU_X
   out.busy_cycles = s.busy_cycles.get();
   out.idle_cycles = s.idle_cycles.get();
   out.loops = s.loops.get();

@@ -1,0 +1,116 @@
+// Commands from the control thread to one worker lcore, and events back
+// (DESIGN.md §2.2). Fixed-size, trivially copyable: they travel by value on
+// single-producer/single-consumer rte_ring_elem rings, so sending one never
+// allocates. Slots (participant, track, downtrack) are chosen by the control
+// thread, the only writer of dataplane state; the worker applies commands
+// between bursts.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "dataplane/pkt/net.hpp"
+#include "dataplane/srtp/srtp_engine.hpp"
+
+namespace edgesfu::dp::control {
+
+inline constexpr int kMaxPtMap = 8;   // payload-type pairs per downtrack
+inline constexpr int kMaxExtMap = 16; // extension-ID pairs per downtrack
+
+enum class MediaKind : uint8_t { kAudio, kVideo };
+
+struct AddParticipant {
+  uint16_t slot;
+  uint32_t generation;
+  uint32_t id;              // the control thread's participant number (for events)
+  uint16_t local_port;
+  pkt::IpAddr remote;       // the selected ICE pair's remote side
+  uint16_t remote_port;
+  uint32_t feedback_ssrc;   // our SSRC in RTCP we send this participant as a publisher
+  srtp::Session* rx;        // inbound: what the participant sends us
+  srtp::Session* tx_rtcp;   // outbound RTCP (RR, PLI, FIR) with feedback_ssrc
+};
+
+struct RemoveParticipant {
+  uint16_t slot;
+};
+
+struct AddTrack {
+  uint16_t slot;
+  uint16_t participant;     // publisher's slot
+  uint32_t id;
+  uint32_t ssrc;
+  uint32_t clock_rate;
+  MediaKind kind;
+};
+
+struct RemoveTrack {
+  uint16_t slot;
+};
+
+struct AddDowntrack {
+  uint32_t slot;
+  uint16_t track;
+  uint16_t subscriber;      // subscriber's participant slot
+  uint32_t id;
+  uint32_t ssrc;            // what the subscriber sees
+  uint32_t rtx_ssrc;        // 0: no RTX negotiated, retransmit the original
+  uint8_t rtx_pt;
+  uint8_t npt;
+  uint8_t next;
+  uint16_t first_seq;
+  uint32_t first_ts;
+  uint8_t pt_from[kMaxPtMap], pt_to[kMaxPtMap];      // publisher PT -> subscriber PT
+  uint8_t ext_from[kMaxExtMap], ext_to[kMaxExtMap];  // publisher ext ID -> subscriber's
+  srtp::Session* tx;        // outbound, SSRC-specific (ssrc)
+  srtp::Session* tx_rtx;    // outbound for rtx_ssrc, or null
+};
+
+struct RemoveDowntrack {
+  uint32_t slot;
+};
+
+struct RequestKeyframe {
+  uint16_t track;
+};
+
+enum class CommandType : uint8_t {
+  kAddParticipant,
+  kRemoveParticipant,
+  kAddTrack,
+  kRemoveTrack,
+  kAddDowntrack,
+  kRemoveDowntrack,
+  kRequestKeyframe,
+};
+
+struct Command {
+  CommandType type;
+  union {
+    AddParticipant add_participant;
+    RemoveParticipant remove_participant;
+    AddTrack add_track;
+    RemoveTrack remove_track;
+    AddDowntrack add_downtrack;
+    RemoveDowntrack remove_downtrack;
+    RequestKeyframe request_keyframe;
+  };
+};
+static_assert(std::is_trivially_copyable_v<Command>);
+static_assert(sizeof(Command) % 4 == 0, "rte_ring_elem needs a multiple of 4 bytes");
+
+// Events from a worker to the control thread.
+enum class EventType : uint8_t {
+  kSessionReleased,   // the worker no longer uses `session`: destroy it
+  kKeyframeNeeded,    // informational: a PLI/FIR was forwarded for `id` (track)
+};
+
+struct Event {
+  EventType type;
+  uint32_t id;
+  srtp::Session* session;
+};
+static_assert(std::is_trivially_copyable_v<Event>);
+static_assert(sizeof(Event) % 4 == 0);
+
+}  // namespace edgesfu::dp::control

@@ -1,0 +1,202 @@
+// The media fast path of one worker lcore (DESIGN.md §1): the participants,
+// published tracks and downtracks of the rooms this lcore owns, the commands
+// that change them, and the processing of their SRTP/SRTCP.
+//
+// Threads: create() and the destructor run on the control thread before launch
+// and after join; every other member runs on the owning worker lcore only.
+// Nothing here allocates, locks or throws after create().
+#pragma once
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/control/command.hpp"
+#include "dataplane/fanout/ssrc_map.hpp"
+#include "dataplane/flow/flow_key.hpp"
+#include "dataplane/munge/rtp_munger.hpp"
+#include "dataplane/nack_cache/rtx_ring.hpp"
+#include "dataplane/pkt/net.hpp"
+#include "dataplane/pkt/rtcp.hpp"
+#include "dataplane/pkt/rtp.hpp"
+#include "dataplane/pkt/rtp_ext.hpp"
+#include "dataplane/rtcp/receive_stats.hpp"
+#include "dataplane/srtp/srtp_engine.hpp"
+#include "dataplane/stats/lcore_stats.hpp"
+#include "slowpath/base/result.hpp"
+
+namespace edgesfu::dp::fanout {
+
+struct FastpathLimits {
+  uint16_t max_participants = 256;
+  uint16_t max_tracks = 512;
+  uint32_t max_downtracks = 4096;
+  uint32_t rtx_depth = 512;          // packets kept per track for NACKs
+  uint32_t pli_throttle_ms = 500;    // at most one keyframe request per track per this
+  uint32_t report_interval_ms = 1000;  // SR per downtrack, RR per track
+};
+
+// A plaintext RTP packet kept for retransmission: the received mbuf (its
+// reference held by the ring) and where the RTP packet lies in it.
+struct RtxEntry {
+  rte_mbuf* m = nullptr;
+  uint16_t off = 0;
+  uint16_t len = 0;
+};
+struct RtxRelease {
+  void operator()(const RtxEntry& e) const { rte_pktmbuf_free(e.m); }
+};
+using RtxRingT = nack_cache::RtxRing<RtxEntry, RtxRelease>;
+
+inline constexpr uint32_t kNoIndex = 0xffffffffu;
+
+struct Participant {
+  bool used = false;
+  bool path_known = false;
+  uint8_t fir_seq = 0;
+  bool have_remb = false, have_twcc = false;
+  uint32_t generation = 0;
+  uint32_t id = 0;
+  uint32_t feedback_ssrc = 0;
+  srtp::Session* rx = nullptr;
+  srtp::Session* tx_rtcp = nullptr;
+  pkt::UdpPath path;
+  pkt::Remb remb;
+  pkt::TwccHeader twcc;
+};
+
+struct Track {
+  bool used = false;
+  bool have_sr = false;
+  control::MediaKind kind = control::MediaKind::kAudio;
+  uint16_t participant = 0;
+  uint32_t id = 0;
+  uint32_t ssrc = 0;
+  uint32_t clock_rate = 48000;
+  uint32_t first_downtrack = kNoIndex;
+  uint64_t last_sr_us = 0;
+  uint64_t last_keyframe_req_us = 0;
+  pkt::SenderInfo last_sr;
+  rtcp::ReceiveStats stats;
+  std::unique_ptr<RtxRingT> ring;  // made at create(), cleared on reuse
+};
+
+struct Downtrack {
+  bool used = false;
+  bool ext_identity = true;
+  uint8_t rtx_pt = 0;
+  uint16_t track = 0;
+  uint16_t subscriber = 0;
+  uint16_t rtx_seq = 0;
+  uint32_t id = 0;
+  uint32_t ssrc = 0;
+  uint32_t rtx_ssrc = 0;
+  uint32_t next = kNoIndex, prev = kNoIndex;  // in the track's list
+  uint64_t packets = 0, octets = 0;
+  // From the subscriber's receiver reports.
+  uint8_t fraction_lost = 0;
+  int32_t cumulative_lost = 0;
+  uint32_t jitter = 0;
+  uint32_t rtt = 0;  // 1/65536 s
+  srtp::Session* tx = nullptr;
+  srtp::Session* tx_rtx = nullptr;
+  munge::RtpMunger munger;
+  uint8_t pt_map[128];
+  pkt::ExtIdMap ext_map;
+};
+
+// Where packets the fast path produces go: staged here, sent by the worker at
+// the end of the loop iteration.
+struct TxStage {
+  static constexpr uint16_t kCapacity = 1024;
+  rte_mbuf* pkts[kCapacity];
+  uint16_t n = 0;
+};
+
+class Fastpath {
+ public:
+  static Result<std::unique_ptr<Fastpath>> create(const FastpathLimits& limits,
+                                                  srtp::Engine* engine, rte_mempool* pool,
+                                                  rte_ring* events, LcoreStats* stats);
+  ~Fastpath();
+
+  // Applies one command (worker lcore, between bursts). A keyframe request
+  // may produce a PLI into `tx`.
+  void apply(const control::Command& c, uint64_t now_us, TxStage& tx);
+
+  // Is `ref` a live participant of this lcore?
+  bool valid(const flow::FlowRef& ref) const {
+    return ref.slot < limits_.max_participants && participants_[ref.slot].used &&
+           participants_[ref.slot].generation == ref.generation;
+  }
+  // Records the L2/L3 path to a participant from a frame it sent.
+  void learn_path(uint16_t slot, const pkt::UdpFrame& f);
+
+  // Consumes `n` SRTP (RTP) frames from live participants; produces fan-out
+  // into `tx`. frames[i] describes pkts[i]; slots[i] is its participant.
+  void on_rtp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots, uint16_t n,
+              uint64_t now_us, TxStage& tx);
+  // Consumes `n` SRTCP frames; may produce retransmissions and keyframe
+  // requests into `tx`.
+  void on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots, uint16_t n,
+               uint64_t now_us, uint64_t now_ntp, TxStage& tx);
+  // Sends SRs and RRs that are due.
+  void on_timer(uint64_t now_us, uint64_t now_ntp, TxStage& tx);
+
+  // Read-only views for tests and telemetry (same lcore, or after join).
+  const Downtrack& downtrack(uint32_t slot) const { return downtracks_[slot]; }
+  const Track& track(uint16_t slot) const { return tracks_[slot]; }
+  const Participant& participant(uint16_t slot) const { return participants_[slot]; }
+
+ private:
+  Fastpath(const FastpathLimits& l, srtp::Engine* e, rte_mempool* p, rte_ring* ev, LcoreStats* s);
+
+  void add_participant(const control::AddParticipant& c);
+  void remove_participant(uint16_t slot);
+  void add_track(const control::AddTrack& c);
+  void remove_track(uint16_t slot);
+  void add_downtrack(const control::AddDowntrack& c);
+  void remove_downtrack(uint32_t slot);
+  void release_session(srtp::Session* s, uint32_t id);
+
+  // Output building: one RTP/RTCP packet to a participant, protected, staged.
+  struct PendingOut {
+    rte_mbuf* m;
+    uint16_t participant;
+    uint16_t hdr_len;
+    uint32_t downtrack;  // kNoIndex for RTCP of our own
+  };
+  uint8_t* begin_out(uint16_t participant, uint32_t max_len, PendingOut& po);
+  void flush_rtp(TxStage& tx);
+  void send_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* rtcp, std::size_t len,
+                 TxStage& tx);
+  void fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const pkt::RtpHeader& h,
+               uint64_t now_us, TxStage& tx);
+  void retransmit(Downtrack& d, uint16_t out_seq, TxStage& tx);
+  void request_keyframe(Track& t, bool fir, uint64_t now_us, TxStage& tx);
+  void handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t len, uint64_t now_us,
+                            uint64_t now_ntp, TxStage& tx);
+  void drop(DropReason r, uint64_t n = 1) { stats_->drops[static_cast<std::size_t>(r)].add(n); }
+
+  FastpathLimits limits_;
+  srtp::Engine* engine_;
+  rte_mempool* pool_;
+  rte_ring* events_;
+  LcoreStats* stats_;
+  std::unique_ptr<Participant[]> participants_;
+  std::unique_ptr<Track[]> tracks_;
+  std::unique_ptr<Downtrack[]> downtracks_;
+  SsrcMap track_by_ssrc_;      // (publisher slot, ssrc) -> track slot
+  SsrcMap downtrack_by_ssrc_;  // (subscriber slot, ssrc or rtx ssrc) -> downtrack slot
+  uint64_t next_report_us_ = 0;
+
+  // Protect batch for RTP going out.
+  static constexpr uint16_t kBatch = 64;
+  srtp::Op ops_[kBatch];
+  PendingOut pending_[kBatch];
+  uint16_t npending_ = 0;
+};
+
+}  // namespace edgesfu::dp::fanout

@@ -1,0 +1,185 @@
+// Fastpath: construction and the commands that change its state.
+#include <rte_ring_elem.h>
+
+#include <cstring>
+
+#include "dataplane/fanout/fastpath.hpp"
+
+namespace edgesfu::dp::fanout {
+
+Fastpath::Fastpath(const FastpathLimits& l, srtp::Engine* e, rte_mempool* p, rte_ring* ev,
+                   LcoreStats* s)
+    : limits_(l),
+      engine_(e),
+      pool_(p),
+      events_(ev),
+      stats_(s),
+      track_by_ssrc_(l.max_tracks),
+      downtrack_by_ssrc_(l.max_downtracks * 2u) {}
+
+Result<std::unique_ptr<Fastpath>> Fastpath::create(const FastpathLimits& limits,
+                                                   srtp::Engine* engine, rte_mempool* pool,
+                                                   rte_ring* events, LcoreStats* stats) {
+  if (limits.max_participants == 0 || limits.max_tracks == 0 || limits.max_downtracks == 0) {
+    return make_error("fast path: limits must be non-zero");
+  }
+  std::unique_ptr<Fastpath> f(new Fastpath(limits, engine, pool, events, stats));
+  f->participants_ = std::make_unique<Participant[]>(limits.max_participants);
+  f->tracks_ = std::make_unique<Track[]>(limits.max_tracks);
+  f->downtracks_ = std::make_unique<Downtrack[]>(limits.max_downtracks);
+  for (uint32_t i = 0; i < limits.max_tracks; ++i) {
+    f->tracks_[i].ring = std::make_unique<RtxRingT>(limits.rtx_depth, RtxRelease{});
+  }
+  return f;
+}
+
+Fastpath::~Fastpath() {
+  // Control thread, after the worker stopped. The rings release their mbufs
+  // as the tracks go; the protect batch is always empty between bursts.
+}
+
+void Fastpath::release_session(srtp::Session* s, uint32_t id) {
+  if (s == nullptr) return;
+  control::Event ev{control::EventType::kSessionReleased, id, s};
+  // Single producer (this lcore), single consumer (the control thread).
+  if (rte_ring_sp_enqueue_elem(events_, &ev, sizeof ev) != 0) {
+    // The control thread will not hear of it: the session leaks, which is
+    // better than freeing it under someone. Counted so it shows.
+    drop(DropReason::kHandoffFull);
+  }
+}
+
+void Fastpath::apply(const control::Command& c, uint64_t now_us, TxStage& tx) {
+  switch (c.type) {
+    case control::CommandType::kAddParticipant: add_participant(c.add_participant); break;
+    case control::CommandType::kRemoveParticipant: remove_participant(c.remove_participant.slot); break;
+    case control::CommandType::kAddTrack: add_track(c.add_track); break;
+    case control::CommandType::kRemoveTrack: remove_track(c.remove_track.slot); break;
+    case control::CommandType::kAddDowntrack: add_downtrack(c.add_downtrack); break;
+    case control::CommandType::kRemoveDowntrack: remove_downtrack(c.remove_downtrack.slot); break;
+    case control::CommandType::kRequestKeyframe:
+      if (c.request_keyframe.track < limits_.max_tracks && tracks_[c.request_keyframe.track].used) {
+        request_keyframe(tracks_[c.request_keyframe.track], false, now_us, tx);
+      }
+      break;
+  }
+}
+
+void Fastpath::add_participant(const control::AddParticipant& c) {
+  if (c.slot >= limits_.max_participants) return;
+  Participant& p = participants_[c.slot];
+  if (p.used) remove_participant(c.slot);
+  p = Participant{};
+  p.used = true;
+  p.generation = c.generation;
+  p.id = c.id;
+  p.feedback_ssrc = c.feedback_ssrc;
+  p.rx = c.rx;
+  p.tx_rtcp = c.tx_rtcp;
+  // The remote side is known from ICE; the MACs are learned from its frames.
+  p.path.dst = c.remote;
+  p.path.dst_port = c.remote_port;
+  p.path.src_port = c.local_port;
+}
+
+void Fastpath::remove_participant(uint16_t slot) {
+  if (slot >= limits_.max_participants || !participants_[slot].used) return;
+  // Its downtracks (as subscriber) and its tracks (with their downtracks).
+  for (uint32_t d = 0; d < limits_.max_downtracks; ++d) {
+    if (downtracks_[d].used && downtracks_[d].subscriber == slot) remove_downtrack(d);
+  }
+  for (uint16_t t = 0; t < limits_.max_tracks; ++t) {
+    if (tracks_[t].used && tracks_[t].participant == slot) remove_track(t);
+  }
+  Participant& p = participants_[slot];
+  release_session(p.rx, p.id);
+  release_session(p.tx_rtcp, p.id);
+  p.used = false;
+  p.rx = p.tx_rtcp = nullptr;
+}
+
+void Fastpath::add_track(const control::AddTrack& c) {
+  if (c.slot >= limits_.max_tracks || c.participant >= limits_.max_participants ||
+      !participants_[c.participant].used) {
+    return;
+  }
+  if (tracks_[c.slot].used) remove_track(c.slot);
+  Track& t = tracks_[c.slot];
+  t.ring->clear();
+  t.used = true;
+  t.have_sr = false;
+  t.kind = c.kind;
+  t.participant = c.participant;
+  t.id = c.id;
+  t.ssrc = c.ssrc;
+  t.clock_rate = c.clock_rate == 0 ? 90000 : c.clock_rate;
+  t.first_downtrack = kNoIndex;
+  t.last_keyframe_req_us = 0;
+  t.stats = rtcp::ReceiveStats(t.clock_rate);
+  track_by_ssrc_.insert(c.participant, c.ssrc, c.slot);
+}
+
+void Fastpath::remove_track(uint16_t slot) {
+  if (slot >= limits_.max_tracks || !tracks_[slot].used) return;
+  Track& t = tracks_[slot];
+  while (t.first_downtrack != kNoIndex) remove_downtrack(t.first_downtrack);
+  track_by_ssrc_.erase(t.participant, t.ssrc);
+  t.ring->clear();
+  t.used = false;
+}
+
+void Fastpath::add_downtrack(const control::AddDowntrack& c) {
+  if (c.slot >= limits_.max_downtracks || c.track >= limits_.max_tracks ||
+      !tracks_[c.track].used || c.subscriber >= limits_.max_participants ||
+      !participants_[c.subscriber].used) {
+    return;
+  }
+  if (downtracks_[c.slot].used) remove_downtrack(c.slot);
+  Downtrack& d = downtracks_[c.slot];
+  d.used = true;
+  d.track = c.track;
+  d.subscriber = c.subscriber;
+  d.id = c.id;
+  d.ssrc = c.ssrc;
+  d.rtx_ssrc = c.rtx_ssrc;
+  d.rtx_pt = c.rtx_pt;
+  d.rtx_seq = static_cast<uint16_t>(c.first_seq ^ 0x5a5a);
+  d.packets = d.octets = 0;
+  d.fraction_lost = 0;
+  d.cumulative_lost = 0;
+  d.jitter = d.rtt = 0;
+  d.tx = c.tx;
+  d.tx_rtx = c.tx_rtx;
+  d.munger.reset(c.first_seq, c.first_ts);
+  for (uint8_t i = 0; i < 128; ++i) d.pt_map[i] = i;
+  for (uint8_t i = 0; i < c.npt && i < control::kMaxPtMap; ++i) {
+    d.pt_map[c.pt_from[i] & 0x7f] = c.pt_to[i] & 0x7f;
+  }
+  d.ext_identity = c.next == 0;
+  d.ext_map.fill(0);
+  for (uint8_t i = 0; i < c.next && i < control::kMaxExtMap; ++i) d.ext_map[c.ext_from[i]] = c.ext_to[i];
+  // Link at the head of the track's list.
+  Track& t = tracks_[c.track];
+  d.prev = kNoIndex;
+  d.next = t.first_downtrack;
+  if (t.first_downtrack != kNoIndex) downtracks_[t.first_downtrack].prev = c.slot;
+  t.first_downtrack = c.slot;
+  downtrack_by_ssrc_.insert(c.subscriber, c.ssrc, c.slot);
+  if (c.rtx_ssrc != 0) downtrack_by_ssrc_.insert(c.subscriber, c.rtx_ssrc, c.slot);
+}
+
+void Fastpath::remove_downtrack(uint32_t slot) {
+  if (slot >= limits_.max_downtracks || !downtracks_[slot].used) return;
+  Downtrack& d = downtracks_[slot];
+  Track& t = tracks_[d.track];
+  if (d.prev != kNoIndex) downtracks_[d.prev].next = d.next; else t.first_downtrack = d.next;
+  if (d.next != kNoIndex) downtracks_[d.next].prev = d.prev;
+  downtrack_by_ssrc_.erase(d.subscriber, d.ssrc);
+  if (d.rtx_ssrc != 0) downtrack_by_ssrc_.erase(d.subscriber, d.rtx_ssrc);
+  release_session(d.tx, d.id);
+  release_session(d.tx_rtx, d.id);
+  d.tx = d.tx_rtx = nullptr;
+  d.used = false;
+}
+
+}  // namespace edgesfu::dp::fanout

@@ -1,0 +1,227 @@
+// Fastpath: SRTCP in (receiver reports, sender reports, PLI/FIR, NACK, REMB,
+// transport-cc), retransmissions, keyframe requests, and the periodic SR/RR.
+#include <cstring>
+
+#include "dataplane/fanout/fastpath.hpp"
+#include "dataplane/pkt/byte_order.hpp"
+
+namespace edgesfu::dp::fanout {
+
+namespace {
+constexpr std::size_t kMaxRtcpOut = 512;
+}
+
+void Fastpath::send_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* rtcp,
+                         std::size_t len, TxStage& tx) {
+  if (s == nullptr) return;
+  PendingOut po;
+  uint8_t* out = begin_out(participant, static_cast<uint32_t>(len), po);
+  if (out == nullptr) return;
+  std::memcpy(out, rtcp, len);
+  srtp::Op op{out, static_cast<uint32_t>(len),
+              static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len), s, srtp::Status::kError};
+  engine_->protect_rtcp({&op, 1});
+  if (op.status != srtp::Status::kOk || tx.n == TxStage::kCapacity) {
+    drop(op.status != srtp::Status::kOk ? DropReason::kSrtpError : DropReason::kTxStageFull);
+    rte_pktmbuf_free(po.m);
+    return;
+  }
+  pkt::write_udp_headers(rte_pktmbuf_mtod(po.m, uint8_t*), participants_[participant].path,
+                         static_cast<uint16_t>(op.len));
+  po.m->data_len = static_cast<uint16_t>(po.hdr_len + op.len);
+  po.m->pkt_len = po.m->data_len;
+  tx.pkts[tx.n++] = po.m;
+  stats_->media.rtcp_out.add(1);
+}
+
+void Fastpath::request_keyframe(Track& t, bool fir, uint64_t now_us, TxStage& tx) {
+  // Throttle: subscribers joining together or losing the same packet would
+  // otherwise flood the publisher with requests.
+  const uint64_t gap = uint64_t{limits_.pli_throttle_ms} * 1000u;
+  if (t.last_keyframe_req_us != 0 && now_us - t.last_keyframe_req_us < gap) return;
+  t.last_keyframe_req_us = now_us == 0 ? 1 : now_us;
+  Participant& pub = participants_[t.participant];
+  uint8_t buf[32];
+  const std::size_t len = fir ? pkt::build_fir(buf, pub.feedback_ssrc, t.ssrc, pub.fir_seq++)
+                              : pkt::build_pli(buf, pub.feedback_ssrc, t.ssrc);
+  send_rtcp(t.participant, pub.tx_rtcp, buf, len, tx);
+  stats_->media.keyframe_requests.add(1);
+}
+
+void Fastpath::retransmit(Downtrack& d, uint16_t out_seq, TxStage& tx) {
+  uint16_t in_seq = 0;
+  RtxEntry e;
+  Track& t = tracks_[d.track];
+  if (!d.munger.unmap_seq(out_seq, in_seq) || !t.ring->get(in_seq, e)) {
+    stats_->media.nack_miss.add(1);
+    return;
+  }
+  const uint8_t* src = rte_pktmbuf_mtod_offset(e.m, const uint8_t*, e.off);
+  pkt::RtpHeader h;
+  if (pkt::parse_rtp({src, e.len}, h) != pkt::RtpError::kOk) return;  // parsed once already
+  const bool rtx = d.rtx_ssrc != 0 && d.tx_rtx != nullptr;
+  // RFC 4588 §4: RTX = the original header (RTX SSRC, PT, own sequence), the
+  // original sequence number (OSN), the original payload; padding dropped.
+  const uint32_t out_len = rtx ? h.header_len + 2u + h.payload_len : e.len;
+  PendingOut& po = pending_[npending_];
+  uint8_t* out = begin_out(d.subscriber, out_len, po);
+  if (out == nullptr) return;
+  po.downtrack = kNoIndex;
+  if (rtx) {
+    std::memcpy(out, src, h.header_len);
+    out[0] = static_cast<uint8_t>(out[0] & ~0x20);  // no padding
+    out[1] = static_cast<uint8_t>((out[1] & 0x80) | (d.rtx_pt & 0x7f));
+    pkt::store_be16(out + 2, d.rtx_seq++);
+    pkt::store_be32(out + 8, d.rtx_ssrc);
+    pkt::store_be16(out + h.header_len, out_seq);
+    std::memcpy(out + h.header_len + 2, src + h.header_len, h.payload_len);
+  } else {
+    std::memcpy(out, src, e.len);
+    out[1] = static_cast<uint8_t>((out[1] & 0x80) | d.pt_map[h.payload_type]);
+    pkt::store_be16(out + 2, out_seq);
+    pkt::store_be32(out + 8, d.ssrc);
+  }
+  pkt::store_be32(out + 4, d.munger.translate_ts(h.timestamp));
+  if (h.has_extension && !d.ext_identity) {
+    pkt::rewrite_extension_ids({out + h.ext_offset, h.ext_len}, h.ext_profile, d.ext_map);
+  }
+  ops_[npending_] = srtp::Op{out, out_len,
+                             static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len),
+                             rtx ? d.tx_rtx : d.tx, srtp::Status::kError};
+  ++npending_;
+  stats_->media.rtx_out.add(1);
+  if (npending_ == kBatch) flush_rtp(tx);
+}
+
+void Fastpath::handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t len,
+                                    uint64_t now_us, uint64_t now_ntp, TxStage& tx) {
+  if (pkt::validate_rtcp({p, len}) != pkt::RtcpError::kOk) {
+    drop(DropReason::kRtcpMalformed);
+    return;
+  }
+  Participant& part = participants_[slot];
+  pkt::RtcpWalker w({p, len});
+  pkt::RtcpPacket rp;
+  while (w.next(rp)) {
+    pkt::ReportBlock blocks[pkt::kMaxReportBlocks];
+    int nb = 0;
+    if (rp.type == pkt::kRtcpSr) {
+      // A publisher's SR: keep it for LSR/DLSR and for translating our SRs.
+      pkt::SenderInfo si;
+      if (pkt::parse_sr(rp, si, blocks, nb) != pkt::RtcpError::kOk) continue;
+      const uint32_t ti = track_by_ssrc_.find(slot, si.ssrc);
+      if (ti != SsrcMap::kNone) {
+        Track& t = tracks_[ti];
+        t.stats.on_sender_report(si.ntp, now_us);
+        t.last_sr = si;
+        t.last_sr_us = now_us;
+        t.have_sr = true;
+      }
+    } else if (rp.type == pkt::kRtcpRr) {
+      uint32_t reporter = 0;
+      if (pkt::parse_rr(rp, reporter, blocks, nb) != pkt::RtcpError::kOk) continue;
+    } else if (rp.type == pkt::kRtcpRtpfb || rp.type == pkt::kRtcpPsfb) {
+      pkt::Feedback fb;
+      if (pkt::parse_feedback(rp, fb) != pkt::RtcpError::kOk) continue;
+      if (rp.type == pkt::kRtcpRtpfb && rp.count == pkt::kFmtNack) {
+        const uint32_t di = downtrack_by_ssrc_.find(slot, fb.media_ssrc);
+        if (di == SsrcMap::kNone) continue;
+        uint16_t lost[256];
+        const int k = pkt::expand_nack(fb.fci, lost);
+        for (int i = 0; i < k; ++i) retransmit(downtracks_[di], lost[i], tx);
+      } else if (rp.type == pkt::kRtcpRtpfb && rp.count == pkt::kFmtTwcc) {
+        part.have_twcc = pkt::parse_twcc(fb, part.twcc) || part.have_twcc;
+      } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtPli) {
+        const uint32_t di = downtrack_by_ssrc_.find(slot, fb.media_ssrc);
+        if (di != SsrcMap::kNone) request_keyframe(tracks_[downtracks_[di].track], false, now_us, tx);
+      } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtFir) {
+        pkt::FirEntry fir[8];
+        const int k = pkt::parse_fir(fb.fci, fir);
+        for (int i = 0; i < k; ++i) {
+          const uint32_t di = downtrack_by_ssrc_.find(slot, fir[i].ssrc);
+          if (di != SsrcMap::kNone) request_keyframe(tracks_[downtracks_[di].track], true, now_us, tx);
+        }
+      } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtAfb) {
+        part.have_remb = pkt::parse_remb(fb, part.remb) || part.have_remb;
+      }
+    }
+    // Report blocks (in SR or RR) about what this participant receives from
+    // us: its downtracks' loss, jitter and round-trip time.
+    for (int i = 0; i < nb; ++i) {
+      const uint32_t di = downtrack_by_ssrc_.find(slot, blocks[i].ssrc);
+      if (di == SsrcMap::kNone) continue;
+      Downtrack& d = downtracks_[di];
+      d.fraction_lost = blocks[i].fraction_lost;
+      d.cumulative_lost = blocks[i].cumulative_lost;
+      d.jitter = blocks[i].jitter;
+      const uint32_t rtt = rtcp::rtt_from_report(blocks[i], now_ntp);
+      if (rtt != 0) d.rtt = rtt;
+    }
+  }
+}
+
+void Fastpath::on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots,
+                       uint16_t n, uint64_t now_us, uint64_t now_ntp, TxStage& tx) {
+  srtp::Op ops[kBatch];
+  for (uint16_t base = 0; base < n; base += kBatch) {
+    const uint16_t k = static_cast<uint16_t>(n - base < kBatch ? n - base : kBatch);
+    for (uint16_t i = 0; i < k; ++i) {
+      rte_mbuf* m = pkts[base + i];
+      const pkt::UdpFrame& f = frames[base + i];
+      ops[i] = srtp::Op{rte_pktmbuf_mtod_offset(m, uint8_t*, f.payload_offset), f.payload_len,
+                        f.payload_len, participants_[slots[base + i]].rx, srtp::Status::kError};
+    }
+    engine_->unprotect_rtcp({ops, k});
+    for (uint16_t i = 0; i < k; ++i) {
+      if (ops[i].status == srtp::Status::kOk) {
+        stats_->media.rtcp_in.add(1);
+        handle_rtcp_compound(slots[base + i], ops[i].data, ops[i].len, now_us, now_ntp, tx);
+      } else {
+        switch (ops[i].status) {
+          case srtp::Status::kAuthFail: drop(DropReason::kSrtpAuthFail); break;
+          case srtp::Status::kReplay: drop(DropReason::kSrtpReplay); break;
+          case srtp::Status::kMalformed: drop(DropReason::kSrtpMalformed); break;
+          default: drop(DropReason::kSrtpError); break;
+        }
+      }
+      rte_pktmbuf_free(pkts[base + i]);
+    }
+  }
+  flush_rtp(tx);
+}
+
+void Fastpath::on_timer(uint64_t now_us, uint64_t now_ntp, TxStage& tx) {
+  if (now_us < next_report_us_) return;
+  next_report_us_ = now_us + uint64_t{limits_.report_interval_ms} * 1000u;
+  uint8_t buf[kMaxRtcpOut];
+  // RR to each publisher, one block per track it sends (RFC 3550 §6.4.2).
+  for (uint16_t ti = 0; ti < limits_.max_tracks; ++ti) {
+    Track& t = tracks_[ti];
+    if (!t.used || !t.stats.started()) continue;
+    const pkt::ReportBlock rb = t.stats.make_report(t.ssrc, now_us);
+    const Participant& pub = participants_[t.participant];
+    const std::size_t len = pkt::build_rr(buf, pub.feedback_ssrc, {&rb, 1});
+    send_rtcp(t.participant, pub.tx_rtcp, buf, len, tx);
+  }
+  // SR per downtrack, carrying the publisher's NTP<->RTP mapping (for lip sync)
+  // moved forward to now and translated into the downtrack's timestamps.
+  for (uint32_t di = 0; di < limits_.max_downtracks; ++di) {
+    Downtrack& d = downtracks_[di];
+    if (!d.used || d.packets == 0) continue;
+    const Track& t = tracks_[d.track];
+    if (!t.have_sr) continue;
+    const uint64_t elapsed_us = now_us - t.last_sr_us;
+    pkt::SenderInfo si;
+    si.ssrc = d.ssrc;
+    si.ntp = t.last_sr.ntp + ((elapsed_us << 32) / 1000000u);
+    si.rtp_ts = d.munger.translate_ts(
+        t.last_sr.rtp_ts + static_cast<uint32_t>(elapsed_us * t.clock_rate / 1000000u));
+    si.packet_count = static_cast<uint32_t>(d.packets);
+    si.octet_count = static_cast<uint32_t>(d.octets);
+    const std::size_t len = pkt::build_sr(buf, si, {});
+    send_rtcp(d.subscriber, d.tx, buf, len, tx);
+  }
+  (void)now_ntp;
+}
+
+}  // namespace edgesfu::dp::fanout

@@ -1,0 +1,158 @@
+// Fastpath: SRTP in from publishers, fan-out to every downtrack, SRTP out.
+#include <cstring>
+
+#include "dataplane/fanout/fastpath.hpp"
+#include "dataplane/pkt/byte_order.hpp"
+
+namespace edgesfu::dp::fanout {
+
+namespace {
+DropReason srtp_drop(srtp::Status s) {
+  switch (s) {
+    case srtp::Status::kAuthFail: return DropReason::kSrtpAuthFail;
+    case srtp::Status::kReplay: return DropReason::kSrtpReplay;
+    case srtp::Status::kMalformed: return DropReason::kSrtpMalformed;
+    case srtp::Status::kUnknownSsrc: return DropReason::kSrtpUnknownSsrc;
+    case srtp::Status::kNoRoom: return DropReason::kTooBig;
+    default: return DropReason::kSrtpError;
+  }
+}
+}  // namespace
+
+void Fastpath::learn_path(uint16_t slot, const pkt::UdpFrame& f) {
+  Participant& p = participants_[slot];
+  // The reply path: our MAC and address as the peer addressed us, the peer's
+  // as it sent. Checked every frame (cheap), rewritten only when it changes.
+  if (!p.path_known || p.path.dst_mac != f.src_mac || p.path.src_mac != f.dst_mac ||
+      !(p.path.src == f.dst)) {
+    p.path = pkt::UdpPath::reply_to(f);
+    p.path_known = true;
+  }
+}
+
+uint8_t* Fastpath::begin_out(uint16_t participant, uint32_t max_len, PendingOut& po) {
+  const Participant& p = participants_[participant];
+  if (!p.path_known) {
+    drop(DropReason::kNoPath);
+    return nullptr;
+  }
+  const uint16_t hdr = static_cast<uint16_t>(p.path.header_len());
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (m == nullptr) {
+    drop(DropReason::kNoMbuf);
+    return nullptr;
+  }
+  if (hdr + max_len + srtp::kMaxTrailer > rte_pktmbuf_tailroom(m)) {
+    rte_pktmbuf_free(m);
+    drop(DropReason::kTooBig);
+    return nullptr;
+  }
+  po.m = m;
+  po.participant = participant;
+  po.hdr_len = hdr;
+  return rte_pktmbuf_mtod(m, uint8_t*) + hdr;
+}
+
+// Protects every pending RTP packet, writes its headers and stages it.
+void Fastpath::flush_rtp(TxStage& tx) {
+  if (npending_ == 0) return;
+  engine_->protect_rtp({ops_, npending_});
+  for (uint16_t i = 0; i < npending_; ++i) {
+    PendingOut& po = pending_[i];
+    const srtp::Op& op = ops_[i];
+    if (op.status != srtp::Status::kOk || tx.n == TxStage::kCapacity) {
+      drop(op.status != srtp::Status::kOk ? srtp_drop(op.status) : DropReason::kTxStageFull);
+      rte_pktmbuf_free(po.m);
+      continue;
+    }
+    const Participant& p = participants_[po.participant];
+    uint8_t* frame = rte_pktmbuf_mtod(po.m, uint8_t*);
+    pkt::write_udp_headers(frame, p.path, static_cast<uint16_t>(op.len));
+    po.m->data_len = static_cast<uint16_t>(po.hdr_len + op.len);
+    po.m->pkt_len = po.m->data_len;
+    tx.pkts[tx.n++] = po.m;
+    if (po.downtrack != kNoIndex) {
+      Downtrack& d = downtracks_[po.downtrack];
+      ++d.packets;
+      d.octets += op.len;
+    }
+  }
+  stats_->media.rtp_out.add(npending_);
+  npending_ = 0;
+}
+
+void Fastpath::fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const pkt::RtpHeader& h,
+                       uint64_t now_us, TxStage& tx) {
+  for (uint32_t di = t.first_downtrack; di != kNoIndex; di = downtracks_[di].next) {
+    Downtrack& d = downtracks_[di];
+    munge::MungeOut mo;
+    if (d.munger.munge(h.ssrc, h.seq, h.timestamp, now_us, t.clock_rate, mo) !=
+        munge::MungeVerdict::kForward) {
+      drop(DropReason::kMungeTooOld);
+      continue;
+    }
+    PendingOut& po = pending_[npending_];
+    uint8_t* out = begin_out(d.subscriber, len, po);
+    if (out == nullptr) continue;
+    po.downtrack = di;
+    // The one copy per subscriber (DESIGN.md §1), then the rewrite in place.
+    std::memcpy(out, rtp, len);
+    out[1] = static_cast<uint8_t>((out[1] & 0x80) | d.pt_map[h.payload_type]);
+    pkt::store_be16(out + 2, mo.seq);
+    pkt::store_be32(out + 4, mo.ts);
+    pkt::store_be32(out + 8, d.ssrc);
+    if (h.has_extension && !d.ext_identity) {
+      pkt::rewrite_extension_ids({out + h.ext_offset, h.ext_len}, h.ext_profile, d.ext_map);
+    }
+    ops_[npending_] = srtp::Op{out, len, static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len),
+                               d.tx, srtp::Status::kError};
+    if (++npending_ == kBatch) flush_rtp(tx);
+  }
+}
+
+void Fastpath::on_rtp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots,
+                      uint16_t n, uint64_t now_us, TxStage& tx) {
+  // Decrypt the whole burst in place (one engine call).
+  srtp::Op ops[kBatch];
+  for (uint16_t base = 0; base < n; base += kBatch) {
+    const uint16_t k = static_cast<uint16_t>(n - base < kBatch ? n - base : kBatch);
+    for (uint16_t i = 0; i < k; ++i) {
+      rte_mbuf* m = pkts[base + i];
+      const pkt::UdpFrame& f = frames[base + i];
+      ops[i] = srtp::Op{rte_pktmbuf_mtod_offset(m, uint8_t*, f.payload_offset), f.payload_len,
+                        f.payload_len, participants_[slots[base + i]].rx, srtp::Status::kError};
+    }
+    engine_->unprotect_rtp({ops, k});
+    for (uint16_t i = 0; i < k; ++i) {
+      rte_mbuf* m = pkts[base + i];
+      if (ops[i].status != srtp::Status::kOk) {
+        drop(srtp_drop(ops[i].status));
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      const uint8_t* rtp = ops[i].data;
+      const uint32_t len = ops[i].len;
+      pkt::RtpHeader h;
+      if (pkt::parse_rtp({rtp, len}, h) != pkt::RtpError::kOk) {
+        drop(DropReason::kRtpMalformed);
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      const uint32_t ti = track_by_ssrc_.find(slots[base + i], h.ssrc);
+      if (ti == SsrcMap::kNone) {
+        drop(DropReason::kRtpUnknownSsrc);
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      stats_->media.rtp_in.add(1);
+      Track& t = tracks_[ti];
+      t.stats.on_packet(h.seq, h.timestamp, now_us, len);
+      fan_out(t, rtp, len, h, now_us, tx);
+      // The plaintext stays for NACKs: the ring takes this reference (no copy).
+      t.ring->put(h.seq, RtxEntry{m, frames[base + i].payload_offset, static_cast<uint16_t>(len)});
+    }
+  }
+  flush_rtp(tx);
+}
+
+}  // namespace edgesfu::dp::fanout
