@@ -85,6 +85,7 @@ enum class CommandType : uint8_t {
 };
 
 struct Command {
+  Command() : type(CommandType::kRequestKeyframe), request_keyframe{0} {}
   CommandType type;
   union {
     AddParticipant add_participant;

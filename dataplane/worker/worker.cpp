@@ -3,55 +3,223 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_ring_elem.h>
+#include <time.h>
+
+#include "dataplane/control/command.hpp"
+#include "dataplane/pkt/demux.hpp"
+#include "dataplane/rtcp/receive_stats.hpp"
 
 namespace edgesfu::dp {
 
 namespace {
 
-// Receives a burst on (from, queue) and transmits it on (to, queue); what the TX
-// queue does not take is freed and counted in `dropped`. Worker lcore only;
-// the mbufs are consumed (sent or freed).
-inline uint16_t forward_burst(uint16_t from, uint16_t to, uint16_t queue, uint16_t burst,
-                              DirectionStats& st, Counter& dropped) {
-  rte_mbuf* pkts[kMaxBurst];
-  const uint16_t n = rte_eth_rx_burst(from, queue, pkts, burst);
+Counter& drop(LcoreStats& s, DropReason r) { return s.drops[static_cast<std::size_t>(r)]; }
+
+// Sends `n` packets on (port, queue); frees and counts what the queue refuses.
+// Consumes the mbufs.
+uint16_t send_all(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n,
+                  DirectionStats& st, Counter& dropped) {
   if (n == 0) return 0;
+  const uint16_t sent = rte_eth_tx_burst(port, queue, pkts, n);
   uint64_t bytes = 0;
-  for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
-  st.rx_pkts.add(n);
-  st.rx_bytes.add(bytes);
-  const uint16_t sent = rte_eth_tx_burst(to, queue, pkts, n);
+  for (uint16_t i = 0; i < sent; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
   if (sent < n) {
-    uint64_t lost_bytes = 0;
-    for (uint16_t i = sent; i < n; ++i) lost_bytes += rte_pktmbuf_pkt_len(pkts[i]);
     rte_pktmbuf_free_bulk(pkts + sent, n - sent);
     dropped.add(n - sent);
-    bytes -= lost_bytes;
   }
   st.tx_pkts.add(sent);
   st.tx_bytes.add(bytes);
-  return n;
+  return sent;
 }
 
-Counter& drop(LcoreStats& s, DropReason r) { return s.drops[static_cast<std::size_t>(r)]; }
+// Per-burst scratch, on the lcore's stack.
+struct Sorted {
+  rte_mbuf* punt[kMaxBurst];
+  uint16_t npunt = 0;
+  rte_mbuf* rtp[kMaxBurst];
+  pkt::UdpFrame rtp_frames[kMaxBurst];
+  uint16_t rtp_slots[kMaxBurst];
+  uint16_t nrtp = 0;
+  rte_mbuf* rtcp[kMaxBurst];
+  pkt::UdpFrame rtcp_frames[kMaxBurst];
+  uint16_t rtcp_slots[kMaxBurst];
+  uint16_t nrtcp = 0;
+};
+
+// Punts through the per-source limiter: the source IP, or the source MAC for
+// frames that carry none.
+void punt(Worker& w, Sorted& s, rte_mbuf* m, const pkt::UdpFrame& f, bool has_ip, uint64_t tsc) {
+  if (w.limiter != nullptr) {
+    const bool ok = has_ip ? w.limiter->allow(f.src.b.data(), 16, tsc)
+                           : w.limiter->allow(f.src_mac.data(), 6, tsc);
+    if (!ok) {
+      drop(w.stats, DropReason::kPuntRateLimited).add(1);
+      rte_pktmbuf_free(m);
+      return;
+    }
+  }
+  s.punt[s.npunt++] = m;
+}
+
+// Sorts received frames: fast path, hand-off, or punt. Consumes the mbufs.
+void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, Sorted& s) {
+  pkt::UdpFrame frames[kMaxBurst];
+  const flow::FlowKey* keyp[flow::kLookupBurst];
+  flow::FlowKey keys[flow::kLookupBurst];
+  uint16_t idx[flow::kLookupBurst];
+  for (uint16_t base = 0; base < n; base += flow::kLookupBurst) {
+    const uint16_t end = static_cast<uint16_t>(n - base > flow::kLookupBurst ? base + flow::kLookupBurst : n);
+    uint16_t nk = 0;
+    for (uint16_t i = base; i < end; ++i) {
+      rte_mbuf* m = pkts[i];
+      pkt::UdpFrame& f = frames[i];
+      f = pkt::UdpFrame{};
+      const pkt::FrameKind kind = pkt::parse_udp_frame(
+          {rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)}, f);
+      if (kind == pkt::FrameKind::kUdp && w.flows != nullptr) {
+        keys[nk] = flow::FlowKey::of(f);
+        keyp[nk] = &keys[nk];
+        idx[nk++] = i;
+      } else if (kind == pkt::FrameKind::kMalformed) {
+        // Not ours to judge alone: the kernel drops what it cannot parse too,
+        // but a malformed frame is never forwarded anywhere else.
+        punt(w, s, m, f, f.src.family != 0, tsc);
+      } else {
+        punt(w, s, m, f, f.src.family != 0, tsc);
+      }
+    }
+    if (nk == 0) continue;
+    flow::FlowRef refs[flow::kLookupBurst];
+    const uint64_t hits = w.flows->lookup_burst(keyp, nk, refs);
+    for (uint16_t k = 0; k < nk; ++k) {
+      const uint16_t i = idx[k];
+      rte_mbuf* m = pkts[i];
+      const pkt::UdpFrame& f = frames[i];
+      if (((hits >> k) & 1) == 0) {
+        punt(w, s, m, f, true, tsc);
+        continue;
+      }
+      const flow::FlowRef ref = refs[k];
+      if (ref.worker != w.index) {
+        // Another lcore owns the room: hand the packet over (DESIGN.md §2).
+        rte_ring* r = ref.worker < w.workers ? w.handoff[ref.worker] : nullptr;
+        if (r == nullptr || rte_ring_mp_enqueue(r, m) != 0) {
+          drop(w.stats, DropReason::kHandoffFull).add(1);
+          rte_pktmbuf_free(m);
+        } else {
+          w.stats.media.handed_off.add(1);
+        }
+        continue;
+      }
+      if (!w.fastpath->valid(ref)) {
+        drop(w.stats, DropReason::kStaleFlow).add(1);
+        punt(w, s, m, f, true, tsc);
+        continue;
+      }
+      w.fastpath->learn_path(ref.slot, f);
+      const pkt::UdpClass c = pkt::classify_udp_payload(
+          {rte_pktmbuf_mtod_offset(m, const uint8_t*, f.payload_offset), f.payload_len});
+      if (c == pkt::UdpClass::kRtp) {
+        s.rtp[s.nrtp] = m;
+        s.rtp_frames[s.nrtp] = f;
+        s.rtp_slots[s.nrtp++] = ref.slot;
+      } else if (c == pkt::UdpClass::kRtcp) {
+        s.rtcp[s.nrtcp] = m;
+        s.rtcp_frames[s.nrtcp] = f;
+        s.rtcp_slots[s.nrtcp++] = ref.slot;
+      } else {
+        punt(w, s, m, f, true, tsc);  // STUN (consent), DTLS: the slow path's
+      }
+    }
+  }
+}
+
+uint64_t unix_us_now() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);  // vDSO: no system call
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+// Handles one burst from the wire or the hand-off ring. Consumes the mbufs.
+void handle_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t now_us) {
+  Sorted s;
+  sort_burst(w, pkts, n, tsc, s);
+  w.stats.media.punted.add(s.npunt);
+  send_all(w.exception_port, w.queue, s.punt, s.npunt, w.stats.wire_to_exception,
+           drop(w.stats, DropReason::kExceptionTxFull));
+  if (s.nrtp != 0) w.fastpath->on_rtp(s.rtp, s.rtp_frames, s.rtp_slots, s.nrtp, now_us, w.tx);
+  if (s.nrtcp != 0) {
+    const uint64_t ntp = rtcp::ntp_from_unix_us(unix_us_now());
+    w.fastpath->on_rtcp(s.rtcp, s.rtcp_frames, s.rtcp_slots, s.nrtcp, now_us, ntp, w.tx);
+  }
+}
 
 }  // namespace
 
 uint16_t worker_poll_once(Worker& w) {
-  uint16_t n = forward_burst(w.wire_port, w.exception_port, w.queue, w.burst,
-                             w.stats.wire_to_exception, drop(w.stats, DropReason::kExceptionTxFull));
-  n = static_cast<uint16_t>(n + forward_burst(w.exception_port, w.wire_port, w.queue, w.burst,
-                                              w.stats.exception_to_wire,
-                                              drop(w.stats, DropReason::kWireTxFull)));
-  return n;
+  const uint64_t tsc = rte_rdtsc();
+  const uint64_t now_us = tsc / (w.tsc_hz / 1000000u == 0 ? 1 : w.tsc_hz / 1000000u);
+  uint16_t total = 0;
+
+  if (w.fastpath != nullptr) {
+    control::Command cmds[kCommandsPerLoop];
+    const unsigned nc = rte_ring_sc_dequeue_burst_elem(w.commands, cmds, sizeof(control::Command),
+                                                       kCommandsPerLoop, nullptr);
+    for (unsigned i = 0; i < nc; ++i) w.fastpath->apply(cmds[i], now_us, w.tx);
+    rte_mbuf* handed[kMaxBurst];
+    const unsigned nh = rte_ring_sc_dequeue_burst(w.handoff[w.index], reinterpret_cast<void**>(handed),
+                                                  w.burst, nullptr);
+    if (nh != 0) {
+      handle_burst(w, handed, static_cast<uint16_t>(nh), tsc, now_us);
+      total = static_cast<uint16_t>(total + nh);
+    }
+  }
+
+  rte_mbuf* pkts[kMaxBurst];
+  const uint16_t n = rte_eth_rx_burst(w.wire_port, w.queue, pkts, w.burst);
+  if (n != 0) {
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+    w.stats.wire_to_exception.rx_pkts.add(n);
+    w.stats.wire_to_exception.rx_bytes.add(bytes);
+    handle_burst(w, pkts, n, tsc, now_us);
+    total = static_cast<uint16_t>(total + n);
+  }
+
+  if (w.fastpath != nullptr) {
+    w.fastpath->on_timer(now_us, rtcp::ntp_from_unix_us(unix_us_now()), w.tx);
+    // Flush what the fast path produced in this iteration.
+    if (w.tx.n != 0) {
+      send_all(w.wire_port, w.queue, w.tx.pkts, w.tx.n, w.stats.exception_to_wire,
+               drop(w.stats, DropReason::kWireTxFull));
+      w.tx.n = 0;
+    }
+  }
+
+  // The kernel's replies go out of the wire as they are.
+  const uint16_t ne = rte_eth_rx_burst(w.exception_port, w.queue, pkts, w.burst);
+  if (ne != 0) {
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < ne; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+    w.stats.exception_to_wire.rx_pkts.add(ne);
+    w.stats.exception_to_wire.rx_bytes.add(bytes);
+    send_all(w.wire_port, w.queue, pkts, ne, w.stats.exception_to_wire,
+             drop(w.stats, DropReason::kWireTxFull));
+    total = static_cast<uint16_t>(total + ne);
+  }
+  return total;
 }
 
 int worker_main(void* arg) {
   auto& w = *static_cast<Worker*>(arg);
+  if (w.flows != nullptr) w.flows->register_reader(w.index);
   uint64_t busy = 0, idle = 0, loops = 0;
   uint64_t prev = rte_rdtsc();
   while (!w.stop->load(std::memory_order_relaxed)) {
     const uint16_t n = worker_poll_once(w);
+    // No flow reference is held across iterations: a quiescent point.
+    if (w.flows != nullptr) w.flows->quiescent(w.index);
     const uint64_t now = rte_rdtsc();
     (n != 0 ? busy : idle) += now - prev;
     prev = now;
@@ -66,6 +234,7 @@ int worker_main(void* arg) {
   w.stats.busy_cycles.add(busy);
   w.stats.idle_cycles.add(idle);
   w.stats.loops.add(loops & 1023);
+  if (w.flows != nullptr) w.flows->unregister_reader(w.index);
   return 0;
 }
 

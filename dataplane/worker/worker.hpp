@@ -1,29 +1,57 @@
-// The worker lcore loop (DESIGN.md §1): poll the wire and the exception port in
-// bursts and move packets between them, run to completion, no locks, no
-// allocation. Until flows are installed every packet takes the exception path.
+// The worker lcore loop (DESIGN.md §1): run to completion, in bursts.
+//  * wire RX -> parse -> flow lookup (lock-free) -> RTP/RTCP of flows this
+//    lcore owns go to the fast path; flows owned by another lcore are handed
+//    to its ring; STUN, DTLS, misses and non-UDP go to the exception port
+//    through the per-source punt limiter;
+//  * commands from the control thread are applied between bursts, a bounded
+//    number per loop; RTCP reports are sent when due;
+//  * fast-path output is staged and flushed to the wire at the end of every
+//    iteration that produced any (added latency matters as much as rate);
+//  * exception RX (the kernel's replies) -> wire.
+// No locks, no allocation, no exceptions, no logging in the loop.
 #pragma once
+
+#include <rte_ring.h>
 
 #include <atomic>
 #include <cstdint>
 
+#include "dataplane/fanout/fastpath.hpp"
+#include "dataplane/flow/flow_table.hpp"
+#include "dataplane/punt/source_limiter.hpp"
 #include "dataplane/stats/lcore_stats.hpp"
 
 namespace edgesfu::dp {
 
 inline constexpr uint16_t kMaxBurst = 512;
+inline constexpr uint16_t kMaxWorkers = 64;
+inline constexpr unsigned kCommandsPerLoop = 32;
 
 // Everything one worker lcore owns. Created by the main thread before launch,
 // then touched only by its lcore (stats are read by the main thread).
 struct alignas(64) Worker {
   unsigned lcore = 0;
+  uint16_t index = 0;  // 0..workers-1: RCU reader id and hand-off ring index
   uint16_t wire_port = 0;
   uint16_t exception_port = 0;
   uint16_t queue = 0;  // this worker's RX/TX queue on both ports
   uint16_t burst = 32;
+  uint64_t tsc_hz = 1;
   // Set by the main thread to end the loop. Relaxed is enough: the flag carries
   // no data, and the main thread joins the lcore (rte_eal_wait_lcore) afterwards,
   // which orders everything else.
   const std::atomic<bool>* stop = nullptr;
+
+  // The fast path; all null when the appliance runs without one (every packet
+  // then takes the exception path).
+  flow::FlowTable* flows = nullptr;
+  fanout::Fastpath* fastpath = nullptr;
+  rte_ring* commands = nullptr;           // SP/SC, control::Command elements
+  rte_ring* handoff[kMaxWorkers] = {};    // MP/SC mbuf rings, by worker index
+  uint16_t workers = 1;
+  punt::SourceLimiter* limiter = nullptr;
+
+  fanout::TxStage tx;
   LcoreStats stats;
 };
 
@@ -31,8 +59,9 @@ struct alignas(64) Worker {
 // when `stop` is set.
 int worker_main(void* arg);
 
-// One iteration of the loop: both directions once. Returns packets received.
-// Exposed for tests and benchmarks that drive a worker without launching it.
+// One iteration of the loop. Returns packets received (wire, hand-off and
+// exception). Exposed for tests and benchmarks that drive a worker without
+// launching it.
 uint16_t worker_poll_once(Worker& w);
 
 }  // namespace edgesfu::dp
