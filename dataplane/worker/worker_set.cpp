@@ -1,0 +1,122 @@
+#include "dataplane/worker/worker_set.hpp"
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring_elem.h>
+
+#include <new>
+#include <string>
+
+#include "dataplane/control/command.hpp"
+
+namespace edgesfu::dp {
+
+Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
+  if (p.lcores.empty() || p.lcores.size() > kMaxWorkers) {
+    return make_error("workers: need 1-" + std::to_string(kMaxWorkers) + " worker lcores");
+  }
+  std::unique_ptr<WorkerSet> set(new WorkerSet());
+  const auto nworkers = static_cast<uint32_t>(p.lcores.size());
+  const int socket = static_cast<int>(rte_lcore_to_socket_id(p.lcores.front()));
+  if (p.engine != nullptr) {
+    auto flows = flow::FlowTable::create("esfu_flows", p.flow_capacity, socket, nworkers);
+    if (!flows) return flows.error();
+    set->flows_ = std::move(flows).value();
+  }
+  for (uint16_t i = 0; i < nworkers; ++i) {
+    const unsigned lcore = p.lcores[i];
+    const int wsock = static_cast<int>(rte_lcore_to_socket_id(lcore));
+    void* mem = rte_zmalloc_socket("esfu_worker", sizeof(Worker), RTE_CACHE_LINE_SIZE, wsock);
+    if (mem == nullptr) return make_error("workers: cannot allocate state for lcore " + std::to_string(lcore));
+    Worker* w = new (mem) Worker();
+    set->workers_.push_back(w);
+    w->lcore = lcore;
+    w->index = i;
+    w->wire_port = p.wire_port;
+    w->exception_port = p.exception_port;
+    w->queue = i;
+    w->burst = p.burst;
+    w->tsc_hz = rte_get_tsc_hz();
+    w->stop = &set->stop_;
+    w->workers = static_cast<uint16_t>(nworkers);
+    if (p.punt_rate != 0) {
+      set->limiters_.push_back(std::make_unique<punt::SourceLimiter>(4096, p.punt_rate, p.punt_burst,
+                                                                     w->tsc_hz, rte_rdtsc()));
+      w->limiter = set->limiters_.back().get();
+    }
+    if (p.engine == nullptr) continue;
+    const std::string n = std::to_string(i);
+    // Commands: one producer (the control thread), one consumer (this lcore).
+    rte_ring* cmd = rte_ring_create_elem(("esfu_cmd" + n).c_str(), sizeof(control::Command),
+                                         p.command_ring, wsock, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    // Events: this lcore produces, the control thread consumes. Room for every
+    // session the lcore could release at once.
+    const uint32_t nev = rte_align32pow2(2u * (p.limits.max_participants + p.limits.max_downtracks) + 64);
+    rte_ring* ev = rte_ring_create_elem(("esfu_ev" + n).c_str(), sizeof(control::Event), nev, wsock,
+                                        RING_F_SP_ENQ | RING_F_SC_DEQ);
+    // Hand-off: any worker may produce, this one consumes.
+    rte_ring* ho = rte_ring_create(("esfu_ho" + n).c_str(), 4096, wsock, RING_F_SC_DEQ);
+    if (cmd != nullptr) set->commands_.push_back(cmd);
+    if (ev != nullptr) set->events_.push_back(ev);
+    if (ho != nullptr) set->handoffs_.push_back(ho);
+    if (cmd == nullptr || ev == nullptr || ho == nullptr) {
+      return make_error("workers: cannot create rings for worker " + n + ": " + rte_strerror(rte_errno));
+    }
+    w->commands = cmd;
+    w->flows = set->flows_.get();
+    auto fp = fanout::Fastpath::create(p.limits, p.engine, p.pool, ev, &w->stats);
+    if (!fp) return fp.error();
+    w->fastpath = fp->get();
+    set->fastpaths_.push_back(std::move(fp).value());
+  }
+  // Every worker knows every hand-off ring.
+  if (p.engine != nullptr) {
+    for (Worker* w : set->workers_) {
+      for (uint16_t j = 0; j < nworkers; ++j) w->handoff[j] = set->handoffs_[j];
+    }
+  }
+  return set;
+}
+
+Status WorkerSet::launch() {
+  for (Worker* w : workers_) {
+    if (int rc = rte_eal_remote_launch(worker_main, w, w->lcore); rc != 0) {
+      stop();
+      return make_error("cannot launch worker on lcore " + std::to_string(w->lcore) + ": " +
+                        rte_strerror(-rc));
+    }
+    launched_ = true;
+  }
+  return ok_status();
+}
+
+void WorkerSet::stop() {
+  stop_.store(true, std::memory_order_release);
+  if (launched_) {
+    for (Worker* w : workers_) rte_eal_wait_lcore(w->lcore);
+    launched_ = false;
+  }
+}
+
+WorkerSet::~WorkerSet() {
+  stop();
+  // After the join: the fast paths release their rings' mbufs; packets still
+  // in hand-off rings are freed; SRTP sessions belong to the control side.
+  fastpaths_.clear();
+  for (rte_ring* r : handoffs_) {
+    void* m = nullptr;
+    while (rte_ring_sc_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+  }
+  for (auto* v : {&commands_, &events_, &handoffs_}) {
+    for (rte_ring* r : *v) rte_ring_free(r);
+  }
+  for (Worker* w : workers_) {
+    w->~Worker();
+    rte_free(w);
+  }
+}
+
+}  // namespace edgesfu::dp
