@@ -57,6 +57,19 @@ struct ExceptionPortConfig {
   uint16_t tx_desc = 1024;
 };
 
+// The media fast path's fixed capacities (per worker lcore) and behaviour.
+struct FastpathConfig {
+  uint32_t max_participants = 256;   // per worker
+  uint32_t max_tracks = 512;         // per worker
+  uint32_t max_downtracks = 4096;    // per worker
+  uint32_t flow_capacity = 4096;     // flow table entries (all workers)
+  uint32_t rtx_depth = 512;          // packets kept per track for NACKs
+  uint32_t pli_throttle_ms = 500;
+  uint32_t report_interval_ms = 1000;
+  uint32_t punt_rate = 10000;        // packets/s per source to the exception path; 0: unlimited
+  uint32_t punt_burst = 1000;
+};
+
 struct DataplaneConfig {
   unsigned main_lcore = 0;               // runs the slow path
   std::vector<unsigned> worker_lcores{1};
@@ -67,6 +80,7 @@ struct DataplaneConfig {
   MempoolConfig mempool;
   WirePortConfig wire;
   ExceptionPortConfig exception;
+  FastpathConfig fastpath;
 };
 
 struct Config {

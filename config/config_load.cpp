@@ -196,6 +196,19 @@ void read_mempool(YamlReader r, MempoolConfig& c) {
   r.finish();
 }
 
+void read_fastpath(YamlReader r, FastpathConfig& c) {
+  r.read_uint_as("max_participants", 1, 65535, c.max_participants);
+  r.read_uint_as("max_tracks", 1, 65535, c.max_tracks);
+  r.read_uint_as("max_downtracks", 1, 1u << 20, c.max_downtracks);
+  r.read_uint_as("flow_capacity", 8, 1u << 24, c.flow_capacity);
+  r.read_uint_as("rtx_depth", 16, 32768, c.rtx_depth);
+  r.read_uint_as("pli_throttle_ms", 0, 60000, c.pli_throttle_ms);
+  r.read_uint_as("report_interval_ms", 100, 60000, c.report_interval_ms);
+  r.read_uint_as("punt_rate", 0, 100000000, c.punt_rate);
+  r.read_uint_as("punt_burst", 1, 100000000, c.punt_burst);
+  r.finish();
+}
+
 void read_dataplane(YamlReader r, DataplaneConfig& c) {
   r.read_uint_as("main_lcore", 0, kMaxLcore, c.main_lcore);
   r.read_uint_list("worker_lcores", 0, kMaxLcore, c.worker_lcores);
@@ -211,6 +224,7 @@ void read_dataplane(YamlReader r, DataplaneConfig& c) {
   read_mempool(r.child("mempool"), c.mempool);
   read_wire(r.child("wire"), c.wire);
   read_exception(r.child("exception"), c.exception);
+  read_fastpath(r.child("fastpath"), c.fastpath);
 
   // Consistency between keys.
   if (c.worker_lcores.empty()) r.fail("worker_lcores", "needs at least one worker lcore");

@@ -91,28 +91,35 @@ Status Appliance::start_ports() {
 
 Status Appliance::launch_workers() {
   const auto& dp = cfg_.dataplane;
-  uint16_t q = 0;
-  for (const unsigned lcore : dp.worker_lcores) {
-    void* mem = rte_zmalloc_socket("edgesfu_worker", sizeof(dp::Worker), RTE_CACHE_LINE_SIZE,
-                                   static_cast<int>(rte_lcore_to_socket_id(lcore)));
-    if (mem == nullptr) return make_error("cannot allocate worker state for lcore " +
-                                          std::to_string(lcore));
-    auto* w = new (mem) dp::Worker();
-    w->lcore = lcore;
-    w->wire_port = wire_->id();
-    w->exception_port = exception_->id();
-    w->queue = q++;
-    w->burst = dp.burst;
-    w->stop = &stop_workers_;
-    workers_.push_back(w);
-  }
-  for (dp::Worker* w : workers_) {
-    if (int rc = rte_eal_remote_launch(dp::worker_main, w, w->lcore); rc != 0) {
-      return make_error("cannot launch worker on lcore " + std::to_string(w->lcore) + ": " +
-                        rte_strerror(-rc));
-    }
-    launched_ = true;
-    spdlog::info("worker lcore {}: queue {} burst {}", w->lcore, w->queue, w->burst);
+  const auto& fp = dp.fastpath;
+  auto engine = dp::srtp::make_libsrtp_engine();
+  if (!engine) return engine.error();
+  srtp_ = std::move(engine).value();
+  spdlog::info("srtp: engine {}", srtp_->name());
+  dp::WorkerSetParams p;
+  p.lcores = dp.worker_lcores;
+  p.wire_port = wire_->id();
+  p.exception_port = exception_->id();
+  p.burst = dp.burst;
+  p.pool = pool_;
+  p.engine = srtp_.get();
+  p.limits.max_participants = static_cast<uint16_t>(fp.max_participants);
+  p.limits.max_tracks = static_cast<uint16_t>(fp.max_tracks);
+  p.limits.max_downtracks = fp.max_downtracks;
+  p.limits.rtx_depth = fp.rtx_depth;
+  p.limits.pli_throttle_ms = fp.pli_throttle_ms;
+  p.limits.report_interval_ms = fp.report_interval_ms;
+  p.flow_capacity = fp.flow_capacity;
+  p.punt_rate = fp.punt_rate;
+  p.punt_burst = fp.punt_burst;
+  auto set = dp::WorkerSet::create(p);
+  if (!set) return set.error();
+  workers_ = std::move(set).value();
+  dp_control_ = std::make_unique<DpControl>(*workers_, *srtp_, p.limits);
+  if (auto s = workers_->launch(); !s) return s;
+  for (std::size_t i = 0; i < workers_->size(); ++i) {
+    const auto& w = workers_->worker(i);
+    spdlog::info("worker lcore {}: queue {} burst {}", w.lcore, w.queue, w.burst);
   }
   return ok_status();
 }
@@ -188,6 +195,8 @@ void Appliance::run_main_loop() {
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_UNBLOCK, &sigs, nullptr);
+  // Worker events (released SRTP sessions) are handled on this thread.
+  GSource* events = attach(g_timeout_source_new(100), &Appliance::on_events_tick, this);
   GSource* tick = nullptr;
   if (cfg_.logging.stats_interval_s != 0) {
     last_tick_ = counters();
@@ -197,7 +206,7 @@ void Appliance::run_main_loop() {
   }
   spdlog::info("edgesfu running; SIGINT or SIGTERM stops it");
   g_main_loop_run(loop_);
-  for (GSource* src : {sigint, sigterm, tick}) {
+  for (GSource* src : {sigint, sigterm, events, tick}) {
     if (src == nullptr) continue;
     g_source_destroy(src);
     g_source_unref(src);
@@ -208,30 +217,37 @@ void Appliance::run_main_loop() {
   g_main_context_unref(ctx);
 }
 
+gboolean Appliance::on_events_tick(gpointer self) {
+  auto* a = static_cast<Appliance*>(self);
+  if (a->dp_control_) a->dp_control_->poll_events();
+  return G_SOURCE_CONTINUE;
+}
+
 CountersSnapshot Appliance::counters() const {
   CountersSnapshot s;
   if (wire_) s.ports.push_back({"wire", wire_->counters()});
   if (exception_) s.ports.push_back({"exception", exception_->counters()});
-  for (const dp::Worker* w : workers_) s.lcores.push_back({w->lcore, dp::snapshot(w->stats)});
+  if (workers_) {
+    for (std::size_t i = 0; i < workers_->size(); ++i) {
+      const dp::Worker& w = workers_->worker(i);
+      s.lcores.push_back({w.lcore, dp::snapshot(w.stats)});
+    }
+  }
   return s;
 }
 
 CountersSnapshot Appliance::stop() {
   // release: pairs with nothing in particular (the lcores read relaxed); the
   // join below is what orders the workers' last writes before our reads.
-  stop_workers_.store(true, std::memory_order_release);
-  if (launched_) {
-    rte_eal_mp_wait_lcore();
-    launched_ = false;
-  }
+  if (workers_) workers_->stop();
   CountersSnapshot final_counters = counters();
+  // Sessions go before the fast paths that referenced them are torn down;
+  // both only after the workers have stopped.
+  dp_control_.reset();
+  workers_.reset();
+  srtp_.reset();
   exception_.reset();
   wire_.reset();
-  for (dp::Worker* w : workers_) {
-    w->~Worker();
-    rte_free(w);
-  }
-  workers_.clear();
   if (pool_ != nullptr) {
     rte_mempool_free(pool_);
     pool_ = nullptr;
@@ -261,6 +277,9 @@ std::string format_counters(const CountersSnapshot& s) {
       << " exception_tx=" << x.wire_to_exception.tx_pkts
       << " exception_rx=" << x.exception_to_wire.rx_pkts
       << " wire_tx=" << x.exception_to_wire.tx_pkts;
+    for (std::size_t d = 0; d < dp::kMediaCounterCount; ++d) {
+      o << " " << dp::kMediaCounterNames[d] << "=" << x.media[d];
+    }
     for (std::size_t d = 0; d < dp::kDropReasonCount; ++d) {
       o << " drop_" << dp::kDropReasonNames[d] << "=" << x.drops[d];
     }

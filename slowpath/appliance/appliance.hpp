@@ -16,8 +16,10 @@
 #include "dataplane/eal/eal.hpp"
 #include "dataplane/port/port.hpp"
 #include "dataplane/stats/lcore_stats.hpp"
-#include "dataplane/worker/worker.hpp"
+#include "dataplane/srtp/srtp_engine.hpp"
+#include "dataplane/worker/worker_set.hpp"
 #include "slowpath/base/result.hpp"
+#include "slowpath/dp_control/dp_control.hpp"
 
 namespace edgesfu::sp {
 
@@ -55,6 +57,8 @@ class Appliance {
   CountersSnapshot stop();
 
   CountersSnapshot counters() const;
+  // The control API of the fast path (valid between start() and stop()).
+  DpControl* dp_control() { return dp_control_.get(); }
 
  private:
   Status start_ports();
@@ -62,15 +66,16 @@ class Appliance {
   void run_main_loop();
   static gboolean on_signal(gpointer self);
   static gboolean on_stats_tick(gpointer self);
+  static gboolean on_events_tick(gpointer self);
 
   config::Config cfg_;
   dp::Eal eal_;
   rte_mempool* pool_ = nullptr;
   std::optional<dp::Port> wire_;
   std::optional<dp::Port> exception_;
-  std::vector<dp::Worker*> workers_;  // rte_zmalloc'd on each lcore's socket
-  std::atomic<bool> stop_workers_{false};
-  bool launched_ = false;
+  std::unique_ptr<dp::srtp::Engine> srtp_;
+  std::unique_ptr<dp::WorkerSet> workers_;
+  std::unique_ptr<DpControl> dp_control_;
   GMainLoop* loop_ = nullptr;
   CountersSnapshot last_tick_;
   uint64_t last_tick_us_ = 0;
