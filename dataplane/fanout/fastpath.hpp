@@ -7,6 +7,7 @@
 // Nothing here allocates, locks or throws after create().
 #pragma once
 
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -107,12 +108,36 @@ struct Downtrack {
   pkt::ExtIdMap ext_map;
 };
 
-// Where packets the fast path produces go: staged here, sent by the worker at
-// the end of the loop iteration.
+// Where packets the fast path produces go: staged here and sent by the worker
+// at the end of the loop iteration, or as soon as the stage fills (a large
+// fan-out). Worker lcore only; consumes the mbufs.
 struct TxStage {
-  static constexpr uint16_t kCapacity = 1024;
+  static constexpr uint16_t kCapacity = 512;
   rte_mbuf* pkts[kCapacity];
   uint16_t n = 0;
+  uint16_t port = 0, queue = 0;
+  DirectionStats* stats = nullptr;  // tx counts
+  Counter* full = nullptr;          // packets the TX queue refused
+
+  void push(rte_mbuf* m) {
+    if (n == kCapacity) flush();
+    pkts[n++] = m;
+  }
+  void flush() {
+    if (n == 0) return;
+    const uint16_t sent = rte_eth_tx_burst(port, queue, pkts, n);
+    if (stats != nullptr) {
+      uint64_t bytes = 0;
+      for (uint16_t i = 0; i < sent; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+      stats->tx_pkts.add(sent);
+      stats->tx_bytes.add(bytes);
+    }
+    if (sent < n) {
+      rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+      if (full != nullptr) full->add(n - sent);
+    }
+    n = 0;
+  }
 };
 
 class Fastpath {

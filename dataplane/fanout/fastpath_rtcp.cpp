@@ -21,8 +21,8 @@ void Fastpath::send_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* 
   srtp::Op op{out, static_cast<uint32_t>(len),
               static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len), s, srtp::Status::kError};
   engine_->protect_rtcp({&op, 1});
-  if (op.status != srtp::Status::kOk || tx.n == TxStage::kCapacity) {
-    drop(op.status != srtp::Status::kOk ? DropReason::kSrtpError : DropReason::kTxStageFull);
+  if (op.status != srtp::Status::kOk) {
+    drop(DropReason::kSrtpError);
     rte_pktmbuf_free(po.m);
     return;
   }
@@ -30,7 +30,7 @@ void Fastpath::send_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* 
                          static_cast<uint16_t>(op.len));
   po.m->data_len = static_cast<uint16_t>(po.hdr_len + op.len);
   po.m->pkt_len = po.m->data_len;
-  tx.pkts[tx.n++] = po.m;
+  tx.push(po.m);
   stats_->media.rtcp_out.add(1);
 }
 

@@ -60,8 +60,8 @@ void Fastpath::flush_rtp(TxStage& tx) {
   for (uint16_t i = 0; i < npending_; ++i) {
     PendingOut& po = pending_[i];
     const srtp::Op& op = ops_[i];
-    if (op.status != srtp::Status::kOk || tx.n == TxStage::kCapacity) {
-      drop(op.status != srtp::Status::kOk ? srtp_drop(op.status) : DropReason::kTxStageFull);
+    if (op.status != srtp::Status::kOk) {
+      drop(srtp_drop(op.status));
       rte_pktmbuf_free(po.m);
       continue;
     }
@@ -70,7 +70,7 @@ void Fastpath::flush_rtp(TxStage& tx) {
     pkt::write_udp_headers(frame, p.path, static_cast<uint16_t>(op.len));
     po.m->data_len = static_cast<uint16_t>(po.hdr_len + op.len);
     po.m->pkt_len = po.m->data_len;
-    tx.pkts[tx.n++] = po.m;
+    tx.push(po.m);
     if (po.downtrack != kNoIndex) {
       Downtrack& d = downtracks_[po.downtrack];
       ++d.packets;

@@ -30,8 +30,7 @@ namespace edgesfu::dp {
   X(kMungeTooOld, "munge_too_old", "packet older than its downtrack's epoch")         \
   X(kNoPath, "no_path", "subscriber's L2 path not learned yet")                       \
   X(kTooBig, "too_big", "output would not fit an mbuf")                               \
-  X(kNoMbuf, "no_mbuf", "mempool empty")                                              \
-  X(kTxStageFull, "tx_stage_full", "more output in one loop than the TX stage holds")
+  X(kNoMbuf, "no_mbuf", "mempool empty")
 
 enum class DropReason : uint8_t {
 #define EDGESFU_X(e, name, desc) e,
@@ -100,8 +99,9 @@ inline constexpr const char* kMediaCounterNames[] = {
 inline constexpr std::size_t kMediaCounterCount = std::size(kMediaCounterNames);
 
 struct alignas(64) LcoreStats {
-  DirectionStats wire_to_exception;
-  DirectionStats exception_to_wire;
+  DirectionStats wire_to_exception;  // rx: every wire packet; tx: what was punted
+  DirectionStats exception_to_wire;  // the kernel's replies
+  DirectionStats fastpath_to_wire;   // tx: what the fast path sent
   MediaCounters media;
   alignas(64) std::array<Counter, kDropReasonCount> drops;
   Counter busy_cycles;  // TSC cycles of loop iterations that moved packets
@@ -116,6 +116,7 @@ struct LcoreStatsSnapshot {
   };
   Direction wire_to_exception;
   Direction exception_to_wire;
+  Direction fastpath_to_wire;
   std::array<uint64_t, kDropReasonCount> drops{};
   std::array<uint64_t, kMediaCounterCount> media{};
   uint64_t busy_cycles = 0, idle_cycles = 0, loops = 0;
@@ -129,6 +130,7 @@ inline LcoreStatsSnapshot snapshot(const LcoreStats& s) {
   LcoreStatsSnapshot out;
   out.wire_to_exception = dir(s.wire_to_exception);
   out.exception_to_wire = dir(s.exception_to_wire);
+  out.fastpath_to_wire = dir(s.fastpath_to_wire);
   for (std::size_t i = 0; i < kDropReasonCount; ++i) out.drops[i] = s.drops[i].get();
   std::size_t m = 0;
 #define EDGESFU_X(name, desc) out.media[m++] = s.media.name.get();

@@ -190,11 +190,7 @@ uint16_t worker_poll_once(Worker& w) {
   if (w.fastpath != nullptr) {
     w.fastpath->on_timer(now_us, rtcp::ntp_from_unix_us(unix_us_now()), w.tx);
     // Flush what the fast path produced in this iteration.
-    if (w.tx.n != 0) {
-      send_all(w.wire_port, w.queue, w.tx.pkts, w.tx.n, w.stats.exception_to_wire,
-               drop(w.stats, DropReason::kWireTxFull));
-      w.tx.n = 0;
-    }
+    w.tx.flush();
   }
 
   // The kernel's replies go out of the wire as they are.

@@ -41,6 +41,10 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
     w->burst = p.burst;
     w->tsc_hz = rte_get_tsc_hz();
     w->stop = &set->stop_;
+    w->tx.port = p.wire_port;
+    w->tx.queue = i;
+    w->tx.stats = &w->stats.fastpath_to_wire;
+    w->tx.full = &w->stats.drops[static_cast<std::size_t>(DropReason::kWireTxFull)];
     w->workers = static_cast<uint16_t>(nworkers);
     if (p.punt_rate != 0) {
       set->limiters_.push_back(std::make_unique<punt::SourceLimiter>(4096, p.punt_rate, p.punt_burst,

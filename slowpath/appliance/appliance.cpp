@@ -276,7 +276,8 @@ std::string format_counters(const CountersSnapshot& s) {
     o << "lcore=" << l.lcore << " wire_rx=" << x.wire_to_exception.rx_pkts
       << " exception_tx=" << x.wire_to_exception.tx_pkts
       << " exception_rx=" << x.exception_to_wire.rx_pkts
-      << " wire_tx=" << x.exception_to_wire.tx_pkts;
+      << " wire_tx=" << x.exception_to_wire.tx_pkts
+      << " media_tx=" << x.fastpath_to_wire.tx_pkts;
     for (std::size_t d = 0; d < dp::kMediaCounterCount; ++d) {
       o << " " << dp::kMediaCounterNames[d] << "=" << x.media[d];
     }
