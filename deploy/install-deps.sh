@@ -21,7 +21,7 @@ packages=(
   libsrtp2-dev libssl-dev libnice-dev libglib2.0-dev libopus-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  iproute2 ethtool iputils-ping curl python3 procps
+  iproute2 ethtool iputils-ping curl python3 procps gnuplot-nox
 )
 
 missing=()

@@ -22,10 +22,11 @@ void RtpMunger::start_epoch(uint32_t src_ssrc, uint16_t seq, uint32_t ts, uint64
   src_ssrc_ = src_ssrc;
   seq_offset_ = static_cast<uint16_t>(next_seq_ - seq);
   ts_offset_ = out_ts - ts;
-  epoch_first_in_ = seq;
-  epoch_first_out_ = next_seq_;
   highest_in_ = static_cast<uint16_t>(seq - 1);
-  hist_[0] = {next_seq_, seq_offset_};
+  highest_in_ext_ += 1u << 20;  // a fresh range, well apart from the last epoch's
+  epoch_first_in_ext_ = highest_in_ext_ + 1;
+  epoch_first_out_ext_ = next_out_ext_;
+  hist_[0] = {next_out_ext_, seq_offset_};
   nhist_ = 1;
 }
 
@@ -37,7 +38,7 @@ MungeVerdict RtpMunger::munge(uint32_t src_ssrc, uint16_t seq, uint32_t ts, uint
     const int32_t d = seq_delta(seq, highest_in_);
     if (d > kMaxSeqJump || d < -kMaxSeqJump) {
       start_epoch(src_ssrc, seq, ts, now_us, clock_rate);  // publisher restart
-    } else if (seq_newer(epoch_first_in_, seq)) {
+    } else if (in_ext(seq) < epoch_first_in_ext_) {
       return MungeVerdict::kDropTooOld;
     }
   }
@@ -48,7 +49,9 @@ MungeVerdict RtpMunger::munge(uint32_t src_ssrc, uint16_t seq, uint32_t ts, uint
     if (!unmap_inverse(seq, mapped)) return MungeVerdict::kDropTooOld;
     in_seq_out = mapped;
   } else {
+    highest_in_ext_ = in_ext(seq);
     highest_in_ = seq;
+    next_out_ext_ = out_ext(static_cast<uint16_t>(in_seq_out + 1));
     next_seq_ = static_cast<uint16_t>(in_seq_out + 1);
   }
   out.seq = in_seq_out;
@@ -64,20 +67,22 @@ MungeVerdict RtpMunger::munge(uint32_t src_ssrc, uint16_t seq, uint32_t ts, uint
 void RtpMunger::skip(uint16_t seq) {
   if (!started_ || seq != static_cast<uint16_t>(highest_in_ + 1)) return;
   // Treat it as seen, and pull every later number down by one.
+  highest_in_ext_ = in_ext(seq);
   highest_in_ = seq;
   seq_offset_ = static_cast<uint16_t>(seq_offset_ - 1);
   if (nhist_ == kOffsetHistory) {
     for (int i = 1; i < kOffsetHistory; ++i) hist_[i - 1] = hist_[i];
     --nhist_;
   }
-  hist_[nhist_++] = {next_seq_, seq_offset_};
+  hist_[nhist_++] = {next_out_ext_, seq_offset_};
 }
 
 bool RtpMunger::unmap_inverse(uint16_t in_seq, uint16_t& out_seq) const {
   // The newest offset whose range starts at or before in_seq's number.
   for (int i = nhist_ - 1; i >= 0; --i) {
     const uint16_t cand = static_cast<uint16_t>(in_seq + hist_[i].offset);
-    if (!seq_newer(hist_[i].from_out_seq, cand)) {
+    const uint64_t ext = out_ext(cand);
+    if (ext >= hist_[i].from_out_ext && ext >= epoch_first_out_ext_) {
       out_seq = cand;
       return true;
     }
@@ -87,9 +92,10 @@ bool RtpMunger::unmap_inverse(uint16_t in_seq, uint16_t& out_seq) const {
 
 bool RtpMunger::unmap_seq(uint16_t out_seq, uint16_t& in_seq) const {
   if (!started_) return false;
-  if (seq_newer(epoch_first_out_, out_seq) || !seq_newer(next_seq_, out_seq)) return false;
+  const uint64_t ext = out_ext(out_seq);
+  if (ext < epoch_first_out_ext_ || ext >= next_out_ext_) return false;
   for (int i = nhist_ - 1; i >= 0; --i) {
-    if (!seq_newer(hist_[i].from_out_seq, out_seq)) {
+    if (ext >= hist_[i].from_out_ext) {
       in_seq = static_cast<uint16_t>(out_seq - hist_[i].offset);
       return true;
     }

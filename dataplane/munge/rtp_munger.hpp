@@ -15,6 +15,8 @@
 
 #include <cstdint>
 
+#include "dataplane/pkt/seq.hpp"
+
 namespace edgesfu::dp::munge {
 
 enum class MungeVerdict : uint8_t {
@@ -69,20 +71,31 @@ class RtpMunger {
   bool unmap_inverse(uint16_t in_seq, uint16_t& out_seq) const;
 
   // Offsets in force from a downtrack sequence number on; skip() adds one.
+  // Sequence numbers are compared as extended (64-bit) numbers so that an
+  // epoch longer than half the 16-bit space still works.
   struct OffsetFrom {
-    uint16_t from_out_seq;
+    uint64_t from_out_ext;
     uint16_t offset;
   };
+  // Extended number of a publisher / downtrack sequence number near the
+  // newest one seen / sent.
+  uint64_t in_ext(uint16_t seq) const {
+    return static_cast<uint64_t>(static_cast<int64_t>(highest_in_ext_) + pkt::seq_delta(seq, highest_in_));
+  }
+  uint64_t out_ext(uint16_t seq) const {
+    return static_cast<uint64_t>(static_cast<int64_t>(next_out_ext_) +
+                                 pkt::seq_delta(seq, next_seq_));
+  }
   static constexpr int kOffsetHistory = 8;
 
   bool started_ = false;
   bool have_ts_ = false;
   uint8_t nhist_ = 0;           // valid entries in hist_, newest last
   uint16_t seq_offset_ = 0;     // out = in + seq_offset_ (the newest entry)
-  uint16_t epoch_first_in_ = 0; // first publisher seq of the epoch
-  uint16_t epoch_first_out_ = 0;
   uint16_t highest_in_ = 0;     // highest publisher seq seen in the epoch
   uint16_t next_seq_ = 0;       // the downtrack seq after the highest sent
+  uint64_t highest_in_ext_ = 0, epoch_first_in_ext_ = 0;
+  uint64_t next_out_ext_ = 1u << 20, epoch_first_out_ext_ = 0;
   uint32_t src_ssrc_ = 0;
   uint32_t ts_offset_ = 0;      // out = in + ts_offset_
   uint32_t first_ts_ = 0;       // the first epoch's first timestamp

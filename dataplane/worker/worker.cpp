@@ -69,7 +69,8 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, Sorted& s)
   flow::FlowKey keys[flow::kLookupBurst];
   uint16_t idx[flow::kLookupBurst];
   for (uint16_t base = 0; base < n; base += flow::kLookupBurst) {
-    const uint16_t end = static_cast<uint16_t>(n - base > flow::kLookupBurst ? base + flow::kLookupBurst : n);
+    const uint32_t left = static_cast<uint32_t>(n - base);
+    const uint16_t end = static_cast<uint16_t>(left > flow::kLookupBurst ? base + flow::kLookupBurst : n);
     uint16_t nk = 0;
     for (uint16_t i = base; i < end; ++i) {
       rte_mbuf* m = pkts[i];

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "dataplane/port/devargs.hpp"
+#include "dataplane/stats/telemetry.hpp"
 #include "dataplane/port/netns.hpp"
 
 namespace edgesfu::sp {
@@ -117,6 +118,7 @@ Status Appliance::launch_workers() {
   workers_ = std::move(set).value();
   dp_control_ = std::make_unique<DpControl>(*workers_, *srtp_, p.limits);
   if (auto s = workers_->launch(); !s) return s;
+  dp::telemetry_attach(workers_.get());
   for (std::size_t i = 0; i < workers_->size(); ++i) {
     const auto& w = workers_->worker(i);
     spdlog::info("worker lcore {}: queue {} burst {}", w.lcore, w.queue, w.burst);
@@ -239,6 +241,7 @@ CountersSnapshot Appliance::counters() const {
 CountersSnapshot Appliance::stop() {
   // release: pairs with nothing in particular (the lcores read relaxed); the
   // join below is what orders the workers' last writes before our reads.
+  dp::telemetry_attach(nullptr);
   if (workers_) workers_->stop();
   CountersSnapshot final_counters = counters();
   // Sessions go before the fast paths that referenced them are torn down;

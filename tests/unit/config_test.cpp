@@ -186,3 +186,21 @@ TEST(ConfigTest, MissingFileIsAnError) {
 
 }  // namespace
 }  // namespace edgesfu::config
+
+namespace edgesfu::config {
+namespace {
+TEST(ConfigTest, FastpathSection) {
+  auto r = parse_config(std::string(kBase) +
+                        "  fastpath: {max_downtracks: 100, rtx_depth: 64, punt_rate: 0}\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->dataplane.fastpath.max_downtracks, 100u);
+  EXPECT_EQ(r->dataplane.fastpath.rtx_depth, 64u);
+  EXPECT_EQ(r->dataplane.fastpath.punt_rate, 0u);
+  EXPECT_EQ(r->dataplane.fastpath.max_participants, 256u);  // default kept
+  auto bad = parse_config(std::string(kBase) + "  fastpath: {rtx_depth: 8, nacks: 1}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("dataplane.fastpath.rtx_depth: 8 is out of range"), std::string::npos);
+  EXPECT_NE(bad.error().message.find("dataplane.fastpath.nacks: unknown key"), std::string::npos);
+}
+}  // namespace
+}  // namespace edgesfu::config

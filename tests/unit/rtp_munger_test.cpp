@@ -131,3 +131,25 @@ TEST(RtpMungerTest, TranslateTsFollowsTheEpoch) {
 
 }  // namespace
 }  // namespace edgesfu::dp::munge
+
+namespace edgesfu::dp::munge {
+namespace {
+// Found by the fast-path benchmark: an epoch longer than half the 16-bit space
+// must not start calling its own packets "too old".
+TEST(RtpMungerTest, LongStreamsStayContinuous) {
+  RtpMunger m(500, 0);
+  MungeOut out;
+  for (uint32_t i = 0; i < 200000; ++i) {
+    ASSERT_EQ(m.munge(kA, static_cast<uint16_t>(7 + i), 960u * i, 20000u * i, kRate, out),
+              MungeVerdict::kForward) << i;
+    ASSERT_EQ(out.seq, static_cast<uint16_t>(500 + i)) << i;
+  }
+  uint16_t in = 0;
+  ASSERT_TRUE(m.unmap_seq(static_cast<uint16_t>(500 + 199990), in));
+  EXPECT_EQ(in, static_cast<uint16_t>(7 + 199990));
+  // A late packet from just before the newest still maps to its number.
+  ASSERT_EQ(m.munge(kA, static_cast<uint16_t>(7 + 199995), 0, 0, kRate, out), MungeVerdict::kForward);
+  EXPECT_EQ(out.seq, static_cast<uint16_t>(500 + 199995));
+}
+}  // namespace
+}  // namespace edgesfu::dp::munge

@@ -1,0 +1,387 @@
+// Fast-path capacity on one core (issue: pps benchmark). Publishers and
+// subscribers pre-keyed with fixed keys; Opus-sized SRTP (70-byte payload)
+// pre-encrypted and fed from memory to the real Fastpath; output to net_null.
+// For each SRTP profile and fan-out k (downtracks of one track), reports:
+//   * forwarded packets/s and TSC cycles per output packet (unprotect, parse,
+//     munge, copy, protect, headers, TX burst);
+//   * the crypto floor of the same engine on the same core: protect only;
+//   * added latency p50/p99 (TSC from a burst's arrival to its last packet
+//     handed to TX) with input paced at half the measured capacity;
+//   * heap allocations inside the timed loop (must be 0).
+// Output: a table on stdout and JSON (--json FILE).
+//
+//   sudo bench/run                 (see bench/run for the plot)
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring_elem.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench/alloc_counter.hpp"
+#include "dataplane/control/command.hpp"
+#include "dataplane/fanout/fastpath.hpp"
+#include "dataplane/pkt/byte_order.hpp"
+#include "dataplane/pkt/net.hpp"
+#include "dataplane/srtp/srtp_engine.hpp"
+
+using namespace edgesfu;
+using namespace edgesfu::dp;
+
+namespace {
+
+constexpr std::size_t kPayload = 70;
+constexpr uint16_t kBurst = 32;
+
+struct CaseResult {
+  const char* profile;
+  uint32_t fanout;
+  double mpps;
+  double cycles_per_pkt;
+  double floor_mpps;
+  double floor_cycles;
+  double lat_p50_us, lat_p99_us;
+  double allocs_per_pkt;         // heap allocations per output packet, whole fast path
+  double engine_allocs_per_pkt;  // the same, SRTP engine alone (protect only)
+  double own_allocs_per_pkt;     // the fast path's own: total - engine (protect + unprotect/k)
+  uint64_t outputs;
+};
+
+srtp::Keys keys(srtp::Profile p, uint32_t seed) {
+  srtp::Keys k;
+  k.profile = p;
+  for (std::size_t i = 0; i < 16; ++i) k.master_key[i] = static_cast<uint8_t>(seed * 131 + i);
+  for (std::size_t i = 0; i < 14; ++i) k.master_salt[i] = static_cast<uint8_t>(seed * 17 + i);
+  return k;
+}
+
+pkt::IpAddr ip4(uint32_t v) {
+  pkt::IpAddr a;
+  a.family = 4;
+  pkt::store_be32(a.b.data(), v);
+  return a;
+}
+
+srtp::Session* session(srtp::Engine& e, const srtp::Keys& k, srtp::Direction d, uint32_t ssrc) {
+  srtp::SessionParams p;
+  p.keys = k;
+  p.direction = d;
+  p.ssrc = ssrc;
+  auto s = e.create_session(p);
+  if (!s) {
+    std::fprintf(stderr, "session: %s\n", s.error().message.c_str());
+    std::exit(1);
+  }
+  return s.value();
+}
+
+double allocs_per_op_ = 0;  // of the last crypto floor run
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+// Protect-only floor: the engine protecting k fresh Opus-sized packets per
+// call, k sessions (one per downtrack, as the fast path has).
+double crypto_floor_cycles(srtp::Engine& e, srtp::Profile prof, uint32_t k, uint64_t& allocs) {
+  // Fresh sessions with the downtracks' keys (the fast path's have moved on).
+  std::vector<srtp::Session*> sessions;
+  for (uint32_t i = 0; i < k; ++i) {
+    sessions.push_back(session(e, keys(prof, 1000 + i), srtp::Direction::kOutbound, 0x100000u + i));
+  }
+  std::vector<std::vector<uint8_t>> bufs(64, std::vector<uint8_t>(12 + kPayload + srtp::kMaxTrailer));
+  std::vector<srtp::Op> ops(64);
+  uint64_t cycles = 0, n = 0;
+  const uint64_t target = std::max<uint64_t>(20000, 4u * k);
+  while (n < target) {
+    const uint32_t m = static_cast<uint32_t>(std::min<uint64_t>(64, target - n));
+    for (uint32_t i = 0; i < m; ++i) {
+      auto& b = bufs[i];
+      std::memset(b.data(), 0x5a, b.size());
+      b[0] = 0x80;
+      b[1] = 111;
+      pkt::store_be16(&b[2], static_cast<uint16_t>(1 + (n + i) / k));
+      const uint32_t s = static_cast<uint32_t>((n + i) % k);
+      pkt::store_be32(&b[8], 0x100000u + s);
+      ops[i] = srtp::Op{b.data(), static_cast<uint32_t>(12 + kPayload), static_cast<uint32_t>(b.size()),
+                        sessions[s], srtp::Status::kError};
+    }
+    const uint64_t a0 = bench::alloc_count();
+    bench::alloc_counting(true);
+    const uint64_t t0 = rte_rdtsc();
+    e.protect_rtp({ops.data(), m});
+    cycles += rte_rdtsc() - t0;
+    bench::alloc_counting(false);
+    allocs += bench::alloc_count() - a0;
+    for (uint32_t i = 0; i < m; ++i) {
+      if (ops[i].status != srtp::Status::kOk) {
+        std::fprintf(stderr, "floor: protect failed: %s\n", srtp::to_string(ops[i].status));
+        std::exit(1);
+      }
+    }
+    n += m;
+  }
+  for (srtp::Session* x : sessions) e.destroy_session(x);
+  allocs_per_op_ = static_cast<double>(allocs) / static_cast<double>(n);
+  return static_cast<double>(cycles) / static_cast<double>(n);
+}
+
+CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16_t port, rte_mempool* pool,
+                bool quick) {
+  LcoreStats stats;
+  static int ring_id = 0;
+  rte_ring* events = rte_ring_create_elem(("bev" + std::to_string(ring_id++)).c_str(), sizeof(control::Event),
+                                          rte_align32pow2(4 * k + 64), 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  fanout::FastpathLimits lim;
+  lim.max_participants = static_cast<uint16_t>(std::min<uint32_t>(k + 1, 65535));
+  lim.max_tracks = 1;
+  lim.max_downtracks = k;
+  lim.rtx_depth = 512;
+  lim.report_interval_ms = 1000000;  // no RTCP during the measurement
+  auto fp = std::move(fanout::Fastpath::create(lim, &engine, pool, events, &stats)).value();
+  fanout::TxStage tx;
+  tx.port = port;
+  tx.stats = &stats.fastpath_to_wire;
+
+  std::vector<srtp::Session*> all;
+  const srtp::Keys pub_keys = keys(prof, 1);
+  control::Command c;
+  c.type = control::CommandType::kAddParticipant;
+  c.add_participant = control::AddParticipant{0, 1, 1, 50000, ip4(0xc6120001), 40000, 0xfeed,
+                                              session(engine, pub_keys, srtp::Direction::kInbound, 0), nullptr};
+  all.push_back(c.add_participant.rx);
+  fp->apply(c, 0, tx);
+  for (uint32_t i = 0; i < k; ++i) {
+    control::Command p;
+    p.type = control::CommandType::kAddParticipant;
+    p.add_participant = control::AddParticipant{static_cast<uint16_t>(i + 1), 1, i + 2, 50000,
+                                                ip4(0xc6130000u + i), static_cast<uint16_t>(40000 + i % 20000),
+                                                0, nullptr, nullptr};
+    fp->apply(p, 0, tx);
+    pkt::UdpFrame f;
+    f.src_mac = {2, 0, 0, 0, 0, 9};
+    f.dst_mac = {2, 0, 0, 0, 0, 2};
+    f.src = p.add_participant.remote;
+    f.dst = ip4(0xc6120002);
+    f.src_port = p.add_participant.remote_port;
+    f.dst_port = 50000;
+    fp->learn_path(static_cast<uint16_t>(i + 1), f);
+  }
+  c.type = control::CommandType::kAddTrack;
+  c.add_track = control::AddTrack{0, 0, 1, 0xA1, 48000, control::MediaKind::kAudio};
+  fp->apply(c, 0, tx);
+  for (uint32_t i = 0; i < k; ++i) {
+    control::Command d;
+    d.type = control::CommandType::kAddDowntrack;
+    std::memset(&d.add_downtrack, 0, sizeof d.add_downtrack);
+    auto& a = d.add_downtrack;
+    a.slot = i;
+    a.track = 0;
+    a.subscriber = static_cast<uint16_t>(i + 1);
+    a.id = i;
+    a.ssrc = 0x100000u + i;
+    a.first_seq = static_cast<uint16_t>(i * 7);
+    a.tx = session(engine, keys(prof, 1000 + i), srtp::Direction::kOutbound, a.ssrc);
+    all.push_back(a.tx);
+    fp->apply(d, 0, tx);
+  }
+
+  // Pre-encrypted input: frames of the publisher's stream.
+  const uint64_t target_out = quick ? 300000 : 1500000;
+  const uint32_t n_in = static_cast<uint32_t>(std::clamp<uint64_t>(target_out / k, 256, quick ? 60000 : 200000));
+  srtp::Session* pub_tx = session(engine, pub_keys, srtp::Direction::kOutbound, 0xA1);
+  std::vector<std::vector<uint8_t>> frames(n_in);
+  pkt::UdpPath path;
+  path.src_mac = {2, 0, 0, 0, 0, 1};
+  path.dst_mac = {2, 0, 0, 0, 0, 2};
+  path.src = ip4(0xc6120001);
+  path.dst = ip4(0xc6120002);
+  path.src_port = 40000;
+  path.dst_port = 50000;
+  for (uint32_t i = 0; i < n_in; ++i) {
+    std::vector<uint8_t> rtp(12 + kPayload + srtp::kMaxTrailer, 0);
+    rtp[0] = 0x80;
+    rtp[1] = 111;
+    pkt::store_be16(&rtp[2], static_cast<uint16_t>(i));
+    pkt::store_be32(&rtp[4], 960u * i);
+    pkt::store_be32(&rtp[8], 0xA1);
+    for (std::size_t j = 0; j < kPayload; ++j) rtp[12 + j] = static_cast<uint8_t>(i + j);
+    srtp::Op op{rtp.data(), static_cast<uint32_t>(12 + kPayload), static_cast<uint32_t>(rtp.size()), pub_tx};
+    engine.protect_rtp({&op, 1});
+    auto& f = frames[i];
+    f.resize(path.header_len() + op.len);
+    std::memcpy(f.data() + path.header_len(), rtp.data(), op.len);
+    pkt::write_udp_headers(f.data(), path, static_cast<uint16_t>(op.len));
+  }
+  engine.destroy_session(pub_tx);
+
+  // Feeds inputs [from, to) in bursts; returns fast-path cycles; latencies of
+  // each burst when `gap` (cycles between arrivals) is non-zero.
+  uint32_t next = 0;
+  auto feed = [&](uint32_t count, uint64_t gap, std::vector<double>* lat, uint16_t burst) {
+    uint64_t cycles = 0;
+    rte_mbuf* pkts[kBurst];
+    pkt::UdpFrame uf[kBurst];
+    uint16_t slots[kBurst] = {};
+    uint64_t arrival = rte_rdtsc();
+    for (uint32_t done = 0; done < count && next < n_in;) {
+      const uint16_t b = static_cast<uint16_t>(std::min<uint32_t>({burst, count - done, n_in - next}));
+      if (gap != 0) {
+        while (rte_rdtsc() < arrival) {
+        }
+      }
+      // The RX side, not timed: an mbuf holding the frame as a NIC would.
+      if (rte_pktmbuf_alloc_bulk(pool, pkts, b) != 0) {
+        std::fprintf(stderr, "mempool exhausted\n");
+        std::exit(1);
+      }
+      for (uint16_t i = 0; i < b; ++i) {
+        const auto& f = frames[next + i];
+        std::memcpy(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(f.size())), f.data(), f.size());
+        pkt::parse_udp_frame(f, uf[i]);
+      }
+      const uint64_t t0 = rte_rdtsc();
+      fp->on_rtp(pkts, uf, slots, b, t0 / 1000, tx);
+      tx.flush();
+      const uint64_t t1 = rte_rdtsc();
+      cycles += t1 - t0;
+      if (lat != nullptr) {
+        lat->push_back(static_cast<double>(t1 - std::min(arrival, t0)) * 1e6 /
+                       static_cast<double>(rte_get_tsc_hz()));
+        arrival += gap;
+      }
+      next += b;
+      done += b;
+    }
+    return cycles;
+  };
+
+  feed(std::min<uint32_t>(64, n_in / 8), 0, nullptr, kBurst);  // warm-up: streams, caches
+  const uint32_t timed = (n_in - next) * 2 / 3;
+  const uint64_t out0 = stats.fastpath_to_wire.tx_pkts.get();
+  const uint64_t allocs_before = bench::alloc_count();
+  bench::alloc_counting(true);
+  const uint64_t cyc = feed(timed, 0, nullptr, kBurst);
+  bench::alloc_counting(false);
+  const uint64_t outs = stats.fastpath_to_wire.tx_pkts.get() - out0;
+  const double cpp = static_cast<double>(cyc) / static_cast<double>(std::max<uint64_t>(outs, 1));
+  const double hz = static_cast<double>(rte_get_tsc_hz());
+
+  // Latency at half capacity: 8-packet bursts arriving every 2x their cost.
+  std::vector<double> lat;
+  const uint16_t lb = 8;
+  const auto gap = static_cast<uint64_t>(2.0 * cpp * lb * k);
+  feed(n_in - next, gap, &lat, lb);
+
+  const uint64_t loop_allocs = bench::alloc_count() - allocs_before;
+  uint64_t floor_allocs = 0;
+  const double floor_c = crypto_floor_cycles(engine, prof, k, floor_allocs);
+  CaseResult r{srtp::to_string(prof), k, hz / cpp / 1e6, cpp, hz / floor_c / 1e6, floor_c,
+               percentile(lat, 0.5), percentile(lat, 0.99),
+               static_cast<double>(loop_allocs) / static_cast<double>(std::max<uint64_t>(outs, 1)),
+               allocs_per_op_, 0.0, outs};
+  r.own_allocs_per_pkt = r.allocs_per_pkt - allocs_per_op_ * (1.0 + 1.0 / static_cast<double>(k));
+  for (std::size_t i = 0; i < kDropReasonCount; ++i) {
+    if (stats.drops[i].get() != 0) {
+      std::fprintf(stderr, "warning: k=%u: %lu drops: %s\n", k,
+                   static_cast<unsigned long>(stats.drops[i].get()), kDropReasonNames[i]);
+    }
+  }
+
+  fp.reset();
+  for (srtp::Session* s : all) engine.destroy_session(s);
+  rte_ring_free(events);
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string json_path;
+  bool quick = false;
+  std::vector<uint32_t> fanouts = {1, 10, 100, 1000, 10000};
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--json" && i + 1 < argc) json_path = argv[++i];
+    else if (a == "--quick") quick = true;
+    else if (a == "--fanout" && i + 1 < argc) fanouts = {static_cast<uint32_t>(std::stoul(argv[++i]))};
+    else {
+      std::fprintf(stderr, "usage: fastpath_bench [--json FILE] [--quick] [--fanout K]\n");
+      return 2;
+    }
+  }
+  const std::string prefix = "esfu-fpbench-" + std::to_string(getpid());
+  const char* eal[] = {"fastpath_bench", "--no-pci", "--no-huge", "-m", "1024", "-l", "0",
+                       "--file-prefix", prefix.c_str(), "--log-level=4"};
+  if (rte_eal_init(static_cast<int>(std::size(eal)), const_cast<char**>(eal)) < 0) {
+    std::fprintf(stderr, "rte_eal_init failed\n");
+    return 1;
+  }
+  const std::string runtime_dir = rte_eal_get_runtime_dir();
+  rte_mempool* pool = rte_pktmbuf_pool_create("fpbench", 32767, 256, 0, 2176, SOCKET_ID_ANY);
+  uint16_t port = 0;
+  rte_eth_conf conf{};
+  if (pool == nullptr || rte_vdev_init("net_null_fpb", "no-rx=1") != 0 ||
+      rte_eth_dev_get_port_by_name("net_null_fpb", &port) != 0 || rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
+      rte_eth_rx_queue_setup(port, 0, 512, SOCKET_ID_ANY, nullptr, pool) != 0 ||
+      rte_eth_tx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr) != 0 || rte_eth_dev_start(port) != 0) {
+    std::fprintf(stderr, "setup failed\n");
+    return 1;
+  }
+  auto engine = std::move(srtp::make_libsrtp_engine()).value();
+  std::vector<CaseResult> results;
+  std::printf("engine %s, TSC %.2f GHz, payload %zu B\n", engine->name(),
+              static_cast<double>(rte_get_tsc_hz()) / 1e9, kPayload);
+  std::printf("%-24s %7s %10s %12s %11s %12s %9s %9s %11s %11s %9s\n", "profile", "fanout", "Mpps out",
+              "cycles/pkt", "floor Mpps", "floor cyc", "p50 us", "p99 us", "allocs/pkt", "engine a/p", "own a/p");
+  for (srtp::Profile prof : {srtp::Profile::kAes128CmHmacSha1_80, srtp::Profile::kAeadAes128Gcm}) {
+    for (uint32_t k : fanouts) {
+      const CaseResult r = run_case(*engine, prof, k, port, pool, quick);
+      results.push_back(r);
+      std::printf("%-24s %7u %10.3f %12.0f %11.3f %12.0f %9.1f %9.1f %11.2f %11.2f %9.2f\n", r.profile, r.fanout,
+                  r.mpps, r.cycles_per_pkt, r.floor_mpps, r.floor_cycles, r.lat_p50_us, r.lat_p99_us,
+                  r.allocs_per_pkt, r.engine_allocs_per_pkt, r.own_allocs_per_pkt);
+      std::fflush(stdout);
+    }
+  }
+  if (!json_path.empty()) {
+    std::FILE* f = std::fopen(json_path.c_str(), "w");
+    if (f != nullptr) {
+      std::fprintf(f, "{\"engine\": \"%s\", \"tsc_hz\": %lu, \"payload_bytes\": %zu, \"cases\": [\n", engine->name(),
+                   static_cast<unsigned long>(rte_get_tsc_hz()), kPayload);
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        const CaseResult& r = results[i];
+        std::fprintf(f,
+                     "  {\"profile\": \"%s\", \"fanout\": %u, \"mpps\": %.4f, \"cycles_per_pkt\": %.1f, "
+                     "\"floor_mpps\": %.4f, \"floor_cycles_per_pkt\": %.1f, \"latency_p50_us\": %.2f, "
+                     "\"latency_p99_us\": %.2f, \"allocs_per_pkt\": %.3f, \"engine_allocs_per_pkt\": %.3f, "
+                     "\"own_allocs_per_pkt\": %.3f, \"outputs\": %lu}%s\n",
+                     r.profile, r.fanout, r.mpps, r.cycles_per_pkt, r.floor_mpps, r.floor_cycles, r.lat_p50_us,
+                     r.lat_p99_us, r.allocs_per_pkt, r.engine_allocs_per_pkt, r.own_allocs_per_pkt,
+                     static_cast<unsigned long>(r.outputs),
+                     i + 1 == results.size() ? "" : ",");
+      }
+      std::fprintf(f, "]}\n");
+      std::fclose(f);
+    }
+  }
+  engine.reset();
+  rte_eth_dev_stop(port);
+  rte_eth_dev_close(port);
+  rte_vdev_uninit("net_null_fpb");
+  rte_mempool_free(pool);
+  rte_eal_cleanup();
+  std::error_code ec;
+  std::filesystem::remove_all(runtime_dir, ec);
+  return 0;
+}
