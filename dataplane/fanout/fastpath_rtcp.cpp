@@ -4,6 +4,7 @@
 
 #include "dataplane/fanout/fastpath.hpp"
 #include "dataplane/pkt/byte_order.hpp"
+#include "dataplane/rtcp/sr_translate.hpp"
 
 namespace edgesfu::dp::fanout {
 
@@ -210,14 +211,9 @@ void Fastpath::on_timer(uint64_t now_us, uint64_t now_ntp, TxStage& tx) {
     if (!d.used || d.packets == 0) continue;
     const Track& t = tracks_[d.track];
     if (!t.have_sr) continue;
-    const uint64_t elapsed_us = now_us - t.last_sr_us;
-    pkt::SenderInfo si;
-    si.ssrc = d.ssrc;
-    si.ntp = t.last_sr.ntp + ((elapsed_us << 32) / 1000000u);
-    si.rtp_ts = d.munger.translate_ts(
-        t.last_sr.rtp_ts + static_cast<uint32_t>(elapsed_us * t.clock_rate / 1000000u));
-    si.packet_count = static_cast<uint32_t>(d.packets);
-    si.octet_count = static_cast<uint32_t>(d.octets);
+    const pkt::SenderInfo si =
+        rtcp::translate_sr(t.last_sr, t.last_sr_us, now_us, t.clock_rate, d.munger, d.ssrc,
+                           static_cast<uint32_t>(d.packets), static_cast<uint32_t>(d.octets));
     const std::size_t len = pkt::build_sr(buf, si, {});
     send_rtcp(d.subscriber, d.tx, buf, len, tx);
   }

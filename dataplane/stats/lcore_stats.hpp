@@ -98,7 +98,30 @@ inline constexpr const char* kMediaCounterNames[] = {
 };
 inline constexpr std::size_t kMediaCounterCount = std::size(kMediaCounterNames);
 
+// Received traffic by class (RFC 7983 for UDP), packets and bytes.
+#define EDGESFU_RX_CLASSES(X) \
+  X(rtp) X(rtcp) X(stun) X(dtls) X(other_udp) X(non_udp)
+
+enum class RxClass : uint8_t {
+#define EDGESFU_X(name) name,
+  EDGESFU_RX_CLASSES(EDGESFU_X)
+#undef EDGESFU_X
+      kCount
+};
+inline constexpr std::size_t kRxClassCount = static_cast<std::size_t>(RxClass::kCount);
+inline constexpr const char* kRxClassNames[] = {
+#define EDGESFU_X(name) #name,
+    EDGESFU_RX_CLASSES(EDGESFU_X)
+#undef EDGESFU_X
+};
+
+struct PktBytes {
+  Counter pkts;
+  Counter bytes;
+};
+
 struct alignas(64) LcoreStats {
+  std::array<PktBytes, kRxClassCount> rx_class;
   DirectionStats wire_to_exception;  // rx: every wire packet; tx: what was punted
   DirectionStats exception_to_wire;  // the kernel's replies
   DirectionStats fastpath_to_wire;   // tx: what the fast path sent
@@ -117,6 +140,7 @@ struct LcoreStatsSnapshot {
   Direction wire_to_exception;
   Direction exception_to_wire;
   Direction fastpath_to_wire;
+  std::array<std::array<uint64_t, 2>, kRxClassCount> rx_class{};  // packets, bytes
   std::array<uint64_t, kDropReasonCount> drops{};
   std::array<uint64_t, kMediaCounterCount> media{};
   uint64_t busy_cycles = 0, idle_cycles = 0, loops = 0;
@@ -131,6 +155,9 @@ inline LcoreStatsSnapshot snapshot(const LcoreStats& s) {
   out.wire_to_exception = dir(s.wire_to_exception);
   out.exception_to_wire = dir(s.exception_to_wire);
   out.fastpath_to_wire = dir(s.fastpath_to_wire);
+  for (std::size_t i = 0; i < kRxClassCount; ++i) {
+    out.rx_class[i] = {s.rx_class[i].pkts.get(), s.rx_class[i].bytes.get()};
+  }
   for (std::size_t i = 0; i < kDropReasonCount; ++i) out.drops[i] = s.drops[i].get();
   std::size_t m = 0;
 #define EDGESFU_X(name, desc) out.media[m++] = s.media.name.get();

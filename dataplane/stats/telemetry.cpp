@@ -51,6 +51,11 @@ int cmd_lcores(const char*, const char*, rte_tel_data* d) {
     rte_tel_data_add_dict_u64(c, "busy_cycles", s.busy_cycles);
     rte_tel_data_add_dict_u64(c, "idle_cycles", s.idle_cycles);
     rte_tel_data_add_dict_u64(c, "loops", s.loops);
+    for (std::size_t i = 0; i < kRxClassCount; ++i) {
+      const std::string n = std::string("rx_") + kRxClassNames[i];
+      rte_tel_data_add_dict_u64(c, (n + "_pkts").c_str(), s.rx_class[i][0]);
+      rte_tel_data_add_dict_u64(c, (n + "_bytes").c_str(), s.rx_class[i][1]);
+    }
   });
 }
 

@@ -78,6 +78,20 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, Sorted& s)
       f = pkt::UdpFrame{};
       const pkt::FrameKind kind = pkt::parse_udp_frame(
           {rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)}, f);
+      RxClass rc = RxClass::non_udp;
+      if (kind == pkt::FrameKind::kUdp) {
+        switch (pkt::classify_udp_payload(
+            {rte_pktmbuf_mtod_offset(m, const uint8_t*, f.payload_offset), f.payload_len})) {
+          case pkt::UdpClass::kRtp: rc = RxClass::rtp; break;
+          case pkt::UdpClass::kRtcp: rc = RxClass::rtcp; break;
+          case pkt::UdpClass::kStun: rc = RxClass::stun; break;
+          case pkt::UdpClass::kDtls: rc = RxClass::dtls; break;
+          default: rc = RxClass::other_udp; break;
+        }
+      }
+      PktBytes& cls = w.stats.rx_class[static_cast<std::size_t>(rc)];
+      cls.pkts.add(1);
+      cls.bytes.add(rte_pktmbuf_pkt_len(m));
       if (kind == pkt::FrameKind::kUdp && w.flows != nullptr) {
         keys[nk] = flow::FlowKey::of(f);
         keyp[nk] = &keys[nk];

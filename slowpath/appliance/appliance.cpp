@@ -281,6 +281,9 @@ std::string format_counters(const CountersSnapshot& s) {
       << " exception_rx=" << x.exception_to_wire.rx_pkts
       << " wire_tx=" << x.exception_to_wire.tx_pkts
       << " media_tx=" << x.fastpath_to_wire.tx_pkts;
+    for (std::size_t c = 0; c < dp::kRxClassCount; ++c) {
+      o << " rx_" << dp::kRxClassNames[c] << "=" << x.rx_class[c][0];
+    }
     for (std::size_t d = 0; d < dp::kMediaCounterCount; ++d) {
       o << " " << dp::kMediaCounterNames[d] << "=" << x.media[d];
     }

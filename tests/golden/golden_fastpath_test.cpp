@@ -43,7 +43,9 @@ class EalEnv : public ::testing::Environment {
  public:
   void SetUp() override {
     const std::string prefix = "esfu-golden-" + std::to_string(getpid());
-    const char* argv[] = {"golden", "-l", "0,1", "--no-pci", "--no-huge", "-m", "256",
+    // Lcores 1 and 2 share CPU 1: the two-worker case needs two worker
+    // lcores on a two-CPU machine (correctness, not speed, is tested here).
+    const char* argv[] = {"golden", "--lcores", "0@0,1@1,2@1", "--no-pci", "--no-huge", "-m", "256",
                           "--file-prefix", prefix.c_str(), "--log-level=4"};
     ASSERT_GE(rte_eal_init(static_cast<int>(std::size(argv)), const_cast<char**>(argv)), 0)
         << "rte_eal_init failed";
@@ -191,15 +193,24 @@ uint64_t drop_count(const dp::Worker& w, dp::DropReason r) {
   return w.stats.drops[static_cast<std::size_t>(r)].get();
 }
 
-class GoldenFastpath : public ::testing::TestWithParam<dp::srtp::Profile> {};
+struct GoldenCase {
+  dp::srtp::Profile profile;
+  int workers;  // 2: publisher B's packets arrive on the other worker's queue
+};
+
+class GoldenFastpath : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
-  const dp::srtp::Profile prof = GetParam();
+  const dp::srtp::Profile prof = GetParam().profile;
+  const int nworkers = GetParam().workers;
   const auto dir = std::filesystem::temp_directory_path() /
-                   ("esfu-golden-" + std::to_string(getpid()) + "-" + std::to_string(static_cast<int>(prof)));
+                   ("esfu-golden-" + std::to_string(getpid()) + "-" + std::to_string(static_cast<int>(prof)) +
+                    "-" + std::to_string(nworkers));
   std::filesystem::create_directories(dir);
   const std::string in_pcap = (dir / "in.pcap").string();
   const std::string out_pcap = (dir / "out.pcap").string();
+  const std::string in_b_pcap = (dir / "in_b.pcap").string();
+  const std::string out_b_pcap = (dir / "out_b.pcap").string();
 
   Peer A{ip4(198, 18, 0, 10), 40000, {2, 0, 0, 0, 0, 0x0a}, keys(prof, 1), keys(prof, 2)};
   Peer B{ip4(198, 18, 0, 11), 40001, {2, 0, 0, 0, 0, 0x0b}, keys(prof, 3), keys(prof, 4)};
@@ -237,14 +248,26 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
   in.push_back(udp_frame(S1, srtp.protect(S1.send, 0x5100, {nack, nack + dp::pkt::build_nack(nack, 0x5100, 0x51A, lost1)}, true)));
   const uint16_t lost2[] = {3};
   in.push_back(udp_frame(S2, srtp.protect(S2.send, 0x5200, {nack, nack + dp::pkt::build_nack(nack, 0x5200, 0x52A, lost2)}, true)));
-  ASSERT_TRUE(test::write_pcap(in_pcap, in));
+  std::vector<Frame> in_a, in_b;
+  for (const Frame& f : in) {
+    dp::pkt::UdpFrame u;
+    dp::pkt::parse_udp_frame(f, u);
+    const bool to_b = nworkers == 2 && (u.src == B.ip || u.src == stranger.ip);
+    (to_b ? in_b : in_a).push_back(f);
+  }
+  ASSERT_TRUE(test::write_pcap(in_pcap, in_a));
+  if (nworkers == 2) ASSERT_TRUE(test::write_pcap(in_b_pcap, in_b));
 
   // The dataplane: pcap wire, null exception port, one worker on lcore 1.
-  const std::string tag = std::to_string(static_cast<int>(prof));
+  const std::string tag = std::to_string(static_cast<int>(prof)) + "w" + std::to_string(nworkers);
   rte_mempool* pool = rte_pktmbuf_pool_create(("golden" + tag).c_str(), 8191, 256, 0, 2176, 0);
   ASSERT_NE(pool, nullptr);
   {
-    auto wire = dp::Port::probe_vdev("wire", "net_pcap_g" + tag + ",rx_pcap=" + in_pcap + ",tx_pcap=" + out_pcap);
+    std::string devargs = "net_pcap_g" + tag + ",rx_pcap=" + in_pcap;
+    if (nworkers == 2) devargs += ",rx_pcap=" + in_b_pcap;
+    devargs += ",tx_pcap=" + out_pcap;
+    if (nworkers == 2) devargs += ",tx_pcap=" + out_b_pcap;
+    auto wire = dp::Port::probe_vdev("wire", devargs);
     ASSERT_TRUE(wire.ok()) << wire.error().message;
     auto exc = dp::Port::probe_vdev("exception", "net_null_g" + tag + ",no-rx=1");
     ASSERT_TRUE(exc.ok()) << exc.error().message;
@@ -254,7 +277,7 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
     limits.max_downtracks = 64;
     limits.rtx_depth = 128;
     dp::WorkerSetParams wp;
-    wp.lcores = {1};
+    wp.lcores = nworkers == 2 ? std::vector<unsigned>{1, 2} : std::vector<unsigned>{1};
     wp.wire_port = wire->id();
     wp.exception_port = exc->id();
     wp.pool = pool;
@@ -300,35 +323,51 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
     ASSERT_TRUE(ctl.add_downtrack(tb.value(), p2, d).ok());
     EXPECT_EQ(ctl.flows(), 4u);
 
-    ASSERT_TRUE(wire->start({1, 1024, 1024, false}, pool).ok());
-    ASSERT_TRUE(exc->start({1, 1024, 1024, false}, pool).ok());
+    const auto q = static_cast<uint16_t>(nworkers);
+    ASSERT_TRUE(wire->start({q, 1024, 1024, false}, pool).ok());
+    ASSERT_TRUE(exc->start({q, 1024, 1024, false}, pool).ok());
     // The commands wait in the ring: the worker's first iteration applies them
     // before its first RX burst.
     ASSERT_TRUE(ws.launch().ok());
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (ws.worker(0).stats.wire_to_exception.rx_pkts.get() < in.size() &&
+    auto sum = [&](auto get) {
+      uint64_t t = 0;
+      for (std::size_t i = 0; i < ws.size(); ++i) t += get(ws.worker(i));
+      return t;
+    };
+    while (sum([](const dp::Worker& x) { return x.stats.wire_to_exception.rx_pkts.get(); }) < in.size() &&
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     // Past one report interval: the RRs to the publishers go out.
     std::this_thread::sleep_for(std::chrono::milliseconds(1300));
     ws.stop();
-    const dp::Worker& w = ws.worker(0);
-    EXPECT_EQ(w.stats.wire_to_exception.rx_pkts.get(), in.size());
-    EXPECT_EQ(drop_count(w, dp::DropReason::kSrtpAuthFail), 1u);
-    EXPECT_EQ(drop_count(w, dp::DropReason::kSrtpReplay), 1u);
-    EXPECT_EQ(drop_count(w, dp::DropReason::kRtpUnknownSsrc), 1u);
-    EXPECT_EQ(w.stats.media.punted.get(), 1u);  // the stranger's packet
-    EXPECT_EQ(w.stats.media.rtp_in.get(), 2u * kPackets);
-    EXPECT_EQ(w.stats.media.rtx_out.get(), 3u);
-    EXPECT_EQ(w.stats.media.nack_miss.get(), 1u);
+    auto drops = [&](dp::DropReason r) { return sum([r](const dp::Worker& x) { return drop_count(x, r); }); };
+    EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.wire_to_exception.rx_pkts.get(); }), in.size());
+    EXPECT_EQ(drops(dp::DropReason::kSrtpAuthFail), 1u);
+    EXPECT_EQ(drops(dp::DropReason::kSrtpReplay), 1u);
+    EXPECT_EQ(drops(dp::DropReason::kRtpUnknownSsrc), 1u);
+    EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.media.punted.get(); }), 1u);  // the stranger
+    EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.media.rtp_in.get(); }), 2u * kPackets);
+    EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.media.rtx_out.get(); }), 3u);
+    EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.media.nack_miss.get(); }), 1u);
+    if (nworkers == 2) {
+      // Every B packet arrived on worker 1 and was handed to worker 0.
+      EXPECT_EQ(ws.worker(1).stats.media.handed_off.get(), static_cast<uint64_t>(kPackets));
+      EXPECT_EQ(ws.worker(1).stats.media.rtp_in.get(), 0u);
+    }
     ctl.poll_events();
     exc->close();
     wire->close();  // flushes out.pcap
   }
   rte_mempool_free(pool);
 
-  const auto out = parse_output(test::read_pcap(out_pcap));
+  auto frames_out = test::read_pcap(out_pcap);
+  if (nworkers == 2) {
+    const auto b = test::read_pcap(out_b_pcap);
+    frames_out.insert(frames_out.end(), b.begin(), b.end());
+  }
+  const auto out = parse_output(frames_out);
   ASSERT_FALSE(out.empty());
   // Per subscriber: decrypt everything sent to it with its keys.
   struct Got {
@@ -436,11 +475,12 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Profiles, GoldenFastpath,
-                         ::testing::Values(dp::srtp::Profile::kAes128CmHmacSha1_80,
-                                           dp::srtp::Profile::kAeadAes128Gcm),
+                         ::testing::Values(GoldenCase{dp::srtp::Profile::kAes128CmHmacSha1_80, 1},
+                                           GoldenCase{dp::srtp::Profile::kAeadAes128Gcm, 1},
+                                           GoldenCase{dp::srtp::Profile::kAeadAes128Gcm, 2}),
                          [](const auto& p) {
-                           return p.param == dp::srtp::Profile::kAeadAes128Gcm ? std::string("GCM")
-                                                                               : std::string("SHA1_80");
+                           return std::string(p.param.profile == dp::srtp::Profile::kAeadAes128Gcm ? "GCM" : "SHA1_80") +
+                                  "_" + std::to_string(p.param.workers) + "workers";
                          });
 
 }  // namespace
