@@ -125,6 +125,22 @@ double crypto_floor_cycles(srtp::Engine& e, srtp::Profile prof, uint32_t k, uint
   std::vector<std::vector<uint8_t>> bufs(64, std::vector<uint8_t>(12 + kPayload + srtp::kMaxTrailer));
   std::vector<srtp::Op> ops(64);
   uint64_t cycles = 0, n = 0;
+  // One untimed op per session first: the engine's first use of a session is
+  // not the steady state the fast path is measured in.
+  for (uint32_t base = 0; base < k; base += 64) {
+    const uint32_t m = std::min<uint32_t>(64, k - base);
+    for (uint32_t i = 0; i < m; ++i) {
+      auto& b = bufs[i];
+      std::memset(b.data(), 0x5a, b.size());
+      b[0] = 0x80;
+      b[1] = 111;
+      pkt::store_be16(&b[2], 0);
+      pkt::store_be32(&b[8], 0x100000u + base + i);
+      ops[i] = srtp::Op{b.data(), static_cast<uint32_t>(12 + kPayload), static_cast<uint32_t>(b.size()),
+                        sessions[base + i], srtp::Status::kError};
+    }
+    e.protect_rtp({ops.data(), m});
+  }
   const uint64_t target = std::max<uint64_t>(20000, 2u * k);
   while (n < target) {
     const uint32_t m = static_cast<uint32_t>(std::min<uint64_t>(64, target - n));

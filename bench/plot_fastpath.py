@@ -38,7 +38,7 @@ def main():
             plots.append("'%s' using 1:2 with linespoints title '%s fast path'" % (path, p))
             plots.append("'%s' using 1:3 with lines dashtype 2 title '%s crypto floor'" % (path, p))
         script = """
-set terminal pngcairo size 900,540
+set terminal pngcairo size 900,540 noenhanced
 set output '%s'
 set logscale x
 set xlabel 'fan-out (downtracks per published track)'

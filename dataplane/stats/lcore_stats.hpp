@@ -18,7 +18,6 @@ namespace edgesfu::dp {
   X(kPuntRateLimited, "punt_rate_limited", "the source exceeded its punt token bucket") \
   X(kMalformedFrame, "malformed_frame", "truncated or inconsistent L2-L4 headers")     \
   X(kHandoffFull, "handoff_full", "the owning lcore's hand-off ring was full")          \
-  X(kStaleFlow, "stale_flow", "the flow's participant was removed meanwhile")          \
   X(kSrtpAuthFail, "srtp_auth_fail", "SRTP/SRTCP authentication failed")              \
   X(kSrtpReplay, "srtp_replay", "SRTP/SRTCP replayed or too old")                     \
   X(kSrtpMalformed, "srtp_malformed", "too short or malformed for SRTP")              \
@@ -83,7 +82,8 @@ struct alignas(64) DirectionStats {
   X(nack_miss, "NACKed packets no longer (or never) in the ring")        \
   X(keyframe_requests, "PLI/FIR forwarded to publishers")                \
   X(punted, "packets handed to the exception path")                      \
-  X(handed_off, "packets handed to the owning lcore")
+  X(handed_off, "packets handed to the owning lcore")                    \
+  X(events_lost, "events the control thread could not be told (ring full)")
 
 struct alignas(64) MediaCounters {
 #define EDGESFU_X(name, desc) Counter name;

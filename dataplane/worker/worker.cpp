@@ -128,7 +128,7 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, Sorted& s)
         continue;
       }
       if (!w.fastpath->valid(ref)) {
-        drop(w.stats, DropReason::kStaleFlow).add(1);
+        // Looked up just before its participant went: an unknown flow now.
         punt(w, s, m, f, true, tsc);
         continue;
       }
