@@ -54,6 +54,13 @@ sleep 0.3
 in_app "$py" "$probe" send "$CLIENT_IP" 5001 80
 wait "$recv_pid" || { cat "$work/udprecv"; fail "UDP app->wire"; }
 
+step "telemetry: /edgesfu/lcores, /edgesfu/media, /edgesfu/drops"
+tel=$("$py" "$src/tools/telemetry.py" "$P" /edgesfu/lcores /edgesfu/media /edgesfu/drops 2>&1) \
+  || { echo "$tel"; fail "tools/telemetry.py failed"; }
+echo "$tel" | grep -q '"rx_non_udp_pkts"' || { echo "$tel"; fail "telemetry lacks /edgesfu/lcores"; }
+echo "$tel" | grep -q '"punted"' || { echo "$tel"; fail "telemetry lacks /edgesfu/media"; }
+echo "$tel" | grep -q '"srtp_auth_fail"' || { echo "$tel"; fail "telemetry lacks /edgesfu/drops"; }
+
 step "stop edgesfu (SIGTERM) and read its counters"
 kill -TERM "$esfu_pid"
 wait "$esfu_pid"; rc=$?
