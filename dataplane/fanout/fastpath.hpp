@@ -53,6 +53,9 @@ using RtxRingT = nack_cache::RtxRing<RtxEntry, RtxRelease>;
 
 inline constexpr uint32_t kNoIndex = 0xffffffffu;
 
+// The drop reason for an SRTP/SRTCP failure.
+DropReason srtp_drop(srtp::Status s);
+
 struct Participant {
   bool used = false;
   bool path_known = false;
@@ -204,6 +207,10 @@ class Fastpath {
   void handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t len, uint64_t now_us,
                             uint64_t now_ntp, TxStage& tx);
   void drop(DropReason r, uint64_t n = 1) { stats_->drops[static_cast<std::size_t>(r)].add(n); }
+  // Fills ops for unprotecting frames [base, base + kBatch) of a burst in
+  // place with each participant's inbound session; returns how many.
+  uint16_t inbound_ops(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots,
+                       uint16_t base, uint16_t n, srtp::Op* ops) const;
 
   FastpathLimits limits_;
   srtp::Engine* engine_;

@@ -23,7 +23,7 @@ void Fastpath::send_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* 
               static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len), s, srtp::Status::kError};
   engine_->protect_rtcp({&op, 1});
   if (op.status != srtp::Status::kOk) {
-    drop(DropReason::kSrtpError);
+    drop(srtp_drop(op.status));
     rte_pktmbuf_free(po.m);
     return;
   }
@@ -165,25 +165,14 @@ void Fastpath::on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint1
                        uint16_t n, uint64_t now_us, uint64_t now_ntp, TxStage& tx) {
   srtp::Op ops[kBatch];
   for (uint16_t base = 0; base < n; base += kBatch) {
-    const uint16_t k = static_cast<uint16_t>(n - base < kBatch ? n - base : kBatch);
-    for (uint16_t i = 0; i < k; ++i) {
-      rte_mbuf* m = pkts[base + i];
-      const pkt::UdpFrame& f = frames[base + i];
-      ops[i] = srtp::Op{rte_pktmbuf_mtod_offset(m, uint8_t*, f.payload_offset), f.payload_len,
-                        f.payload_len, participants_[slots[base + i]].rx, srtp::Status::kError};
-    }
+    const uint16_t k = inbound_ops(pkts, frames, slots, base, n, ops);
     engine_->unprotect_rtcp({ops, k});
     for (uint16_t i = 0; i < k; ++i) {
       if (ops[i].status == srtp::Status::kOk) {
         stats_->media.rtcp_in.add(1);
         handle_rtcp_compound(slots[base + i], ops[i].data, ops[i].len, now_us, now_ntp, tx);
       } else {
-        switch (ops[i].status) {
-          case srtp::Status::kAuthFail: drop(DropReason::kSrtpAuthFail); break;
-          case srtp::Status::kReplay: drop(DropReason::kSrtpReplay); break;
-          case srtp::Status::kMalformed: drop(DropReason::kSrtpMalformed); break;
-          default: drop(DropReason::kSrtpError); break;
-        }
+        drop(srtp_drop(ops[i].status));
       }
       rte_pktmbuf_free(pkts[base + i]);
     }

@@ -6,7 +6,6 @@
 
 namespace edgesfu::dp::fanout {
 
-namespace {
 DropReason srtp_drop(srtp::Status s) {
   switch (s) {
     case srtp::Status::kAuthFail: return DropReason::kSrtpAuthFail;
@@ -17,7 +16,18 @@ DropReason srtp_drop(srtp::Status s) {
     default: return DropReason::kSrtpError;
   }
 }
-}  // namespace
+
+uint16_t Fastpath::inbound_ops(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots,
+                               uint16_t base, uint16_t n, srtp::Op* ops) const {
+  const uint16_t k = static_cast<uint16_t>(n - base < kBatch ? n - base : kBatch);
+  for (uint16_t i = 0; i < k; ++i) {
+    const pkt::UdpFrame& f = frames[base + i];
+    ops[i] = srtp::Op{rte_pktmbuf_mtod_offset(pkts[base + i], uint8_t*, f.payload_offset),
+                      f.payload_len, f.payload_len, participants_[slots[base + i]].rx,
+                      srtp::Status::kError};
+  }
+  return k;
+}
 
 void Fastpath::learn_path(uint16_t slot, const pkt::UdpFrame& f) {
   Participant& p = participants_[slot];
@@ -115,13 +125,7 @@ void Fastpath::on_rtp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16
   // Decrypt the whole burst in place (one engine call).
   srtp::Op ops[kBatch];
   for (uint16_t base = 0; base < n; base += kBatch) {
-    const uint16_t k = static_cast<uint16_t>(n - base < kBatch ? n - base : kBatch);
-    for (uint16_t i = 0; i < k; ++i) {
-      rte_mbuf* m = pkts[base + i];
-      const pkt::UdpFrame& f = frames[base + i];
-      ops[i] = srtp::Op{rte_pktmbuf_mtod_offset(m, uint8_t*, f.payload_offset), f.payload_len,
-                        f.payload_len, participants_[slots[base + i]].rx, srtp::Status::kError};
-    }
+    const uint16_t k = inbound_ops(pkts, frames, slots, base, n, ops);
     engine_->unprotect_rtp({ops, k});
     for (uint16_t i = 0; i < k; ++i) {
       rte_mbuf* m = pkts[base + i];
