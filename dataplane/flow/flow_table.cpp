@@ -40,6 +40,11 @@ FlowTable::~FlowTable() {
 }
 
 Status FlowTable::insert(const FlowKey& key, FlowRef ref) {
+  // rte_hash_add_key_data replaces an existing key's data: refuse instead, a
+  // second participant must never take over another's flow.
+  if (rte_hash_lookup(hash_, &key) >= 0) {
+    return make_error("flow table: this remote address and port already has a flow on this local port");
+  }
   void* data = reinterpret_cast<void*>(static_cast<uintptr_t>(ref.pack()));
   const int rc = rte_hash_add_key_data(hash_, &key, data);
   if (rc != 0) return make_error("flow table: add: " + std::string(rte_strerror(-rc)));

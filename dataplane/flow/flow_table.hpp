@@ -27,7 +27,7 @@ class FlowTable {
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
 
-  // Control thread only.
+  // Control thread only. Inserting a key that exists is an error.
   Status insert(const FlowKey& key, FlowRef ref);
   Status remove(const FlowKey& key);
 
@@ -41,6 +41,7 @@ class FlowTable {
   void unregister_reader(unsigned reader);
   void quiescent(unsigned reader) { rte_rcu_qsbr_quiescent(qsbr_, reader); }
 
+  // Entries in use, including deleted ones not yet reclaimed through RCU.
   uint32_t count() const { return static_cast<uint32_t>(rte_hash_count(hash_)); }
 
  private:

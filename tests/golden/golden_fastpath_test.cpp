@@ -474,6 +474,101 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
   std::filesystem::remove_all(dir);
 }
 
+// The control API's bookkeeping against a running worker: removal releases
+// every SRTP session and slot, stale references and bad calls get errors.
+TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
+  Srtp srtp;
+  rte_mempool* pool = rte_pktmbuf_pool_create("dpctl", 2047, 64, 0, 2176, 0);
+  ASSERT_NE(pool, nullptr);
+  {
+    auto wire = dp::Port::probe_vdev("wire", "net_null_dpc0,no-rx=1");
+    auto exc = dp::Port::probe_vdev("exception", "net_null_dpc1,no-rx=1");
+    ASSERT_TRUE(wire.ok() && exc.ok());
+    ASSERT_TRUE(wire->start({1, 256, 256, false}, pool).ok());
+    ASSERT_TRUE(exc->start({1, 256, 256, false}, pool).ok());
+    dp::fanout::FastpathLimits limits;
+    limits.max_participants = 4;
+    limits.max_tracks = 4;
+    limits.max_downtracks = 8;
+    limits.rtx_depth = 16;
+    dp::WorkerSetParams wp;
+    wp.lcores = {1};
+    wp.wire_port = wire->id();
+    wp.exception_port = exc->id();
+    wp.pool = pool;
+    wp.engine = &srtp.engine();
+    wp.limits = limits;
+    wp.flow_capacity = 16;
+    auto workers = dp::WorkerSet::create(wp);
+    ASSERT_TRUE(workers.ok()) << workers.error().message;
+    sp::DpControl ctl(*workers.value(), srtp.engine(), limits);
+    ASSERT_TRUE(workers.value()->launch().ok());
+    auto peer = [&](uint8_t host, uint32_t id) {
+      sp::ParticipantParams pp;
+      pp.room = 7;
+      pp.id = id;
+      pp.remote = ip4(198, 18, 0, host);
+      pp.remote_port = 4000;
+      pp.local_port = kLocalPort;
+      pp.rx_keys = keys(dp::srtp::Profile::kAeadAes128Gcm, host);
+      pp.tx_keys = keys(dp::srtp::Profile::kAeadAes128Gcm, static_cast<uint8_t>(host + 1));
+      return ctl.add_participant(pp);
+    };
+    auto pub = peer(10, 1);
+    auto sub = peer(20, 2);
+    ASSERT_TRUE(pub.ok() && sub.ok());
+    auto tr = ctl.add_track(pub.value(), {1, 0xA1, 48000, dp::control::MediaKind::kAudio});
+    ASSERT_TRUE(tr.ok());
+    sp::DowntrackParams d;
+    d.ssrc = 0x51;
+    d.rtx_ssrc = 0x52;
+    d.rtx_pt = 97;
+    ASSERT_TRUE(ctl.add_downtrack(tr.value(), sub.value(), d).ok());
+    // 2 per participant + downtrack + its RTX.
+    EXPECT_EQ(ctl.live_sessions(), 6u);
+    EXPECT_EQ(ctl.flows(), 2u);
+
+    // Bad calls: a fifth participant on a 4-slot worker is fine, the same
+    // flow twice is not; too many PT mappings; a stale reference.
+    EXPECT_FALSE(peer(10, 9).ok());  // same remote address/port as the publisher
+    sp::DowntrackParams many;
+    many.ssrc = 0x60;
+    for (uint8_t i = 0; i < 9; ++i) many.pt_map.push_back({i, i});
+    EXPECT_FALSE(ctl.add_downtrack(tr.value(), sub.value(), many).ok());
+
+    // Removing the publisher takes its track and the downtrack with it.
+    ASSERT_TRUE(ctl.remove_participant(pub.value()).ok());
+    EXPECT_FALSE(ctl.remove_participant(pub.value()).ok());  // twice
+    EXPECT_FALSE(ctl.add_track(pub.value(), {2, 0xA2, 48000, dp::control::MediaKind::kAudio}).ok());
+    EXPECT_FALSE(ctl.request_keyframe(tr.value()).ok());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (ctl.live_sessions() > 2 && std::chrono::steady_clock::now() < deadline) {
+      ctl.poll_events();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(ctl.live_sessions(), 2u);  // the subscriber's own two
+    EXPECT_EQ(ctl.flows(), 1u);
+    // The publisher's flow no longer matches (its key slot is reclaimed later,
+    // through RCU, so the table's count may still include it).
+    const auto gone = dp::flow::FlowKey::make(ip4(198, 18, 0, 10), 4000, kLocalPort);
+    const dp::flow::FlowKey* gp = &gone;
+    dp::flow::FlowRef ref;
+    EXPECT_EQ(workers.value()->flows()->lookup_burst(&gp, 1, &ref), 0u);
+    const auto kept = dp::flow::FlowKey::make(ip4(198, 18, 0, 20), 4000, kLocalPort);
+    const dp::flow::FlowKey* kp = &kept;
+    EXPECT_EQ(workers.value()->flows()->lookup_burst(&kp, 1, &ref), 1u);
+
+    // Slots come back: four more participants fit again after removal.
+    ASSERT_TRUE(ctl.remove_participant(sub.value()).ok());
+    for (uint8_t h = 30; h < 34; ++h) EXPECT_TRUE(peer(h, h).ok()) << int(h);
+    EXPECT_FALSE(peer(40, 40).ok());  // the fifth does not
+    workers.value()->stop();
+    exc->close();
+    wire->close();
+  }
+  rte_mempool_free(pool);
+}
+
 INSTANTIATE_TEST_SUITE_P(Profiles, GoldenFastpath,
                          ::testing::Values(GoldenCase{dp::srtp::Profile::kAes128CmHmacSha1_80, 1},
                                            GoldenCase{dp::srtp::Profile::kAeadAes128Gcm, 1},
