@@ -97,10 +97,10 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, Sorted& s)
         keyp[nk] = &keys[nk];
         idx[nk++] = i;
       } else if (kind == pkt::FrameKind::kMalformed) {
-        // Not ours to judge alone: the kernel drops what it cannot parse too,
-        // but a malformed frame is never forwarded anywhere else.
-        punt(w, s, m, f, f.src.family != 0, tsc);
+        drop(w.stats, DropReason::kMalformedFrame).add(1);
+        rte_pktmbuf_free(m);
       } else {
+        // Non-UDP and fragments take the exception path (the kernel).
         punt(w, s, m, f, f.src.family != 0, tsc);
       }
     }
