@@ -86,6 +86,25 @@ def main():
     write("net", "udp6", eth6 + ip6 + struct.pack("!HHHH", 40000, 50000, 20, 0) + rtp(payload=b""))
     write("net", "arp", bytes.fromhex("ffffffffffff020000000001") + b"\x08\x06" + b"\0" * 28)
 
+    write("sdp", "minimal", b"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+          b"a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=sendonly\r\n"
+          b"a=ice-ufrag:u\r\na=ice-pwd:p\r\na=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\n"
+          b"a=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10\r\n"
+          b"a=rtcp-fb:111 transport-cc\r\na=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+          b"a=ssrc:1 cname:x\r\n")
+    write("sdp", "video", b"v=0\nm=video 9 UDP/TLS/RTP/SAVPF 96 97\na=mid:1\na=rtpmap:96 VP8/90000\n"
+          b"a=rtpmap:97 rtx/90000\na=fmtp:97 apt=96\na=ssrc-group:FID 5 6\na=ssrc:5 cname:y\n"
+          b"a=candidate:1 1 udp 1 198.18.0.1 9 typ host\na=end-of-candidates\n")
+
+    import base64, hashlib, hmac, json as js
+    def b64(b):
+        return base64.urlsafe_b64encode(b).rstrip(b"=")
+    signing = b64(b'{"alg":"HS256","typ":"JWT"}') + b"." + b64(js.dumps(
+        {"iss": "k", "sub": "alice", "exp": 1900000000, "video": {"room": "r", "roomJoin": True}}).encode())
+    sig = b64(hmac.new(b"fuzz-secret-0123456789-0123456789", signing, hashlib.sha256).digest())
+    write("token", "valid", signing + b"." + sig)
+    write("token", "none", b64(b'{"alg":"none"}') + b"." + b64(b'{"iss":"k"}') + b".")
+
     cfg_dir = os.path.join(HERE, "..", "..", "config")
     for name in ("dev.yaml", os.path.join("examples", "baremetal.yaml")):
         with open(os.path.join(cfg_dir, name), "rb") as f:

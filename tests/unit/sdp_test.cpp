@@ -1,0 +1,160 @@
+#include <gtest/gtest.h>
+
+#include "slowpath/sdp/sdp.hpp"
+
+namespace edgesfu::sp::sdp {
+namespace {
+
+// The shape of a Chromium WHIP offer (audio + video, BUNDLE, RTX, extmaps).
+const char* const kChromeOffer =
+    "v=0\r\n"
+    "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
+    "s=-\r\n"
+    "t=0 0\r\n"
+    "a=group:BUNDLE 0 1\r\n"
+    "a=extmap-allow-mixed\r\n"
+    "a=msid-semantic: WMS stream\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126\r\n"
+    "c=IN IP4 0.0.0.0\r\n"
+    "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:Ab12\r\n"
+    "a=ice-pwd:0123456789abcdefghijklmn\r\n"
+    "a=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 5D:26:3B:0A:4A:1E:35:63:3C:1D:33:F5:BC:7F:69:E6:1F:2B:39:88:EA:FE:3C:A8:0B:6A:71:1C:37:DE:0F:72\r\n"
+    "a=setup:actpass\r\n"
+    "a=mid:0\r\n"
+    "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+    "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
+    "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+    "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+    "a=sendonly\r\n"
+    "a=msid:stream audio-track\r\n"
+    "a=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "a=rtcp-fb:111 transport-cc\r\n"
+    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+    "a=rtpmap:63 red/48000/2\r\n"
+    "a=fmtp:63 111/111\r\n"
+    "a=rtpmap:9 G722/8000\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n"
+    "a=ssrc:1001 cname:abcd\r\n"
+    "a=ssrc:1001 msid:stream audio-track\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103\r\n"
+    "c=IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:Ab12\r\n"
+    "a=ice-pwd:0123456789abcdefghijklmn\r\n"
+    "a=fingerprint:sha-256 5D:26:3B:0A:4A:1E:35:63:3C:1D:33:F5:BC:7F:69:E6:1F:2B:39:88:EA:FE:3C:A8:0B:6A:71:1C:37:DE:0F:72\r\n"
+    "a=setup:actpass\r\n"
+    "a=mid:1\r\n"
+    "a=extmap:14 urn:ietf:params:rtp-hdrext:toffset\r\n"
+    "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
+    "a=extmap:3/sendonly http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+    "a=sendonly\r\n"
+    "a=msid:stream video-track\r\n"
+    "a=rtcp-mux\r\n"
+    "a=rtcp-rsize\r\n"
+    "a=rtpmap:96 VP8/90000\r\n"
+    "a=rtcp-fb:96 goog-remb\r\n"
+    "a=rtcp-fb:96 transport-cc\r\n"
+    "a=rtcp-fb:96 ccm fir\r\n"
+    "a=rtcp-fb:96 nack\r\n"
+    "a=rtcp-fb:96 nack pli\r\n"
+    "a=rtpmap:97 rtx/90000\r\n"
+    "a=fmtp:97 apt=96\r\n"
+    "a=rtpmap:102 H264/90000\r\n"
+    "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f\r\n"
+    "a=rtpmap:103 rtx/90000\r\n"
+    "a=fmtp:103 apt=102\r\n"
+    "a=ssrc-group:FID 2001 2002\r\n"
+    "a=ssrc:2001 cname:abcd\r\n"
+    "a=ssrc:2002 cname:abcd\r\n"
+    "a=candidate:1 1 udp 2122260223 198.18.0.1 54321 typ host generation 0\r\n"
+    "a=end-of-candidates\r\n";
+
+TEST(SdpTest, ParsesAChromiumOffer) {
+  auto r = parse(kChromeOffer);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Session& s = r.value();
+  EXPECT_EQ(s.bundle, (std::vector<std::string>{"0", "1"}));
+  ASSERT_EQ(s.media.size(), 2u);
+  const Media& a = s.media[0];
+  EXPECT_EQ(a.kind, "audio");
+  EXPECT_EQ(a.mid, "0");
+  EXPECT_EQ(a.direction, Direction::kSendOnly);
+  EXPECT_TRUE(a.rtcp_mux);
+  EXPECT_EQ(ice_ufrag(s, a), "Ab12");
+  EXPECT_EQ(a.fingerprint_alg, "sha-256");
+  EXPECT_EQ(a.setup, "actpass");
+  ASSERT_NE(a.codec(111), nullptr);
+  EXPECT_EQ(a.codec(111)->name, "opus");
+  EXPECT_EQ(a.codec(111)->clock_rate, 48000u);
+  EXPECT_EQ(a.codec(111)->channels, 2);
+  EXPECT_EQ(a.codec(111)->fmtp, "minptime=10;useinbandfec=1");
+  EXPECT_EQ(a.codec(111)->rtcp_fb, (std::vector<std::string>{"transport-cc"}));
+  ASSERT_EQ(a.extmaps.size(), 4u);
+  EXPECT_EQ(a.extmaps[0].id, 1);
+  EXPECT_EQ(a.extmaps[0].uri, "urn:ietf:params:rtp-hdrext:ssrc-audio-level");
+  EXPECT_EQ(a.ssrcs(), (std::vector<uint32_t>{1001}));
+  EXPECT_EQ(a.msid, "stream audio-track");
+
+  const Media& v = s.media[1];
+  EXPECT_TRUE(v.rtcp_rsize);
+  EXPECT_EQ(v.codec(96)->rtcp_fb.size(), 5u);
+  EXPECT_EQ(v.codec(97)->fmtp, "apt=96");
+  EXPECT_EQ(v.codec(102)->fmtp, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f");
+  EXPECT_EQ(v.extmaps[2].direction, "sendonly");
+  ASSERT_EQ(v.ssrc_groups.size(), 1u);
+  EXPECT_EQ(v.ssrc_groups[0].semantics, "FID");
+  EXPECT_EQ(v.ssrc_groups[0].ssrcs, (std::vector<uint32_t>{2001, 2002}));
+  ASSERT_EQ(v.candidates.size(), 1u);
+  EXPECT_TRUE(v.end_of_candidates);
+}
+
+TEST(SdpTest, WriteThenParseKeepsWhatMatters) {
+  auto r = parse(kChromeOffer);
+  ASSERT_TRUE(r.ok());
+  const std::string text = write(r.value());
+  auto again = parse(text);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  const Session& a = r.value();
+  const Session& b = again.value();
+  ASSERT_EQ(a.media.size(), b.media.size());
+  EXPECT_EQ(a.bundle, b.bundle);
+  for (std::size_t i = 0; i < a.media.size(); ++i) {
+    EXPECT_EQ(a.media[i].mid, b.media[i].mid);
+    EXPECT_EQ(a.media[i].direction, b.media[i].direction);
+    EXPECT_EQ(a.media[i].codecs.size(), b.media[i].codecs.size());
+    EXPECT_EQ(a.media[i].extmaps.size(), b.media[i].extmaps.size());
+    EXPECT_EQ(a.media[i].ssrc_attrs, b.media[i].ssrc_attrs);
+    EXPECT_EQ(a.media[i].fingerprint, b.media[i].fingerprint);
+  }
+  EXPECT_NE(text.find("\r\n"), std::string::npos);
+}
+
+TEST(SdpTest, RejectsMalformed) {
+  const struct {
+    const char* text;
+    const char* expect;
+  } cases[] = {
+      {"", "empty"},
+      {"x=1\r\n", "starts with v=0"},
+      {"v=0\r\nnot a line\r\n", "line 2"},
+      {"v=0\r\nm=audio\r\n", "m= needs"},
+      {"v=0\r\nm=audio x UDP 111\r\n", "port"},
+      {"v=0\r\nm=audio 9 UDP 111\r\na=rtpmap:300 opus/48000\r\n", "rtpmap"},
+      {"v=0\r\nm=audio 9 UDP 111\r\na=rtpmap:111 opus\r\n", "clock"},
+      {"v=0\r\nm=audio 9 UDP 111\r\na=extmap:0 urn:x\r\n", "extmap"},
+      {"v=0\r\nm=audio 9 UDP 111\r\na=ssrc:abc cname:x\r\n", "SSRC"},
+      {"v=0\r\nm=audio 9 UDP 111\r\na=fingerprint:sha-256\r\n", "fingerprint"},
+      {"v=0\r\nm=audio 9 UDP 111\r\na=ssrc-group:FID\r\n", "ssrc-group"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse(c.text);
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_NE(r.error().message.find(c.expect), std::string::npos) << r.error().message;
+  }
+  EXPECT_FALSE(parse(std::string(70000, 'a')).ok());
+}
+
+}  // namespace
+}  // namespace edgesfu::sp::sdp
