@@ -1,0 +1,93 @@
+// DTLS-SRTP between two in-memory transports: the handshake completes, each
+// side exports the other's keys, the profile is GCM, and a fingerprint that
+// does not match the SDP fails the handshake.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <vector>
+
+#include "slowpath/dtls/dtls.hpp"
+
+namespace edgesfu::sp::dtls {
+namespace {
+
+struct Pair {
+  std::deque<std::vector<uint8_t>> to_server, to_client;
+  std::unique_ptr<Transport> client, server;
+
+  void pump() {
+    for (int i = 0; i < 100 && (!to_server.empty() || !to_client.empty()); ++i) {
+      while (!to_server.empty()) {
+        auto d = std::move(to_server.front());
+        to_server.pop_front();
+        (void)server->on_datagram(d);
+      }
+      while (!to_client.empty()) {
+        auto d = std::move(to_client.front());
+        to_client.pop_front();
+        (void)client->on_datagram(d);
+      }
+    }
+  }
+};
+
+std::shared_ptr<Certificate> cert(const char* cn) {
+  auto c = Certificate::generate(cn);
+  EXPECT_TRUE(c.ok());
+  return c.value();
+}
+
+TEST(DtlsTest, CertificateFingerprint) {
+  auto c = cert("edgesfu");
+  EXPECT_EQ(c->fingerprint().size(), 32u * 3 - 1);  // 32 bytes as XX:XX:...
+  EXPECT_EQ(c->fingerprint(), fingerprint_sha256(c->x509()));
+  EXPECT_NE(cert("edgesfu")->fingerprint(), c->fingerprint());  // a fresh key each time
+}
+
+TEST(DtlsTest, HandshakeExportsMatchingKeys) {
+  auto cc = cert("client"), sc = cert("server");
+  Pair p;
+  p.client = std::move(Transport::create(cc, Role::kClient, sc->fingerprint(),
+                                         [&](std::span<const uint8_t> d) { p.to_server.emplace_back(d.begin(), d.end()); })).value();
+  p.server = std::move(Transport::create(sc, Role::kServer, cc->fingerprint(),
+                                         [&](std::span<const uint8_t> d) { p.to_client.emplace_back(d.begin(), d.end()); })).value();
+  ASSERT_TRUE(p.client->start().ok());
+  p.pump();
+  ASSERT_TRUE(p.client->connected());
+  ASSERT_TRUE(p.server->connected());
+  auto ck = p.client->srtp();
+  auto sk = p.server->srtp();
+  ASSERT_TRUE(ck.ok() && sk.ok());
+  EXPECT_EQ(ck->profile, dp::srtp::Profile::kAeadAes128Gcm);  // preferred
+  EXPECT_EQ(ck->local.master_key, sk->remote.master_key);
+  EXPECT_EQ(ck->remote.master_key, sk->local.master_key);
+  EXPECT_EQ(ck->local.master_salt, sk->remote.master_salt);
+  EXPECT_NE(ck->local.master_key, ck->remote.master_key);
+}
+
+TEST(DtlsTest, WrongFingerprintFails) {
+  auto cc = cert("client"), sc = cert("server"), other = cert("mallory");
+  Pair p;
+  p.client = std::move(Transport::create(cc, Role::kClient, sc->fingerprint(),
+                                         [&](std::span<const uint8_t> d) { p.to_server.emplace_back(d.begin(), d.end()); })).value();
+  // The server expects another certificate than the client presents.
+  p.server = std::move(Transport::create(sc, Role::kServer, other->fingerprint(),
+                                         [&](std::span<const uint8_t> d) { p.to_client.emplace_back(d.begin(), d.end()); })).value();
+  ASSERT_TRUE(p.client->start().ok());
+  p.pump();
+  EXPECT_FALSE(p.server->connected());
+  EXPECT_TRUE(p.server->failed());
+  EXPECT_FALSE(p.server->srtp().ok());
+}
+
+TEST(DtlsTest, GarbageIsAnErrorNotACrash) {
+  auto sc = cert("server");
+  auto t = std::move(Transport::create(sc, Role::kServer, "AA:BB", [](std::span<const uint8_t>) {})).value();
+  const std::vector<uint8_t> junk = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 5, 1, 2, 3, 4, 5};
+  (void)t->on_datagram(junk);
+  EXPECT_FALSE(t->connected());
+  EXPECT_FALSE(t->on_datagram({}).ok());
+}
+
+}  // namespace
+}  // namespace edgesfu::sp::dtls
