@@ -158,3 +158,125 @@ TEST(SdpTest, RejectsMalformed) {
 
 }  // namespace
 }  // namespace edgesfu::sp::sdp
+
+#include "slowpath/sdp/negotiate.hpp"
+
+namespace edgesfu::sp::sdp {
+namespace {
+
+LocalTransport local() {
+  return LocalTransport{"lite", "0123456789012345678901", {"candidate:1 1 UDP 2015363327 198.18.0.2 50000 typ host"},
+                        "AA:BB:CC"};
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  return s;
+}
+
+TEST(NegotiateTest, PublishAnswerForAChromiumOffer) {
+  auto offer = parse(kChromeOffer);
+  ASSERT_TRUE(offer.ok());
+  PublishAnswer pa;
+  NegotiationError err;
+  ASSERT_TRUE(answer_publish(offer.value(), local(), pa, err)) << err.message;
+  ASSERT_EQ(pa.tracks.size(), 2u);
+  const PublishedTrack& a = pa.tracks[0];
+  EXPECT_EQ(a.kind, "audio");
+  EXPECT_EQ(a.codec.name, "opus");
+  EXPECT_EQ(a.codec.pt, 111);
+  EXPECT_EQ(a.ssrc, 1001u);
+  EXPECT_EQ(a.rtx_ssrc, 0u);
+  EXPECT_EQ(a.extmaps.size(), 4u);
+  const PublishedTrack& v = pa.tracks[1];
+  EXPECT_EQ(v.codec.name, "VP8");
+  EXPECT_EQ(v.codec.rtx_pt, 97);
+  EXPECT_EQ(v.ssrc, 2001u);
+  EXPECT_EQ(v.rtx_ssrc, 2002u);
+  EXPECT_EQ(v.extmaps.size(), 2u);  // toffset is not forwarded
+  EXPECT_EQ(v.codec.rtcp_fb.size(), 5u);
+
+  const std::string text = write(pa.answer);
+  auto ans = parse(text);
+  ASSERT_TRUE(ans.ok()) << ans.error().message;
+  EXPECT_TRUE(ans.value().ice_lite);
+  EXPECT_EQ(ans.value().bundle, (std::vector<std::string>{"0", "1"}));
+  for (const Media& m : ans.value().media) {
+    EXPECT_EQ(m.direction, Direction::kRecvOnly);
+    EXPECT_EQ(m.setup, "passive");
+    EXPECT_EQ(m.fingerprint, "AA:BB:CC");
+    EXPECT_TRUE(m.rtcp_mux);
+    EXPECT_EQ(m.candidates.size(), 1u);
+  }
+  EXPECT_NE(ans.value().media[1].codec(97), nullptr);
+  EXPECT_EQ(ans.value().media[1].codec(97)->fmtp, "apt=96");
+  EXPECT_EQ(ans.value().media[1].codec(102), nullptr);  // only the chosen codec
+}
+
+TEST(NegotiateTest, PublishRejections) {
+  const struct {
+    std::string offer;
+    int status;
+    const char* expect;
+  } cases[] = {
+      {replace_all(kChromeOffer, "a=rtcp-mux\r\n", ""), 400, "rtcp-mux"},
+      {replace_all(kChromeOffer, "a=fingerprint:", "a=x-fingerprint:"), 400, "fingerprint"},
+      {replace_all(kChromeOffer, "a=ice-pwd:", "a=x-ice-pwd:"), 400, "ice-pwd"},
+      {replace_all(replace_all(kChromeOffer, "opus/48000/2", "G7221/16000"), "VP8/90000", "AV1/90000"), 406, "Opus"},
+      {replace_all(kChromeOffer, "a=ssrc:1001", "a=x-ssrc:1001"), 400, "a=ssrc"},
+      {replace_all(kChromeOffer, "a=sendonly", "a=recvonly"), 406, "no audio or video"},
+  };
+  for (const auto& c : cases) {
+    auto offer = parse(c.offer);
+    ASSERT_TRUE(offer.ok()) << offer.error().message;
+    PublishAnswer pa;
+    NegotiationError err;
+    EXPECT_FALSE(answer_publish(offer.value(), local(), pa, err)) << c.expect;
+    EXPECT_EQ(err.http_status, c.status) << err.message;
+    EXPECT_NE(err.message.find(c.expect), std::string::npos) << err.message;
+  }
+}
+
+uint32_t counter_ssrc(void* ctx) { return ++*static_cast<uint32_t*>(ctx); }
+
+TEST(NegotiateTest, SubscribeMapsTracksPtsExtensionsAndRtx) {
+  auto pub = parse(kChromeOffer);
+  ASSERT_TRUE(pub.ok());
+  PublishAnswer pa;
+  NegotiationError err;
+  ASSERT_TRUE(answer_publish(pub.value(), local(), pa, err));
+  // A subscriber's offer: receive-only, other extension IDs, RTX 99 for VP8,
+  // and a third m-line nothing is published for.
+  std::string sub = replace_all(kChromeOffer, "a=sendonly", "a=recvonly");
+  sub = replace_all(sub, "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level", "a=extmap:10 urn:ietf:params:rtp-hdrext:ssrc-audio-level");
+  sub = replace_all(sub, "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96", "a=rtpmap:99 rtx/90000\r\na=fmtp:99 apt=96");
+  sub = replace_all(sub, "a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1 2");
+  const std::string video = sub.substr(sub.find("m=video"));
+  sub += replace_all(video, "a=mid:1", "a=mid:2");
+  auto offer = parse(sub);
+  ASSERT_TRUE(offer.ok()) << offer.error().message;
+  SubscribeAnswer sa;
+  uint32_t next = 0x1000;
+  ASSERT_TRUE(answer_subscribe(offer.value(), local(), pa.tracks, counter_ssrc, &next, sa, err)) << err.message;
+  ASSERT_EQ(sa.tracks.size(), 2u);
+  const SubscribedTrack& a = sa.tracks[0];
+  EXPECT_EQ(a.source, 0u);
+  EXPECT_EQ(a.ssrc, 0x1001u);
+  EXPECT_EQ(a.rtx_ssrc, 0u);
+  EXPECT_EQ(a.pt_map, (std::vector<std::pair<uint8_t, uint8_t>>{{111, 111}}));
+  EXPECT_NE(std::find(a.ext_map.begin(), a.ext_map.end(), std::make_pair<uint8_t, uint8_t>(1, 10)), a.ext_map.end());
+  const SubscribedTrack& v = sa.tracks[1];
+  EXPECT_EQ(v.source, 1u);
+  EXPECT_EQ(v.rtx_pt, 99);
+  EXPECT_NE(v.rtx_ssrc, 0u);
+  auto ans = parse(write(sa.answer));
+  ASSERT_TRUE(ans.ok());
+  ASSERT_EQ(ans.value().media.size(), 3u);
+  EXPECT_EQ(ans.value().media[0].direction, Direction::kSendOnly);
+  EXPECT_EQ(ans.value().media[0].ssrcs(), (std::vector<uint32_t>{0x1001}));
+  EXPECT_EQ(ans.value().media[1].ssrc_groups.size(), 1u);
+  EXPECT_EQ(ans.value().media[2].direction, Direction::kInactive);
+}
+
+}  // namespace
+}  // namespace edgesfu::sp::sdp
