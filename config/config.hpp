@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -83,7 +84,23 @@ struct DataplaneConfig {
   FastpathConfig fastpath;
 };
 
+// WebRTC transport (LiveKit's names): the UDP ports ICE binds on the
+// appliance address, and the address written into candidates.
+struct RtcConfig {
+  uint16_t port_range_start = 50000;
+  uint16_t port_range_end = 60000;
+  std::string node_ip;  // empty: the exception port's first address
+};
+
+struct RoomConfig {
+  uint32_t empty_timeout_s = 300;  // a room with nobody in it closes after this
+};
+
 struct Config {
+  uint16_t port = 7880;  // HTTP signalling (WHIP/WHEP) on the appliance address
+  RtcConfig rtc;
+  std::map<std::string, std::string> keys;  // API key -> secret (JWT HS256)
+  RoomConfig room;
   LoggingConfig logging;
   DataplaneConfig dataplane;
 };

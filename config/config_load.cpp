@@ -275,6 +275,22 @@ void read_dataplane(YamlReader r, DataplaneConfig& c) {
   r.finish();
 }
 
+// keys: {api_key: secret}. LiveKit refuses secrets under 32 characters; so do we.
+void read_keys(YamlReader& top, std::map<std::string, std::string>& out) {
+  const std::vector<std::string> names = top.keys_of("keys");
+  YamlReader r = top.child("keys");
+  for (const std::string& k : names) {
+    std::string secret;
+    r.read_string(k.c_str(), secret);
+    if (secret.size() < 32) {
+      r.fail(k.c_str(), "secret is too short: at least 32 characters");
+    } else {
+      out[k] = secret;
+    }
+  }
+  r.finish();
+}
+
 }  // namespace
 
 Result<Config> parse_config(const std::string& yaml_text) {
@@ -289,6 +305,28 @@ Result<Config> parse_config(const std::string& yaml_text) {
   Config cfg;
   YamlReader top(root, "", &errors);
   read_logging(top.child("logging"), cfg.logging);
+  top.read_uint_as("port", 1, 65535, cfg.port);
+  {
+    YamlReader r = top.child("rtc");
+    r.read_uint_as("port_range_start", 1024, 65535, cfg.rtc.port_range_start);
+    r.read_uint_as("port_range_end", 1024, 65535, cfg.rtc.port_range_end);
+    r.read_string("node_ip", cfg.rtc.node_ip);
+    if (cfg.rtc.port_range_start > cfg.rtc.port_range_end) {
+      r.fail("port_range_end", "is below port_range_start");
+    }
+    InterfaceAddress ia;
+    std::string why;
+    if (!cfg.rtc.node_ip.empty() && !parse_cidr(cfg.rtc.node_ip + (cfg.rtc.node_ip.find(':') == std::string::npos ? "/32" : "/128"), ia, why)) {
+      r.fail("node_ip", "'" + cfg.rtc.node_ip + "' is not an IP address");
+    }
+    r.finish();
+  }
+  {
+    YamlReader r = top.child("room");
+    r.read_uint_as("empty_timeout", 0, 86400 * 7, cfg.room.empty_timeout_s);
+    r.finish();
+  }
+  read_keys(top, cfg.keys);
   if (top.has("dataplane")) {
     read_dataplane(top.child("dataplane"), cfg.dataplane);
   } else {

@@ -167,6 +167,18 @@ int YamlReader::read_choice(const char* key, const std::vector<std::string_view>
   return -1;
 }
 
+std::vector<std::string> YamlReader::keys_of(const char* key) const {
+  std::vector<std::string> out;
+  if (!is_map_) return out;
+  for (const auto& kv : node_) {
+    if (!kv.first.IsScalar() || kv.first.Scalar() != key || !kv.second.IsMap()) continue;
+    for (const auto& inner : kv.second) {
+      if (inner.first.IsScalar()) out.push_back(inner.first.Scalar());
+    }
+  }
+  return out;
+}
+
 YamlReader YamlReader::child(const char* key) {
   const YAML::Node n = lookup(key);
   return YamlReader(n, key_path(key), errors_);

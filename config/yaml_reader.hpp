@@ -35,6 +35,9 @@ class YamlReader {
   // Reads a string that must be one of `choices`; returns its index or -1.
   int read_choice(const char* key, const std::vector<std::string_view>& choices);
 
+  // The keys of the nested mapping `key` (for maps whose keys are data).
+  std::vector<std::string> keys_of(const char* key) const;
+
   // A nested mapping; absent keys read as an empty mapping.
   YamlReader child(const char* key);
 

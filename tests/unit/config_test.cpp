@@ -152,6 +152,11 @@ const BadCase kBadCases[] = {
     {"mempool_too_small", with("  worker_lcores: [1, 2, 3]\n  mempool: {mbufs: 4095, cache: 256}\n"), "dataplane.mempool.mbufs: 4095 is fewer than"},
     {"cache_too_big", with("  mempool: {cache: 1024}\n"), "dataplane.mempool.cache: 1024 is out of range [0, 512]"},
     {"memory_below_pool", with("  memory_mb: 64\n  mempool: {mbufs: 65535}\n"), "dataplane.memory_mb: 64 MiB cannot hold the mempool"},
+    {"secret_short", with("", "keys: {k1: short}\n"), "keys.k1: secret is too short"},
+    {"port_range_inverted", with("", "rtc: {port_range_start: 6000, port_range_end: 5000}\n"), "rtc.port_range_end: is below port_range_start"},
+    {"node_ip_bad", with("", "rtc: {node_ip: 'example.com'}\n"), "rtc.node_ip: 'example.com' is not an IP address"},
+    {"port_zero", with("", "port: 0\n"), "port: 0 is out of range"},
+    {"rtc_unknown", with("", "rtc: {udp_port: 7882}\n"), "rtc.udp_port: unknown key"},
     {"tap_is_wire_iface", "dataplane: {wire: {vdev: 'net_af_packet0,iface=eth1'}, exception: {iface: eth1}}", "dataplane.exception.iface: 'eth1' is also the wire port's interface"},
 };
 
