@@ -17,6 +17,10 @@
 
 #include "dataplane/port/devargs.hpp"
 #include "dataplane/stats/telemetry.hpp"
+#include "slowpath/dtls/dtls.hpp"
+#include "slowpath/rooms/rooms.hpp"
+#include "slowpath/signalling/whip_server.hpp"
+#include <arpa/inet.h>
 #include "dataplane/port/netns.hpp"
 
 namespace edgesfu::sp {
@@ -161,27 +165,60 @@ gboolean Appliance::on_stats_tick(gpointer self) {
   return G_SOURCE_CONTINUE;
 }
 
-void Appliance::run() {
+Status Appliance::run() {
   // The slow path's thread lives in the exception namespace for good: its
   // kernel sockets (ICE, DTLS, HTTP) must be where the appliance IP is.
-  std::string netns_error;
-  std::thread slow([this, &netns_error] {
+  Status result = ok_status();
+  std::thread slow([this, &result] {
     if (!cfg_.dataplane.exception.netns.empty()) {
       if (auto s = dp::enter_netns(cfg_.dataplane.exception.netns); !s) {
-        netns_error = s.error().message;
+        result = s;
         return;
       }
     }
-    run_main_loop();
+    result = run_main_loop();
   });
   slow.join();
-  if (!netns_error.empty()) spdlog::error("slow path: {}", netns_error);
+  return result;
 }
 
-void Appliance::run_main_loop() {
+Status Appliance::run_main_loop() {
   GMainContext* ctx = g_main_context_new();
   g_main_context_push_thread_default(ctx);
   loop_ = g_main_loop_new(ctx, FALSE);
+  // Signalling, ICE and DTLS on this context.
+  std::unique_ptr<rooms::Rooms> rooms;
+  std::unique_ptr<signalling::WhipServer> whip;
+  Status started = ok_status();
+  if (cfg_.dataplane.exception.addresses.empty()) {
+    spdlog::warn("signalling: dataplane.exception.addresses is empty; WHIP/WHEP not started");
+  } else {
+    char buf[64];
+    const auto& a = cfg_.dataplane.exception.addresses.front();
+    inet_ntop(a.family, a.bytes.data(), buf, sizeof buf);
+    auto cert = dtls::Certificate::generate("edgesfu");
+    if (!cert) {
+      started = cert.error();
+    } else {
+      rooms = std::make_unique<rooms::Rooms>();
+      signalling::SessionDeps deps;
+      deps.context = ctx;
+      deps.dp = dp_control_.get();
+      deps.rooms = rooms.get();
+      deps.cert = cert.value();
+      deps.local_address = buf;
+      deps.advertised_address = cfg_.rtc.node_ip.empty() ? buf : cfg_.rtc.node_ip;
+      deps.port_min = cfg_.rtc.port_range_start;
+      deps.port_max = cfg_.rtc.port_range_end;
+      auto w = signalling::WhipServer::start(cfg_, deps);
+      if (w) {
+        whip = std::move(w).value();
+        spdlog::info("dtls: certificate sha-256 {}", cert.value()->fingerprint());
+      } else {
+        started = w.error();
+      }
+    }
+  }
   auto attach = [ctx](GSource* src, GSourceFunc fn, gpointer data) {
     g_source_set_callback(src, fn, data, nullptr);
     g_source_attach(src, ctx);
@@ -206,8 +243,12 @@ void Appliance::run_main_loop() {
     tick = attach(g_timeout_source_new_seconds(cfg_.logging.stats_interval_s),
                   &Appliance::on_stats_tick, this);
   }
-  spdlog::info("edgesfu running; SIGINT or SIGTERM stops it");
-  g_main_loop_run(loop_);
+  if (started.ok()) {
+    spdlog::info("edgesfu running; SIGINT or SIGTERM stops it");
+    g_main_loop_run(loop_);
+  }
+  whip.reset();  // sessions leave the dataplane while it still runs
+  rooms.reset();
   for (GSource* src : {sigint, sigterm, events, tick}) {
     if (src == nullptr) continue;
     g_source_destroy(src);
@@ -217,6 +258,7 @@ void Appliance::run_main_loop() {
   loop_ = nullptr;
   g_main_context_pop_thread_default(ctx);
   g_main_context_unref(ctx);
+  return started;
 }
 
 gboolean Appliance::on_events_tick(gpointer self) {

@@ -49,9 +49,10 @@ class Appliance {
 
   // Brings up everything; on error, what was brought up is torn down again.
   Status start();
-  // Runs the slow path's thread (GLib main loop, in the exception namespace)
-  // until SIGINT or SIGTERM, and joins it.
-  void run();
+  // Runs the slow path's thread (GLib main loop, in the exception namespace:
+  // WHIP/WHEP, ICE, DTLS) until SIGINT or SIGTERM, and joins it. An error
+  // when the slow path could not start.
+  Status run();
   // Stops workers, reads the final counters, closes ports, cleans up the EAL.
   // Returns the counters as they were when the workers had stopped.
   CountersSnapshot stop();
@@ -63,7 +64,7 @@ class Appliance {
  private:
   Status start_ports();
   Status launch_workers();
-  void run_main_loop();
+  Status run_main_loop();
   static gboolean on_signal(gpointer self);
   static gboolean on_stats_tick(gpointer self);
   static gboolean on_events_tick(gpointer self);

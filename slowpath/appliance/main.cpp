@@ -84,9 +84,10 @@ int main(int argc, char** argv) {
     app.stop();
     return kExitStartFailed;
   }
-  app.run();
+  const edgesfu::Status ran = app.run();
+  if (!ran) spdlog::error("slow path failed: {}", ran.error().message);
   const auto counters = app.stop();
   std::printf("edgesfu counters: %s\n", edgesfu::sp::format_counters(counters).c_str());
   std::fflush(stdout);
-  return 0;
+  return ran ? 0 : kExitStartFailed;
 }

@@ -1,0 +1,68 @@
+#include "slowpath/rooms/rooms.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+
+namespace edgesfu::sp::rooms {
+
+std::string new_id(const char* prefix) {
+  static const char kChars[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  unsigned char r[12];
+  if (RAND_bytes(r, sizeof r) != 1) {
+    // The CSPRNG failing is not something to continue past.
+    std::abort();
+  }
+  std::string id = prefix;
+  for (unsigned char c : r) id.push_back(kChars[c % 62]);
+  return id;
+}
+
+Room& Rooms::join(const std::string& name, const Participant& p, int64_t) {
+  auto it = rooms_.find(name);
+  if (it == rooms_.end()) {
+    Room r;
+    r.sid = new_id("RM_");
+    r.name = name;
+    r.key = next_key_++;
+    it = rooms_.emplace(name, std::move(r)).first;
+  }
+  it->second.participants[p.sid] = p;
+  it->second.empty_since_us = 0;
+  return it->second;
+}
+
+Room* Rooms::find(const std::string& name) {
+  auto it = rooms_.find(name);
+  return it == rooms_.end() ? nullptr : &it->second;
+}
+
+void Rooms::leave(const std::string& name, const std::string& participant_sid, int64_t now_us) {
+  Room* r = find(name);
+  if (r == nullptr) return;
+  r->participants.erase(participant_sid);
+  r->tracks.erase(std::remove_if(r->tracks.begin(), r->tracks.end(),
+                                 [&](const Track& t) { return t.publisher == participant_sid; }),
+                  r->tracks.end());
+  if (r->participants.empty()) r->empty_since_us = now_us == 0 ? 1 : now_us;
+}
+
+void Rooms::add_track(const std::string& name, Track t) {
+  if (Room* r = find(name)) r->tracks.push_back(std::move(t));
+}
+
+std::vector<std::string> Rooms::sweep(int64_t now_us, int64_t timeout_us) {
+  std::vector<std::string> closed;
+  for (auto it = rooms_.begin(); it != rooms_.end();) {
+    if (it->second.participants.empty() && it->second.empty_since_us != 0 &&
+        now_us - it->second.empty_since_us >= timeout_us) {
+      closed.push_back(it->first);
+      it = rooms_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return closed;
+}
+
+}  // namespace edgesfu::sp::rooms

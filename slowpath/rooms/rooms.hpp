@@ -1,0 +1,59 @@
+// Rooms, participants and tracks with LiveKit's model and ID prefixes
+// (RM_, PA_, TR_). No signalling here: WHIP/WHEP and later the LiveKit
+// protocol are front doors onto this model. Slow-path thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "slowpath/dp_control/dp_control.hpp"
+#include "slowpath/sdp/negotiate.hpp"
+
+namespace edgesfu::sp::rooms {
+
+// "RM_" + 12 random base62 characters, and the like.
+std::string new_id(const char* prefix);
+
+struct Track {
+  std::string sid;        // TR_...
+  std::string publisher;  // PA_...
+  sdp::PublishedTrack desc;
+  TrackRef ref;
+};
+
+struct Participant {
+  std::string sid;  // PA_...
+  std::string identity;
+  bool publisher = false;
+};
+
+struct Room {
+  std::string sid;   // RM_...
+  std::string name;
+  uint64_t key = 0;  // stable number for the dataplane (rooms live on one worker)
+  std::map<std::string, Participant> participants;  // by sid
+  std::vector<Track> tracks;
+  int64_t empty_since_us = 0;  // monotonic; 0 while someone is in it
+};
+
+class Rooms {
+ public:
+  // The room called `name`, created on first use.
+  Room& join(const std::string& name, const Participant& p, int64_t now_us);
+  Room* find(const std::string& name);
+  // Removes the participant and its tracks; the room starts its empty timer
+  // when nobody is left.
+  void leave(const std::string& name, const std::string& participant_sid, int64_t now_us);
+  void add_track(const std::string& name, Track t);
+  // Closes rooms empty for at least `timeout_us`; returns their names.
+  std::vector<std::string> sweep(int64_t now_us, int64_t timeout_us);
+  std::size_t size() const { return rooms_.size(); }
+
+ private:
+  std::map<std::string, Room> rooms_;
+  uint64_t next_key_ = 1;
+};
+
+}  // namespace edgesfu::sp::rooms

@@ -1,0 +1,210 @@
+#include "slowpath/signalling/whip_server.hpp"
+
+#include <libsoup/soup.h>
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "slowpath/auth/token.hpp"
+
+namespace edgesfu::sp::signalling {
+
+namespace {
+
+void cors(SoupServerMessage* msg) {
+  SoupMessageHeaders* h = soup_server_message_get_response_headers(msg);
+  // A page on another origin may call us (the token is the credential).
+  soup_message_headers_replace(h, "Access-Control-Allow-Origin", "*");
+  soup_message_headers_replace(h, "Access-Control-Allow-Methods", "POST, DELETE, PATCH, OPTIONS");
+  soup_message_headers_replace(h, "Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match");
+  soup_message_headers_replace(h, "Access-Control-Expose-Headers", "Location, ETag");
+}
+
+void reply(SoupServerMessage* msg, int status, const std::string& body,
+           const char* type = "text/plain; charset=utf-8") {
+  cors(msg);
+  soup_server_message_set_status(msg, static_cast<guint>(status), nullptr);
+  soup_server_message_set_response(msg, type, SOUP_MEMORY_COPY, body.data(), body.size());
+}
+
+bool valid_room(const std::string& r) {
+  if (r.empty() || r.size() > 128) return false;
+  for (char c : r) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg, const SessionDeps& deps) {
+  std::unique_ptr<WhipServer> w(new WhipServer());
+  w->keys_ = cfg.keys;
+  w->empty_timeout_us_ = int64_t{cfg.room.empty_timeout_s} * 1000000;
+  w->deps_ = deps;
+  w->port_ = cfg.port;
+  w->host_ = deps.local_address;
+  w->server_ = soup_server_new("server-header", "edgesfu", nullptr);
+  if (w->server_ == nullptr) return make_error("http: soup_server_new failed");
+  soup_server_add_handler(w->server_, nullptr, &WhipServer::handle, w.get(), nullptr);
+  GInetAddress* ia = g_inet_address_new_from_string(deps.local_address.c_str());
+  if (ia == nullptr) return make_error("http: '" + deps.local_address + "' is not an address");
+  GSocketAddress* sa = g_inet_socket_address_new(ia, cfg.port);
+  g_object_unref(ia);
+  GError* err = nullptr;
+  const gboolean ok = soup_server_listen(w->server_, sa, static_cast<SoupServerListenOptions>(0), &err);
+  g_object_unref(sa);
+  if (!ok) {
+    std::string m = "http: cannot listen on " + deps.local_address + ":" + std::to_string(cfg.port) +
+                    ": " + (err != nullptr ? err->message : "?");
+    if (err != nullptr) g_error_free(err);
+    return make_error(m);
+  }
+  w->sweep_ = g_timeout_source_new_seconds(1);
+  g_source_set_callback(w->sweep_, &WhipServer::on_sweep, w.get(), nullptr);
+  g_source_attach(w->sweep_, deps.context);
+  spdlog::info("http: WHIP/WHEP on http://{}:{}/whip/<room> and /whep/<room>", deps.local_address, cfg.port);
+  return w;
+}
+
+WhipServer::~WhipServer() {
+  if (sweep_ != nullptr) {
+    g_source_destroy(sweep_);
+    g_source_unref(sweep_);
+  }
+  sessions_.clear();
+  if (server_ != nullptr) {
+    soup_server_disconnect(server_);
+    g_object_unref(server_);
+  }
+}
+
+gboolean WhipServer::on_sweep(gpointer p) {
+  auto* w = static_cast<WhipServer*>(p);
+  for (const auto& name : w->deps_.rooms->sweep(g_get_monotonic_time(), w->empty_timeout_us_)) {
+    spdlog::info("room {} closed (empty)", name);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void WhipServer::handle(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self) {
+  static_cast<WhipServer*>(self)->on_request(msg, path != nullptr ? path : "");
+}
+
+void WhipServer::on_request(SoupServerMessage* msg, const std::string& path) {
+  const std::string method = soup_server_message_get_method(msg);
+  // /whip/{room}[/{id}] or /whep/{room}[/{id}]
+  std::vector<std::string> parts;
+  for (std::size_t i = 1, j; i <= path.size(); i = j + 1) {
+    j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    parts.push_back(path.substr(i, j - i));
+  }
+  if (parts.size() < 2 || (parts[0] != "whip" && parts[0] != "whep") || !valid_room(parts[1])) {
+    reply(msg, 404, "not found: use /whip/<room> or /whep/<room>\n");
+    return;
+  }
+  const bool publish = parts[0] == "whip";
+  if (method == "OPTIONS") {
+    reply(msg, 204, "");
+    return;
+  }
+  if (parts.size() == 2 && method == "POST") {
+    post(msg, publish, parts[1]);
+    return;
+  }
+  if (parts.size() == 3 && method == "DELETE") {
+    auto it = sessions_.find(parts[2]);
+    if (it == sessions_.end() || it->second->room() != parts[1]) {
+      reply(msg, 404, "no such session\n");
+      return;
+    }
+    sessions_.erase(it);
+    reply(msg, 200, "");
+    return;
+  }
+  if (parts.size() == 3 && method == "PATCH") {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", "DELETE");
+    reply(msg, 405, "trickle ICE is not supported: every candidate is in the answer (ICE-lite)\n");
+    return;
+  }
+  reply(msg, 405, "method not allowed\n");
+}
+
+void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& room) {
+  SoupMessageHeaders* h = soup_server_message_get_request_headers(msg);
+  const char* authz = soup_message_headers_get_one(h, "Authorization");
+  const std::string bearer = "Bearer ";
+  if (authz == nullptr || std::string(authz).rfind(bearer, 0) != 0) {
+    reply(msg, 401, "missing Authorization: Bearer <token>\n");
+    return;
+  }
+  const auth::TokenResult tok = auth::verify(std::string(authz).substr(bearer.size()), keys_, std::time(nullptr));
+  if (!tok.ok) {
+    reply(msg, 401, std::string(auth::to_string(tok.error)) + ": " + tok.detail + "\n");
+    return;
+  }
+  const auth::VideoGrant& g = tok.claims.video;
+  if (!g.room_join || g.room != room) {
+    reply(msg, 403, "the token does not grant roomJoin for room '" + room + "'\n");
+    return;
+  }
+  if (publish && !g.can_publish) {
+    reply(msg, 403, "the token does not grant canPublish\n");
+    return;
+  }
+  if (!publish && !g.can_subscribe) {
+    reply(msg, 403, "the token does not grant canSubscribe\n");
+    return;
+  }
+  const char* type = soup_message_headers_get_content_type(h, nullptr);
+  if (type == nullptr || std::string(type) != "application/sdp") {
+    reply(msg, 415, "Content-Type must be application/sdp\n");
+    return;
+  }
+  SoupMessageBody* body = soup_server_message_get_request_body(msg);
+  const std::string text(body->data != nullptr ? body->data : "", static_cast<std::size_t>(body->length));
+  auto offer = sdp::parse(text);
+  if (!offer) {
+    reply(msg, 400, "malformed SDP: " + offer.error().message + "\n");
+    return;
+  }
+  std::string answer;
+  sdp::NegotiationError err;
+  auto session = MediaSession::create(
+      publish ? MediaSession::Kind::kPublish : MediaSession::Kind::kSubscribe, room, tok.claims.identity,
+      offer.value(), deps_, [this](const std::string& id, const std::string&) { drop_later(id); }, answer, err);
+  if (!session) {
+    reply(msg, err.http_status, err.message + "\n");
+    return;
+  }
+  const std::string id = session->id();
+  sessions_[id] = std::move(session);
+  const std::string location = std::string(publish ? "/whip/" : "/whep/") + room + "/" + id;
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location", location.c_str());
+  reply(msg, 201, answer, "application/sdp");
+  spdlog::info("{} {} in room {} ({})", publish ? "WHIP" : "WHEP", id, room, tok.claims.identity);
+}
+
+void WhipServer::drop_later(const std::string& id) {
+  // Called from inside the session's own callbacks: destroy it from the loop.
+  struct Ctx {
+    WhipServer* w;
+    std::string id;
+  };
+  auto* c = new Ctx{this, id};
+  GSource* src = g_idle_source_new();
+  g_source_set_callback(
+      src,
+      [](gpointer p) -> gboolean {
+        auto* ctx = static_cast<Ctx*>(p);
+        ctx->w->sessions_.erase(ctx->id);
+        delete ctx;
+        return G_SOURCE_REMOVE;
+      },
+      c, nullptr);
+  g_source_attach(src, deps_.context);
+  g_source_unref(src);
+}
+
+}  // namespace edgesfu::sp::signalling

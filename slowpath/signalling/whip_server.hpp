@@ -1,0 +1,53 @@
+// WHIP (RFC 9725) and WHEP over HTTP (libsoup-3 on the slow path's GMainContext,
+// the same loop libnice runs on):
+//   POST   /whip/{room}            SDP offer -> 201, answer, Location
+//   POST   /whep/{room}            SDP offer (recvonly) -> 201, answer, Location
+//   DELETE /whip|whep/{room}/{id}  ends the session
+//   PATCH  ...                     405: all our candidates are in the answer
+//                                  (ICE-lite; the client's arrive as checks)
+//   OPTIONS                        CORS preflight
+// Authorization: Bearer <JWT> (HS256, LiveKit claims): bad/expired/forged 401,
+// missing grant 403; malformed SDP 400; nothing usable 406; reasons in the body.
+// Slow-path thread only.
+#pragma once
+
+#include <glib.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "slowpath/signalling/media_session.hpp"
+
+typedef struct _SoupServer SoupServer;
+typedef struct _SoupServerMessage SoupServerMessage;
+
+namespace edgesfu::sp::signalling {
+
+class WhipServer {
+ public:
+  static Result<std::unique_ptr<WhipServer>> start(const config::Config& cfg, const SessionDeps& deps);
+  ~WhipServer();
+
+  std::size_t sessions() const { return sessions_.size(); }
+
+ private:
+  WhipServer() = default;
+  static void handle(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self);
+  void on_request(SoupServerMessage* msg, const std::string& path);
+  void post(SoupServerMessage* msg, bool publish, const std::string& room);
+  void drop_later(const std::string& id);
+  static gboolean on_sweep(gpointer self);
+
+  std::map<std::string, std::string> keys_;
+  int64_t empty_timeout_us_ = 0;
+  uint16_t port_ = 0;
+  std::string host_;
+  SessionDeps deps_;
+  SoupServer* server_ = nullptr;
+  GSource* sweep_ = nullptr;
+  std::map<std::string, std::unique_ptr<MediaSession>> sessions_;  // by participant sid
+};
+
+}  // namespace edgesfu::sp::signalling
