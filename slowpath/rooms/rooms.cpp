@@ -51,6 +51,22 @@ void Rooms::add_track(const std::string& name, Track t) {
   if (Room* r = find(name)) r->tracks.push_back(std::move(t));
 }
 
+void Rooms::track_ready(const std::string& name, const std::string& track_sid, TrackRef ref) {
+  if (Track* t = track(name, track_sid)) {
+    t->ref = ref;
+    t->ready = true;
+  }
+}
+
+Track* Rooms::track(const std::string& name, const std::string& track_sid) {
+  Room* r = find(name);
+  if (r == nullptr) return nullptr;
+  for (Track& t : r->tracks) {
+    if (t.sid == track_sid) return &t;
+  }
+  return nullptr;
+}
+
 std::vector<std::string> Rooms::sweep(int64_t now_us, int64_t timeout_us) {
   std::vector<std::string> closed;
   for (auto it = rooms_.begin(); it != rooms_.end();) {

@@ -21,6 +21,7 @@ struct Track {
   std::string publisher;  // PA_...
   sdp::PublishedTrack desc;
   TrackRef ref;
+  bool ready = false;     // the publisher's flow is in the fast path; `ref` valid
 };
 
 struct Participant {
@@ -47,6 +48,9 @@ class Rooms {
   // when nobody is left.
   void leave(const std::string& name, const std::string& participant_sid, int64_t now_us);
   void add_track(const std::string& name, Track t);
+  // The publisher's track is now in the dataplane.
+  void track_ready(const std::string& name, const std::string& track_sid, TrackRef ref);
+  Track* track(const std::string& name, const std::string& track_sid);
   // Closes rooms empty for at least `timeout_us`; returns their names.
   std::vector<std::string> sweep(int64_t now_us, int64_t timeout_us);
   std::size_t size() const { return rooms_.size(); }

@@ -73,12 +73,15 @@ std::unique_ptr<MediaSession> MediaSession::create(Kind kind, const std::string&
     const rooms::Room* r = deps.rooms->find(room);
     std::vector<sdp::PublishedTrack> available;
     if (r != nullptr) {
-      s->sources_ = r->tracks;
-      for (const auto& t : r->tracks) available.push_back(t.desc);
+      for (const auto& t : r->tracks) {
+        s->sources_.push_back(t.sid);
+        available.push_back(t.desc);
+      }
     }
     sdp::SubscribeAnswer sa;
     if (!sdp::answer_subscribe(offer, local, available, next_ssrc, nullptr, sa, err)) return nullptr;
     s->subscribed_ = std::move(sa.tracks);
+    s->attached_.assign(s->subscribed_.size(), false);
     ans = std::move(sa.answer);
   }
   const std::string peer_fp = first->fingerprint.empty() ? offer.fingerprint : first->fingerprint;
@@ -108,6 +111,16 @@ std::unique_ptr<MediaSession> MediaSession::create(Kind kind, const std::string&
   p.identity = identity;
   p.publisher = kind == Kind::kPublish;
   deps.rooms->join(room, p, g_get_monotonic_time());
+  // Published tracks are in the room from the answer on, so that a subscriber
+  // arriving before the publisher's handshake completes is answered with them.
+  for (const auto& t : s->published_) {
+    rooms::Track rt;
+    rt.sid = rooms::new_id("TR_");
+    rt.publisher = s->participant_sid_;
+    rt.desc = t;
+    s->track_sids_.push_back(rt.sid);
+    deps.rooms->add_track(room, std::move(rt));
+  }
   answer = sdp::write(ans);
   return s;
 }
@@ -171,7 +184,8 @@ void MediaSession::maybe_install() {
   participant_ = part.value();
   installed_ = true;
   if (kind_ == Kind::kPublish) {
-    for (const auto& t : published_) {
+    for (std::size_t i = 0; i < published_.size(); ++i) {
+      const auto& t = published_[i];
       TrackParams tp;
       tp.ssrc = t.ssrc;
       tp.clock_rate = t.codec.clock_rate;
@@ -182,36 +196,43 @@ void MediaSession::maybe_install() {
         continue;
       }
       tracks_.push_back(ref.value());
-      rooms::Track rt;
-      rt.sid = rooms::new_id("TR_");
-      rt.publisher = participant_sid_;
-      rt.desc = t;
-      rt.ref = ref.value();
-      deps_.rooms->add_track(room_, std::move(rt));
+      deps_.rooms->track_ready(room_, track_sids_[i], ref.value());
     }
+    if (deps_.on_tracks_ready) deps_.on_tracks_ready(room_);
   } else {
-    for (const auto& st : subscribed_) {
-      const rooms::Track& src = sources_[st.source];
-      DowntrackParams dp;
-      dp.ssrc = st.ssrc;
-      dp.rtx_ssrc = st.rtx_ssrc;
-      dp.rtx_pt = st.rtx_pt;
-      dp.pt_map = st.pt_map;
-      dp.ext_map = st.ext_map;
-      dp.first_seq = static_cast<uint16_t>(random_u32());
-      dp.first_ts = random_u32();
-      auto ref = deps_.dp->add_downtrack(src.ref, participant_, dp);
-      if (!ref) {
-        spdlog::warn("session {}: downtrack for {}: {}", participant_sid_, src.sid, ref.error().message);
-        continue;
-      }
-      downtracks_.push_back(ref.value());
-      (void)deps_.dp->request_keyframe(src.ref);
-    }
+    attach_ready_tracks();
   }
   spdlog::info("session {} ({} in {}): fast path owns the flow, {} tracks, {} downtracks",
                participant_sid_, kind_ == Kind::kPublish ? "publisher" : "subscriber", room_,
                tracks_.size(), downtracks_.size());
+}
+
+void MediaSession::attach_ready_tracks() {
+  if (!installed_ || kind_ != Kind::kSubscribe) return;
+  for (std::size_t i = 0; i < subscribed_.size(); ++i) {
+    if (attached_[i]) continue;
+    const auto& st = subscribed_[i];
+    const rooms::Track* src = deps_.rooms->track(room_, sources_[st.source]);
+    if (src == nullptr || !src->ready) continue;  // not yet (or no longer) in the dataplane
+    DowntrackParams dp;
+    dp.ssrc = st.ssrc;
+    dp.rtx_ssrc = st.rtx_ssrc;
+    dp.rtx_pt = st.rtx_pt;
+    dp.pt_map = st.pt_map;
+    dp.ext_map = st.ext_map;
+    dp.first_seq = static_cast<uint16_t>(random_u32());
+    dp.first_ts = random_u32();
+    auto ref = deps_.dp->add_downtrack(src->ref, participant_, dp);
+    if (!ref) {
+      spdlog::warn("session {}: downtrack for {}: {}", participant_sid_, src->sid, ref.error().message);
+      continue;
+    }
+    attached_[i] = true;
+    downtracks_.push_back(ref.value());
+    // A new subscriber needs a keyframe to start decoding.
+    (void)deps_.dp->request_keyframe(src->ref);
+    spdlog::info("session {}: receives {} ({})", participant_sid_, src->sid, src->desc.kind);
+  }
 }
 
 void MediaSession::end(const std::string& why) {

@@ -27,6 +27,9 @@ struct SessionDeps {
   std::string local_address;      // the appliance IP
   std::string advertised_address; // rtc.node_ip
   uint16_t port_min = 0, port_max = 0;
+  // Called when a publisher's tracks entered the dataplane in `room`, so
+  // that subscribers waiting for them can attach.
+  std::function<void(const std::string& room)> on_tracks_ready;
 };
 
 class MediaSession {
@@ -45,6 +48,9 @@ class MediaSession {
   ~MediaSession();  // removes everything from the room and the dataplane
 
   const std::string& id() const { return participant_sid_; }
+  // Subscriber: adds downtracks for answered tracks whose publisher is now in
+  // the dataplane.
+  void attach_ready_tracks();
   const std::string& room() const { return room_; }
   bool installed() const { return installed_; }
 
@@ -64,7 +70,9 @@ class MediaSession {
   std::unique_ptr<dtls::Transport> dtls_;
   std::vector<sdp::PublishedTrack> published_;    // kPublish
   std::vector<sdp::SubscribedTrack> subscribed_;  // kSubscribe
-  std::vector<rooms::Track> sources_;             // kSubscribe: the room's tracks at answer time
+  std::vector<std::string> sources_;               // kSubscribe: track sids, by SubscribedTrack::source
+  std::vector<bool> attached_;                    // kSubscribe: per subscribed track
+  std::vector<std::string> track_sids_;           // kPublish: per published track
   GSource* timer_ = nullptr;
   int64_t started_us_ = 0;
   bool installed_ = false;

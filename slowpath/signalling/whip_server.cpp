@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "slowpath/auth/token.hpp"
+#include "slowpath/signalling/demo_page.hpp"
 
 namespace edgesfu::sp::signalling {
 
@@ -42,6 +43,12 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
   w->keys_ = cfg.keys;
   w->empty_timeout_us_ = int64_t{cfg.room.empty_timeout_s} * 1000000;
   w->deps_ = deps;
+  WhipServer* self = w.get();
+  w->deps_.on_tracks_ready = [self](const std::string& room) {
+    for (auto& [id, s] : self->sessions_) {
+      if (s->room() == room) s->attach_ready_tracks();
+    }
+  };
   w->port_ = cfg.port;
   w->host_ = deps.local_address;
   w->server_ = soup_server_new("server-header", "edgesfu", nullptr);
@@ -99,6 +106,10 @@ void WhipServer::on_request(SoupServerMessage* msg, const std::string& path) {
     j = path.find('/', i);
     if (j == std::string::npos) j = path.size();
     parts.push_back(path.substr(i, j - i));
+  }
+  if (path == "/" && method == "GET") {
+    reply(msg, 200, kDemoPage, "text/html; charset=utf-8");
+    return;
   }
   if (parts.size() < 2 || (parts[0] != "whip" && parts[0] != "whep") || !valid_room(parts[1])) {
     reply(msg, 404, "not found: use /whip/<room> or /whep/<room>\n");

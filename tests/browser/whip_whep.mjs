@@ -1,0 +1,53 @@
+// Two headless Chromium pages (Debian's chromium, driven by playwright-core):
+// A publishes its fake camera and microphone to BASE/whip/ROOM, B plays
+// BASE/whep/ROOM. Waits until B has received > 200 audio packets with audio
+// energy and decoded > 50 video frames, prints both pages' stats as JSON, then
+// DELETEs both sessions. Exit 0 on success, 1 on failure or timeout.
+//
+//   node whip_whep.mjs BASE ROOM PUB_TOKEN SUB_TOKEN [SECONDS]
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [base, room, pubToken, subToken, secs = '40'] = process.argv.slice(2);
+const profile = mkdtempSync(join(tmpdir(), 'esfu-chromium-'));
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+    '--autoplay-policy=no-user-gesture-required',
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+    `--unsafely-treat-insecure-origin-as-secure=${base}`],
+});
+let ok = false;
+try {
+  const a = await browser.newPage();
+  const b = await browser.newPage();
+  for (const [name, p] of [['publisher', a], ['player', b]]) {
+    p.on('console', m => console.error(`[${name}] ${m.text()}`));
+    await p.goto(base + '/');
+  }
+  await a.evaluate(([r, t]) => publish(r, t), [room, pubToken]);
+  await b.evaluate(([r, t]) => play(r, t), [room, subToken]);
+  const deadline = Date.now() + Number(secs) * 1000;
+  let last = {};
+  while (Date.now() < deadline) {
+    last = { player: await b.evaluate(() => stats(window.player)),
+             publisher: await a.evaluate(() => stats(window.publisher)) };
+    const au = last.player.in_audio || {}, vi = last.player.in_video || {};
+    if (au.packetsReceived > 200 && au.totalAudioEnergy > 0 && vi.framesDecoded > 50) { ok = true; break; }
+    await new Promise(r => setTimeout(r, 500));
+  }
+  console.log(JSON.stringify(last));
+  await b.evaluate(() => stop());
+  await a.evaluate(() => stop());
+} catch (e) {
+  console.error('browser test:', e.message);
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(ok ? 0 : 1);
