@@ -21,7 +21,7 @@ packages=(
   libsrtp2-dev libssl-dev libnice-dev libglib2.0-dev libopus-dev libsoup-3.0-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  iproute2 ethtool iputils-ping curl python3 procps gnuplot-nox
+  iproute2 ethtool iputils-ping curl python3 procps gnuplot-nox chromium
 )
 
 missing=()
@@ -38,6 +38,21 @@ if ((${#missing[@]})); then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   echo "install-deps: all ${#packages[@]} packages present"
+fi
+
+# Node.js for the npm test clients: the machine's own when it has one (it may
+# come from another apt source), else Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install-deps: installing nodejs npm"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm
+fi
+
+# Real test clients from npm (pinned in tests/browser/package-lock.json),
+# installed offline-safe with `npm ci` when the lock changed or nothing is there.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ ! -d $root/tests/browser/node_modules/playwright-core ]]; then
+  echo "install-deps: npm ci in tests/browser"
+  (cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # Hugepages: DPDK wants them; edgesfu falls back to --no-huge when there are none

@@ -130,7 +130,9 @@ void WhipServer::on_request(SoupServerMessage* msg, const std::string& path) {
       reply(msg, 404, "no such session\n");
       return;
     }
+    const std::string id = it->first;
     sessions_.erase(it);
+    spdlog::info("session {} deleted; dataplane flows now {}", id, deps_.dp->flows());
     reply(msg, 200, "");
     return;
   }
@@ -210,6 +212,7 @@ void WhipServer::drop_later(const std::string& id) {
       [](gpointer p) -> gboolean {
         auto* ctx = static_cast<Ctx*>(p);
         ctx->w->sessions_.erase(ctx->id);
+        spdlog::info("session {} removed; dataplane flows now {}", ctx->id, ctx->w->deps_.dp->flows());
         delete ctx;
         return G_SOURCE_REMOVE;
       },

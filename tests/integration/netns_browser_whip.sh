@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Integration test (ctest label netns): real headless Chromium publishes with
+# WHIP and another page plays with WHEP through edgesfu in the dev topology.
+# The player must receive > 200 audio packets with audio energy and decode
+# > 50 video frames; edgesfu's counters must show the media went through the
+# fast path; DELETE ends both sessions and leaves no flow. Also: every
+# rejection (401, 403, 400, 406, 415, 405, 404) and a client that vanishes
+# mid-handshake (removed after the 30 s handshake timeout).
+#
+# usage: netns_browser_whip.sh EDGESFU_BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$2
+source "$src/tests/integration/lib.sh"
+BASE=http://198.18.0.2:7880
+mint() { "$py" "$src/tools/mint-token" --config "$work/edgesfu.yaml" "$@"; }
+in_wire() { ip netns exec "$P-wire" "$@"; }
+# status METHOD PATH [curl args...]: prints the HTTP status.
+status() {
+  local m=$1 path=$2
+  shift 2
+  in_wire curl -s -o "$work/body" -w '%{http_code}' -X "$m" "$@" "$BASE$path"
+}
+expect_status() {
+  local want=$1 what=$2
+  shift 2
+  local got
+  got=$(status "$@")
+  [[ $got == "$want" ]] || { echo "body: $(cat "$work/body")"; fail "$what: HTTP $got, want $want"; }
+  echo "   $what -> $got ($(head -c 100 "$work/body" | tr '\n' ' '))"
+}
+
+start_topology_and_edgesfu
+grep -q 'WHIP/WHEP on' "$work/err" || fail "signalling did not start"
+
+step "a publisher that vanishes mid-handshake (no ICE ever)"
+TOK=$(mint --room ghost --identity ghost)
+sed -e 's/^a=ice-ufrag:.*/a=ice-ufrag:gh0s/' "$src/tests/integration/offer_opus.sdp" > "$work/ghost.sdp"
+expect_status 201 "ghost WHIP" POST /whip/ghost -H "Authorization: Bearer $TOK" \
+  -H 'Content-Type: application/sdp' --data-binary @"$work/ghost.sdp"
+ghost_at=$SECONDS
+
+step "Chromium: publish (WHIP) and play (WHEP)"
+PT=$(mint --room demo --identity publisher)
+ST=$(mint --room demo --identity player)
+in_wire node "$src/tests/browser/whip_whep.mjs" "$BASE" demo "$PT" "$ST" 40 > "$work/browser.json" 2> "$work/browser.err" \
+  || { cat "$work/browser.err" "$work/browser.json"; fail "browser test"; }
+cat "$work/browser.json"
+grep -q 'deleted; dataplane flows now 0' "$work/err" || {
+  sleep 1; grep -q 'deleted; dataplane flows now 0' "$work/err" || fail "DELETE did not leave the dataplane without flows"; }
+
+step "rejections"
+BAD=$(mint --room demo --identity x --secret not-the-secret-but-32-characters-long --key devkey)
+EXPIRED=$(mint --room demo --identity x --ttl=-60)
+NOPUB=$(mint --room demo --identity x --no-publish)
+OFFER=(-H 'Content-Type: application/sdp' --data-binary @"$src/tests/integration/offer_opus.sdp")
+expect_status 401 "no token" POST /whip/demo "${OFFER[@]}"
+expect_status 401 "forged token" POST /whip/demo -H "Authorization: Bearer $BAD" "${OFFER[@]}"
+expect_status 401 "expired token" POST /whip/demo -H "Authorization: Bearer $EXPIRED" "${OFFER[@]}"
+expect_status 401 "garbage token" POST /whip/demo -H "Authorization: Bearer a.b.c" "${OFFER[@]}"
+expect_status 403 "token for another room" POST /whip/other -H "Authorization: Bearer $PT" "${OFFER[@]}"
+expect_status 403 "no canPublish" POST /whip/demo -H "Authorization: Bearer $NOPUB" "${OFFER[@]}"
+expect_status 415 "not application/sdp" POST /whip/demo -H "Authorization: Bearer $PT" --data 'v=0'
+expect_status 400 "malformed SDP" POST /whip/demo -H "Authorization: Bearer $PT" \
+  -H 'Content-Type: application/sdp' --data 'this is not SDP'
+sed -e 's#opus/48000/2#PCMA/8000#' "$src/tests/integration/offer_opus.sdp" > "$work/pcma.sdp"
+expect_status 406 "no supported codec" POST /whip/demo -H "Authorization: Bearer $PT" \
+  -H 'Content-Type: application/sdp' --data-binary @"$work/pcma.sdp"
+expect_status 405 "trickle PATCH" PATCH /whip/demo/PA_x -H 'Content-Type: application/trickle-ice-sdpfrag' --data 'a=x'
+expect_status 404 "DELETE unknown" DELETE /whip/demo/PA_nosuchsession
+expect_status 404 "unknown path" GET /nothing
+expect_status 204 "CORS preflight" OPTIONS /whip/demo -H 'Origin: http://example.test'
+grep -qi 'access-control-allow-origin' <(in_wire curl -s -D - -o /dev/null -X OPTIONS "$BASE/whip/demo") \
+  || fail "no CORS header"
+
+step "the vanished client is removed after the handshake timeout"
+while ((SECONDS - ghost_at < 33)); do
+  grep -q 'did not complete within 30 s' "$work/err" && break
+  sleep 1
+done
+grep -q 'did not complete within 30 s' "$work/err" || fail "the ghost session was not ended"
+
+step "stop edgesfu and read its counters"
+kill -TERM "$esfu_pid"
+wait "$esfu_pid"; rc=$?
+esfu_pid=
+[[ $rc -eq 0 ]] || fail "edgesfu exited $rc"
+line=$(grep '^edgesfu counters:' "$work/out") || fail "no counters line"
+field() { echo "$line" | tr '|' '\n' | grep -- "$1" | grep -o " $2=[0-9]*" | cut -d= -f2; }
+rtp_in=$(field lcore=1 rtp_in)
+rtp_out=$(field lcore=1 rtp_out)
+echo "   fast path: rtp_in=$rtp_in rtp_out=$rtp_out"
+[[ ${rtp_in:-0} -ge 250 && ${rtp_out:-0} -ge 250 ]] || fail "the fast path forwarded too little"
+bash "$topo" down "$P" > /dev/null
+assert_nothing_left
+echo "PASS"
