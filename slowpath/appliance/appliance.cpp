@@ -142,7 +142,7 @@ gboolean Appliance::on_stats_tick(gpointer self) {
   const CountersSnapshot now = a->counters();
   const uint64_t now_us = static_cast<uint64_t>(g_get_monotonic_time());
   const double secs = static_cast<double>(now_us - a->last_tick_us_) / 1e6;
-  uint64_t w2e = 0, e2w = 0, drops = 0, busy = 0, total = 0;
+  uint64_t w2e = 0, e2w = 0, drops = 0, busy = 0, total = 0, media_out = 0, media_in = 0;
   for (std::size_t i = 0; i < now.lcores.size(); ++i) {
     const auto& s = now.lcores[i].s;
     const auto& p = a->last_tick_.lcores.size() > i ? a->last_tick_.lcores[i].s
@@ -150,14 +150,19 @@ gboolean Appliance::on_stats_tick(gpointer self) {
     w2e += s.wire_to_exception.tx_pkts - p.wire_to_exception.tx_pkts;
     e2w += s.exception_to_wire.tx_pkts - p.exception_to_wire.tx_pkts;
     for (std::size_t d = 0; d < dp::kDropReasonCount; ++d) drops += s.drops[d] - p.drops[d];
+    media_out += s.fastpath_to_wire.tx_pkts - p.fastpath_to_wire.tx_pkts;
+    media_in += s.media[0] - p.media[0];  // rtp_in
     busy += s.busy_cycles - p.busy_cycles;
     total += (s.busy_cycles + s.idle_cycles) - (p.busy_cycles + p.idle_cycles);
   }
   if (secs > 0) {
-    spdlog::info("stats: wire->exception {:.0f} pps, exception->wire {:.0f} pps, drops {:.0f}/s, "
-                 "workers busy {:.1f}%",
+    const DpControl* dc = a->dp_control_.get();
+    spdlog::info("stats: media in {:.0f} pps, forwarded {:.0f} pps; punted {:.0f} pps, kernel->wire "
+                 "{:.0f} pps; drops {:.0f}/s; flows {} tracks {} subscriptions {}; workers busy {:.1f}%",
+                 static_cast<double>(media_in) / secs, static_cast<double>(media_out) / secs,
                  static_cast<double>(w2e) / secs, static_cast<double>(e2w) / secs,
-                 static_cast<double>(drops) / secs,
+                 static_cast<double>(drops) / secs, dc != nullptr ? dc->flows() : 0,
+                 dc != nullptr ? dc->tracks() : 0, dc != nullptr ? dc->downtracks() : 0,
                  total != 0 ? 100.0 * static_cast<double>(busy) / static_cast<double>(total) : 0.0);
   }
   a->last_tick_ = now;

@@ -84,6 +84,8 @@ class DpControl {
 
   std::size_t live_sessions() const { return sessions_.size(); }
   std::size_t flows() const { return flow_keys_.size(); }
+  std::size_t tracks() const { return track_owner_.size(); }
+  std::size_t downtracks() const { return downtracks_.size(); }
 
  private:
   struct WorkerSlots {

@@ -3,6 +3,8 @@
 // BASE/whep/ROOM. Waits until B has received > 200 audio packets with audio
 // energy and decoded > 50 video frames, prints both pages' stats as JSON, then
 // DELETEs both sessions. Exit 0 on success, 1 on failure or timeout.
+// With SECONDS = 0 it runs until killed (SIGINT/SIGTERM) and prints the
+// player's receive rates and loss every second (the demo).
 //
 //   node whip_whep.mjs BASE ROOM PUB_TOKEN SUB_TOKEN [SECONDS]
 import { chromium } from 'playwright-core';
@@ -28,13 +30,37 @@ try {
   const b = await browser.newPage();
   for (const [name, p] of [['publisher', a], ['player', b]]) {
     p.on('console', m => console.error(`[${name}] ${m.text()}`));
-    await p.goto(base + '/');
+    // A namespace's interfaces settle (IPv6 DAD) a second or two after they
+    // come up; Chromium reports that as ERR_NETWORK_CHANGED. Retry.
+    for (let attempt = 1; ; ++attempt) {
+      try {
+        await p.goto(base + '/');
+        break;
+      } catch (e) {
+        if (attempt >= 10 || !String(e.message).includes('ERR_NETWORK_CHANGED')) throw e;
+        await new Promise(r => setTimeout(r, 500));
+      }
+    }
   }
   await a.evaluate(([r, t]) => publish(r, t), [room, pubToken]);
   await b.evaluate(([r, t]) => play(r, t), [room, subToken]);
+  if (Number(secs) === 0) {
+    let stopping = false;
+    for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { stopping = true; });
+    let prev = { a: 0, v: 0 };
+    while (!stopping) {
+      const s = await b.evaluate(() => stats(window.player));
+      const au = s.in_audio || {}, vi = s.in_video || {};
+      console.log(`player: audio ${(au.packetsReceived || 0) - prev.a} pkt/s (lost ${au.packetsLost || 0}), ` +
+                  `video ${(vi.packetsReceived || 0) - prev.v} pkt/s, ${vi.framesDecoded || 0} frames decoded, ${s.state}`);
+      prev = { a: au.packetsReceived || 0, v: vi.packetsReceived || 0 };
+      await new Promise(r => setTimeout(r, 1000));
+    }
+    ok = true;
+  }
   const deadline = Date.now() + Number(secs) * 1000;
   let last = {};
-  while (Date.now() < deadline) {
+  while (!ok && Date.now() < deadline) {
     last = { player: await b.evaluate(() => stats(window.player)),
              publisher: await a.evaluate(() => stats(window.publisher)) };
     const au = last.player.in_audio || {}, vi = last.player.in_video || {};
