@@ -177,6 +177,11 @@ Media rejected(const Media& m) {
 
 }  // namespace
 
+// transport-cc toward a publisher would promise feedback the SFU does not
+// send yet (bandwidth estimation is later work); without it the publisher's
+// congestion control runs on RTCP receiver reports.
+constexpr const char* kTwccUri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
 bool answer_publish(const Session& offer, const LocalTransport& local, PublishAnswer& out,
                     NegotiationError& err) {
   if (!check_transport(offer, err)) return false;
@@ -201,6 +206,8 @@ bool answer_publish(const Session& offer, const LocalTransport& local, PublishAn
     t.kind = m.kind;
     t.msid = m.msid;
     t.codec = negotiated(m, *c);
+    t.codec.rtcp_fb.erase(std::remove(t.codec.rtcp_fb.begin(), t.codec.rtcp_fb.end(), "transport-cc"),
+                          t.codec.rtcp_fb.end());
     const auto ssrcs = m.ssrcs();
     if (ssrcs.empty()) {
       err = {400, at + "no a=ssrc (simulcast with rid only is not supported)"};
@@ -215,8 +222,9 @@ bool answer_publish(const Session& offer, const LocalTransport& local, PublishAn
     am.direction = Direction::kRecvOnly;
     add_codec(am, t.codec, t.codec.rtx_pt);
     for (const Extmap& e : m.extmaps) {
-      if (std::find(std::begin(kForwardedExtensions), std::end(kForwardedExtensions), e.uri) !=
-          std::end(kForwardedExtensions)) {
+      if (e.uri != kTwccUri &&
+          std::find(std::begin(kForwardedExtensions), std::end(kForwardedExtensions), e.uri) !=
+              std::end(kForwardedExtensions)) {
         am.extmaps.push_back(Extmap{e.id, "", e.uri});
         t.extmaps.emplace_back(e.id, e.uri);
       }

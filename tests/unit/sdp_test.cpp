@@ -187,14 +187,14 @@ TEST(NegotiateTest, PublishAnswerForAChromiumOffer) {
   EXPECT_EQ(a.codec.pt, 111);
   EXPECT_EQ(a.ssrc, 1001u);
   EXPECT_EQ(a.rtx_ssrc, 0u);
-  EXPECT_EQ(a.extmaps.size(), 4u);
+  EXPECT_EQ(a.extmaps.size(), 3u);  // transport-cc is not negotiated with publishers
   const PublishedTrack& v = pa.tracks[1];
   EXPECT_EQ(v.codec.name, "VP8");
   EXPECT_EQ(v.codec.rtx_pt, 97);
   EXPECT_EQ(v.ssrc, 2001u);
   EXPECT_EQ(v.rtx_ssrc, 2002u);
-  EXPECT_EQ(v.extmaps.size(), 2u);  // toffset is not forwarded
-  EXPECT_EQ(v.codec.rtcp_fb.size(), 5u);
+  EXPECT_EQ(v.extmaps.size(), 1u);  // toffset and transport-cc are not
+  EXPECT_EQ(v.codec.rtcp_fb.size(), 4u);
 
   const std::string text = write(pa.answer);
   auto ans = parse(text);
