@@ -161,6 +161,16 @@ class Fastpath {
   }
   // Records the L2/L3 path to a participant from a frame it sent.
   void learn_path(uint16_t slot, const pkt::UdpFrame& f);
+  // Notes the next hop the kernel used for a frame it sent out through the
+  // exception port (its ARP/ND resolution): a participant added later for
+  // that address can be sent to before it sends anything on its flow.
+  void learn_kernel_frame(const pkt::UdpFrame& f) {
+    Neighbor& n = neighbors_[neighbor_slot(f.dst)];
+    n.ip = f.dst;
+    n.our_ip = f.src;
+    n.ours = f.src_mac;
+    n.theirs = f.dst_mac;
+  }
 
   // Consumes `n` SRTP (RTP) frames from live participants; produces fan-out
   // into `tx`. frames[i] describes pkts[i]; slots[i] is its participant.
@@ -211,6 +221,18 @@ class Fastpath {
   // place with each participant's inbound session; returns how many.
   uint16_t inbound_ops(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots,
                        uint16_t base, uint16_t n, srtp::Op* ops) const;
+
+  struct Neighbor {
+    pkt::IpAddr ip, our_ip;
+    pkt::Mac ours{}, theirs{};
+  };
+  static constexpr uint32_t kNeighbors = 256;
+  static uint32_t neighbor_slot(const pkt::IpAddr& ip) {
+    uint32_t h = 2166136261u;
+    for (uint8_t b : ip.b) h = (h ^ b) * 16777619u;
+    return h % kNeighbors;
+  }
+  Neighbor neighbors_[kNeighbors];
 
   FastpathLimits limits_;
   srtp::Engine* engine_;

@@ -76,10 +76,19 @@ void Fastpath::add_participant(const control::AddParticipant& c) {
   p.feedback_ssrc = c.feedback_ssrc;
   p.rx = c.rx;
   p.tx_rtcp = c.tx_rtcp;
-  // The remote side is known from ICE; the MACs are learned from its frames.
+  // The remote side is known from ICE; the MACs are learned from its frames,
+  // or — so that media can flow before it sends any — from the kernel's own
+  // frames to that address (STUN responses, DTLS) through the exception port.
   p.path.dst = c.remote;
   p.path.dst_port = c.remote_port;
   p.path.src_port = c.local_port;
+  const Neighbor& n = neighbors_[neighbor_slot(c.remote)];
+  if (n.ip == c.remote && n.ip.family != 0) {
+    p.path.src = n.our_ip;
+    p.path.src_mac = n.ours;
+    p.path.dst_mac = n.theirs;
+    p.path_known = true;
+  }
 }
 
 void Fastpath::remove_participant(uint16_t slot) {

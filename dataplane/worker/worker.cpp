@@ -215,6 +215,14 @@ uint16_t worker_poll_once(Worker& w) {
     for (uint16_t i = 0; i < ne; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
     w.stats.exception_to_wire.rx_pkts.add(ne);
     w.stats.exception_to_wire.rx_bytes.add(bytes);
+    if (w.fastpath != nullptr) {
+      for (uint16_t i = 0; i < ne; ++i) {
+        pkt::UdpFrame f;
+        const pkt::FrameKind k = pkt::parse_udp_frame(
+            {rte_pktmbuf_mtod(pkts[i], const uint8_t*), rte_pktmbuf_data_len(pkts[i])}, f);
+        if (k != pkt::FrameKind::kMalformed && f.dst.family != 0) w.fastpath->learn_kernel_frame(f);
+      }
+    }
     send_all(w.wire_port, w.queue, pkts, ne, w.stats.exception_to_wire,
              drop(w.stats, DropReason::kWireTxFull));
     total = static_cast<uint16_t>(total + ne);

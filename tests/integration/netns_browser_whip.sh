@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Integration test (ctest label netns): real headless Chromium publishes with
-# WHIP and another page plays with WHEP through edgesfu in the dev topology.
+# WHIP and another page plays with WHEP through edgesfu in the dev topology;
+# then werift (npm) does the same from Node with payload bytes compared.
 # The player must receive > 200 audio packets with audio energy and decode
 # > 50 video frames; edgesfu's counters must show the media went through the
 # fast path; DELETE ends both sessions and leaves no flow. Also: every
@@ -49,6 +50,13 @@ cat "$work/browser.json"
 grep -q 'deleted; dataplane flows now 0' "$work/err" || {
   sleep 1; grep -q 'deleted; dataplane flows now 0' "$work/err" || fail "DELETE did not leave the dataplane without flows"; }
 
+step "werift (npm): Opus-sized payloads compared byte for byte end to end"
+WP=$(mint --room werift --identity werift-pub)
+WS=$(mint --room werift --identity werift-sub)
+in_wire node "$src/tests/browser/werift_opus.mjs" "$BASE" werift "$WP" "$WS" > "$work/werift.json" 2> "$work/werift.err" \
+  || { cat "$work/werift.err" "$work/werift.json"; fail "werift test"; }
+cat "$work/werift.json"
+
 step "rejections"
 BAD=$(mint --room demo --identity x --secret not-the-secret-but-32-characters-long --key devkey)
 EXPIRED=$(mint --room demo --identity x --ttl=-60)
@@ -90,7 +98,7 @@ field() { echo "$line" | tr '|' '\n' | grep -- "$1" | grep -o " $2=[0-9]*" | cut
 rtp_in=$(field lcore=1 rtp_in)
 rtp_out=$(field lcore=1 rtp_out)
 echo "   fast path: rtp_in=$rtp_in rtp_out=$rtp_out"
-[[ ${rtp_in:-0} -ge 250 && ${rtp_out:-0} -ge 250 ]] || fail "the fast path forwarded too little"
+[[ ${rtp_in:-0} -ge 500 && ${rtp_out:-0} -ge 500 ]] || fail "the fast path forwarded too little"
 bash "$topo" down "$P" > /dev/null
 assert_nothing_left
 echo "PASS"
