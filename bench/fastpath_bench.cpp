@@ -187,6 +187,7 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
   lim.max_downtracks = k;
   lim.rtx_depth = 512;
   lim.report_interval_ms = 1000000;  // no RTCP during the measurement
+  lim.idle_timeout_ms = 0;
   PausingEngine pausing(engine);
   auto fp = std::move(fanout::Fastpath::create(lim, &pausing, pool, events, &stats)).value();
   fanout::TxStage tx;
@@ -215,7 +216,7 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
     f.dst = ip4(0xc6120002);
     f.src_port = p.add_participant.remote_port;
     f.dst_port = 50000;
-    fp->learn_path(static_cast<uint16_t>(i + 1), f);
+    fp->learn_path(static_cast<uint16_t>(i + 1), f, 0);
   }
   c.type = control::CommandType::kAddTrack;
   c.add_track = control::AddTrack{0, 0, 1, 0xA1, 48000, control::MediaKind::kAudio};

@@ -67,6 +67,7 @@ struct FastpathConfig {
   uint32_t rtx_depth = 512;          // packets kept per track for NACKs
   uint32_t pli_throttle_ms = 500;
   uint32_t report_interval_ms = 1000;
+  uint32_t idle_timeout_ms = 30000;  // consent: a silent participant is removed after this; 0: never
   uint32_t punt_rate = 10000;        // packets/s per source to the exception path; 0: unlimited
   uint32_t punt_burst = 1000;
 };

@@ -204,6 +204,7 @@ void read_fastpath(YamlReader r, FastpathConfig& c) {
   r.read_uint_as("rtx_depth", 16, 32768, c.rtx_depth);
   r.read_uint_as("pli_throttle_ms", 0, 60000, c.pli_throttle_ms);
   r.read_uint_as("report_interval_ms", 100, 60000, c.report_interval_ms);
+  r.read_uint_as("idle_timeout_ms", 0, 600000, c.idle_timeout_ms);
   r.read_uint_as("punt_rate", 0, 100000000, c.punt_rate);
   r.read_uint_as("punt_burst", 1, 100000000, c.punt_burst);
   r.finish();

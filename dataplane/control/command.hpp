@@ -103,12 +103,14 @@ static_assert(sizeof(Command) % 4 == 0, "rte_ring_elem needs a multiple of 4 byt
 // Events from a worker to the control thread.
 enum class EventType : uint8_t {
   kSessionReleased,   // the worker no longer uses `session`: destroy it
-  kKeyframeNeeded,    // informational: a PLI/FIR was forwarded for `id` (track)
+  kFlowIdle,          // participant `slot`/`generation` sent nothing for the idle timeout
 };
 
 struct Event {
   EventType type;
+  uint16_t slot;
   uint32_t id;
+  uint32_t generation;
   srtp::Session* session;
 };
 static_assert(std::is_trivially_copyable_v<Event>);

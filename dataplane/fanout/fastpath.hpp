@@ -37,6 +37,7 @@ struct FastpathLimits {
   uint32_t rtx_depth = 512;          // packets kept per track for NACKs
   uint32_t pli_throttle_ms = 500;    // at most one keyframe request per track per this
   uint32_t report_interval_ms = 1000;  // SR per downtrack, RR per track
+  uint32_t idle_timeout_ms = 30000;    // a participant silent this long is reported (consent, RFC 7675)
 };
 
 // A plaintext RTP packet kept for retransmission: the received mbuf (its
@@ -59,6 +60,8 @@ DropReason srtp_drop(srtp::Status s);
 struct Participant {
   bool used = false;
   bool path_known = false;
+  bool idle_reported = false;
+  uint64_t last_seen_us = 0;
   uint8_t fir_seq = 0;
   bool have_remb = false, have_twcc = false;
   uint32_t generation = 0;
@@ -159,8 +162,9 @@ class Fastpath {
     return ref.slot < limits_.max_participants && participants_[ref.slot].used &&
            participants_[ref.slot].generation == ref.generation;
   }
-  // Records the L2/L3 path to a participant from a frame it sent.
-  void learn_path(uint16_t slot, const pkt::UdpFrame& f);
+  // Records the L2/L3 path to a participant from a frame it sent (any class:
+  // STUN consent checks count as signs of life too).
+  void learn_path(uint16_t slot, const pkt::UdpFrame& f, uint64_t now_us);
   // Notes the next hop the kernel used for a frame it sent out through the
   // exception port (its ARP/ND resolution): a participant added later for
   // that address can be sent to before it sends anything on its flow.

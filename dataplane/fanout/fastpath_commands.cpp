@@ -40,7 +40,7 @@ Fastpath::~Fastpath() {
 
 void Fastpath::release_session(srtp::Session* s, uint32_t id) {
   if (s == nullptr) return;
-  control::Event ev{control::EventType::kSessionReleased, id, s};
+  control::Event ev{control::EventType::kSessionReleased, 0, id, 0, s};
   // Single producer (this lcore), single consumer (the control thread).
   if (rte_ring_sp_enqueue_elem(events_, &ev, sizeof ev) != 0) {
     // The control thread will not hear of it: the session leaks, which is
@@ -76,6 +76,7 @@ void Fastpath::add_participant(const control::AddParticipant& c) {
   p.feedback_ssrc = c.feedback_ssrc;
   p.rx = c.rx;
   p.tx_rtcp = c.tx_rtcp;
+  p.last_seen_us = 0;  // set by the first frame or the first timer tick
   // The remote side is known from ICE; the MACs are learned from its frames,
   // or — so that media can flow before it sends any — from the kernel's own
   // frames to that address (STUN responses, DTLS) through the exception port.

@@ -1,5 +1,7 @@
 // Fastpath: SRTCP in (receiver reports, sender reports, PLI/FIR, NACK, REMB,
 // transport-cc), retransmissions, keyframe requests, and the periodic SR/RR.
+#include <rte_ring_elem.h>
+
 #include <cstring>
 
 #include "dataplane/fanout/fastpath.hpp"
@@ -183,6 +185,22 @@ void Fastpath::on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint1
 void Fastpath::on_timer(uint64_t now_us, uint64_t now_ntp, TxStage& tx) {
   if (now_us < next_report_us_) return;
   next_report_us_ = now_us + uint64_t{limits_.report_interval_ms} * 1000u;
+  // Consent (RFC 7675): a peer that sent nothing, not even a STUN check, for
+  // the idle timeout is reported once; the control thread ends its session.
+  const uint64_t idle_us = uint64_t{limits_.idle_timeout_ms} * 1000u;
+  for (uint16_t pi = 0; pi < limits_.max_participants; ++pi) {
+    Participant& p = participants_[pi];
+    if (!p.used || p.idle_reported) continue;
+    if (p.last_seen_us == 0) p.last_seen_us = now_us;
+    if (idle_us != 0 && now_us - p.last_seen_us >= idle_us) {
+      control::Event ev{control::EventType::kFlowIdle, pi, p.id, p.generation, nullptr};
+      if (rte_ring_sp_enqueue_elem(events_, &ev, sizeof ev) == 0) {
+        p.idle_reported = true;
+      } else {
+        stats_->media.events_lost.add(1);
+      }
+    }
+  }
   uint8_t buf[kMaxRtcpOut];
   // RR to each publisher, one block per track it sends (RFC 3550 §6.4.2).
   for (uint16_t ti = 0; ti < limits_.max_tracks; ++ti) {

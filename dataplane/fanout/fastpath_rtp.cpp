@@ -29,8 +29,9 @@ uint16_t Fastpath::inbound_ops(rte_mbuf** pkts, const pkt::UdpFrame* frames, con
   return k;
 }
 
-void Fastpath::learn_path(uint16_t slot, const pkt::UdpFrame& f) {
+void Fastpath::learn_path(uint16_t slot, const pkt::UdpFrame& f, uint64_t now_us) {
   Participant& p = participants_[slot];
+  p.last_seen_us = now_us;
   // The reply path: our MAC and address as the peer addressed us, the peer's
   // as it sent. Checked every frame (cheap), rewritten only when it changes.
   if (!p.path_known || p.path.dst_mac != f.src_mac || p.path.src_mac != f.dst_mac ||

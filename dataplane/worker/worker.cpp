@@ -63,7 +63,7 @@ void punt(Worker& w, Sorted& s, rte_mbuf* m, const pkt::UdpFrame& f, bool has_ip
 }
 
 // Sorts received frames: fast path, hand-off, or punt. Consumes the mbufs.
-void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, Sorted& s) {
+void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t now_us, Sorted& s) {
   pkt::UdpFrame frames[kMaxBurst];
   const flow::FlowKey* keyp[flow::kLookupBurst];
   flow::FlowKey keys[flow::kLookupBurst];
@@ -132,7 +132,7 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, Sorted& s)
         punt(w, s, m, f, true, tsc);
         continue;
       }
-      w.fastpath->learn_path(ref.slot, f);
+      w.fastpath->learn_path(ref.slot, f, now_us);
       const pkt::UdpClass c = pkt::classify_udp_payload(
           {rte_pktmbuf_mtod_offset(m, const uint8_t*, f.payload_offset), f.payload_len});
       if (c == pkt::UdpClass::kRtp) {
@@ -159,7 +159,7 @@ uint64_t unix_us_now() {
 // Handles one burst from the wire or the hand-off ring. Consumes the mbufs.
 void handle_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t now_us) {
   Sorted s;
-  sort_burst(w, pkts, n, tsc, s);
+  sort_burst(w, pkts, n, tsc, now_us, s);
   w.stats.media.punted.add(s.npunt);
   send_all(w.exception_port, w.queue, s.punt, s.npunt, w.stats.wire_to_exception,
            drop(w.stats, DropReason::kExceptionTxFull));

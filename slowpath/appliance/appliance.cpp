@@ -114,6 +114,7 @@ Status Appliance::launch_workers() {
   p.limits.rtx_depth = fp.rtx_depth;
   p.limits.pli_throttle_ms = fp.pli_throttle_ms;
   p.limits.report_interval_ms = fp.report_interval_ms;
+  p.limits.idle_timeout_ms = fp.idle_timeout_ms;
   p.flow_capacity = fp.flow_capacity;
   p.punt_rate = fp.punt_rate;
   p.punt_burst = fp.punt_burst;

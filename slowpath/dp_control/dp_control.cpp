@@ -70,7 +70,13 @@ unsigned DpControl::poll_events() {
     unsigned n;
     while ((n = rte_ring_sc_dequeue_burst_elem(workers_.events(i), ev, sizeof ev[0], 64, nullptr)) != 0) {
       for (unsigned k = 0; k < n; ++k) {
-        if (ev[k].type == dp::control::EventType::kSessionReleased) destroy(ev[k].session);
+        if (ev[k].type == dp::control::EventType::kSessionReleased) {
+          destroy(ev[k].session);
+        } else if (ev[k].type == dp::control::EventType::kFlowIdle && on_idle_ &&
+                   ev[k].slot < slots_[i].generation.size() &&
+                   slots_[i].generation[ev[k].slot] == ev[k].generation) {
+          on_idle_(ParticipantRef{i, ev[k].slot, ev[k].generation});
+        }
       }
       handled += n;
     }

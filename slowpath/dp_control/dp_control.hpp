@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <vector>
@@ -78,9 +79,11 @@ class DpControl {
   Status remove_downtrack(const DowntrackRef& d);
   Status request_keyframe(const TrackRef& t);
 
-  // Handles events from the workers (destroys released SRTP sessions).
+  // Handles events from the workers: destroys released SRTP sessions, and
+  // calls the idle handler for participants that went silent (consent lost).
   // Returns how many were handled.
   unsigned poll_events();
+  void on_idle(std::function<void(const ParticipantRef&)> f) { on_idle_ = std::move(f); }
 
   std::size_t live_sessions() const { return sessions_.size(); }
   std::size_t flows() const { return flow_keys_.size(); }
@@ -108,6 +111,7 @@ class DpControl {
   std::map<std::pair<uint16_t, uint16_t>, dp::flow::FlowKey> flow_keys_;
   std::map<std::pair<uint16_t, uint16_t>, dp::srtp::Keys> tx_keys_;  // per participant
   std::set<dp::srtp::Session*> sessions_;
+  std::function<void(const ParticipantRef&)> on_idle_;
   // What belongs to what, so that removing a participant or a track returns
   // every slot the lcore drops with it.
   std::map<std::pair<uint16_t, uint16_t>, uint16_t> track_owner_;  // track -> publisher slot

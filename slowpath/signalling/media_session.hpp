@@ -53,6 +53,10 @@ class MediaSession {
   void attach_ready_tracks();
   const std::string& room() const { return room_; }
   bool installed() const { return installed_; }
+  // Its participant in the dataplane (valid once installed()).
+  const ParticipantRef& participant() const { return participant_; }
+  // Ends the session from outside (consent lost); the owner drops it later.
+  void expire(const std::string& why) { end(why); }
 
  private:
   MediaSession() = default;

@@ -49,6 +49,16 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
       if (s->room() == room) s->attach_ready_tracks();
     }
   };
+  // Consent lost (the dataplane saw nothing from the peer for its idle
+  // timeout): end that session.
+  deps.dp->on_idle([self](const ParticipantRef& ref) {
+    for (auto& [id, s] : self->sessions_) {
+      const ParticipantRef& p = s->participant();
+      if (s->installed() && p.worker == ref.worker && p.slot == ref.slot && p.generation == ref.generation) {
+        s->expire("consent lost: nothing from the peer for the idle timeout");
+      }
+    }
+  });
   w->port_ = cfg.port;
   w->host_ = deps.local_address;
   w->server_ = soup_server_new("server-header", "edgesfu", nullptr);
@@ -75,6 +85,7 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
 }
 
 WhipServer::~WhipServer() {
+  if (deps_.dp != nullptr) deps_.dp->on_idle(nullptr);
   if (sweep_ != nullptr) {
     g_source_destroy(sweep_);
     g_source_unref(sweep_);

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -491,6 +492,8 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     limits.max_tracks = 4;
     limits.max_downtracks = 8;
     limits.rtx_depth = 16;
+    limits.report_interval_ms = 100;
+    limits.idle_timeout_ms = 300;  // nobody sends anything here: every participant goes idle
     dp::WorkerSetParams wp;
     wp.lcores = {1};
     wp.wire_port = wire->id();
@@ -502,6 +505,8 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     auto workers = dp::WorkerSet::create(wp);
     ASSERT_TRUE(workers.ok()) << workers.error().message;
     sp::DpControl ctl(*workers.value(), srtp.engine(), limits);
+    std::vector<sp::ParticipantRef> idle;
+    ctl.on_idle([&](const sp::ParticipantRef& r) { idle.push_back(r); });
     ASSERT_TRUE(workers.value()->launch().ok());
     auto peer = [&](uint8_t host, uint32_t id) {
       sp::ParticipantParams pp;
@@ -557,6 +562,21 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     const auto kept = dp::flow::FlowKey::make(ip4(198, 18, 0, 20), 4000, kLocalPort);
     const dp::flow::FlowKey* kp = &kept;
     EXPECT_EQ(workers.value()->flows()->lookup_burst(&kp, 1, &ref), 1u);
+
+    // The silent subscriber is reported idle (consent), once.
+    const auto idle_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (idle.empty() && std::chrono::steady_clock::now() < idle_deadline) {
+      ctl.poll_events();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_FALSE(idle.empty());
+    EXPECT_EQ(idle.front().slot, sub.value().slot);
+    EXPECT_EQ(idle.front().generation, sub.value().generation);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    ctl.poll_events();
+    EXPECT_EQ(std::count_if(idle.begin(), idle.end(), [&](const sp::ParticipantRef& r) {
+                return r.slot == sub.value().slot && r.generation == sub.value().generation;
+              }), 1);
 
     // Slots come back: four more participants fit again after removal.
     ASSERT_TRUE(ctl.remove_participant(sub.value()).ok());
