@@ -71,6 +71,12 @@ std::unique_ptr<MediaSession> MediaSession::create(Kind kind, const std::string&
     ans = std::move(pa.answer);
   } else {
     const rooms::Room* r = deps.rooms->find(room);
+    if (r == nullptr || r->tracks.empty()) {
+      // The documented limit: a WHEP session gets the tracks published when it
+      // is answered (no renegotiation later), so an empty room is refused.
+      err = {409, "nothing is published in room '" + room + "' yet; retry once a publisher has joined"};
+      return nullptr;
+    }
     std::vector<sdp::PublishedTrack> available;
     if (r != nullptr) {
       for (const auto& t : r->tracks) {

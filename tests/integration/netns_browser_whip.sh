@@ -5,7 +5,7 @@
 # The player must receive > 200 audio packets with audio energy and decode
 # > 50 video frames; edgesfu's counters must show the media went through the
 # fast path; DELETE ends both sessions and leaves no flow. Also: every
-# rejection (401, 403, 400, 406, 415, 405, 404) and a client that vanishes
+# rejection (401, 403, 400, 406, 409, 415, 405, 404) and a client that vanishes
 # mid-handshake (removed after the 30 s handshake timeout).
 #
 # usage: netns_browser_whip.sh EDGESFU_BINARY SOURCE_DIR
@@ -74,6 +74,10 @@ expect_status 400 "malformed SDP" POST /whip/demo -H "Authorization: Bearer $PT"
 sed -e 's#opus/48000/2#PCMA/8000#' "$src/tests/integration/offer_opus.sdp" > "$work/pcma.sdp"
 expect_status 406 "no supported codec" POST /whip/demo -H "Authorization: Bearer $PT" \
   -H 'Content-Type: application/sdp' --data-binary @"$work/pcma.sdp"
+sed -e 's/a=sendonly/a=recvonly/' "$src/tests/integration/offer_opus.sdp" > "$work/recv.sdp"
+EMPTYTOK=$(mint --room empty --identity x)
+expect_status 409 "WHEP on a room with nothing published" POST /whep/empty -H "Authorization: Bearer $EMPTYTOK" \
+  -H 'Content-Type: application/sdp' --data-binary @"$work/recv.sdp"
 expect_status 405 "trickle PATCH" PATCH /whip/demo/PA_x -H 'Content-Type: application/trickle-ice-sdpfrag' --data 'a=x'
 expect_status 404 "DELETE unknown" DELETE /whip/demo/PA_nosuchsession
 expect_status 404 "unknown path" GET /nothing
