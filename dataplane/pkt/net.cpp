@@ -25,6 +25,18 @@ bool is_ipv6_ext_header(uint8_t nh) {
   return nh == 0 || nh == 43 || nh == 60;
 }
 
+// The UDP header at `off`, inside an IP payload that ends at `end`.
+FrameKind parse_udp(const uint8_t* p, std::size_t off, std::size_t end, UdpFrame& out) {
+  if (off + kUdpHeader > end) return FrameKind::kMalformed;
+  const std::size_t ulen = load_be16(p + off + 4);
+  if (ulen < kUdpHeader || off + ulen > end) return FrameKind::kMalformed;
+  out.src_port = load_be16(p + off);
+  out.dst_port = load_be16(p + off + 2);
+  out.payload_offset = static_cast<uint16_t>(off + kUdpHeader);
+  out.payload_len = static_cast<uint16_t>(ulen - kUdpHeader);
+  return FrameKind::kUdp;
+}
+
 }  // namespace
 
 uint16_t ipv4_header_checksum(const uint8_t* hdr) {
@@ -61,16 +73,7 @@ FrameKind parse_udp_frame(std::span<const uint8_t> frame, UdpFrame& out) {
     if (ip[9] != kIpProtoUdp) return FrameKind::kNotUdp;
     // MF set or a non-zero fragment offset: a fragment (RFC 791 §3.1).
     if ((load_be16(ip + 6) & 0x3fff) != 0) return FrameKind::kFragment;
-    off += ihl;
-    const std::size_t udp_end = kEthHeader + total;
-    if (off + kUdpHeader > udp_end) return FrameKind::kMalformed;
-    const std::size_t ulen = load_be16(p + off + 4);
-    if (ulen < kUdpHeader || off + ulen > udp_end) return FrameKind::kMalformed;
-    out.src_port = load_be16(p + off);
-    out.dst_port = load_be16(p + off + 2);
-    out.payload_offset = static_cast<uint16_t>(off + kUdpHeader);
-    out.payload_len = static_cast<uint16_t>(ulen - kUdpHeader);
-    return FrameKind::kUdp;
+    return parse_udp(p, off + ihl, kEthHeader + total, out);
   }
   if (type == kEtherTypeIpv6) {
     if (n < off + kIpv6Header) return FrameKind::kMalformed;
@@ -95,14 +98,7 @@ FrameKind parse_udp_frame(std::span<const uint8_t> frame, UdpFrame& out) {
     }
     if (nh == 44) return FrameKind::kFragment;
     if (nh != kIpProtoUdp) return FrameKind::kNotUdp;
-    if (off + kUdpHeader > end) return FrameKind::kMalformed;
-    const std::size_t ulen = load_be16(p + off + 4);
-    if (ulen < kUdpHeader || off + ulen > end) return FrameKind::kMalformed;
-    out.src_port = load_be16(p + off);
-    out.dst_port = load_be16(p + off + 2);
-    out.payload_offset = static_cast<uint16_t>(off + kUdpHeader);
-    out.payload_len = static_cast<uint16_t>(ulen - kUdpHeader);
-    return FrameKind::kUdp;
+    return parse_udp(p, off, end, out);
   }
   return FrameKind::kNotUdp;
 }
