@@ -65,6 +65,7 @@ void punt(Worker& w, Sorted& s, rte_mbuf* m, const pkt::UdpFrame& f, bool has_ip
 // Sorts received frames: fast path, hand-off, or punt. Consumes the mbufs.
 void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t now_us, Sorted& s) {
   pkt::UdpFrame frames[kMaxBurst];
+  pkt::UdpClass classes[kMaxBurst];
   const flow::FlowKey* keyp[flow::kLookupBurst];
   flow::FlowKey keys[flow::kLookupBurst];
   uint16_t idx[flow::kLookupBurst];
@@ -79,9 +80,11 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t n
       const pkt::FrameKind kind = pkt::parse_udp_frame(
           {rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)}, f);
       RxClass rc = RxClass::non_udp;
+      classes[i] = pkt::UdpClass::kUnknown;
       if (kind == pkt::FrameKind::kUdp) {
-        switch (pkt::classify_udp_payload(
-            {rte_pktmbuf_mtod_offset(m, const uint8_t*, f.payload_offset), f.payload_len})) {
+        classes[i] = pkt::classify_udp_payload(
+            {rte_pktmbuf_mtod_offset(m, const uint8_t*, f.payload_offset), f.payload_len});
+        switch (classes[i]) {
           case pkt::UdpClass::kRtp: rc = RxClass::rtp; break;
           case pkt::UdpClass::kRtcp: rc = RxClass::rtcp; break;
           case pkt::UdpClass::kStun: rc = RxClass::stun; break;
@@ -133,8 +136,7 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t n
         continue;
       }
       w.fastpath->learn_path(ref.slot, f, now_us);
-      const pkt::UdpClass c = pkt::classify_udp_payload(
-          {rte_pktmbuf_mtod_offset(m, const uint8_t*, f.payload_offset), f.payload_len});
+      const pkt::UdpClass c = classes[i];
       if (c == pkt::UdpClass::kRtp) {
         s.rtp[s.nrtp] = m;
         s.rtp_frames[s.nrtp] = f;
