@@ -107,6 +107,10 @@ struct Downtrack {
   int32_t cumulative_lost = 0;
   uint32_t jitter = 0;
   uint32_t rtt = 0;  // 1/65536 s
+  // The last SR we sent on this downtrack: its NTP time (the publisher's
+  // timeline) and when, on our clock; a report block's LSR/DLSR refer to it.
+  uint64_t last_sr_ntp = 0;
+  uint64_t last_sr_sent_us = 0;
   srtp::Session* tx = nullptr;
   srtp::Session* tx_rtx = nullptr;
   munge::RtpMunger munger;
@@ -183,9 +187,9 @@ class Fastpath {
   // Consumes `n` SRTCP frames; may produce retransmissions and keyframe
   // requests into `tx`.
   void on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots, uint16_t n,
-               uint64_t now_us, uint64_t now_ntp, TxStage& tx);
+               uint64_t now_us, TxStage& tx);
   // Sends SRs and RRs that are due.
-  void on_timer(uint64_t now_us, uint64_t now_ntp, TxStage& tx);
+  void on_timer(uint64_t now_us, TxStage& tx);
 
   // Read-only views for tests and telemetry (same lcore, or after join).
   const Downtrack& downtrack(uint32_t slot) const { return downtracks_[slot]; }
@@ -219,7 +223,7 @@ class Fastpath {
   void retransmit(Downtrack& d, uint16_t out_seq, TxStage& tx);
   void request_keyframe(Track& t, bool fir, uint64_t now_us, TxStage& tx);
   void handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t len, uint64_t now_us,
-                            uint64_t now_ntp, TxStage& tx);
+                            TxStage& tx);
   void drop(DropReason r, uint64_t n = 1) { stats_->drops[static_cast<std::size_t>(r)].add(n); }
   // Fills ops for unprotecting frames [base, base + kBatch) of a burst in
   // place with each participant's inbound session; returns how many.

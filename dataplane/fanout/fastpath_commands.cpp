@@ -158,6 +158,7 @@ void Fastpath::add_downtrack(const control::AddDowntrack& c) {
   d.fraction_lost = 0;
   d.cumulative_lost = 0;
   d.jitter = d.rtt = 0;
+  d.last_sr_ntp = d.last_sr_sent_us = 0;
   d.tx = c.tx;
   d.tx_rtx = c.tx_rtx;
   d.munger.reset(c.first_seq, c.first_ts);

@@ -97,7 +97,7 @@ void Fastpath::retransmit(Downtrack& d, uint16_t out_seq, TxStage& tx) {
 }
 
 void Fastpath::handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t len,
-                                    uint64_t now_us, uint64_t now_ntp, TxStage& tx) {
+                                    uint64_t now_us, TxStage& tx) {
   if (pkt::validate_rtcp({p, len}) != pkt::RtcpError::kOk) {
     drop(DropReason::kRtcpMalformed);
     return;
@@ -157,14 +157,21 @@ void Fastpath::handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t le
       d.fraction_lost = blocks[i].fraction_lost;
       d.cumulative_lost = blocks[i].cumulative_lost;
       d.jitter = blocks[i].jitter;
-      const uint32_t rtt = rtcp::rtt_from_report(blocks[i], now_ntp);
-      if (rtt != 0) d.rtt = rtt;
+      // RFC 3550 §6.4.1 on the timeline of the SR the block refers to: our SRs
+      // carry the publisher's NTP clock, not ours, so "now" is that SR's NTP
+      // time plus what passed on our clock since we sent it.
+      if (d.last_sr_ntp != 0 && blocks[i].lsr == static_cast<uint32_t>(d.last_sr_ntp >> 16)) {
+        const uint64_t since_us = now_us - d.last_sr_sent_us;
+        const uint32_t rtt =
+            rtcp::rtt_from_report(blocks[i], d.last_sr_ntp + ((since_us << 32) / 1000000u));
+        if (rtt != 0) d.rtt = rtt;
+      }
     }
   }
 }
 
 void Fastpath::on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots,
-                       uint16_t n, uint64_t now_us, uint64_t now_ntp, TxStage& tx) {
+                       uint16_t n, uint64_t now_us, TxStage& tx) {
   srtp::Op ops[kBatch];
   for (uint16_t base = 0; base < n; base += kBatch) {
     const uint16_t k = inbound_ops(pkts, frames, slots, base, n, ops);
@@ -172,7 +179,7 @@ void Fastpath::on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint1
     for (uint16_t i = 0; i < k; ++i) {
       if (ops[i].status == srtp::Status::kOk) {
         stats_->media.rtcp_in.add(1);
-        handle_rtcp_compound(slots[base + i], ops[i].data, ops[i].len, now_us, now_ntp, tx);
+        handle_rtcp_compound(slots[base + i], ops[i].data, ops[i].len, now_us, tx);
       } else {
         drop(srtp_drop(ops[i].status));
       }
@@ -182,7 +189,7 @@ void Fastpath::on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint1
   flush_rtp(tx);
 }
 
-void Fastpath::on_timer(uint64_t now_us, uint64_t now_ntp, TxStage& tx) {
+void Fastpath::on_timer(uint64_t now_us, TxStage& tx) {
   if (now_us < next_report_us_) return;
   next_report_us_ = now_us + uint64_t{limits_.report_interval_ms} * 1000u;
   // Consent (RFC 7675): a peer that sent nothing, not even a STUN check, for
@@ -223,8 +230,9 @@ void Fastpath::on_timer(uint64_t now_us, uint64_t now_ntp, TxStage& tx) {
                            static_cast<uint32_t>(d.packets), static_cast<uint32_t>(d.octets));
     const std::size_t len = pkt::build_sr(buf, si, {});
     send_rtcp(d.subscriber, d.tx, buf, len, tx);
+    d.last_sr_ntp = si.ntp;
+    d.last_sr_sent_us = now_us;
   }
-  (void)now_ntp;
 }
 
 }  // namespace edgesfu::dp::fanout

@@ -4,11 +4,9 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring_elem.h>
-#include <time.h>
 
 #include "dataplane/control/command.hpp"
 #include "dataplane/pkt/demux.hpp"
-#include "dataplane/rtcp/receive_stats.hpp"
 
 namespace edgesfu::dp {
 
@@ -152,12 +150,6 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t n
   }
 }
 
-uint64_t unix_us_now() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);  // vDSO: no system call
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
-}
-
 // Handles one burst from the wire or the hand-off ring. Consumes the mbufs.
 void handle_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t now_us) {
   Sorted s;
@@ -166,10 +158,7 @@ void handle_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t
   send_all(w.exception_port, w.queue, s.punt, s.npunt, w.stats.wire_to_exception,
            drop(w.stats, DropReason::kExceptionTxFull));
   if (s.nrtp != 0) w.fastpath->on_rtp(s.rtp, s.rtp_frames, s.rtp_slots, s.nrtp, now_us, w.tx);
-  if (s.nrtcp != 0) {
-    const uint64_t ntp = rtcp::ntp_from_unix_us(unix_us_now());
-    w.fastpath->on_rtcp(s.rtcp, s.rtcp_frames, s.rtcp_slots, s.nrtcp, now_us, ntp, w.tx);
-  }
+  if (s.nrtcp != 0) w.fastpath->on_rtcp(s.rtcp, s.rtcp_frames, s.rtcp_slots, s.nrtcp, now_us, w.tx);
 }
 
 }  // namespace
@@ -205,7 +194,7 @@ uint16_t worker_poll_once(Worker& w) {
   }
 
   if (w.fastpath != nullptr) {
-    w.fastpath->on_timer(now_us, rtcp::ntp_from_unix_us(unix_us_now()), w.tx);
+    w.fastpath->on_timer(now_us, w.tx);
     // Flush what the fast path produced in this iteration.
     w.tx.flush();
   }
