@@ -91,6 +91,12 @@ struct alignas(64) MediaCounters {
 #undef EDGESFU_X
 };
 
+enum class MediaCounter : uint8_t {
+#define EDGESFU_X(name, desc) name,
+  EDGESFU_MEDIA_COUNTERS(EDGESFU_X)
+#undef EDGESFU_X
+};
+
 inline constexpr const char* kMediaCounterNames[] = {
 #define EDGESFU_X(name, desc) #name,
     EDGESFU_MEDIA_COUNTERS(EDGESFU_X)

@@ -152,7 +152,8 @@ gboolean Appliance::on_stats_tick(gpointer self) {
     e2w += s.exception_to_wire.tx_pkts - p.exception_to_wire.tx_pkts;
     for (std::size_t d = 0; d < dp::kDropReasonCount; ++d) drops += s.drops[d] - p.drops[d];
     media_out += s.fastpath_to_wire.tx_pkts - p.fastpath_to_wire.tx_pkts;
-    media_in += s.media[0] - p.media[0];  // rtp_in
+    constexpr auto kRtpIn = static_cast<std::size_t>(dp::MediaCounter::rtp_in);
+    media_in += s.media[kRtpIn] - p.media[kRtpIn];
     busy += s.busy_cycles - p.busy_cycles;
     total += (s.busy_cycles + s.idle_cycles) - (p.busy_cycles + p.idle_cycles);
   }
