@@ -18,7 +18,7 @@ fi
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   dpdk libdpdk-dev libnuma-dev
-  libsrtp2-dev libssl-dev libnice-dev libglib2.0-dev libopus-dev libsoup-3.0-dev
+  libsrtp2-dev libipsec-mb-dev libssl-dev libnice-dev libglib2.0-dev libopus-dev libsoup-3.0-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 ethtool iputils-ping curl python3 procps gnuplot-nox chromium

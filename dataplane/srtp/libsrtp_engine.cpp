@@ -9,12 +9,13 @@
 
 namespace edgesfu::dp::srtp {
 
-class Session {
- public:
+namespace {
+
+struct LibsrtpSession final : Session {
   srtp_t ctx = nullptr;
 };
 
-namespace {
+srtp_t ctx_of(Session* s) { return static_cast<LibsrtpSession*>(s)->ctx; }
 
 Status map_status(srtp_err_status_t e) {
   switch (e) {
@@ -41,6 +42,10 @@ class LibsrtpEngine final : public Engine {
         srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
         srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
         break;
+      case Profile::kAes128CmHmacSha1_32:
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol.rtp);
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);  // RFC 5764 §4.1.2
+        break;
       case Profile::kAeadAes128Gcm:
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
@@ -63,7 +68,7 @@ class LibsrtpEngine final : public Engine {
     }
     pol.window_size = p.replay_window < 64 ? 64 : p.replay_window;
     pol.allow_repeat_tx = p.direction == Direction::kOutbound && p.allow_retransmit ? 1 : 0;
-    auto s = std::make_unique<Session>();
+    auto s = std::make_unique<LibsrtpSession>();
     const srtp_err_status_t rc = srtp_create(&s->ctx, &pol);
     std::memset(key, 0, sizeof key);
     if (rc != srtp_err_status_ok) {
@@ -74,8 +79,9 @@ class LibsrtpEngine final : public Engine {
 
   void destroy_session(Session* s) override {
     if (s == nullptr) return;
-    if (s->ctx != nullptr) srtp_dealloc(s->ctx);
-    delete s;
+    auto* ls = static_cast<LibsrtpSession*>(s);
+    if (ls->ctx != nullptr) srtp_dealloc(ls->ctx);
+    delete ls;
   }
 
   void protect_rtp(std::span<Op> ops) override {
@@ -85,7 +91,7 @@ class LibsrtpEngine final : public Engine {
         continue;
       }
       int len = static_cast<int>(op.len);
-      op.status = map_status(srtp_protect(op.session->ctx, op.data, &len));
+      op.status = map_status(srtp_protect(ctx_of(op.session), op.data, &len));
       if (op.status == Status::kOk) op.len = static_cast<uint32_t>(len);
     }
   }
@@ -93,7 +99,7 @@ class LibsrtpEngine final : public Engine {
   void unprotect_rtp(std::span<Op> ops) override {
     for (Op& op : ops) {
       int len = static_cast<int>(op.len);
-      op.status = map_status(srtp_unprotect(op.session->ctx, op.data, &len));
+      op.status = map_status(srtp_unprotect(ctx_of(op.session), op.data, &len));
       if (op.status == Status::kOk) op.len = static_cast<uint32_t>(len);
     }
   }
@@ -105,7 +111,7 @@ class LibsrtpEngine final : public Engine {
         continue;
       }
       int len = static_cast<int>(op.len);
-      op.status = map_status(srtp_protect_rtcp(op.session->ctx, op.data, &len));
+      op.status = map_status(srtp_protect_rtcp(ctx_of(op.session), op.data, &len));
       if (op.status == Status::kOk) op.len = static_cast<uint32_t>(len);
     }
   }
@@ -113,7 +119,7 @@ class LibsrtpEngine final : public Engine {
   void unprotect_rtcp(std::span<Op> ops) override {
     for (Op& op : ops) {
       int len = static_cast<int>(op.len);
-      op.status = map_status(srtp_unprotect_rtcp(op.session->ctx, op.data, &len));
+      op.status = map_status(srtp_unprotect_rtcp(ctx_of(op.session), op.data, &len));
       if (op.status == Status::kOk) op.len = static_cast<uint32_t>(len);
     }
   }
@@ -135,6 +141,7 @@ Result<std::unique_ptr<Engine>> make_libsrtp_engine() {
 const char* to_string(Profile p) {
   switch (p) {
     case Profile::kAes128CmHmacSha1_80: return "AES_CM_128_HMAC_SHA1_80";
+    case Profile::kAes128CmHmacSha1_32: return "AES_CM_128_HMAC_SHA1_32";
     case Profile::kAeadAes128Gcm: return "AEAD_AES_128_GCM";
   }
   return "?";

@@ -1,14 +1,15 @@
 // The fast path's SRTP interface: sessions are made by the slow path, packets
 // are protected and unprotected a burst at a time by the lcore that owns the
-// sessions. Engines (libsrtp2 now; a multi-buffer one later) live behind it, so
-// callers do not change when the engine does. One virtual call per burst, none
-// per packet.
+// sessions. Engines live behind it (intel-ipsec-mb, the fast one; libsrtp2,
+// the reference), so callers do not change when the engine does. One virtual
+// call per burst, none per packet.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "slowpath/base/result.hpp"
 
@@ -18,6 +19,7 @@ namespace edgesfu::dp::srtp {
 // RFC 7714 §14.2).
 enum class Profile : uint16_t {
   kAes128CmHmacSha1_80 = 0x0001,
+  kAes128CmHmacSha1_32 = 0x0002,  // 32-bit tag on SRTP, 80-bit on SRTCP
   kAeadAes128Gcm = 0x0007,
 };
 
@@ -28,9 +30,11 @@ inline constexpr std::size_t master_salt_len(Profile p) {
 // Bytes protect adds to an RTP packet (the auth tag) and to an RTCP packet
 // (tag plus the 4-byte E||SRTCP index).
 inline constexpr std::size_t rtp_overhead(Profile p) {
-  return p == Profile::kAeadAes128Gcm ? 16 : 10;
+  return p == Profile::kAeadAes128Gcm ? 16 : p == Profile::kAes128CmHmacSha1_32 ? 4 : 10;
 }
-inline constexpr std::size_t rtcp_overhead(Profile p) { return rtp_overhead(p) + 4; }
+inline constexpr std::size_t rtcp_overhead(Profile p) {
+  return (p == Profile::kAeadAes128Gcm ? 16 : 10) + 4;
+}
 // Room to leave after any packet that will be protected.
 inline constexpr std::size_t kMaxTrailer = 20;
 
@@ -66,7 +70,13 @@ struct SessionParams {
   bool allow_retransmit = true;   // outbound: protecting the same index again is allowed (RTX)
 };
 
-class Session;  // engine-specific; opaque to callers
+// Engine-specific; opaque to callers. Each engine derives its own session type
+// and only ever sees sessions it made.
+class Session {
+ protected:
+  Session() = default;
+  ~Session() = default;
+};
 
 // One packet in a burst. `data` points at the RTP/RTCP header; on success
 // `len` holds the new length. Protect needs `room` >= len + overhead.
@@ -88,6 +98,11 @@ class Engine {
   virtual Result<Session*> create_session(const SessionParams& p) = 0;
   virtual void destroy_session(Session* s) = 0;
 
+  // Optional, on each thread that will call the burst functions, before the
+  // first burst: makes that thread's per-thread state (otherwise made on the
+  // first burst). Returns false if it cannot.
+  virtual bool prepare_thread() { return true; }
+
   // Lcore that owns every session in the burst: each op is done in place and
   // its status set. No allocation for established streams, no locks.
   virtual void protect_rtp(std::span<Op> ops) = 0;
@@ -98,5 +113,23 @@ class Engine {
 
 // libsrtp2, the reference engine. Fails if libsrtp cannot initialise.
 Result<std::unique_ptr<Engine>> make_libsrtp_engine();
+
+// intel-ipsec-mb's code paths, by the CPU features they need.
+enum class IpsecMbArch : uint8_t { kAuto, kSse, kAvx, kAvx2, kAvx512 };
+const char* to_string(IpsecMbArch a);
+
+// The multi-buffer engine on intel-ipsec-mb's job API. kAuto picks the best
+// code path this CPU supports; an explicit one the CPU lacks is an error.
+// Fails without AES-NI.
+Result<std::unique_ptr<Engine>> make_ipsecmb_engine(IpsecMbArch arch = IpsecMbArch::kAuto);
+// The library's version, and for an engine made above, its code path and the
+// CPU features behind it (e.g. "avx512 code path (AES-NI VAES VPCLMULQDQ
+// SHA-NI GFNI AVX-512)"); "" for other engines.
+const char* ipsecmb_version();
+std::string ipsecmb_describe(const Engine& e);
+
+// What the fast path runs on: "auto" (intel-ipsec-mb, or libsrtp2 if this CPU
+// cannot run it), "ipsec-mb" or "libsrtp2". `why` says what was picked and why.
+Result<std::unique_ptr<Engine>> make_engine(const std::string& choice, std::string& why);
 
 }  // namespace edgesfu::dp::srtp

@@ -1,7 +1,9 @@
-// The SRTP burst interface over libsrtp2: round trips for both profiles, and
-// every rejection class (tamper, replay, wrong key, unknown SSRC, no room).
+// The SRTP burst interface, for every engine (intel-ipsec-mb, libsrtp2) and
+// profile: round trips, and every rejection class (tamper, replay, wrong key,
+// unknown SSRC, no room).
 #include <gtest/gtest.h>
 
+#include <tuple>
 #include <vector>
 
 #include "dataplane/srtp/srtp_engine.hpp"
@@ -41,16 +43,19 @@ Keys keys_for(Profile prof, uint8_t seed) {
   return k;
 }
 
-class SrtpTest : public ::testing::TestWithParam<Profile> {
+enum class Kind { kIpsecMb, kLibsrtp };
+
+class SrtpTest : public ::testing::TestWithParam<std::tuple<Kind, Profile>> {
  protected:
   void SetUp() override {
-    auto e = make_libsrtp_engine();
+    auto e = std::get<0>(GetParam()) == Kind::kIpsecMb ? make_ipsecmb_engine() : make_libsrtp_engine();
     ASSERT_TRUE(e.ok()) << e.error().message;
     engine = std::move(e).value();
   }
+  Profile profile() const { return std::get<1>(GetParam()); }
   Session* session(Direction d, uint32_t ssrc, uint8_t seed = 1) {
     SessionParams p;
-    p.keys = keys_for(GetParam(), seed);
+    p.keys = keys_for(profile(), seed);
     p.direction = d;
     p.ssrc = ssrc;
     auto s = engine->create_session(p);
@@ -81,7 +86,7 @@ TEST_P(SrtpTest, RtpBurstRoundTrip) {
   engine->protect_rtp(ops);
   for (std::size_t i = 0; i < ops.size(); ++i) {
     ASSERT_EQ(ops[i].status, Status::kOk) << to_string(ops[i].status);
-    EXPECT_EQ(ops[i].len, plain[i].size() - kMaxTrailer + rtp_overhead(GetParam()));
+    EXPECT_EQ(ops[i].len, plain[i].size() - kMaxTrailer + rtp_overhead(profile()));
     // The header stays in the clear, the payload does not.
     EXPECT_TRUE(std::equal(pkts[i].begin(), pkts[i].begin() + 12, plain[i].begin()));
     EXPECT_FALSE(std::equal(pkts[i].begin() + 12, pkts[i].begin() + 40, plain[i].begin() + 12));
@@ -141,7 +146,7 @@ TEST_P(SrtpTest, RtcpRoundTripAndReplay) {
   Op op{p.data(), 8, static_cast<uint32_t>(p.size()), tx};
   engine->protect_rtcp({&op, 1});
   ASSERT_EQ(op.status, Status::kOk);
-  EXPECT_EQ(op.len, 8 + rtcp_overhead(GetParam()));
+  EXPECT_EQ(op.len, 8 + rtcp_overhead(profile()));
   auto copy = std::vector<uint8_t>(p.begin(), p.begin() + op.len);
   op.session = rx;
   engine->unprotect_rtcp({&op, 1});
@@ -163,12 +168,18 @@ TEST_P(SrtpTest, RetransmissionOfTheSameIndexIsAllowedOutbound) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, SrtpTest,
-                         ::testing::Values(Profile::kAes128CmHmacSha1_80, Profile::kAeadAes128Gcm),
-                         [](const auto& p) {
-                           return p.param == Profile::kAeadAes128Gcm ? std::string("GCM")
-                                                                     : std::string("SHA1_80");
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    EnginesAndProfiles, SrtpTest,
+    ::testing::Combine(::testing::Values(Kind::kIpsecMb, Kind::kLibsrtp),
+                       ::testing::Values(Profile::kAes128CmHmacSha1_80, Profile::kAes128CmHmacSha1_32,
+                                         Profile::kAeadAes128Gcm)),
+    [](const auto& p) {
+      const Profile prof = std::get<1>(p.param);
+      return std::string(std::get<0>(p.param) == Kind::kIpsecMb ? "IpsecMb_" : "Libsrtp_") +
+             (prof == Profile::kAeadAes128Gcm          ? "GCM"
+              : prof == Profile::kAes128CmHmacSha1_32 ? "SHA1_32"
+                                                      : "SHA1_80");
+    });
 
 }  // namespace
 }  // namespace edgesfu::dp::srtp

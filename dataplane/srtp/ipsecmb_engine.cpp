@@ -1,0 +1,724 @@
+// The intel-ipsec-mb engine: SRTP/SRTCP (RFC 3711) and AEAD AES-GCM (RFC 7714)
+// on the library's job API, a burst of jobs per submit so that the
+// multi-buffer code paths (SHA-1 lanes, VAES) have many packets in flight.
+//
+// Each burst goes in three passes: prefetch the sessions, build one job per
+// packet (index estimate, IV, where the tag goes), submit and collect. Replay
+// state changes only after a packet's tag verified, in packet order.
+#include <intel-ipsec-mb.h>
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <new>
+
+#include "dataplane/srtp/ipsecmb_session.hpp"
+
+namespace edgesfu::dp::srtp {
+
+namespace imb {
+namespace {
+
+constexpr uint32_t kChunk = 64;        // jobs per submit (<= IMB_MAX_BURST_SIZE)
+constexpr unsigned kMaxThreads = 256;  // threads that may call one engine
+constexpr uint32_t kMaxPacket = 65535 - 32;
+constexpr uint8_t kHmacOut = 12;  // the shortest HMAC-SHA1 output the library makes
+
+uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint32_t be32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
+         static_cast<uint32_t>(p[2]) << 8 | p[3];
+}
+void put_be32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+
+bool tag_equal(const uint8_t* a, const uint8_t* b, unsigned n) {
+  uint8_t d = 0;
+  for (unsigned i = 0; i < n; ++i) d |= static_cast<uint8_t>(a[i] ^ b[i]);
+  return d == 0;
+}
+
+// The RTP header's length (fixed part, CSRCs, extension), or 0 if it does not
+// fit in `len`.
+uint32_t rtp_header_len(const uint8_t* d, uint32_t len) {
+  if (len < 12) return 0;
+  uint32_t h = 12 + 4u * (d[0] & 0x0f);
+  if ((d[0] & 0x10) != 0) {
+    if (h + 4 > len) return 0;
+    h += 4 + 4u * be16(d + h + 2);
+  }
+  return h <= len ? h : 0;
+}
+
+// Per job: IV, computed tag, the received tag, AAD, and what the commit needs.
+struct alignas(64) Pending {
+  uint8_t iv[16];
+  uint8_t tag[16];
+  uint8_t saved[16];
+  uint8_t aad[16];
+  Op* op;
+  ImbSession* s;
+  uint64_t index;
+  uint32_t ssrc;
+  uint8_t tag_len;
+  bool fresh;  // inbound: the SSRC had no stream when the job was built
+};
+
+// Inbound SSRCs with no stream yet, seen earlier in the same chunk: their
+// indices are estimated from the chunk's earlier packets (a new stream may
+// roll its sequence number over inside its first burst).
+struct Provisional {
+  const ImbSession* s;
+  uint32_t ssrc;
+  uint64_t highest;
+};
+
+struct ThreadCtx {
+  IMB_MGR* mgr = nullptr;
+  uint32_t nprov = 0;
+  Pending pend[kChunk];
+  Provisional prov[kChunk];
+};
+
+thread_local ThreadCtx* t_building = nullptr;  // the chunk being built on this thread
+
+std::atomic<unsigned> g_next_thread{0};
+thread_local unsigned t_thread = g_next_thread.fetch_add(1, std::memory_order_relaxed);
+
+using InitFn = void (*)(IMB_MGR*);
+
+// AES-CM IV (RFC 3711 §4.1.1): salt XOR SSRC << 64 XOR index << 16.
+void cm_iv(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint64_t index) {
+  std::memcpy(iv, salt, 14);
+  iv[14] = iv[15] = 0;
+  iv[4] ^= static_cast<uint8_t>(ssrc >> 24);
+  iv[5] ^= static_cast<uint8_t>(ssrc >> 16);
+  iv[6] ^= static_cast<uint8_t>(ssrc >> 8);
+  iv[7] ^= static_cast<uint8_t>(ssrc);
+  for (int i = 0; i < 6; ++i) iv[13 - i] ^= static_cast<uint8_t>(index >> (8 * i));
+}
+
+// GCM IV (RFC 7714 §8.1, §9.1): salt XOR (00 00 || SSRC || 4 bytes || 2 bytes).
+void gcm_iv(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint32_t mid, uint16_t low) {
+  std::memcpy(iv, salt, 12);
+  uint8_t x[12] = {0, 0};
+  put_be32(x + 2, ssrc);
+  put_be32(x + 6, mid);
+  x[10] = static_cast<uint8_t>(low >> 8);
+  x[11] = static_cast<uint8_t>(low);
+  for (int i = 0; i < 12; ++i) iv[i] ^= x[i];
+}
+
+void set_cm_job(IMB_JOB* j, const CmKeys& k, IMB_CIPHER_DIRECTION dir, uint8_t* data,
+                uint32_t cipher_off, uint32_t cipher_len, uint32_t hash_len, Pending& p) {
+  j->cipher_mode = cipher_len == 0 ? IMB_CIPHER_NULL : IMB_CIPHER_CNTR;
+  j->cipher_direction = dir;
+  j->chain_order = dir == IMB_DIR_ENCRYPT ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+  j->hash_alg = IMB_AUTH_HMAC_SHA_1;
+  j->key_len_in_bytes = IMB_KEY_128_BYTES;
+  j->enc_keys = k.aes_enc;
+  j->dec_keys = k.aes_enc;
+  j->src = data;
+  j->dst = data + cipher_off;  // the library applies the offset to src only
+  j->cipher_start_src_offset_in_bytes = cipher_off;
+  j->msg_len_to_cipher_in_bytes = cipher_len;
+  j->hash_start_src_offset_in_bytes = 0;
+  j->msg_len_to_hash_in_bytes = hash_len;
+  j->iv = p.iv;
+  j->iv_len_in_bytes = 16;
+  j->auth_tag_output = p.tag;
+  j->auth_tag_output_len_in_bytes = kHmacOut;
+  j->u.HMAC._hashed_auth_key_xor_ipad = k.ipad;
+  j->u.HMAC._hashed_auth_key_xor_opad = k.opad;
+  j->user_data = &p;
+}
+
+void set_gcm_job(IMB_JOB* j, const GcmKeys& k, IMB_CIPHER_DIRECTION dir, uint8_t* data,
+                 uint32_t cipher_off, uint32_t cipher_len, const uint8_t* aad, uint32_t aad_len,
+                 uint8_t* tag_out, Pending& p) {
+  j->cipher_mode = IMB_CIPHER_GCM;
+  j->cipher_direction = dir;
+  j->chain_order = dir == IMB_DIR_ENCRYPT ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+  j->hash_alg = IMB_AUTH_AES_GMAC;
+  j->key_len_in_bytes = IMB_KEY_128_BYTES;
+  j->enc_keys = &k.gcm;
+  j->dec_keys = &k.gcm;
+  j->src = data;
+  j->dst = data + cipher_off;  // the library applies the offset to src only
+  j->cipher_start_src_offset_in_bytes = cipher_off;
+  j->msg_len_to_cipher_in_bytes = cipher_len;
+  j->hash_start_src_offset_in_bytes = cipher_off;
+  j->msg_len_to_hash_in_bytes = cipher_len;
+  j->iv = p.iv;
+  j->iv_len_in_bytes = 12;
+  j->u.GCM.aad = aad;
+  j->u.GCM.aad_len_in_bytes = aad_len;
+  j->auth_tag_output = tag_out;
+  j->auth_tag_output_len_in_bytes = 16;
+  j->user_data = &p;
+}
+
+bool is_gcm(const ImbSession* s) { return s->profile == Profile::kAeadAes128Gcm; }
+
+// The stream of `ssrc` in session `s` for an outbound packet, made on first
+// use in an any-SSRC session (no authentication to wait for on the way out).
+StreamState* outbound_stream(ImbSession* s, uint32_t ssrc) {
+  const unsigned i = s->find(ssrc);
+  if (i != kMaxStreams) return &s->stream(i);
+  if (!s->any_ssrc || s->nstreams == kMaxStreams) return nullptr;
+  StreamState& st = s->stream(s->nstreams);
+  st = StreamState{};
+  st.ssrc = ssrc;
+  s->windows[s->nstreams] = Windows{};
+  ++s->nstreams;
+  return &st;
+}
+
+// Inbound: the stream of `ssrc`, made only once a packet of it authenticated.
+unsigned inbound_commit_stream(ImbSession* s, uint32_t ssrc) {
+  unsigned i = s->find(ssrc);
+  if (i != kMaxStreams || !s->any_ssrc || s->nstreams == kMaxStreams) return i;
+  i = s->nstreams++;
+  s->stream(i) = StreamState{};
+  s->stream(i).ssrc = ssrc;
+  s->windows[i] = Windows{};
+  return i;
+}
+
+class ImbEngine final : public Engine {
+ public:
+  ImbEngine(IMB_MGR* slow, InitFn init, IpsecMbArch arch) : slow_(slow), init_(init), arch_(arch) {
+    for (auto& c : ctx_) c.store(nullptr, std::memory_order_relaxed);
+  }
+  ~ImbEngine() override {
+    for (auto& c : ctx_) {
+      ThreadCtx* t = c.load(std::memory_order_acquire);
+      if (t == nullptr) continue;
+      free_mb_mgr(t->mgr);
+      delete t;
+    }
+    free_mb_mgr(slow_);
+  }
+
+  const char* name() const override { return "ipsec-mb"; }
+  IpsecMbArch arch() const { return arch_; }
+  uint64_t features() const { return slow_->features; }
+
+  Result<Session*> create_session(const SessionParams& p) override {
+    switch (p.keys.profile) {
+      case Profile::kAes128CmHmacSha1_80:
+      case Profile::kAes128CmHmacSha1_32:
+      case Profile::kAeadAes128Gcm: break;
+      default: return make_error("srtp: unsupported profile");
+    }
+    auto* s = new (std::align_val_t{64}, std::nothrow) ImbSession();
+    if (s == nullptr) return make_error("srtp: out of memory for a session");
+    s->windows = new (std::nothrow) Windows[p.ssrc == 0 ? kMaxStreams : 1];
+    if (s->windows == nullptr) {
+      destroy_session(s);
+      return make_error("srtp: out of memory for a session");
+    }
+    s->profile = p.keys.profile;
+    s->direction = p.direction;
+    s->allow_retransmit = p.allow_retransmit;
+    s->window = static_cast<uint16_t>(
+        p.replay_window < 64 ? 64 : p.replay_window > kRtpWindowBits ? kRtpWindowBits : p.replay_window);
+    s->rtp_tag_len = static_cast<uint8_t>(rtp_overhead(p.keys.profile));
+    s->any_ssrc = p.ssrc == 0;
+    if (p.ssrc != 0) {
+      s->stream0.ssrc = p.ssrc;
+      s->nstreams = 1;
+    }
+    bool ok;
+    {
+      std::lock_guard<std::mutex> lock(slow_mu_);
+      ok = derive_session_keys(slow_, p.keys, *s);
+    }
+    if (!ok) {
+      destroy_session(s);
+      return make_error("srtp: ipsec-mb key setup failed");
+    }
+    return s;
+  }
+
+  void destroy_session(Session* s) override {
+    if (s == nullptr) return;
+    auto* is = static_cast<ImbSession*>(s);
+    delete[] is->windows;
+    is->~ImbSession();
+    volatile uint8_t* v = reinterpret_cast<volatile uint8_t*>(is);  // key material
+    for (std::size_t i = 0; i < sizeof(ImbSession); ++i) v[i] = 0;
+    ::operator delete(is, std::align_val_t{64});
+  }
+
+  bool prepare_thread() override { return thread_ctx() != nullptr; }
+
+  void protect_rtp(std::span<Op> ops) override {
+    run(ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_protect_rtp(op, p, j); },
+        [](Pending& p, bool ok) { finish_protect_rtp(p, ok); });
+  }
+  void unprotect_rtp(std::span<Op> ops) override {
+    run(ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_unprotect_rtp(op, p, j); },
+        [](Pending& p, bool ok) { finish_unprotect_rtp(p, ok); });
+  }
+  void protect_rtcp(std::span<Op> ops) override {
+    run(ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_protect_rtcp(op, p, j); },
+        [](Pending& p, bool ok) { finish_protect_rtcp(p, ok); });
+  }
+  void unprotect_rtcp(std::span<Op> ops) override {
+    run(ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_unprotect_rtcp(op, p, j); },
+        [](Pending& p, bool ok) { finish_unprotect_rtcp(p, ok); });
+  }
+
+ private:
+  ThreadCtx* thread_ctx() {
+    const unsigned id = t_thread;
+    if (id >= kMaxThreads) return nullptr;
+    ThreadCtx* t = ctx_[id].load(std::memory_order_acquire);
+    if (t != nullptr) return t;
+    IMB_MGR* m = alloc_mb_mgr(0);
+    if (m == nullptr) return nullptr;
+    init_(m);
+    if (imb_get_errno(m) != 0) {
+      free_mb_mgr(m);
+      return nullptr;
+    }
+    t = new (std::nothrow) ThreadCtx();
+    if (t == nullptr) {
+      free_mb_mgr(m);
+      return nullptr;
+    }
+    t->mgr = m;
+    ctx_[id].store(t, std::memory_order_release);
+    return t;
+  }
+
+  template <class Build, class Finish>
+  void run(std::span<Op> ops, Build build, Finish finish) {
+    ThreadCtx* t = thread_ctx();
+    if (t == nullptr) {
+      for (Op& op : ops) op.status = Status::kError;
+      return;
+    }
+    IMB_MGR* mgr = t->mgr;
+    for (std::size_t base = 0; base < ops.size(); base += kChunk) {
+      const uint32_t n = static_cast<uint32_t>(ops.size() - base < kChunk ? ops.size() - base : kChunk);
+      for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(ops[base + i].session, 1);
+      IMB_JOB* jobs[kChunk];
+      const uint32_t got = IMB_GET_NEXT_BURST(mgr, n, jobs);
+      t->nprov = 0;
+      t_building = t;
+      uint32_t nj = 0;
+      for (uint32_t i = 0; i < n; ++i) {
+        Op& op = ops[base + i];
+        if (i >= got) {
+          op.status = Status::kError;
+          continue;
+        }
+        Pending& p = t->pend[nj];
+        p.op = &op;
+        if (build(op, p, jobs[nj])) ++nj;
+      }
+      if (nj == 0) continue;
+      uint32_t done = IMB_SUBMIT_BURST(mgr, nj, jobs);
+      if (done == 0 && imb_get_errno(mgr) != 0) {
+        for (uint32_t k = 0; k < nj; ++k) t->pend[k].op->status = Status::kError;
+        continue;
+      }
+      for (uint32_t k = 0; k < done; ++k) {
+        finish(*static_cast<Pending*>(jobs[k]->user_data), jobs[k]->status == IMB_STATUS_COMPLETED);
+      }
+      while (done < nj) {
+        const uint32_t f = IMB_FLUSH_BURST(mgr, nj - done, jobs);
+        if (f == 0) break;
+        for (uint32_t k = 0; k < f; ++k) {
+          finish(*static_cast<Pending*>(jobs[k]->user_data), jobs[k]->status == IMB_STATUS_COMPLETED);
+        }
+        done += f;
+      }
+    }
+  }
+
+  // ---- SRTP protect
+  static bool build_protect_rtp(Op& op, Pending& p, IMB_JOB* j) {
+    auto* s = static_cast<ImbSession*>(op.session);
+    if (op.len > kMaxPacket || op.room < op.len + kMaxTrailer) {
+      op.status = Status::kNoRoom;
+      return false;
+    }
+    const uint32_t hdr = rtp_header_len(op.data, op.len);
+    if (hdr == 0) {
+      op.status = Status::kMalformed;
+      return false;
+    }
+    const uint32_t ssrc = be32(op.data + 8);
+    StreamState* st = outbound_stream(s, ssrc);
+    if (st == nullptr) {
+      op.status = Status::kUnknownSsrc;
+      return false;
+    }
+    const uint64_t index = estimate_index(st->highest, be16(op.data + 2));
+    if (!check_outbound(s, *st, index)) {
+      op.status = Status::kReplay;
+      return false;
+    }
+    p.s = s;
+    p.tag_len = s->rtp_tag_len;
+    const uint32_t roc = static_cast<uint32_t>(index >> 16);
+    if (is_gcm(s)) {
+      gcm_iv(p.iv, s->rtp_salt, ssrc, roc, static_cast<uint16_t>(index));
+      set_gcm_job(j, s->rtp_gcm, IMB_DIR_ENCRYPT, op.data, hdr, op.len - hdr, op.data, hdr,
+                  op.data + op.len, p);
+    } else {
+      cm_iv(p.iv, s->rtp_salt, ssrc, index);
+      put_be32(op.data + op.len, roc);  // authenticated: packet || ROC
+      set_cm_job(j, s->rtp_cm, IMB_DIR_ENCRYPT, op.data, hdr, op.len - hdr, op.len + 4, p);
+    }
+    return true;
+  }
+
+  // Outbound replay rule (as libsrtp with allow_repeat_tx): an index may be
+  // sent again (RTX) unless the session forbids it, never once it fell out of
+  // the window. Records the index. With retransmission allowed only the
+  // highest index matters, so the window (a cold line) is not touched.
+  static bool check_outbound(ImbSession* s, StreamState& st, uint64_t index) {
+    if (s->allow_retransmit) {
+      if (index + s->window <= st.highest) return false;
+      if (index > st.highest) st.highest = index;
+      return true;
+    }
+    const unsigned si = static_cast<unsigned>(&st == &s->stream0 ? 0 : (&st - s->more) + 1);
+    ReplayWindow<kRtpWindowBits>& w = s->windows[si].rtp;
+    const ReplayVerdict v = w.check(index, s->window);
+    if (v == ReplayVerdict::kTooOld || (v == ReplayVerdict::kSeen && !s->allow_retransmit)) {
+      return false;
+    }
+    w.add(index);
+    if (index > st.highest) st.highest = index;
+    return true;
+  }
+
+  static void finish_protect_rtp(Pending& p, bool ok) {
+    Op& op = *p.op;
+    if (!ok) {
+      op.status = Status::kError;
+      return;
+    }
+    if (!is_gcm(p.s)) std::memcpy(op.data + op.len, p.tag, p.tag_len);
+    op.len += p.tag_len;
+    op.status = Status::kOk;
+  }
+
+  // ---- SRTP unprotect
+  static bool build_unprotect_rtp(Op& op, Pending& p, IMB_JOB* j) {
+    auto* s = static_cast<ImbSession*>(op.session);
+    const uint8_t tag_len = s->rtp_tag_len;
+    if (op.len > kMaxPacket || op.len < 12u + tag_len) {
+      op.status = Status::kMalformed;
+      return false;
+    }
+    const uint32_t body = op.len - tag_len;
+    const uint32_t hdr = rtp_header_len(op.data, body);
+    if (hdr == 0) {
+      op.status = Status::kMalformed;
+      return false;
+    }
+    const uint32_t ssrc = be32(op.data + 8);
+    const unsigned si = s->find(ssrc);
+    if (si == kMaxStreams && (!s->any_ssrc || s->nstreams == kMaxStreams)) {
+      op.status = Status::kUnknownSsrc;
+      return false;
+    }
+    const bool fresh = si == kMaxStreams;
+    const uint16_t seq = be16(op.data + 2);
+    uint64_t index;
+    if (fresh) {
+      Provisional* pv = provisional(s, ssrc);
+      index = estimate_index(pv != nullptr ? pv->highest : 0, seq);
+      if (pv != nullptr && index > pv->highest) pv->highest = index;
+    } else {
+      index = estimate_index(s->stream(si).highest, seq);
+    }
+    if (!fresh && s->windows[si].rtp.check(index, s->window) != ReplayVerdict::kNew) {
+      op.status = Status::kReplay;
+      return false;
+    }
+    p.s = s;
+    p.index = index;
+    p.ssrc = ssrc;
+    p.fresh = fresh;
+    p.tag_len = tag_len;
+    const uint32_t roc = static_cast<uint32_t>(index >> 16);
+    std::memcpy(p.saved, op.data + body, tag_len);
+    if (is_gcm(s)) {
+      gcm_iv(p.iv, s->rtp_salt, ssrc, roc, static_cast<uint16_t>(index));
+      set_gcm_job(j, s->rtp_gcm, IMB_DIR_DECRYPT, op.data, hdr, body - hdr, op.data, hdr, p.tag, p);
+    } else {
+      cm_iv(p.iv, s->rtp_salt, ssrc, index);
+      put_be32(op.data + body, roc);  // over the (saved) tag
+      set_cm_job(j, s->rtp_cm, IMB_DIR_DECRYPT, op.data, hdr, body - hdr, body + 4, p);
+    }
+    return true;
+  }
+
+  // The provisional state of a new SSRC in the chunk being built, made on
+  // first sight; nullptr only if the chunk's table is full (it cannot be:
+  // one entry per packet at most).
+  static Provisional* provisional(const ImbSession* s, uint32_t ssrc) {
+    ThreadCtx* t = t_building;
+    for (uint32_t i = 0; i < t->nprov; ++i) {
+      if (t->prov[i].s == s && t->prov[i].ssrc == ssrc) return &t->prov[i];
+    }
+    if (t->nprov == kChunk) return nullptr;
+    t->prov[t->nprov] = Provisional{s, ssrc, 0};
+    return &t->prov[t->nprov++];
+  }
+
+  // An inbound packet's tag, then its stream (made now if new): the stream's
+  // number, or kMaxStreams with the op's status set.
+  static unsigned verified_stream(Pending& p, bool ok) {
+    Op& op = *p.op;
+    if (!ok) {
+      op.status = Status::kError;
+      return kMaxStreams;
+    }
+    if (!tag_equal(p.tag, p.saved, p.tag_len)) {
+      op.status = Status::kAuthFail;
+      return kMaxStreams;
+    }
+    const unsigned si = inbound_commit_stream(p.s, p.ssrc);
+    if (si == kMaxStreams) op.status = Status::kUnknownSsrc;
+    return si;
+  }
+
+  static void finish_unprotect_rtp(Pending& p, bool ok) {
+    const unsigned si = verified_stream(p, ok);
+    if (si == kMaxStreams) return;
+    Op& op = *p.op;
+    ImbSession* s = p.s;
+    // Again, in packet order: a duplicate inside one burst is caught here.
+    ReplayWindow<kRtpWindowBits>& w = s->windows[si].rtp;
+    if (w.check(p.index, s->window) != ReplayVerdict::kNew) {
+      op.status = Status::kReplay;
+      return;
+    }
+    w.add(p.index);
+    StreamState& st = s->stream(si);
+    if (p.index > st.highest) st.highest = p.index;
+    op.len -= p.tag_len;
+    op.status = Status::kOk;
+  }
+
+  // ---- SRTCP protect (E = 1: always encrypted)
+  static bool build_protect_rtcp(Op& op, Pending& p, IMB_JOB* j) {
+    auto* s = static_cast<ImbSession*>(op.session);
+    if (op.len > kMaxPacket || op.room < op.len + kMaxTrailer) {
+      op.status = Status::kNoRoom;
+      return false;
+    }
+    if (op.len < 8) {
+      op.status = Status::kMalformed;
+      return false;
+    }
+    const uint32_t ssrc = be32(op.data + 4);
+    StreamState* st = outbound_stream(s, ssrc);
+    if (st == nullptr) {
+      op.status = Status::kUnknownSsrc;
+      return false;
+    }
+    if (st->rtcp_index >= 0x7fffffffu) {  // the index would wrap: rekey needed
+      op.status = Status::kError;
+      return false;
+    }
+    const uint32_t index = ++st->rtcp_index;
+    const uint32_t e_index = 0x80000000u | index;
+    p.s = s;
+    p.index = e_index;
+    if (is_gcm(s)) {
+      gcm_iv(p.iv, s->rtcp_salt, ssrc, 0, 0);
+      for (int i = 0; i < 4; ++i) p.iv[8 + i] ^= static_cast<uint8_t>(index >> (24 - 8 * i));
+      std::memcpy(p.aad, op.data, 8);
+      put_be32(p.aad + 8, e_index);
+      set_gcm_job(j, s->rtcp_gcm, IMB_DIR_ENCRYPT, op.data, 8, op.len - 8, p.aad, 12,
+                  op.data + op.len, p);
+    } else {
+      cm_iv(p.iv, s->rtcp_salt, ssrc, index);
+      put_be32(op.data + op.len, e_index);
+      set_cm_job(j, s->rtcp_cm, IMB_DIR_ENCRYPT, op.data, 8, op.len - 8, op.len + 4, p);
+    }
+    return true;
+  }
+
+  static void finish_protect_rtcp(Pending& p, bool ok) {
+    Op& op = *p.op;
+    if (!ok) {
+      op.status = Status::kError;
+      return;
+    }
+    if (is_gcm(p.s)) {
+      put_be32(op.data + op.len + 16, static_cast<uint32_t>(p.index));
+      op.len += 20;
+    } else {
+      std::memcpy(op.data + op.len + 4, p.tag, 10);
+      op.len += 14;
+    }
+    op.status = Status::kOk;
+  }
+
+  // ---- SRTCP unprotect
+  static bool build_unprotect_rtcp(Op& op, Pending& p, IMB_JOB* j) {
+    auto* s = static_cast<ImbSession*>(op.session);
+    const bool gcm = is_gcm(s);
+    const uint32_t tag_len = gcm ? 16 : 10;
+    if (op.len > kMaxPacket || op.len < 8 + 4 + tag_len) {
+      op.status = Status::kMalformed;
+      return false;
+    }
+    const uint32_t ssrc = be32(op.data + 4);
+    const unsigned si = s->find(ssrc);
+    if (si == kMaxStreams && (!s->any_ssrc || s->nstreams == kMaxStreams)) {
+      op.status = Status::kUnknownSsrc;
+      return false;
+    }
+    // AES-CM: ... || E||index || tag. GCM: ... || tag || E||index.
+    const uint32_t rtcp_len = op.len - 4 - tag_len;
+    const uint8_t* ei = gcm ? op.data + op.len - 4 : op.data + rtcp_len;
+    const uint32_t e_index = be32(ei);
+    const uint32_t index = e_index & 0x7fffffffu;
+    const bool encrypted = (e_index & 0x80000000u) != 0;
+    if (si != kMaxStreams && s->windows[si].rtcp.check(index, kRtcpWindowBits) != ReplayVerdict::kNew) {
+      op.status = Status::kReplay;
+      return false;
+    }
+    p.s = s;
+    p.index = index;
+    p.ssrc = ssrc;
+    p.fresh = si == kMaxStreams;
+    p.tag_len = static_cast<uint8_t>(tag_len);
+    if (gcm) {
+      gcm_iv(p.iv, s->rtcp_salt, ssrc, 0, 0);
+      for (int i = 0; i < 4; ++i) p.iv[8 + i] ^= static_cast<uint8_t>(index >> (24 - 8 * i));
+      std::memcpy(p.saved, op.data + rtcp_len, 16);
+      if (encrypted) {
+        std::memcpy(p.aad, op.data, 8);
+        put_be32(p.aad + 8, e_index);
+        set_gcm_job(j, s->rtcp_gcm, IMB_DIR_DECRYPT, op.data, 8, rtcp_len - 8, p.aad, 12, p.tag, p);
+      } else {
+        // RFC 7714 §9.3: unencrypted, the whole packet and E||index are AAD.
+        put_be32(op.data + rtcp_len, e_index);
+        set_gcm_job(j, s->rtcp_gcm, IMB_DIR_DECRYPT, op.data, rtcp_len + 4, 0, op.data,
+                    rtcp_len + 4, p.tag, p);
+      }
+    } else {
+      std::memcpy(p.saved, op.data + op.len - 10, 10);
+      cm_iv(p.iv, s->rtcp_salt, ssrc, index);
+      set_cm_job(j, s->rtcp_cm, IMB_DIR_DECRYPT, op.data, 8, encrypted ? rtcp_len - 8 : 0,
+                 op.len - 10, p);
+    }
+    return true;
+  }
+
+  static void finish_unprotect_rtcp(Pending& p, bool ok) {
+    const unsigned si = verified_stream(p, ok);
+    if (si == kMaxStreams) return;
+    Op& op = *p.op;
+    ImbSession* s = p.s;
+    ReplayWindow<kRtcpWindowBits>& w = s->windows[si].rtcp;
+    if (w.check(p.index, kRtcpWindowBits) != ReplayVerdict::kNew) {
+      op.status = Status::kReplay;
+      return;
+    }
+    w.add(p.index);
+    op.len -= 4u + p.tag_len;
+    op.status = Status::kOk;
+  }
+
+  IMB_MGR* slow_;
+  std::mutex slow_mu_;
+  InitFn init_;
+  IpsecMbArch arch_;
+  std::atomic<ThreadCtx*> ctx_[kMaxThreads];
+};
+
+}  // namespace
+}  // namespace imb
+
+const char* to_string(IpsecMbArch a) {
+  switch (a) {
+    case IpsecMbArch::kAuto: return "auto";
+    case IpsecMbArch::kSse: return "sse";
+    case IpsecMbArch::kAvx: return "avx";
+    case IpsecMbArch::kAvx2: return "avx2";
+    case IpsecMbArch::kAvx512: return "avx512";
+  }
+  return "?";
+}
+
+const char* ipsecmb_version() { return imb_get_version_str(); }
+
+std::string ipsecmb_describe(const Engine& e) {
+  const auto* ie = dynamic_cast<const imb::ImbEngine*>(&e);
+  if (ie == nullptr) return "";
+  std::string s = std::string(to_string(ie->arch())) + " code path (";
+  const struct {
+    uint64_t bit;
+    const char* name;
+  } flags[] = {{IMB_FEATURE_AESNI, "AES-NI"},       {IMB_FEATURE_VAES, "VAES"},
+               {IMB_FEATURE_PCLMULQDQ, "PCLMULQDQ"}, {IMB_FEATURE_VPCLMULQDQ, "VPCLMULQDQ"},
+               {IMB_FEATURE_SHANI, "SHA-NI"},        {IMB_FEATURE_GFNI, "GFNI"},
+               {IMB_FEATURE_AVX2, "AVX2"},           {IMB_FEATURE_AVX512F, "AVX-512"}};
+  bool first = true;
+  for (const auto& f : flags) {
+    if ((ie->features() & f.bit) == 0) continue;
+    s += first ? "" : " ";
+    s += f.name;
+    first = false;
+  }
+  return s + ")";
+}
+
+Result<std::unique_ptr<Engine>> make_ipsecmb_engine(IpsecMbArch arch) {
+  IMB_MGR* m = alloc_mb_mgr(0);
+  if (m == nullptr) return make_error("srtp: ipsec-mb: alloc_mb_mgr failed");
+  const uint64_t f = m->features;
+  struct Path {
+    IpsecMbArch arch;
+    uint64_t needs;
+    imb::InitFn init;
+  };
+  const Path paths[] = {
+      {IpsecMbArch::kAvx512, IMB_CPUFLAGS_AVX512, init_mb_mgr_avx512},
+      {IpsecMbArch::kAvx2, IMB_CPUFLAGS_AVX2, init_mb_mgr_avx2},
+      {IpsecMbArch::kAvx, IMB_CPUFLAGS_AVX, init_mb_mgr_avx},
+      {IpsecMbArch::kSse, IMB_CPUFLAGS_SSE, init_mb_mgr_sse},
+  };
+  const Path* pick = nullptr;
+  for (const Path& p : paths) {
+    if (arch != IpsecMbArch::kAuto && p.arch != arch) continue;
+    if ((f & p.needs) != p.needs) {
+      if (arch == IpsecMbArch::kAuto) continue;
+      free_mb_mgr(m);
+      return make_error(std::string("srtp: ipsec-mb: this CPU lacks what the ") + to_string(arch) +
+                        " code path needs");
+    }
+    pick = &p;
+    break;
+  }
+  if (pick == nullptr) {
+    free_mb_mgr(m);
+    return make_error("srtp: ipsec-mb: no AES-NI code path on this CPU");
+  }
+  pick->init(m);
+  if (imb_get_errno(m) != 0) {
+    const std::string why = imb_get_strerror(imb_get_errno(m));
+    free_mb_mgr(m);
+    return make_error("srtp: ipsec-mb: init failed: " + why);
+  }
+  return std::unique_ptr<Engine>(new imb::ImbEngine(m, pick->init, pick->arch));
+}
+
+}  // namespace edgesfu::dp::srtp
