@@ -79,6 +79,7 @@ struct DataplaneConfig {
   HugepageMode hugepages = HugepageMode::kAuto;
   uint32_t memory_mb = 256;
   uint16_t burst = 32;
+  std::string srtp_engine = "auto";      // auto, ipsec-mb, libsrtp2
   MempoolConfig mempool;
   WirePortConfig wire;
   ExceptionPortConfig exception;

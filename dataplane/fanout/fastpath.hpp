@@ -191,6 +191,10 @@ class Fastpath {
   // Sends SRs and RRs that are due.
   void on_timer(uint64_t now_us, TxStage& tx);
 
+  // On the worker lcore before its first burst: the SRTP engine's per-thread
+  // state, made outside the packet path.
+  bool prepare_lcore() { return engine_ == nullptr || engine_->prepare_thread(); }
+
   // Read-only views for tests and telemetry (same lcore, or after join).
   const Downtrack& downtrack(uint32_t slot) const { return downtracks_[slot]; }
   const Track& track(uint16_t slot) const { return tracks_[slot]; }

@@ -224,6 +224,9 @@ uint16_t worker_poll_once(Worker& w) {
 int worker_main(void* arg) {
   auto& w = *static_cast<Worker*>(arg);
   if (w.flows != nullptr) w.flows->register_reader(w.index);
+  if (w.fastpath != nullptr && !w.fastpath->prepare_lcore()) {
+    RTE_LOG(ERR, USER1, "worker %u: the SRTP engine could not set up this lcore\n", w.index);
+  }
   uint64_t busy = 0, idle = 0, loops = 0;
   uint64_t prev = rte_rdtsc();
   while (!w.stop->load(std::memory_order_relaxed)) {

@@ -97,10 +97,11 @@ Status Appliance::start_ports() {
 Status Appliance::launch_workers() {
   const auto& dp = cfg_.dataplane;
   const auto& fp = dp.fastpath;
-  auto engine = dp::srtp::make_libsrtp_engine();
+  std::string why;
+  auto engine = dp::srtp::make_engine(dp.srtp_engine, why);
   if (!engine) return engine.error();
   srtp_ = std::move(engine).value();
-  spdlog::info("srtp: engine {}", srtp_->name());
+  spdlog::info("srtp: engine {}", why);
   dp::WorkerSetParams p;
   p.lcores = dp.worker_lcores;
   p.wire_port = wire_->id();

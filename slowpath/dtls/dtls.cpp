@@ -29,7 +29,8 @@ std::string ssl_error(const char* what) {
 int accept_any(int, X509_STORE_CTX*) { return 1; }
 
 // SRTP profiles in our order of preference (the server's order decides).
-constexpr const char* kSrtpProfiles = "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
+constexpr const char* kSrtpProfiles =
+    "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80:SRTP_AES128_CM_SHA1_32";
 constexpr const char* kExporterLabel = "EXTRACTOR-dtls_srtp";  // RFC 5764 §4.2
 
 }  // namespace
@@ -207,11 +208,14 @@ Status Transport::on_timer() {
 Result<SrtpMaterial> Transport::srtp() const {
   if (!connected_) return make_error("DTLS: not connected");
   const SRTP_PROTECTION_PROFILE* p = SSL_get_selected_srtp_profile(ssl_);
+  if (p == nullptr) return make_error("DTLS: the peer negotiated no SRTP profile (use_srtp)");
   SrtpMaterial m;
   if (p->id == SRTP_AEAD_AES_128_GCM) {
     m.profile = dp::srtp::Profile::kAeadAes128Gcm;
   } else if (p->id == SRTP_AES128_CM_SHA1_80) {
     m.profile = dp::srtp::Profile::kAes128CmHmacSha1_80;
+  } else if (p->id == SRTP_AES128_CM_SHA1_32) {
+    m.profile = dp::srtp::Profile::kAes128CmHmacSha1_32;
   } else {
     return make_error("DTLS: unsupported SRTP profile " + std::string(p->name));
   }

@@ -52,6 +52,11 @@ def main():
     for k, v in rtps.items():
         write("rtp", k, v)
         write("demux", "rtp_" + k, v)
+    # srtp_unprotect: mode byte (profile, RTP/RTCP, raw/round trip), flip byte, packet.
+    for prof in range(3):
+        for name, pkt in (("opus", rtps["opus"]), ("all", rtps["all"])):
+            write("srtp_unprotect", "rt_rtp_%s_%d" % (name, prof), bytes([prof | 8, 77]) + pkt)
+            write("srtp_unprotect", "raw_rtp_%s_%d" % (name, prof), bytes([prof, 0]) + pkt + bytes(16))
     write("rtp_ext", "one_byte", b"\x01" + one[1])
     write("rtp_ext", "two_byte", b"\x00" + two[1])
     write("rtp_ext", "one_byte_id15", b"\x01" + bytes([0x10, 1, 0xf0, 0x22]))
@@ -71,6 +76,7 @@ def main():
              "nack": nack, "remb": remb, "twcc": twcc, "bye": bye, "rr_nack_remb": rr + nack + remb}
     for k, v in rtcps.items():
         write("rtcp", k, v)
+        write("srtp_unprotect", "rt_rtcp_" + k, bytes([4 | 8 | 2, 5]) + v)
         write("demux", "rtcp_" + k, v)
     write("demux", "stun", struct.pack("!HHI12s", 1, 0, 0x2112A442, b"\x01" * 12))
     write("demux", "dtls", bytes([22, 0xfe, 0xfd]) + b"\0" * 10)

@@ -196,8 +196,16 @@ uint64_t drop_count(const dp::Worker& w, dp::DropReason r) {
 
 struct GoldenCase {
   dp::srtp::Profile profile;
-  int workers;  // 2: publisher B's packets arrive on the other worker's queue
+  int workers;         // 2: publisher B's packets arrive on the other worker's queue
+  const char* engine;  // the fast path's SRTP engine; the peers here use libsrtp2
 };
+
+std::unique_ptr<dp::srtp::Engine> fastpath_engine(const std::string& name) {
+  std::string why;
+  auto e = dp::srtp::make_engine(name, why);
+  EXPECT_TRUE(e.ok()) << e.error().message;
+  return e.ok() ? std::move(e).value() : nullptr;
+}
 
 class GoldenFastpath : public ::testing::TestWithParam<GoldenCase> {};
 
@@ -206,7 +214,7 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
   const int nworkers = GetParam().workers;
   const auto dir = std::filesystem::temp_directory_path() /
                    ("esfu-golden-" + std::to_string(getpid()) + "-" + std::to_string(static_cast<int>(prof)) +
-                    "-" + std::to_string(nworkers));
+                    "-" + std::to_string(nworkers) + "-" + GetParam().engine);
   std::filesystem::create_directories(dir);
   const std::string in_pcap = (dir / "in.pcap").string();
   const std::string out_pcap = (dir / "out.pcap").string();
@@ -222,6 +230,8 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
   constexpr int kPackets = 50;
 
   Srtp srtp;
+  auto engine = fastpath_engine(GetParam().engine);
+  ASSERT_NE(engine, nullptr);
   std::vector<Frame> in;
   uint8_t rrbuf[64];
   // Subscribers speak first (as their STUN/DTLS would have): paths are learned.
@@ -260,7 +270,8 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
   if (nworkers == 2) ASSERT_TRUE(test::write_pcap(in_b_pcap, in_b));
 
   // The dataplane: pcap wire, null exception port, one worker on lcore 1.
-  const std::string tag = std::to_string(static_cast<int>(prof)) + "w" + std::to_string(nworkers);
+  const std::string tag = std::to_string(static_cast<int>(prof)) + "w" + std::to_string(nworkers) +
+                          (std::string(GetParam().engine) == "libsrtp2" ? "l" : "i");
   rte_mempool* pool = rte_pktmbuf_pool_create(("golden" + tag).c_str(), 8191, 256, 0, 2176, 0);
   ASSERT_NE(pool, nullptr);
   {
@@ -282,13 +293,13 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
     wp.wire_port = wire->id();
     wp.exception_port = exc->id();
     wp.pool = pool;
-    wp.engine = &srtp.engine();
+    wp.engine = engine.get();
     wp.limits = limits;
     wp.flow_capacity = 64;
     auto workers = dp::WorkerSet::create(wp);
     ASSERT_TRUE(workers.ok()) << workers.error().message;
     auto& ws = *workers.value();
-    sp::DpControl ctl(ws, srtp.engine(), limits);
+    sp::DpControl ctl(ws, *engine, limits);
     auto add = [&](const Peer& p, uint32_t id, uint32_t fb) {
       sp::ParticipantParams pp;
       pp.room = 1;
@@ -478,7 +489,8 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
 // The control API's bookkeeping against a running worker: removal releases
 // every SRTP session and slot, stale references and bad calls get errors.
 TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
-  Srtp srtp;
+  auto engine = fastpath_engine("auto");
+  ASSERT_NE(engine, nullptr);
   rte_mempool* pool = rte_pktmbuf_pool_create("dpctl", 2047, 64, 0, 2176, 0);
   ASSERT_NE(pool, nullptr);
   {
@@ -499,12 +511,12 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     wp.wire_port = wire->id();
     wp.exception_port = exc->id();
     wp.pool = pool;
-    wp.engine = &srtp.engine();
+    wp.engine = engine.get();
     wp.limits = limits;
     wp.flow_capacity = 16;
     auto workers = dp::WorkerSet::create(wp);
     ASSERT_TRUE(workers.ok()) << workers.error().message;
-    sp::DpControl ctl(*workers.value(), srtp.engine(), limits);
+    sp::DpControl ctl(*workers.value(), *engine, limits);
     std::vector<sp::ParticipantRef> idle;
     ctl.on_idle([&](const sp::ParticipantRef& r) { idle.push_back(r); });
     ASSERT_TRUE(workers.value()->launch().ok());
@@ -589,14 +601,24 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
   rte_mempool_free(pool);
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, GoldenFastpath,
-                         ::testing::Values(GoldenCase{dp::srtp::Profile::kAes128CmHmacSha1_80, 1},
-                                           GoldenCase{dp::srtp::Profile::kAeadAes128Gcm, 1},
-                                           GoldenCase{dp::srtp::Profile::kAeadAes128Gcm, 2}),
-                         [](const auto& p) {
-                           return std::string(p.param.profile == dp::srtp::Profile::kAeadAes128Gcm ? "GCM" : "SHA1_80") +
-                                  "_" + std::to_string(p.param.workers) + "workers";
-                         });
+// The default engine (intel-ipsec-mb) on every profile, and libsrtp2 (the
+// fallback) on the two that browsers negotiate.
+INSTANTIATE_TEST_SUITE_P(
+    Profiles, GoldenFastpath,
+    ::testing::Values(GoldenCase{dp::srtp::Profile::kAes128CmHmacSha1_80, 1, "ipsec-mb"},
+                      GoldenCase{dp::srtp::Profile::kAes128CmHmacSha1_32, 1, "ipsec-mb"},
+                      GoldenCase{dp::srtp::Profile::kAeadAes128Gcm, 1, "ipsec-mb"},
+                      GoldenCase{dp::srtp::Profile::kAeadAes128Gcm, 2, "ipsec-mb"},
+                      GoldenCase{dp::srtp::Profile::kAes128CmHmacSha1_80, 1, "libsrtp2"},
+                      GoldenCase{dp::srtp::Profile::kAeadAes128Gcm, 1, "libsrtp2"}),
+    [](const auto& p) {
+      const auto prof = p.param.profile;
+      return std::string(prof == dp::srtp::Profile::kAeadAes128Gcm          ? "GCM"
+                         : prof == dp::srtp::Profile::kAes128CmHmacSha1_32 ? "SHA1_32"
+                                                                           : "SHA1_80") +
+             "_" + std::to_string(p.param.workers) + "workers_" +
+             (std::string(p.param.engine) == "libsrtp2" ? "libsrtp2" : "ipsecmb");
+    });
 
 }  // namespace
 }  // namespace edgesfu

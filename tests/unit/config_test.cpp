@@ -51,6 +51,7 @@ TEST(ConfigTest, DefaultsApplyToAbsentKeys) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->dataplane.burst, 32);
   EXPECT_EQ(r->dataplane.hugepages, HugepageMode::kAuto);
+  EXPECT_EQ(r->dataplane.srtp_engine, "auto");
   EXPECT_EQ(r->dataplane.mempool.mbufs, 8191u);
   EXPECT_EQ(r->logging.level, LogLevel::kInfo);
   EXPECT_TRUE(r->dataplane.file_prefix.empty());
@@ -118,6 +119,7 @@ const BadCase kBadCases[] = {
      "dataplane.worker_lcores: expected a list"},
     {"section_is_scalar", with("", "logging: loud\n"), "logging: expected a mapping"},
     {"enum_bad", with("  hugepages: maybe\n"), "dataplane.hugepages: 'maybe' is not one of: auto, on, off"},
+    {"engine_bad", with("  srtp_engine: openssl\n"), "dataplane.srtp_engine: 'openssl' is not one of: auto, ipsec-mb, libsrtp2"},
     {"level_bad", with("", "logging: {level: chatty}\n"), "logging.level: 'chatty' is not one of"},
     {"no_value", with("  burst:\n"), "dataplane.burst: has no value"},
     // Out of range.
