@@ -82,6 +82,14 @@ srtp::Session* session(srtp::Engine& e, const srtp::Keys& k, srtp::Direction d, 
   return s.value();
 }
 
+srtp::IpsecMbArch arch_by_name(const std::string& n) {
+  for (auto a : {srtp::IpsecMbArch::kSse, srtp::IpsecMbArch::kAvx, srtp::IpsecMbArch::kAvx2,
+                 srtp::IpsecMbArch::kAvx512}) {
+    if (n == srtp::to_string(a)) return a;
+  }
+  return srtp::IpsecMbArch::kAuto;
+}
+
 double allocs_per_op_ = 0;  // of the last crypto floor run
 
 // Forwards to an engine with allocation counting paused inside it, so that
@@ -352,6 +360,8 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
 
 int main(int argc, char** argv) {
   std::string json_path;
+  std::string engine_name = "ipsec-mb";
+  std::vector<srtp::Profile> profiles = {srtp::Profile::kAes128CmHmacSha1_80, srtp::Profile::kAeadAes128Gcm};
   bool quick = false;
   std::vector<uint32_t> fanouts = {1, 10, 100, 1000, 10000};
   for (int i = 1; i < argc; ++i) {
@@ -359,6 +369,13 @@ int main(int argc, char** argv) {
     if (a == "--json" && i + 1 < argc) json_path = argv[++i];
     else if (a == "--quick") quick = true;
     else if (a == "--fanout" && i + 1 < argc) fanouts = {static_cast<uint32_t>(std::stoul(argv[++i]))};
+    else if (a == "--engine" && i + 1 < argc) engine_name = argv[++i];
+    else if (a == "--profile" && i + 1 < argc) {
+      const std::string v = argv[++i];
+      profiles = {v == "gcm" ? srtp::Profile::kAeadAes128Gcm
+                  : v == "sha1_32" ? srtp::Profile::kAes128CmHmacSha1_32
+                                   : srtp::Profile::kAes128CmHmacSha1_80};
+    }
     else {
       std::fprintf(stderr, "usage: fastpath_bench [--json FILE] [--quick] [--fanout K]\n");
       return 2;
@@ -382,13 +399,23 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "setup failed\n");
     return 1;
   }
-  auto engine = std::move(srtp::make_libsrtp_engine()).value();
+  std::string why;
+  // "ipsec-mb:sse|avx|avx2|avx512" forces one of the library's code paths.
+  auto made = engine_name.rfind("ipsec-mb:", 0) == 0
+                  ? srtp::make_ipsecmb_engine(arch_by_name(engine_name.substr(9)))
+                  : srtp::make_engine(engine_name, why);
+  if (!made) {
+    std::fprintf(stderr, "%s\n", made.error().message.c_str());
+    return 2;
+  }
+  auto engine = std::move(made).value();
+  std::fprintf(stderr, "srtp engine: %s\n", why.c_str());
   std::vector<CaseResult> results;
   std::printf("engine %s, TSC %.2f GHz, payload %zu B\n", engine->name(),
               static_cast<double>(rte_get_tsc_hz()) / 1e9, kPayload);
   std::printf("%-24s %7s %10s %12s %11s %12s %9s %9s %9s %11s\n", "profile", "fanout", "Mpps out",
               "cycles/pkt", "floor Mpps", "floor cyc", "p50 us", "p99 us", "own a/p", "engine a/p");
-  for (srtp::Profile prof : {srtp::Profile::kAes128CmHmacSha1_80, srtp::Profile::kAeadAes128Gcm}) {
+  for (srtp::Profile prof : profiles) {
     for (uint32_t k : fanouts) {
       const CaseResult r = run_case(*engine, prof, k, port, pool, quick);
       results.push_back(r);

@@ -91,26 +91,34 @@ thread_local unsigned t_thread = g_next_thread.fetch_add(1, std::memory_order_re
 
 using InitFn = void (*)(IMB_MGR*);
 
-// AES-CM IV (RFC 3711 §4.1.1): salt XOR SSRC << 64 XOR index << 16.
-void cm_iv(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint64_t index) {
-  std::memcpy(iv, salt, 14);
-  iv[14] = iv[15] = 0;
-  iv[4] ^= static_cast<uint8_t>(ssrc >> 24);
-  iv[5] ^= static_cast<uint8_t>(ssrc >> 16);
-  iv[6] ^= static_cast<uint8_t>(ssrc >> 8);
-  iv[7] ^= static_cast<uint8_t>(ssrc);
-  for (int i = 0; i < 6; ++i) iv[13 - i] ^= static_cast<uint8_t>(index >> (8 * i));
+uint64_t load_be64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return __builtin_bswap64(v);
+}
+void store_be64(uint8_t* p, uint64_t v) {
+  v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
 }
 
-// GCM IV (RFC 7714 §8.1, §9.1): salt XOR (00 00 || SSRC || 4 bytes || 2 bytes).
+// AES-CM IV (RFC 3711 §4.1.1): salt XOR SSRC << 64 XOR index << 16. Built in
+// two 64-bit words and stored once (byte-wise XORs over a fresh copy of the
+// salt stall on store forwarding).
+void cm_iv(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint64_t index) {
+  const uint64_t hi = load_be64(salt) ^ ssrc;
+  const uint64_t lo = (load_be64(salt + 8) & ~uint64_t{0xffff}) ^ (index << 16);
+  store_be64(iv, hi);
+  store_be64(iv + 8, lo);
+}
+
+// GCM IV (RFC 7714 §8.1, §9.1): the 12-byte salt XOR (00 00 || SSRC || mid
+// (4 bytes) || low (2 bytes)). Bytes 12-15 are not read by the library.
 void gcm_iv(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint32_t mid, uint16_t low) {
-  std::memcpy(iv, salt, 12);
-  uint8_t x[12] = {0, 0};
-  put_be32(x + 2, ssrc);
-  put_be32(x + 6, mid);
-  x[10] = static_cast<uint8_t>(low >> 8);
-  x[11] = static_cast<uint8_t>(low);
-  for (int i = 0; i < 12; ++i) iv[i] ^= x[i];
+  const uint64_t hi = load_be64(salt) ^ (static_cast<uint64_t>(ssrc) << 16) ^ (mid >> 16);
+  const uint64_t lo = load_be64(salt + 8) ^ (static_cast<uint64_t>(mid & 0xffff) << 48) ^
+                      (static_cast<uint64_t>(low) << 32);
+  store_be64(iv, hi);
+  store_be64(iv + 8, lo);
 }
 
 void set_cm_job(IMB_JOB* j, const CmKeys& k, IMB_CIPHER_DIRECTION dir, uint8_t* data,
@@ -324,7 +332,7 @@ class ImbEngine final : public Engine {
         if (build(op, p, jobs[nj])) ++nj;
       }
       if (nj == 0) continue;
-      uint32_t done = IMB_SUBMIT_BURST(mgr, nj, jobs);
+      uint32_t done = IMB_SUBMIT_BURST_NOCHECK(mgr, nj, jobs);
       if (done == 0 && imb_get_errno(mgr) != 0) {
         for (uint32_t k = 0; k < nj; ++k) t->pend[k].op->status = Status::kError;
         continue;
@@ -539,8 +547,7 @@ class ImbEngine final : public Engine {
     p.s = s;
     p.index = e_index;
     if (is_gcm(s)) {
-      gcm_iv(p.iv, s->rtcp_salt, ssrc, 0, 0);
-      for (int i = 0; i < 4; ++i) p.iv[8 + i] ^= static_cast<uint8_t>(index >> (24 - 8 * i));
+      gcm_iv(p.iv, s->rtcp_salt, ssrc, index >> 16, static_cast<uint16_t>(index));
       std::memcpy(p.aad, op.data, 8);
       put_be32(p.aad + 8, e_index);
       set_gcm_job(j, s->rtcp_gcm, IMB_DIR_ENCRYPT, op.data, 8, op.len - 8, p.aad, 12,
@@ -600,8 +607,7 @@ class ImbEngine final : public Engine {
     p.fresh = si == kMaxStreams;
     p.tag_len = static_cast<uint8_t>(tag_len);
     if (gcm) {
-      gcm_iv(p.iv, s->rtcp_salt, ssrc, 0, 0);
-      for (int i = 0; i < 4; ++i) p.iv[8 + i] ^= static_cast<uint8_t>(index >> (24 - 8 * i));
+      gcm_iv(p.iv, s->rtcp_salt, ssrc, index >> 16, static_cast<uint16_t>(index));
       std::memcpy(p.saved, op.data + rtcp_len, 16);
       if (encrypted) {
         std::memcpy(p.aad, op.data, 8);
