@@ -70,6 +70,7 @@ struct Participant {
   srtp::Session* rx = nullptr;
   srtp::Session* tx_rtcp = nullptr;
   pkt::UdpPath path;
+  pkt::HeaderTemplate hdr;  // of `path`, rebuilt whenever it changes
   pkt::Remb remb;
   pkt::TwccHeader twcc;
 };
@@ -122,7 +123,7 @@ struct Downtrack {
 // at the end of the loop iteration, or as soon as the stage fills (a large
 // fan-out). Worker lcore only; consumes the mbufs.
 struct TxStage {
-  static constexpr uint16_t kCapacity = 512;
+  static constexpr uint16_t kCapacity = 64;  // small: the mbufs in flight stay in L1/L2
   rte_mbuf* pkts[kCapacity];
   uint16_t n = 0;
   uint16_t port = 0, queue = 0;
@@ -259,6 +260,21 @@ class Fastpath {
   uint64_t next_report_us_ = 0;
 
   // Protect batch for RTP going out.
+  // Output mbufs come from the pool a bulk at a time (one mempool call per
+  // kStash packets instead of one per packet); what is left over stays here
+  // until the next burst and goes back to the pool with the fast path.
+  rte_mbuf* take_mbuf() {
+    if (stash_next_ == stash_n_) {
+      if (rte_pktmbuf_alloc_bulk(pool_, stash_, kStash) != 0) return rte_pktmbuf_alloc(pool_);
+      stash_n_ = kStash;
+      stash_next_ = 0;
+    }
+    return stash_[stash_next_++];
+  }
+  static constexpr uint16_t kStash = 32;
+  rte_mbuf* stash_[kStash];
+  uint16_t stash_n_ = 0, stash_next_ = 0;
+
   static constexpr uint16_t kBatch = 64;
   srtp::Op ops_[kBatch];
   PendingOut pending_[kBatch];

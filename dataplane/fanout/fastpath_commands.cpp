@@ -36,6 +36,9 @@ Result<std::unique_ptr<Fastpath>> Fastpath::create(const FastpathLimits& limits,
 Fastpath::~Fastpath() {
   // Control thread, after the worker stopped. The rings release their mbufs
   // as the tracks go; the protect batch is always empty between bursts.
+  if (stash_next_ < stash_n_) {
+    rte_pktmbuf_free_bulk(stash_ + stash_next_, static_cast<unsigned>(stash_n_ - stash_next_));
+  }
 }
 
 void Fastpath::release_session(srtp::Session* s, uint32_t id) {
@@ -89,6 +92,7 @@ void Fastpath::add_participant(const control::AddParticipant& c) {
     p.path.src_mac = n.ours;
     p.path.dst_mac = n.theirs;
     p.path_known = true;
+    p.hdr.build(p.path);
   }
 }
 

@@ -38,6 +38,7 @@ void Fastpath::learn_path(uint16_t slot, const pkt::UdpFrame& f, uint64_t now_us
       !(p.path.src == f.dst)) {
     p.path = pkt::UdpPath::reply_to(f);
     p.path_known = true;
+    p.hdr.build(p.path);
   }
 }
 
@@ -48,7 +49,7 @@ uint8_t* Fastpath::begin_out(uint16_t participant, uint32_t max_len, PendingOut&
     return nullptr;
   }
   const uint16_t hdr = static_cast<uint16_t>(p.path.header_len());
-  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  rte_mbuf* m = take_mbuf();
   if (m == nullptr) {
     drop(DropReason::kNoMbuf);
     return nullptr;
@@ -78,7 +79,7 @@ void Fastpath::flush_rtp(TxStage& tx) {
     }
     const Participant& p = participants_[po.participant];
     uint8_t* frame = rte_pktmbuf_mtod(po.m, uint8_t*);
-    pkt::write_udp_headers(frame, p.path, static_cast<uint16_t>(op.len));
+    p.hdr.write(frame, p.path, static_cast<uint16_t>(op.len));
     po.m->data_len = static_cast<uint16_t>(po.hdr_len + op.len);
     po.m->pkt_len = po.m->data_len;
     tx.push(po.m);

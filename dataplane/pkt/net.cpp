@@ -163,4 +163,15 @@ std::size_t write_udp_headers(uint8_t* frame, const UdpPath& path, uint16_t payl
   return kEthHeader + kIpv4Header + kUdpHeader;
 }
 
+void HeaderTemplate::build(const UdpPath& path) {
+  ipv4 = path.src.family != 6;
+  if (!ipv4) return;
+  write_udp_headers(bytes, path, 0);
+  uint8_t* ip = bytes + kEthHeader;
+  store_be16(ip + 2, 0);
+  store_be16(ip + 10, 0);
+  sum = 0;
+  for (std::size_t i = 0; i < kIpv4Header; i += 2) sum += load_be16(ip + i);
+}
+
 }  // namespace edgesfu::dp::pkt

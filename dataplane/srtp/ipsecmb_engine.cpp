@@ -121,8 +121,12 @@ void gcm_iv(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint32_t mid,
   store_be64(iv + 8, lo);
 }
 
+// `tag_out` receives kHmacOut bytes: on protect the packet's own trailer
+// (the room check leaves kMaxTrailer; bytes past the tag are not sent), so
+// no copy follows the library's store; on unprotect the scratch to compare.
 void set_cm_job(IMB_JOB* j, const CmKeys& k, IMB_CIPHER_DIRECTION dir, uint8_t* data,
-                uint32_t cipher_off, uint32_t cipher_len, uint32_t hash_len, Pending& p) {
+                uint32_t cipher_off, uint32_t cipher_len, uint32_t hash_len, uint8_t* tag_out,
+                Pending& p) {
   j->cipher_mode = cipher_len == 0 ? IMB_CIPHER_NULL : IMB_CIPHER_CNTR;
   j->cipher_direction = dir;
   j->chain_order = dir == IMB_DIR_ENCRYPT ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
@@ -138,7 +142,7 @@ void set_cm_job(IMB_JOB* j, const CmKeys& k, IMB_CIPHER_DIRECTION dir, uint8_t* 
   j->msg_len_to_hash_in_bytes = hash_len;
   j->iv = p.iv;
   j->iv_len_in_bytes = 16;
-  j->auth_tag_output = p.tag;
+  j->auth_tag_output = tag_out;
   j->auth_tag_output_len_in_bytes = kHmacOut;
   j->u.HMAC._hashed_auth_key_xor_ipad = k.ipad;
   j->u.HMAC._hashed_auth_key_xor_opad = k.opad;
@@ -383,8 +387,11 @@ class ImbEngine final : public Engine {
                   op.data + op.len, p);
     } else {
       cm_iv(p.iv, s->rtp_salt, ssrc, index);
-      put_be32(op.data + op.len, roc);  // authenticated: packet || ROC
-      set_cm_job(j, s->rtp_cm, IMB_DIR_ENCRYPT, op.data, hdr, op.len - hdr, op.len + 4, p);
+      // Authenticated: packet || ROC. The library takes the last partial
+      // block in at submit, so the tag may then land over the ROC.
+      put_be32(op.data + op.len, roc);
+      set_cm_job(j, s->rtp_cm, IMB_DIR_ENCRYPT, op.data, hdr, op.len - hdr, op.len + 4,
+                 op.data + op.len, p);
     }
     return true;
   }
@@ -416,7 +423,6 @@ class ImbEngine final : public Engine {
       op.status = Status::kError;
       return;
     }
-    if (!is_gcm(p.s)) std::memcpy(op.data + op.len, p.tag, p.tag_len);
     op.len += p.tag_len;
     op.status = Status::kOk;
   }
@@ -468,7 +474,7 @@ class ImbEngine final : public Engine {
     } else {
       cm_iv(p.iv, s->rtp_salt, ssrc, index);
       put_be32(op.data + body, roc);  // over the (saved) tag
-      set_cm_job(j, s->rtp_cm, IMB_DIR_DECRYPT, op.data, hdr, body - hdr, body + 4, p);
+      set_cm_job(j, s->rtp_cm, IMB_DIR_DECRYPT, op.data, hdr, body - hdr, body + 4, p.tag, p);
     }
     return true;
   }
@@ -555,7 +561,8 @@ class ImbEngine final : public Engine {
     } else {
       cm_iv(p.iv, s->rtcp_salt, ssrc, index);
       put_be32(op.data + op.len, e_index);
-      set_cm_job(j, s->rtcp_cm, IMB_DIR_ENCRYPT, op.data, 8, op.len - 8, op.len + 4, p);
+      set_cm_job(j, s->rtcp_cm, IMB_DIR_ENCRYPT, op.data, 8, op.len - 8, op.len + 4,
+                 op.data + op.len + 4, p);
     }
     return true;
   }
@@ -570,7 +577,6 @@ class ImbEngine final : public Engine {
       put_be32(op.data + op.len + 16, static_cast<uint32_t>(p.index));
       op.len += 20;
     } else {
-      std::memcpy(op.data + op.len + 4, p.tag, 10);
       op.len += 14;
     }
     op.status = Status::kOk;
@@ -623,7 +629,7 @@ class ImbEngine final : public Engine {
       std::memcpy(p.saved, op.data + op.len - 10, 10);
       cm_iv(p.iv, s->rtcp_salt, ssrc, index);
       set_cm_job(j, s->rtcp_cm, IMB_DIR_DECRYPT, op.data, 8, encrypted ? rtcp_len - 8 : 0,
-                 op.len - 10, p);
+                 op.len - 10, p.tag, p);
     }
     return true;
   }

@@ -39,6 +39,27 @@ uint16_t ones_sum(const uint8_t* d, std::size_t n, uint32_t acc = 0) {
   return static_cast<uint16_t>(acc);
 }
 
+// The prepared template writes exactly what write_udp_headers writes, for
+// every payload length (checksum carries included) and both families.
+TEST(NetTest, HeaderTemplateMatchesWriteUdpHeaders) {
+  for (uint8_t family : {uint8_t{4}, uint8_t{6}}) {
+    UdpPath p = path(family);
+    for (uint8_t last : {uint8_t{0x00}, uint8_t{0x7f}, uint8_t{0xff}}) {
+      p.src.b[family == 4 ? 3 : 15] = last;  // addresses that move the checksum around
+      p.dst.b[0] = static_cast<uint8_t>(0xff - last);
+      HeaderTemplate t;
+      t.build(p);
+      for (std::size_t payload = 0; payload <= 1472; payload += 37) {
+        const auto want = frame(p, payload);
+        auto got = want;
+        std::fill(got.begin(), got.begin() + static_cast<std::ptrdiff_t>(p.header_len()), 0xAA);
+        t.write(got.data(), p, static_cast<uint16_t>(payload));
+        ASSERT_EQ(got, want) << "family " << int(family) << " payload " << payload;
+      }
+    }
+  }
+}
+
 TEST(NetTest, Ipv4BuildParseRoundTrip) {
   const UdpPath p = path(4);
   auto f = frame(p, 101);
