@@ -1,7 +1,9 @@
-// Fast-path capacity on one core (issue: pps benchmark). Publishers and
-// subscribers pre-keyed with fixed keys; Opus-sized SRTP (70-byte payload)
+// Fast-path capacity on one core. Publishers and subscribers pre-keyed with
+// fixed keys; Opus-sized SRTP (70-byte payload; 1200-byte video too)
 // pre-encrypted and fed from memory to the real Fastpath; output to net_null.
-// For each SRTP profile and fan-out k (downtracks of one track), reports:
+// Each SRTP engine (intel-ipsec-mb, the default; libsrtp2, the reference) on
+// the same load. For each engine, SRTP profile and fan-out k (downtracks of
+// one track, each its own subscriber and keys), reports:
 //   * forwarded packets/s and TSC cycles per output packet (unprotect, parse,
 //     munge, copy, protect, headers, TX burst);
 //   * the crypto floor of the same engine on the same core: protect only;
@@ -38,10 +40,12 @@ using namespace edgesfu::dp;
 
 namespace {
 
-constexpr std::size_t kPayload = 70;
+std::size_t kPayload = 70;  // RTP payload bytes of the case being run
 constexpr uint16_t kBurst = 32;
 
 struct CaseResult {
+  std::string engine;
+  std::size_t payload;
   const char* profile;
   uint32_t fanout;
   double mpps;
@@ -339,7 +343,7 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
   const uint64_t loop_allocs = bench::alloc_count() - allocs_before;
   uint64_t floor_allocs = 0;
   const double floor_c = crypto_floor_cycles(engine, prof, k, floor_allocs);
-  CaseResult r{srtp::to_string(prof), k, hz / cpp / 1e6, cpp, hz / floor_c / 1e6, floor_c,
+  CaseResult r{engine.name(), kPayload, srtp::to_string(prof), k, hz / cpp / 1e6, cpp, hz / floor_c / 1e6, floor_c,
                percentile(lat, 0.5), percentile(lat, 0.99),
                static_cast<double>(loop_allocs) / static_cast<double>(std::max<uint64_t>(outs, 1)),
                allocs_per_op_, outs};
@@ -360,7 +364,8 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
 
 int main(int argc, char** argv) {
   std::string json_path;
-  std::string engine_name = "ipsec-mb";
+  std::vector<std::string> engine_names = {"ipsec-mb", "libsrtp2"};
+  bool video = true;
   std::vector<srtp::Profile> profiles = {srtp::Profile::kAes128CmHmacSha1_80, srtp::Profile::kAeadAes128Gcm};
   bool quick = false;
   std::vector<uint32_t> fanouts = {1, 10, 100, 1000, 10000};
@@ -369,7 +374,8 @@ int main(int argc, char** argv) {
     if (a == "--json" && i + 1 < argc) json_path = argv[++i];
     else if (a == "--quick") quick = true;
     else if (a == "--fanout" && i + 1 < argc) fanouts = {static_cast<uint32_t>(std::stoul(argv[++i]))};
-    else if (a == "--engine" && i + 1 < argc) engine_name = argv[++i];
+    else if (a == "--engine" && i + 1 < argc) engine_names = {argv[++i]};
+    else if (a == "--no-video") video = false;
     else if (a == "--profile" && i + 1 < argc) {
       const std::string v = argv[++i];
       profiles = {v == "gcm" ? srtp::Profile::kAeadAes128Gcm
@@ -377,7 +383,10 @@ int main(int argc, char** argv) {
                                    : srtp::Profile::kAes128CmHmacSha1_80};
     }
     else {
-      std::fprintf(stderr, "usage: fastpath_bench [--json FILE] [--quick] [--fanout K]\n");
+      std::fprintf(stderr,
+                   "usage: fastpath_bench [--json FILE] [--quick] [--fanout K] [--engine E] "
+                   "[--profile sha1|sha1_32|gcm] [--no-video]\n"
+                   "  E: ipsec-mb, ipsec-mb:sse|avx|avx2|avx512, libsrtp2 (default: ipsec-mb and libsrtp2)\n");
       return 2;
     }
   }
@@ -399,54 +408,71 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "setup failed\n");
     return 1;
   }
-  std::string why;
-  // "ipsec-mb:sse|avx|avx2|avx512" forces one of the library's code paths.
-  auto made = engine_name.rfind("ipsec-mb:", 0) == 0
-                  ? srtp::make_ipsecmb_engine(arch_by_name(engine_name.substr(9)))
-                  : srtp::make_engine(engine_name, why);
-  if (!made) {
-    std::fprintf(stderr, "%s\n", made.error().message.c_str());
-    return 2;
-  }
-  auto engine = std::move(made).value();
-  std::fprintf(stderr, "srtp engine: %s\n", why.c_str());
-  std::vector<CaseResult> results;
-  std::printf("engine %s, TSC %.2f GHz, payload %zu B\n", engine->name(),
-              static_cast<double>(rte_get_tsc_hz()) / 1e9, kPayload);
-  std::printf("%-24s %7s %10s %12s %11s %12s %9s %9s %9s %11s\n", "profile", "fanout", "Mpps out",
-              "cycles/pkt", "floor Mpps", "floor cyc", "p50 us", "p99 us", "own a/p", "engine a/p");
-  for (srtp::Profile prof : profiles) {
+  // The runs: every engine on Opus-sized packets at every fan-out, and the
+  // default engine on 1200-byte video packets at two fan-outs.
+  struct Plan {
+    std::string engine;
+    std::size_t payload;
+    std::vector<uint32_t> fanouts;
+  };
+  std::vector<Plan> plans;
+  for (const std::string& e : engine_names) plans.push_back({e, 70, fanouts});
+  if (video && !engine_names.empty()) {
+    std::vector<uint32_t> vf;
     for (uint32_t k : fanouts) {
-      const CaseResult r = run_case(*engine, prof, k, port, pool, quick);
-      results.push_back(r);
-      std::printf("%-24s %7u %10.3f %12.0f %11.3f %12.0f %9.1f %9.1f %9.3f %11.2f\n", r.profile, r.fanout,
-                  r.mpps, r.cycles_per_pkt, r.floor_mpps, r.floor_cycles, r.lat_p50_us, r.lat_p99_us,
-                  r.own_allocs_per_pkt, r.engine_allocs_per_pkt);
-      std::fflush(stdout);
+      if (k == 10 || k == 1000) vf.push_back(k);
+    }
+    if (!vf.empty()) plans.push_back({engine_names.front(), 1200, vf});
+  }
+  std::vector<CaseResult> results;
+  std::printf("TSC %.2f GHz\n", static_cast<double>(rte_get_tsc_hz()) / 1e9);
+  std::printf("%-9s %5s %-24s %7s %10s %12s %11s %12s %9s %9s %9s %11s\n", "engine", "bytes", "profile",
+              "fanout", "Mpps out", "cycles/pkt", "floor Mpps", "floor cyc", "p50 us", "p99 us", "own a/p",
+              "engine a/p");
+  for (const Plan& plan : plans) {
+    std::string why;
+    // "ipsec-mb:sse|avx|avx2|avx512" forces one of the library's code paths.
+    auto made = plan.engine.rfind("ipsec-mb:", 0) == 0
+                    ? srtp::make_ipsecmb_engine(arch_by_name(plan.engine.substr(9)))
+                    : srtp::make_engine(plan.engine, why);
+    if (!made) {
+      std::fprintf(stderr, "%s\n", made.error().message.c_str());
+      return 2;
+    }
+    auto engine = std::move(made).value();
+    std::fprintf(stderr, "srtp engine: %s\n", why.empty() ? plan.engine.c_str() : why.c_str());
+    kPayload = plan.payload;
+    for (srtp::Profile prof : profiles) {
+      for (uint32_t k : plan.fanouts) {
+        const CaseResult r = run_case(*engine, prof, k, port, pool, quick);
+        results.push_back(r);
+        std::printf("%-9s %5zu %-24s %7u %10.3f %12.0f %11.3f %12.0f %9.1f %9.1f %9.3f %11.2f\n",
+                    r.engine.c_str(), r.payload, r.profile, r.fanout, r.mpps, r.cycles_per_pkt, r.floor_mpps,
+                    r.floor_cycles, r.lat_p50_us, r.lat_p99_us, r.own_allocs_per_pkt, r.engine_allocs_per_pkt);
+        std::fflush(stdout);
+      }
     }
   }
   if (!json_path.empty()) {
     std::FILE* f = std::fopen(json_path.c_str(), "w");
     if (f != nullptr) {
-      std::fprintf(f, "{\"engine\": \"%s\", \"tsc_hz\": %lu, \"payload_bytes\": %zu, \"cases\": [\n", engine->name(),
-                   static_cast<unsigned long>(rte_get_tsc_hz()), kPayload);
+      std::fprintf(f, "{\"tsc_hz\": %lu, \"cases\": [\n", static_cast<unsigned long>(rte_get_tsc_hz()));
       for (std::size_t i = 0; i < results.size(); ++i) {
         const CaseResult& r = results[i];
         std::fprintf(f,
-                     "  {\"profile\": \"%s\", \"fanout\": %u, \"mpps\": %.4f, \"cycles_per_pkt\": %.1f, "
+                     "  {\"engine\": \"%s\", \"payload_bytes\": %zu, \"profile\": \"%s\", \"fanout\": %u, "
+                     "\"mpps\": %.4f, \"cycles_per_pkt\": %.1f, "
                      "\"floor_mpps\": %.4f, \"floor_cycles_per_pkt\": %.1f, \"latency_p50_us\": %.2f, "
                      "\"latency_p99_us\": %.2f, \"own_allocs_per_pkt\": %.4f, "
                      "\"engine_allocs_per_pkt\": %.3f, \"outputs\": %lu}%s\n",
-                     r.profile, r.fanout, r.mpps, r.cycles_per_pkt, r.floor_mpps, r.floor_cycles, r.lat_p50_us,
-                     r.lat_p99_us, r.own_allocs_per_pkt, r.engine_allocs_per_pkt,
-                     static_cast<unsigned long>(r.outputs),
-                     i + 1 == results.size() ? "" : ",");
+                     r.engine.c_str(), r.payload, r.profile, r.fanout, r.mpps, r.cycles_per_pkt, r.floor_mpps,
+                     r.floor_cycles, r.lat_p50_us, r.lat_p99_us, r.own_allocs_per_pkt, r.engine_allocs_per_pkt,
+                     static_cast<unsigned long>(r.outputs), i + 1 == results.size() ? "" : ",");
       }
       std::fprintf(f, "]}\n");
       std::fclose(f);
     }
   }
-  engine.reset();
   rte_eth_dev_stop(port);
   rte_eth_dev_close(port);
   rte_vdev_uninit("net_null_fpb");

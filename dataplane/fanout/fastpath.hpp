@@ -232,6 +232,7 @@ class Fastpath {
   void drop(DropReason r, uint64_t n = 1) { stats_->drops[static_cast<std::size_t>(r)].add(n); }
   // Fills ops for unprotecting frames [base, base + kBatch) of a burst in
   // place with each participant's inbound session; returns how many.
+  void prefetch_downtrack(uint32_t di, uint8_t pt) const;
   uint16_t inbound_ops(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots,
                        uint16_t base, uint16_t n, srtp::Op* ops) const;
 

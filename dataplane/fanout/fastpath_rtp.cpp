@@ -93,10 +93,38 @@ void Fastpath::flush_rtp(TxStage& tx) {
   npending_ = 0;
 }
 
+// What fan-out reads of a downtrack: its first three lines (list links,
+// SSRC, session, munger state) and the line of its PT map this track uses.
+void Fastpath::prefetch_downtrack(uint32_t di, uint8_t pt) const {
+  const char* b = reinterpret_cast<const char*>(&downtracks_[di]);
+  __builtin_prefetch(b, 1);
+  __builtin_prefetch(b + 64, 1);
+  __builtin_prefetch(b + 128, 1);
+  __builtin_prefetch(&downtracks_[di].pt_map[pt]);
+}
+
 void Fastpath::fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const pkt::RtpHeader& h,
                        uint64_t now_us, TxStage& tx) {
+  // A two-deep prefetch pipeline down the list: the downtrack after next
+  // (whose index the prefetched next one holds), and for the next one what
+  // the protect and the headers will read (its session, its subscriber).
+  const uint8_t pt = h.payload_type;
+  if (t.first_downtrack != kNoIndex) {
+    prefetch_downtrack(t.first_downtrack, pt);
+    const uint32_t second = downtracks_[t.first_downtrack].next;
+    if (second != kNoIndex) prefetch_downtrack(second, pt);
+  }
   for (uint32_t di = t.first_downtrack; di != kNoIndex; di = downtracks_[di].next) {
     Downtrack& d = downtracks_[di];
+    if (d.next != kNoIndex) {
+      const Downtrack& nd = downtracks_[d.next];
+      if (nd.next != kNoIndex) prefetch_downtrack(nd.next, pt);
+      __builtin_prefetch(nd.tx);
+      const char* sub = reinterpret_cast<const char*>(&participants_[nd.subscriber]);
+      __builtin_prefetch(sub + offsetof(Participant, path));
+      __builtin_prefetch(sub + offsetof(Participant, hdr));
+      __builtin_prefetch(sub + offsetof(Participant, hdr) + 40);
+    }
     munge::MungeOut mo;
     if (d.munger.munge(h.ssrc, h.seq, h.timestamp, now_us, t.clock_rate, mo) !=
         munge::MungeVerdict::kForward) {
