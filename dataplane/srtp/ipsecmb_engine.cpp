@@ -333,6 +333,7 @@ class ImbEngine final : public Engine {
         }
         Pending& p = t->pend[nj];
         p.op = &op;
+        op.status = Status::kError;  // until its job completes
         if (build(op, p, jobs[nj])) ++nj;
       }
       if (nj == 0) continue;
