@@ -12,6 +12,7 @@
 #include <mutex>
 #include <new>
 
+#include "dataplane/pkt/byte_order.hpp"
 #include "dataplane/srtp/ipsecmb_session.hpp"
 
 namespace edgesfu::dp::srtp {
@@ -24,17 +25,11 @@ constexpr unsigned kMaxThreads = 256;  // threads that may call one engine
 constexpr uint32_t kMaxPacket = 65535 - 32;
 constexpr uint8_t kHmacOut = 12;  // the shortest HMAC-SHA1 output the library makes
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t be32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
-         static_cast<uint32_t>(p[2]) << 8 | p[3];
-}
-void put_be32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
+using pkt::load_be16;
+using pkt::load_be32;
+using pkt::load_be64;
+using pkt::store_be32;
+using pkt::store_be64;
 
 bool tag_equal(const uint8_t* a, const uint8_t* b, unsigned n) {
   uint8_t d = 0;
@@ -49,7 +44,7 @@ uint32_t rtp_header_len(const uint8_t* d, uint32_t len) {
   uint32_t h = 12 + 4u * (d[0] & 0x0f);
   if ((d[0] & 0x10) != 0) {
     if (h + 4 > len) return 0;
-    h += 4 + 4u * be16(d + h + 2);
+    h += 4 + 4u * load_be16(d + h + 2);
   }
   return h <= len ? h : 0;
 }
@@ -65,7 +60,6 @@ struct alignas(64) Pending {
   uint64_t index;
   uint32_t ssrc;
   uint8_t tag_len;
-  bool fresh;  // inbound: the SSRC had no stream when the job was built
 };
 
 // Inbound SSRCs with no stream yet, seen earlier in the same chunk: their
@@ -90,16 +84,6 @@ std::atomic<unsigned> g_next_thread{0};
 thread_local unsigned t_thread = g_next_thread.fetch_add(1, std::memory_order_relaxed);
 
 using InitFn = void (*)(IMB_MGR*);
-
-uint64_t load_be64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return __builtin_bswap64(v);
-}
-void store_be64(uint8_t* p, uint64_t v) {
-  v = __builtin_bswap64(v);
-  std::memcpy(p, &v, 8);
-}
 
 // AES-CM IV (RFC 3711 §4.1.1): salt XOR SSRC << 64 XOR index << 16. Built in
 // two 64-bit words and stored once (byte-wise XORs over a fresh copy of the
@@ -176,22 +160,10 @@ void set_gcm_job(IMB_JOB* j, const GcmKeys& k, IMB_CIPHER_DIRECTION dir, uint8_t
 
 bool is_gcm(const ImbSession* s) { return s->profile == Profile::kAeadAes128Gcm; }
 
-// The stream of `ssrc` in session `s` for an outbound packet, made on first
-// use in an any-SSRC session (no authentication to wait for on the way out).
-StreamState* outbound_stream(ImbSession* s, uint32_t ssrc) {
-  const unsigned i = s->find(ssrc);
-  if (i != kMaxStreams) return &s->stream(i);
-  if (!s->any_ssrc || s->nstreams == kMaxStreams) return nullptr;
-  StreamState& st = s->stream(s->nstreams);
-  st = StreamState{};
-  st.ssrc = ssrc;
-  s->windows[s->nstreams] = Windows{};
-  ++s->nstreams;
-  return &st;
-}
-
-// Inbound: the stream of `ssrc`, made only once a packet of it authenticated.
-unsigned inbound_commit_stream(ImbSession* s, uint32_t ssrc) {
+// The stream of `ssrc` in session `s`, made now if the session takes any
+// SSRC and has room; kMaxStreams if not. Outbound packets claim a stream at
+// once (nothing to authenticate), inbound ones only once their tag verified.
+unsigned find_or_make_stream(ImbSession* s, uint32_t ssrc) {
   unsigned i = s->find(ssrc);
   if (i != kMaxStreams || !s->any_ssrc || s->nstreams == kMaxStreams) return i;
   i = s->nstreams++;
@@ -368,14 +340,14 @@ class ImbEngine final : public Engine {
       op.status = Status::kMalformed;
       return false;
     }
-    const uint32_t ssrc = be32(op.data + 8);
-    StreamState* st = outbound_stream(s, ssrc);
-    if (st == nullptr) {
+    const uint32_t ssrc = load_be32(op.data + 8);
+    const unsigned si = find_or_make_stream(s, ssrc);
+    if (si == kMaxStreams) {
       op.status = Status::kUnknownSsrc;
       return false;
     }
-    const uint64_t index = estimate_index(st->highest, be16(op.data + 2));
-    if (!check_outbound(s, *st, index)) {
+    const uint64_t index = estimate_index(s->stream(si).highest, load_be16(op.data + 2));
+    if (!check_outbound(s, si, index)) {
       op.status = Status::kReplay;
       return false;
     }
@@ -390,7 +362,7 @@ class ImbEngine final : public Engine {
       cm_iv(p.iv, s->rtp_salt, ssrc, index);
       // Authenticated: packet || ROC. The library takes the last partial
       // block in at submit, so the tag may then land over the ROC.
-      put_be32(op.data + op.len, roc);
+      store_be32(op.data + op.len, roc);
       set_cm_job(j, s->rtp_cm, IMB_DIR_ENCRYPT, op.data, hdr, op.len - hdr, op.len + 4,
                  op.data + op.len, p);
     }
@@ -401,13 +373,13 @@ class ImbEngine final : public Engine {
   // sent again (RTX) unless the session forbids it, never once it fell out of
   // the window. Records the index. With retransmission allowed only the
   // highest index matters, so the window (a cold line) is not touched.
-  static bool check_outbound(ImbSession* s, StreamState& st, uint64_t index) {
+  static bool check_outbound(ImbSession* s, unsigned si, uint64_t index) {
+    StreamState& st = s->stream(si);
     if (s->allow_retransmit) {
       if (index + s->window <= st.highest) return false;
       if (index > st.highest) st.highest = index;
       return true;
     }
-    const unsigned si = static_cast<unsigned>(&st == &s->stream0 ? 0 : (&st - s->more) + 1);
     ReplayWindow<kRtpWindowBits>& w = s->windows[si].rtp;
     const ReplayVerdict v = w.check(index, s->window);
     if (v == ReplayVerdict::kTooOld || (v == ReplayVerdict::kSeen && !s->allow_retransmit)) {
@@ -442,14 +414,14 @@ class ImbEngine final : public Engine {
       op.status = Status::kMalformed;
       return false;
     }
-    const uint32_t ssrc = be32(op.data + 8);
+    const uint32_t ssrc = load_be32(op.data + 8);
     const unsigned si = s->find(ssrc);
     if (si == kMaxStreams && (!s->any_ssrc || s->nstreams == kMaxStreams)) {
       op.status = Status::kUnknownSsrc;
       return false;
     }
     const bool fresh = si == kMaxStreams;
-    const uint16_t seq = be16(op.data + 2);
+    const uint16_t seq = load_be16(op.data + 2);
     uint64_t index;
     if (fresh) {
       Provisional* pv = provisional(s, ssrc);
@@ -465,7 +437,6 @@ class ImbEngine final : public Engine {
     p.s = s;
     p.index = index;
     p.ssrc = ssrc;
-    p.fresh = fresh;
     p.tag_len = tag_len;
     const uint32_t roc = static_cast<uint32_t>(index >> 16);
     std::memcpy(p.saved, op.data + body, tag_len);
@@ -474,7 +445,7 @@ class ImbEngine final : public Engine {
       set_gcm_job(j, s->rtp_gcm, IMB_DIR_DECRYPT, op.data, hdr, body - hdr, op.data, hdr, p.tag, p);
     } else {
       cm_iv(p.iv, s->rtp_salt, ssrc, index);
-      put_be32(op.data + body, roc);  // over the (saved) tag
+      store_be32(op.data + body, roc);  // over the (saved) tag
       set_cm_job(j, s->rtp_cm, IMB_DIR_DECRYPT, op.data, hdr, body - hdr, body + 4, p.tag, p);
     }
     return true;
@@ -505,7 +476,7 @@ class ImbEngine final : public Engine {
       op.status = Status::kAuthFail;
       return kMaxStreams;
     }
-    const unsigned si = inbound_commit_stream(p.s, p.ssrc);
+    const unsigned si = find_or_make_stream(p.s, p.ssrc);
     if (si == kMaxStreams) op.status = Status::kUnknownSsrc;
     return si;
   }
@@ -539,12 +510,13 @@ class ImbEngine final : public Engine {
       op.status = Status::kMalformed;
       return false;
     }
-    const uint32_t ssrc = be32(op.data + 4);
-    StreamState* st = outbound_stream(s, ssrc);
-    if (st == nullptr) {
+    const uint32_t ssrc = load_be32(op.data + 4);
+    const unsigned si = find_or_make_stream(s, ssrc);
+    if (si == kMaxStreams) {
       op.status = Status::kUnknownSsrc;
       return false;
     }
+    StreamState* st = &s->stream(si);
     if (st->rtcp_index >= 0x7fffffffu) {  // the index would wrap: rekey needed
       op.status = Status::kError;
       return false;
@@ -556,12 +528,12 @@ class ImbEngine final : public Engine {
     if (is_gcm(s)) {
       gcm_iv(p.iv, s->rtcp_salt, ssrc, index >> 16, static_cast<uint16_t>(index));
       std::memcpy(p.aad, op.data, 8);
-      put_be32(p.aad + 8, e_index);
+      store_be32(p.aad + 8, e_index);
       set_gcm_job(j, s->rtcp_gcm, IMB_DIR_ENCRYPT, op.data, 8, op.len - 8, p.aad, 12,
                   op.data + op.len, p);
     } else {
       cm_iv(p.iv, s->rtcp_salt, ssrc, index);
-      put_be32(op.data + op.len, e_index);
+      store_be32(op.data + op.len, e_index);
       set_cm_job(j, s->rtcp_cm, IMB_DIR_ENCRYPT, op.data, 8, op.len - 8, op.len + 4,
                  op.data + op.len + 4, p);
     }
@@ -575,7 +547,7 @@ class ImbEngine final : public Engine {
       return;
     }
     if (is_gcm(p.s)) {
-      put_be32(op.data + op.len + 16, static_cast<uint32_t>(p.index));
+      store_be32(op.data + op.len + 16, static_cast<uint32_t>(p.index));
       op.len += 20;
     } else {
       op.len += 14;
@@ -592,7 +564,7 @@ class ImbEngine final : public Engine {
       op.status = Status::kMalformed;
       return false;
     }
-    const uint32_t ssrc = be32(op.data + 4);
+    const uint32_t ssrc = load_be32(op.data + 4);
     const unsigned si = s->find(ssrc);
     if (si == kMaxStreams && (!s->any_ssrc || s->nstreams == kMaxStreams)) {
       op.status = Status::kUnknownSsrc;
@@ -601,7 +573,7 @@ class ImbEngine final : public Engine {
     // AES-CM: ... || E||index || tag. GCM: ... || tag || E||index.
     const uint32_t rtcp_len = op.len - 4 - tag_len;
     const uint8_t* ei = gcm ? op.data + op.len - 4 : op.data + rtcp_len;
-    const uint32_t e_index = be32(ei);
+    const uint32_t e_index = load_be32(ei);
     const uint32_t index = e_index & 0x7fffffffu;
     const bool encrypted = (e_index & 0x80000000u) != 0;
     if (si != kMaxStreams && s->windows[si].rtcp.check(index, kRtcpWindowBits) != ReplayVerdict::kNew) {
@@ -611,18 +583,17 @@ class ImbEngine final : public Engine {
     p.s = s;
     p.index = index;
     p.ssrc = ssrc;
-    p.fresh = si == kMaxStreams;
     p.tag_len = static_cast<uint8_t>(tag_len);
     if (gcm) {
       gcm_iv(p.iv, s->rtcp_salt, ssrc, index >> 16, static_cast<uint16_t>(index));
       std::memcpy(p.saved, op.data + rtcp_len, 16);
       if (encrypted) {
         std::memcpy(p.aad, op.data, 8);
-        put_be32(p.aad + 8, e_index);
+        store_be32(p.aad + 8, e_index);
         set_gcm_job(j, s->rtcp_gcm, IMB_DIR_DECRYPT, op.data, 8, rtcp_len - 8, p.aad, 12, p.tag, p);
       } else {
         // RFC 7714 §9.3: unencrypted, the whole packet and E||index are AAD.
-        put_be32(op.data + rtcp_len, e_index);
+        store_be32(op.data + rtcp_len, e_index);
         set_gcm_job(j, s->rtcp_gcm, IMB_DIR_DECRYPT, op.data, rtcp_len + 4, 0, op.data,
                     rtcp_len + 4, p.tag, p);
       }

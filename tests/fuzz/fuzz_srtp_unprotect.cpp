@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "dataplane/pkt/byte_order.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 
 using namespace edgesfu::dp::srtp;
@@ -59,11 +60,6 @@ Status run(bool rtcp, bool protect, Session* s, std::vector<uint8_t>& buf, uint3
   return op.status;
 }
 
-uint32_t be32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
-         static_cast<uint32_t>(p[2]) << 8 | p[3];
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -86,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   const std::size_t ssrc_at = rtcp ? 4 : 8;
-  const uint32_t ssrc = pkt.size() >= ssrc_at + 4 ? be32(pkt.data() + ssrc_at) : 1;
+  const uint32_t ssrc = pkt.size() >= ssrc_at + 4 ? edgesfu::dp::pkt::load_be32(pkt.data() + ssrc_at) : 1;
   Session* out = session(prof, Direction::kOutbound, ssrc == 0 ? 1 : ssrc);
   Session* in = session(prof, Direction::kInbound, 0);
   Session* in2 = session(prof, Direction::kInbound, 0);

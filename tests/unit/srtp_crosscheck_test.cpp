@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/pkt/byte_order.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 
 namespace edgesfu::dp::srtp {
@@ -18,14 +19,8 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void put32(uint8_t* p, uint32_t v) {
-  put16(p, static_cast<uint16_t>(v >> 16));
-  put16(p + 2, static_cast<uint16_t>(v));
-}
+using pkt::store_be16;
+using pkt::store_be32;
 
 Bytes random_rtp(std::mt19937& rng, uint32_t ssrc, uint16_t seq) {
   const unsigned cc = rng() % 5;
@@ -37,14 +32,14 @@ Bytes random_rtp(std::mt19937& rng, uint32_t ssrc, uint16_t seq) {
   Bytes p(12 + 4 * cc + (x ? 4 + 4 * ext_words : 0));
   p[0] = static_cast<uint8_t>(0x80 | (pad ? 0x20 : 0) | (x ? 0x10 : 0) | cc);
   p[1] = static_cast<uint8_t>(rng() % 256);
-  put16(&p[2], seq);
-  put32(&p[4], static_cast<uint32_t>(rng()));
-  put32(&p[8], ssrc);
-  for (unsigned i = 0; i < cc; ++i) put32(&p[12 + 4 * i], static_cast<uint32_t>(rng()));
+  store_be16(&p[2], seq);
+  store_be32(&p[4], static_cast<uint32_t>(rng()));
+  store_be32(&p[8], ssrc);
+  for (unsigned i = 0; i < cc; ++i) store_be32(&p[12 + 4 * i], static_cast<uint32_t>(rng()));
   if (x) {
     const std::size_t e = 12 + 4 * cc;
-    put16(&p[e], 0xBEDE);
-    put16(&p[e + 2], static_cast<uint16_t>(ext_words));
+    store_be16(&p[e], 0xBEDE);
+    store_be16(&p[e + 2], static_cast<uint16_t>(ext_words));
     for (unsigned i = 0; i < 4 * ext_words; ++i) p[e + 4 + i] = static_cast<uint8_t>(rng());
   }
   for (unsigned i = 0; i < payload; ++i) p.push_back(static_cast<uint8_t>(rng()));
@@ -57,8 +52,8 @@ Bytes random_rtcp(std::mt19937& rng, uint32_t ssrc) {
   Bytes p(8 + 4 * words);
   p[0] = static_cast<uint8_t>(0x80 | (rng() % 32));
   p[1] = static_cast<uint8_t>(200 + rng() % 7);
-  put16(&p[2], static_cast<uint16_t>(1 + words));
-  put32(&p[4], ssrc);
+  store_be16(&p[2], static_cast<uint16_t>(1 + words));
+  store_be32(&p[4], ssrc);
   for (std::size_t i = 8; i < p.size(); ++i) p[i] = static_cast<uint8_t>(rng());
   return p;
 }
