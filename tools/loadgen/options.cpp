@@ -1,0 +1,135 @@
+#include "tools/loadgen/options.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace edgesfu::loadgen {
+
+std::string usage() {
+  return R"(usage: loadgen [options]
+A WebRTC load client: publishers send Opus (and VP8-sized video), subscribers
+receive and measure loss, jitter and one-way latency; real ICE (libnice),
+DTLS-SRTP (OpenSSL, libsrtp2) and Opus (libopus).
+
+  --target edgesfu|janus   WHIP/WHEP, or Janus' HTTP API + videoroom (edgesfu)
+  --url URL                edgesfu: http://198.18.0.2:7880
+                           janus:   http://198.18.0.2:8088/janus
+  --room NAME              edgesfu: a room name (load); janus: a number (4242)
+  --publishers N           publishers (2)
+  --subscribers M          subscribers, each receiving every publisher (2)
+  --video-publishers V     of the publishers, how many also send video (0)
+  --video-kbps K           video bit rate per publisher, 30 frames/s (1000)
+  --opus-kbps K            Opus bit rate, 20 ms frames (32)
+  --seconds S              how long to hold the load once all are up (10)
+  --join-rate R            sessions started per second (50)
+  --churn R                soak: sessions ended and replaced per second (0)
+  --setup-timeout S        per join phase (30)
+  --local-address A        the address our ICE candidates bind to (198.18.0.1)
+  --config FILE            edgesfu config whose first API key signs tokens
+  --key K --secret S       or the API key and secret themselves
+  --json FILE              write the summary there
+  --quiet                  no progress line each second
+)";
+}
+
+namespace {
+
+bool to_int(const std::string& s, int lo, int hi, int& out) {
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || errno != 0 || v < lo || v > hi) return false;
+  out = static_cast<int>(v);
+  return true;
+}
+
+bool to_double(const std::string& s, double lo, double hi, double& out) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || errno != 0 || !std::isfinite(v) || v < lo || v > hi) return false;
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+Result<Options> parse_options(const std::vector<std::string>& args) {
+  Options o;
+  bool have_url = false, have_room = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") return make_error(usage());
+    if (a == "--quiet") {
+      o.quiet = true;
+      continue;
+    }
+    if (i + 1 >= args.size()) return make_error(a + ": needs a value (or is not an option; see --help)");
+    const std::string& v = args[++i];
+    auto bad = [&](const std::string& want) { return make_error(a + " " + v + ": " + want); };
+    if (a == "--target") {
+      if (v == "edgesfu" || v == "whip") {
+        o.target = Options::Target::kWhip;
+      } else if (v == "janus") {
+        o.target = Options::Target::kJanus;
+      } else {
+        return bad("must be edgesfu or janus");
+      }
+    } else if (a == "--url") {
+      if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return bad("must be an http(s) URL");
+      o.url = v;
+      while (!o.url.empty() && o.url.back() == '/') o.url.pop_back();
+      have_url = true;
+    } else if (a == "--room") {
+      o.room = v;
+      have_room = true;
+    } else if (a == "--publishers") {
+      if (!to_int(v, 1, 10000, o.publishers)) return bad("must be 1-10000");
+    } else if (a == "--subscribers") {
+      if (!to_int(v, 0, 100000, o.subscribers)) return bad("must be 0-100000");
+    } else if (a == "--video-publishers") {
+      if (!to_int(v, 0, 10000, o.video_publishers)) return bad("must be 0-10000");
+    } else if (a == "--video-kbps") {
+      if (!to_int(v, 50, 20000, o.video_kbps)) return bad("must be 50-20000");
+    } else if (a == "--opus-kbps") {
+      if (!to_int(v, 6, 510, o.opus_kbps)) return bad("must be 6-510");
+    } else if (a == "--seconds") {
+      if (!to_double(v, 0, 7 * 86400, o.seconds)) return bad("must be 0 to a week");
+    } else if (a == "--join-rate") {
+      if (!to_double(v, 0.1, 10000, o.join_rate)) return bad("must be 0.1-10000");
+    } else if (a == "--churn") {
+      if (!to_double(v, 0, 10000, o.churn)) return bad("must be 0-10000");
+    } else if (a == "--setup-timeout") {
+      if (!to_double(v, 1, 3600, o.setup_timeout)) return bad("must be 1-3600");
+    } else if (a == "--local-address") {
+      o.local_address = v;
+    } else if (a == "--config") {
+      o.config = v;
+    } else if (a == "--key") {
+      o.api_key = v;
+    } else if (a == "--secret") {
+      o.api_secret = v;
+    } else if (a == "--json") {
+      o.json = v;
+    } else {
+      return make_error("unknown option " + a + " (see --help)");
+    }
+  }
+  if (o.video_publishers > o.publishers) return make_error("--video-publishers exceeds --publishers");
+  const bool janus = o.target == Options::Target::kJanus;
+  if (!have_url) o.url = janus ? "http://198.18.0.2:8088/janus" : "http://198.18.0.2:7880";
+  if (!have_room) o.room = janus ? "4242" : "load";
+  if (janus) {
+    int n = 0;
+    if (!to_int(o.room, 1, 2147483647, n)) return make_error("--room " + o.room + ": Janus rooms are numbers");
+  } else {
+    if (o.room.empty() || o.room.size() > 64) return make_error("--room: 1-64 characters");
+    if (o.config.empty() && (o.api_key.empty() || o.api_secret.empty())) {
+      return make_error("edgesfu needs an access token signer: --config FILE, or --key and --secret");
+    }
+  }
+  return o;
+}
+
+}  // namespace edgesfu::loadgen

@@ -1,0 +1,481 @@
+#include "tools/loadgen/runner.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "config/config.hpp"
+
+namespace edgesfu::loadgen {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr guint kTickMs = 1;  // media pacing: a frame leaves within 1 ms of its time
+constexpr uint64_t kSettleNs = 500'000'000;  // publishers up -> subscribers start
+
+double ms(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+double secs(uint64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+json quantiles_ms(std::vector<double> v) {
+  json j = {{"n", v.size()}};
+  if (v.empty()) return j;
+  std::sort(v.begin(), v.end());
+  auto q = [&](double f) { return v[std::min(v.size() - 1, static_cast<std::size_t>(f * static_cast<double>(v.size())))]; };
+  j["p50"] = q(0.5);
+  j["p99"] = q(0.99);
+  j["max"] = v.back();
+  return j;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Runner>> Runner::create(const Options& o) {
+  std::unique_ptr<Runner> r(new Runner());
+  r->o_ = o;
+  // One socket per session: lift the descriptor limit as far as allowed.
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (srtp_init() != srtp_err_status_ok) return make_error("loadgen: srtp_init failed");
+  auto opus = OpusLoop::encode(o.opus_kbps * 1000);
+  if (!opus) return opus.error();
+  r->opus_ = std::move(opus.value());
+  auto cert = sp::dtls::Certificate::generate("edgesfu-loadgen");
+  if (!cert) return cert.error();
+  r->cert_ = cert.value();
+  r->http_ = std::make_unique<HttpClient>(256);
+  if (o.target == Options::Target::kJanus) {
+    JanusParams jp;
+    jp.url = o.url;
+    jp.room = std::stoull(o.room);
+    jp.max_publishers = o.publishers + 16;
+    r->target_ = make_janus_target(jp, *r->http_);
+  } else {
+    WhipParams wp;
+    wp.url = o.url;
+    wp.room = o.room;
+    wp.api_key = o.api_key;
+    wp.api_secret = o.api_secret;
+    if (!o.config.empty()) {
+      auto cfg = config::load_config_file(o.config);
+      if (!cfg) return make_error("loadgen: " + o.config + ": " + cfg.error().message);
+      if (cfg.value().keys.empty()) return make_error("loadgen: " + o.config + " has no API keys");
+      if (wp.api_key.empty()) wp.api_key = cfg.value().keys.begin()->first;
+      auto it = cfg.value().keys.find(wp.api_key);
+      if (it == cfg.value().keys.end()) return make_error("loadgen: no key " + wp.api_key + " in " + o.config);
+      wp.api_secret = it->second;
+    }
+    r->target_ = make_whip_target(wp, *r->http_);
+  }
+  Runner* self = r.get();
+  r->target_->on_candidates([self](uint64_t sid, const std::vector<std::string>& lines) {
+    auto it = self->sessions_.find(sid);
+    if (it == self->sessions_.end()) return;
+    if (auto s = it->second.peer->add_remote_candidates(lines); !s) self->fail_session(sid, s.error().message);
+  });
+  r->target_->on_ended([self](uint64_t sid, const std::string& why) { self->fail_session(sid, why); });
+  return r;
+}
+
+Runner::~Runner() {
+  if (tick_src_ != 0) g_source_remove(tick_src_);
+  if (second_src_ != 0) g_source_remove(second_src_);
+  sessions_.clear();
+  target_.reset();
+  http_.reset();
+  if (loop_ != nullptr) g_main_loop_unref(loop_);
+}
+
+int Runner::run() {
+  loop_ = g_main_loop_new(nullptr, FALSE);
+  start_ns_ = last_ns_ = now_ns();
+  target_->open([this](Status s) {
+    if (!s) {
+      std::fprintf(stderr, "loadgen: %s\n", s.error().message.c_str());
+      exit_status_ = 1;
+      enter(Phase::kDone);
+      return;
+    }
+    enter(Phase::kPublishers);
+  });
+  tick_src_ = g_timeout_add(kTickMs, &Runner::on_tick, this);
+  second_src_ = g_timeout_add(1000, &Runner::on_second, this);
+  if (phase_ != Phase::kDone) g_main_loop_run(loop_);
+  if (!o_.json.empty() && !result_.is_null()) {
+    std::ofstream f(o_.json);
+    f << result_.dump(1) << "\n";
+    if (!f) {
+      std::fprintf(stderr, "loadgen: cannot write %s\n", o_.json.c_str());
+      return 1;
+    }
+  }
+  return exit_status_;
+}
+
+void Runner::stop() {
+  stop_ = true;
+}
+
+gboolean Runner::on_tick(gpointer p) {
+  static_cast<Runner*>(p)->tick();
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean Runner::on_second(gpointer p) {
+  static_cast<Runner*>(p)->second();
+  return G_SOURCE_CONTINUE;
+}
+
+void Runner::enter(Phase p) {
+  phase_ = p;
+  phase_ns_ = now_ns();
+  ready_ns_ = 0;
+  if (p == Phase::kHold) {
+    window_ns_ = phase_ns_;
+    base_sent_ = totals_.sent_pkts;
+    base_recv_ = totals_.recv_pkts;
+    base_srtp_err_ = totals_.srtp_errors;
+    base_bad_ = totals_.bad_packets;
+    base_ = sums();
+    totals_.latency.clear();
+    if (!o_.quiet) std::printf("loadgen: all up; holding for %.0f s\n", o_.seconds);
+  }
+  if (p == Phase::kDone && loop_ != nullptr) g_main_loop_quit(loop_);
+}
+
+void Runner::launch(bool publisher) {
+  const uint64_t id = next_id_++;
+  PeerParams pp;
+  pp.context = g_main_context_default();
+  pp.local_address = o_.local_address;
+  pp.cert = cert_;
+  pp.opus = &opus_;
+  pp.totals = &totals_;
+  pp.seed = splitmix64(rng_);
+  bool video = false;
+  if (publisher) {
+    pp.publisher_id = next_publisher_++;
+    video = launched_video_ < o_.video_publishers;
+    if (video) ++launched_video_;
+    pp.video_kbps = video ? o_.video_kbps : 0;
+  }
+  auto peer = Peer::create(pp);
+  if (!peer) {
+    ++failures_[peer.error().message];
+    ++(publisher ? failed_pubs_ : failed_subs_);
+    return;
+  }
+  Session& s = sessions_[id];
+  s.id = id;
+  s.publisher = publisher;
+  s.video = video;
+  s.peer = std::move(peer.value());
+  s.started_ns = now_ns();
+  const std::string identity = (publisher ? "pub-" : "sub-") + std::to_string(id);
+  auto apply = [this, id](Result<std::string> answer) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return;
+    if (!answer) return fail_session(id, answer.error().message);
+    if (auto st = it->second.peer->apply_answer(answer.value()); !st) fail_session(id, st.error().message);
+  };
+  if (publisher) {
+    auto offer = s.peer->publish_offer();
+    if (!offer) return fail_session(id, offer.error().message);
+    target_->publish(id, identity, offer.value(), apply);
+    return;
+  }
+  if (!target_->sfu_offers()) {
+    int audio = 0, vid = 0;
+    for (const auto& [sid, other] : sessions_) {
+      if (!other.publisher || !other.peer->up()) continue;
+      ++audio;
+      if (other.video) ++vid;
+    }
+    if (audio == 0) return fail_session(id, "no publisher is up to subscribe to");
+    auto offer = s.peer->subscribe_offer(audio, vid);
+    if (!offer) return fail_session(id, offer.error().message);
+    target_->subscribe(id, identity, offer.value(), apply);
+    return;
+  }
+  target_->subscribe_request(id, identity, [this, id](Result<std::string> offer) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return;
+    if (!offer) return fail_session(id, offer.error().message);
+    auto answer = it->second.peer->answer_offer(offer.value());
+    if (!answer) return fail_session(id, answer.error().message);
+    target_->subscribe_answer(id, answer.value(), [this, id](Status st) {
+      if (!st) fail_session(id, st.error().message);
+    });
+  });
+}
+
+void Runner::end_session(uint64_t id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  for (const auto& [ssrc, st] : it->second.peer->streams()) {
+    retired_.expected += st.expected();
+    retired_.unique += st.unique();
+    retired_.duplicates += st.duplicates();
+  }
+  target_->leave(id);
+  sessions_.erase(it);
+}
+
+void Runner::fail_session(uint64_t id, const std::string& why) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  ++failures_[why.substr(0, 160)];
+  ++(it->second.publisher ? failed_pubs_ : failed_subs_);
+  if (!o_.quiet) {
+    std::fprintf(stderr, "loadgen: %s %llu failed: %s\n", it->second.publisher ? "publisher" : "subscriber",
+                 static_cast<unsigned long long>(id), why.c_str());
+  }
+  end_session(id);
+}
+
+Runner::Sums Runner::sums() const {
+  Sums s = retired_;
+  for (const auto& [id, sess] : sessions_) {
+    for (const auto& [ssrc, st] : sess.peer->streams()) {
+      s.expected += st.expected();
+      s.unique += st.unique();
+      s.duplicates += st.duplicates();
+    }
+  }
+  return s;
+}
+
+std::pair<int, int> Runner::up_counts() const {
+  int pubs = 0, subs = 0;
+  for (const auto& [id, s] : sessions_) {
+    if (s.publisher && s.peer->up()) ++pubs;
+    if (!s.publisher && s.peer->first_media_ns() != 0) ++subs;
+  }
+  return {pubs, subs};
+}
+
+void Runner::tick() {
+  const uint64_t now = now_ns();
+  std::vector<std::pair<uint64_t, std::string>> failed;
+  for (auto& [id, s] : sessions_) {
+    s.peer->tick(now);
+    if (s.peer->failed()) {
+      failed.emplace_back(id, s.peer->failure());
+      continue;
+    }
+    if (!s.join_recorded && s.peer->first_media_ns() != 0) {
+      s.join_recorded = true;
+      (s.publisher ? join_ms_pub_ : join_ms_sub_).push_back(ms(s.peer->first_media_ns() - s.started_ns));
+    }
+  }
+  for (const auto& [id, why] : failed) fail_session(id, why);
+
+  if (stop_ && phase_ != Phase::kClosing && phase_ != Phase::kDone) {
+    if (phase_ != Phase::kHold) enter(Phase::kHold);
+    finish();
+    return;
+  }
+  const double since = secs(now - phase_ns_);
+  const bool timed_out = since > o_.setup_timeout;
+  auto due = [&](int total) { return std::min(total, static_cast<int>(since * o_.join_rate) + 1); };
+  auto all_ready = [&](bool publishers) {
+    for (const auto& [id, s] : sessions_) {
+      if (s.publisher != publishers) continue;
+      if (publishers ? !s.peer->up() : s.peer->first_media_ns() == 0) return false;
+    }
+    return true;
+  };
+  auto give_up_on_stragglers = [&](bool publishers) {
+    std::vector<uint64_t> late;
+    for (const auto& [id, s] : sessions_) {
+      if (s.publisher == publishers && (publishers ? !s.peer->up() : s.peer->first_media_ns() == 0)) late.push_back(id);
+    }
+    for (uint64_t id : late) {
+      fail_session(id, publishers ? "not connected within the setup timeout" : "no media within the setup timeout");
+    }
+  };
+  switch (phase_) {
+    case Phase::kPublishers:
+      while (launched_pubs_ < due(o_.publishers)) {
+        ++launched_pubs_;
+        launch(true);
+      }
+      if (launched_pubs_ < o_.publishers) break;
+      if (timed_out) give_up_on_stragglers(true);
+      if (!all_ready(true)) break;
+      if (up_counts().first == 0) {
+        std::fprintf(stderr, "loadgen: no publisher came up\n");
+        exit_status_ = 1;
+        enter(Phase::kHold);
+        finish();
+        break;
+      }
+      if (ready_ns_ == 0) ready_ns_ = now;
+      if (now - ready_ns_ >= kSettleNs) enter(Phase::kSubscribers);
+      break;
+    case Phase::kSubscribers:
+      while (launched_subs_ < due(o_.subscribers)) {
+        ++launched_subs_;
+        launch(false);
+      }
+      if (launched_subs_ < o_.subscribers) break;
+      if (timed_out) give_up_on_stragglers(false);
+      if (all_ready(false)) enter(Phase::kHold);
+      break;
+    case Phase::kHold:
+      churn_step(now);
+      if (secs(now - window_ns_) >= o_.seconds) finish();
+      break;
+    case Phase::kClosing:
+      if (target_->requests_in_flight() == 0 || secs(now - phase_ns_) > 3) enter(Phase::kDone);
+      break;
+    case Phase::kOpen:
+    case Phase::kDone:
+      break;
+  }
+}
+
+void Runner::churn_step(uint64_t now) {
+  if (o_.churn <= 0) return;
+  const auto due = static_cast<uint64_t>(secs(now - window_ns_) * o_.churn);
+  while (churned_ < due) {
+    ++churned_;
+    std::vector<uint64_t> live;
+    for (const auto& [id, s] : sessions_) {
+      if (s.peer->up()) live.push_back(id);
+    }
+    if (live.empty()) return;
+    const uint64_t id = live[splitmix64(rng_) % live.size()];
+    const bool publisher = sessions_[id].publisher;
+    const bool video = sessions_[id].video;
+    end_session(id);
+    // The replacement is of the same kind (a video publisher stays one).
+    if (video) --launched_video_;
+    launch(publisher);
+  }
+}
+
+void Runner::second() {
+  const uint64_t now = now_ns();
+  const Sums s = sums();
+  const double dt = secs(now - last_ns_);
+  const uint64_t dexp = s.expected - last_.expected, duniq = s.unique - last_.unique;
+  const double loss = dexp > 0 && dexp > duniq ? 100.0 * static_cast<double>(dexp - duniq) / static_cast<double>(dexp) : 0.0;
+  const double sent_pps = static_cast<double>(totals_.sent_pkts - last_sent_) / dt;
+  const double recv_pps = static_cast<double>(totals_.recv_pkts - last_recv_) / dt;
+  double jitter = 0;
+  int streams = 0;
+  for (const auto& [id, sess] : sessions_) {
+    for (const auto& [ssrc, st] : sess.peer->streams()) {
+      jitter += st.jitter_ms();
+      ++streams;
+    }
+  }
+  jitter = streams > 0 ? jitter / streams : 0;
+  const auto [pubs, subs] = up_counts();
+  const double p50 = ms(totals_.latency_interval.quantile(0.5));
+  const double p99 = ms(totals_.latency_interval.quantile(0.99));
+  if (!o_.quiet) {
+    std::printf("t=%5.1fs pubs %d/%d subs %d/%d sent %.0f pps recv %.0f pps loss %.2f%% jitter %.2f ms "
+                "latency p50 %.2f p99 %.2f ms\n",
+                secs(now - start_ns_), pubs, o_.publishers, subs, o_.subscribers, sent_pps, recv_pps, loss, jitter,
+                p50, p99);
+    std::fflush(stdout);
+  }
+  series_.push_back({{"t", secs(now - start_ns_)}, {"publishers_up", pubs}, {"subscribers_receiving", subs},
+                     {"sent_pps", sent_pps}, {"recv_pps", recv_pps}, {"loss_pct", loss}, {"jitter_ms", jitter},
+                     {"latency_p50_ms", p50}, {"latency_p99_ms", p99}});
+  totals_.latency_interval.clear();
+  last_ns_ = now;
+  last_sent_ = totals_.sent_pkts;
+  last_recv_ = totals_.recv_pkts;
+  last_ = s;
+}
+
+json Runner::summary(uint64_t now) const {
+  const Sums s = sums();
+  const double window = std::max(1e-9, secs(now - window_ns_));
+  const uint64_t exp = s.expected - base_.expected, uniq = s.unique - base_.unique;
+  const uint64_t lost = exp > uniq ? exp - uniq : 0;
+  double jitter_sum = 0, jitter_max = 0;
+  int streams = 0, receiving = 0, offered = 0;
+  for (const auto& [id, sess] : sessions_) {
+    if (!sess.publisher) offered += sess.peer->offered_streams();
+    for (const auto& [ssrc, st] : sess.peer->streams()) {
+      jitter_sum += st.jitter_ms();
+      jitter_max = std::max(jitter_max, st.jitter_ms());
+      ++streams;
+      if (st.received() > 0) ++receiving;
+    }
+  }
+  const auto [pubs, subs] = up_counts();
+  json j;
+  j["target"] = o_.target == Options::Target::kJanus ? "janus" : "edgesfu";
+  j["url"] = o_.url;
+  j["room"] = o_.room;
+  j["publishers"] = o_.publishers;
+  j["subscribers"] = o_.subscribers;
+  j["video_publishers"] = o_.video_publishers;
+  j["video_kbps"] = o_.video_kbps;
+  j["opus_kbps"] = o_.opus_kbps;
+  j["churn_per_s"] = o_.churn;
+  j["publishers_up"] = pubs;
+  j["subscribers_receiving"] = subs;
+  j["window_s"] = window;
+  j["sent_pkts"] = totals_.sent_pkts - base_sent_;
+  j["recv_pkts"] = totals_.recv_pkts - base_recv_;
+  j["sent_pps"] = static_cast<double>(totals_.sent_pkts - base_sent_) / window;
+  j["recv_pps"] = static_cast<double>(totals_.recv_pkts - base_recv_) / window;
+  j["expected_pkts"] = exp;
+  j["lost_pkts"] = lost;
+  j["loss_ratio"] = exp > 0 ? static_cast<double>(lost) / static_cast<double>(exp) : 0.0;
+  j["duplicates"] = s.duplicates - base_.duplicates;
+  j["srtp_errors"] = totals_.srtp_errors - base_srtp_err_;
+  j["bad_packets"] = totals_.bad_packets - base_bad_;
+  j["send_errors"] = totals_.send_errors;
+  j["latency_ms"] = {{"p50", ms(totals_.latency.quantile(0.5))},
+                     {"p90", ms(totals_.latency.quantile(0.9))},
+                     {"p99", ms(totals_.latency.quantile(0.99))},
+                     {"max", ms(totals_.latency.max())},
+                     {"samples", totals_.latency.count()}};
+  j["jitter_ms"] = {{"mean", streams > 0 ? jitter_sum / streams : 0.0}, {"max", jitter_max}};
+  j["streams"] = {{"answered", offered}, {"receiving", receiving}};
+  j["join_ms"] = {{"publisher", quantiles_ms(join_ms_pub_)}, {"subscriber", quantiles_ms(join_ms_sub_)}};
+  json reasons = json::object();
+  for (const auto& [why, n] : failures_) reasons[why] = n;
+  j["failed"] = {{"publishers", failed_pubs_}, {"subscribers", failed_subs_}, {"reasons", reasons}};
+  j["churned"] = churned_;
+  j["series"] = series_;
+  return j;
+}
+
+void Runner::finish() {
+  if (phase_ == Phase::kClosing || phase_ == Phase::kDone) return;
+  const uint64_t now = now_ns();
+  result_ = summary(now);
+  const json& r = result_;
+  std::printf("loadgen: %s: %d publishers, %d subscribers receiving; sent %.0f pps, received %.0f pps over %.1f s; "
+              "loss %.3f%%; latency p50 %.2f ms p99 %.2f ms; join p50 pub %s sub %s ms; failed %d/%d\n",
+              r["target"].get<std::string>().c_str(), r["publishers_up"].get<int>(),
+              r["subscribers_receiving"].get<int>(), r["sent_pps"].get<double>(), r["recv_pps"].get<double>(),
+              r["window_s"].get<double>(), 100 * r["loss_ratio"].get<double>(), r["latency_ms"]["p50"].get<double>(),
+              r["latency_ms"]["p99"].get<double>(), r["join_ms"]["publisher"].value("p50", json(0)).dump().c_str(),
+              r["join_ms"]["subscriber"].value("p50", json(0)).dump().c_str(), failed_pubs_, failed_subs_);
+  std::fflush(stdout);
+  if (r["publishers_up"].get<int>() == 0) exit_status_ = 1;
+  std::vector<uint64_t> ids;
+  for (const auto& [id, s] : sessions_) ids.push_back(id);
+  for (uint64_t id : ids) end_session(id);
+  phase_ = Phase::kClosing;
+  phase_ns_ = now;
+  target_->close([] {});
+}
+
+}  // namespace edgesfu::loadgen
