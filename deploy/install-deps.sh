@@ -15,6 +15,7 @@ fi
 # Build: compiler, CMake, DPDK and the libraries of the slow path.
 # Test: GoogleTest, Google Benchmark, clang (libFuzzer), and the tools the
 # netns integration tests drive (iproute2, ethtool, ping, curl, python3).
+# Bench: gnuplot for the plots, janus as bench/compare's reference SFU.
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   dpdk libdpdk-dev libnuma-dev
@@ -22,6 +23,7 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 ethtool iputils-ping curl python3 procps gnuplot-nox chromium
+  janus
 )
 
 missing=()

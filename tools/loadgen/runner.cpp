@@ -145,7 +145,9 @@ void Runner::enter(Phase p) {
     base_bad_ = totals_.bad_packets;
     base_ = sums();
     totals_.latency.clear();
-    if (!o_.quiet) std::printf("loadgen: all up; holding for %.0f s\n", o_.seconds);
+    // Always printed: bench/compare samples the SFU on this line.
+    std::printf("loadgen: all up; holding for %.0f s\n", o_.seconds);
+    std::fflush(stdout);
   }
   if (p == Phase::kDone && loop_ != nullptr) g_main_loop_quit(loop_);
 }
@@ -277,10 +279,9 @@ void Runner::tick() {
   }
   for (const auto& [id, why] : failed) fail_session(id, why);
 
-  if (stop_ && phase_ != Phase::kClosing && phase_ != Phase::kDone) {
+  if (stop_ && phase_ < Phase::kLinger) {
     if (phase_ != Phase::kHold) enter(Phase::kHold);
     finish();
-    return;
   }
   const double since = secs(now - phase_ns_);
   const bool timed_out = since > o_.setup_timeout;
@@ -332,6 +333,9 @@ void Runner::tick() {
     case Phase::kHold:
       churn_step(now);
       if (secs(now - window_ns_) >= o_.seconds) finish();
+      break;
+    case Phase::kLinger:
+      if (stop_ || secs(now - phase_ns_) >= 1.0) teardown();
       break;
     case Phase::kClosing:
       if (target_->requests_in_flight() == 0 || secs(now - phase_ns_) > 3) enter(Phase::kDone);
@@ -457,7 +461,7 @@ json Runner::summary(uint64_t now) const {
 }
 
 void Runner::finish() {
-  if (phase_ == Phase::kClosing || phase_ == Phase::kDone) return;
+  if (phase_ >= Phase::kLinger) return;
   const uint64_t now = now_ns();
   result_ = summary(now);
   const json& r = result_;
@@ -470,11 +474,16 @@ void Runner::finish() {
               r["join_ms"]["subscriber"].value("p50", json(0)).dump().c_str(), failed_pubs_, failed_subs_);
   std::fflush(stdout);
   if (r["publishers_up"].get<int>() == 0) exit_status_ = 1;
+  phase_ = Phase::kLinger;
+  phase_ns_ = now;
+}
+
+void Runner::teardown() {
   std::vector<uint64_t> ids;
   for (const auto& [id, s] : sessions_) ids.push_back(id);
   for (uint64_t id : ids) end_session(id);
   phase_ = Phase::kClosing;
-  phase_ns_ = now;
+  phase_ns_ = now_ns();
   target_->close([] {});
 }
 

@@ -30,7 +30,9 @@ class Runner {
   void stop();
 
  private:
-  enum class Phase { kOpen, kPublishers, kSubscribers, kHold, kClosing, kDone };
+  // kLinger: the summary is out; media flows one more second (so that a probe
+  // of the SFU started on the summary line still sees the load), then kClosing.
+  enum class Phase { kOpen, kPublishers, kSubscribers, kHold, kLinger, kClosing, kDone };
   struct Session {
     uint64_t id = 0;
     bool publisher = false;
@@ -54,6 +56,7 @@ class Runner {
   void enter(Phase p);
   void churn_step(uint64_t now);
   void finish();
+  void teardown();
   Sums sums() const;
   std::pair<int, int> up_counts() const;  // publishers up, subscribers receiving
   nlohmann::json summary(uint64_t now) const;

@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""One sample of an SFU process for bench/compare, as a JSON line on stdout.
+
+  compare_probe.py edgesfu PID PREFIX    CPU of its non-worker threads, its
+                                         worker lcores' busy cycles and media
+                                         packets (DPDK telemetry), mempool
+                                         in-use (/edgesfu/mempools), RSS
+  compare_probe.py janus PID             its process CPU time and RSS
+
+CPU times come from /proc/PID/stat and /proc/PID/task/*/stat (utime + stime).
+edgesfu's worker lcores busy-poll, so their thread CPU time is always 100 %;
+their work is counted by the cycles the worker loop itself accounts as busy
+(iterations that moved packets), and the TSC rate converts them to seconds.
+"""
+import json
+import os
+import socket
+import sys
+import time
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def stat_cpu(path):
+    with open(path) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def process_cpu(pid, skip_prefix=None):
+    """The process's CPU time (threads that ended included), less the threads
+    whose name starts with skip_prefix."""
+    total = stat_cpu("/proc/%d/stat" % pid)
+    if skip_prefix:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                    if f.read().startswith(skip_prefix):
+                        total -= stat_cpu("/proc/%d/task/%s/stat" % (pid, tid))
+            except OSError:
+                continue  # the thread ended meanwhile
+    return total
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def telemetry(prefix, cmds):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix)
+    hello = json.loads(s.recv(16384).decode())
+    size = int(hello.get("max_output_len", 16384))
+    out = {}
+    for c in cmds:
+        s.send(c.encode())
+        out[c] = json.loads(s.recv(size).decode()).get(c.split(",")[0])
+    s.close()
+    return out
+
+
+def main():
+    kind, pid = sys.argv[1], int(sys.argv[2])
+    sample = {"t": time.monotonic(), "rss_kb": rss_kb(pid)}
+    if kind == "janus":
+        sample["cpu_s"] = process_cpu(pid)
+    else:
+        prefix = sys.argv[3]
+        tel = telemetry(prefix, ["/edgesfu/lcores", "/edgesfu/mempools"])
+        lcores = tel["/edgesfu/lcores"] or {}
+        # DPDK 22.11 names its worker lcore threads rte-worker-<lcore>.
+        sample["cpu_s"] = process_cpu(pid, skip_prefix="rte-worker")
+        sample["busy_cycles"] = sum(v["busy_cycles"] for v in lcores.values())
+        sample["media_tx_pkts"] = sum(v["media_tx_pkts"] for v in lcores.values())
+        sample["tsc_hz"] = max([v.get("tsc_hz", 0) for v in lcores.values()] or [0])
+        pools = tel["/edgesfu/mempools"] or {}
+        # The packet pool (esfu_pool_s<socket>), not the TAP PMD's own.
+        sample["mempool_in_use"] = sum(v["in_use"] for k, v in pools.items() if k.startswith("esfu_pool"))
+    print(json.dumps(sample))
+
+
+if __name__ == "__main__":
+    main()
