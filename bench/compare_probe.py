@@ -42,12 +42,14 @@ def process_cpu(pid, skip_prefix=None):
     return total
 
 
-def rss_kb(pid):
+def status_kb(pid, fields=("VmRSS", "RssAnon", "RssFile", "RssShmem")):
+    out = {}
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            name = line.split(":", 1)[0]
+            if name in fields:
+                out[name] = int(line.split()[1])
+    return out
 
 
 def telemetry(prefix, cmds):
@@ -65,7 +67,11 @@ def telemetry(prefix, cmds):
 
 def main():
     kind, pid = sys.argv[1], int(sys.argv[2])
-    sample = {"t": time.monotonic(), "rss_kb": rss_kb(pid)}
+    st = status_kb(pid)
+    # RSS, and its parts: heap and stacks (anon), mapped files, and shared
+    # memory (DPDK's hugepage-backed memory shows there or as file).
+    sample = {"t": time.monotonic(), "rss_kb": st.get("VmRSS", 0), "rss_anon_kb": st.get("RssAnon", 0),
+              "rss_file_kb": st.get("RssFile", 0), "rss_shmem_kb": st.get("RssShmem", 0)}
     if kind == "janus":
         sample["cpu_s"] = process_cpu(pid)
     else:

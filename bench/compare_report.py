@@ -113,8 +113,9 @@ def compare(out, cases):
                 e["latency_p99_ms"], j["latency_p50_ms"], j["latency_p99_ms"], e["forwarded_pps"],
                 j["forwarded_pps"]))
     gnuplot("""
-set terminal pngcairo size 1000,420 font ",10"
+set terminal pngcairo size 1200,460 font ",10"
 set output "%(out)s/compare-cycles.png"
+set key outside bottom center horizontal
 set multiplot layout 1,2
 set style data histograms
 set style histogram clustered gap 1
@@ -131,7 +132,7 @@ set ylabel "packets / s"
 plot "%(dat)s" using 8:xtic(1) title "edgesfu" lc rgb "#1f77b4", "" using 9 title "Janus 1.1.2" lc rgb "#d62728"
 unset multiplot
 set output "%(out)s/compare-latency.png"
-set terminal pngcairo size 700,420 font ",10"
+set terminal pngcairo size 800,460 font ",10"
 set logscale y
 set title "One-way latency through the SFU (publisher send -> subscriber receive)"
 set ylabel "ms (log)"

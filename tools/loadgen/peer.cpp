@@ -287,6 +287,9 @@ void Peer::on_dtls_connected() {
     return;
   }
   const auto profile = mat.value().profile;
+  profile_ = profile == dp::srtp::Profile::kAeadAes128Gcm       ? "SRTP_AEAD_AES_128_GCM"
+             : profile == dp::srtp::Profile::kAes128CmHmacSha1_80 ? "SRTP_AES128_CM_SHA1_80"
+                                                                  : "SRTP_AES128_CM_SHA1_32";
   auto make = [&](const dp::srtp::Keys& k, bool outbound, srtp_t* out) -> bool {
     srtp_policy_t pol;
     std::memset(&pol, 0, sizeof pol);

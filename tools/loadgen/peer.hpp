@@ -74,6 +74,8 @@ class Peer {
   uint64_t first_media_ns() const { return first_media_ns_; }  // first packet in (subscriber) or out
   // Streams the SFU sends us (subscriber): answered m-lines with media.
   int offered_streams() const { return offered_streams_; }
+  // The DTLS-SRTP profile negotiated (RFC 5764 name), once up.
+  const char* srtp_profile() const { return profile_; }
   const std::vector<std::pair<uint32_t, StreamReceive>>& streams() const { return streams_; }
 
  private:
@@ -110,6 +112,7 @@ class Peer {
   std::vector<std::pair<uint8_t, uint32_t>> clock_rates_;  // PT -> clock rate
   std::vector<std::pair<uint32_t, StreamReceive>> streams_;  // by SSRC
   int offered_streams_ = 0;
+  const char* profile_ = "";
   uint64_t created_ns_ = 0, up_ns_ = 0, first_media_ns_ = 0;
   std::string failure_;
   std::string remote_ufrag_, remote_pwd_;

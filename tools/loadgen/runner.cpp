@@ -451,6 +451,11 @@ json Runner::summary(uint64_t now) const {
                      {"samples", totals_.latency.count()}};
   j["jitter_ms"] = {{"mean", streams > 0 ? jitter_sum / streams : 0.0}, {"max", jitter_max}};
   j["streams"] = {{"answered", offered}, {"receiving", receiving}};
+  json profiles = json::object();
+  for (const auto& [id, sess] : sessions_) {
+    if (sess.peer->up()) profiles[sess.peer->srtp_profile()] = profiles.value(sess.peer->srtp_profile(), 0) + 1;
+  }
+  j["srtp_profiles"] = profiles;
   j["join_ms"] = {{"publisher", quantiles_ms(join_ms_pub_)}, {"subscriber", quantiles_ms(join_ms_sub_)}};
   json reasons = json::object();
   for (const auto& [why, n] : failures_) reasons[why] = n;
