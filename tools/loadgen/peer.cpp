@@ -82,9 +82,7 @@ Status Peer::make_agent(bool controlling) {
   if (auto g = ice_->gather(); !g) return g.error();
   ice_->on_data([this](std::span<const uint8_t> d) { on_data(d); });
   ice_->on_selected([this](const sp::ice::SelectedPair&) {
-    if (dtls_ && dtls_client_) {
-      if (auto s = dtls_->start(); !s) fail(s.error().message);
-    }
+    if (auto s = start_dtls_client(); !s) fail(s.error().message);
   });
   ice_->on_failed([this] { fail("ICE failed (no candidate pair answered)"); });
   return ok_status();
@@ -194,8 +192,15 @@ Status Peer::start_dtls(const sdp::Session& remote, const std::string& our_setup
   remote_pwd_ = sdp::ice_pwd(remote, m0);
   if (auto s = ice_->set_remote(remote_ufrag_, remote_pwd_, m0.candidates); !s) return s.error();
   // The pair may be up already (a subscriber whose SFU started checks early).
-  if (dtls_client_ && ice_->selected()) return dtls_->start();
+  if (ice_->selected()) return start_dtls_client();
   return ok_status();
+}
+
+Status Peer::start_dtls_client() {
+  // Once: a later change of the selected pair must not restart the handshake.
+  if (!dtls_ || !dtls_client_ || dtls_started_) return ok_status();
+  dtls_started_ = true;
+  return dtls_->start();
 }
 
 Status Peer::apply_answer(const std::string& text) {

@@ -107,6 +107,8 @@ class Peer {
   std::unique_ptr<sp::ice::Agent> ice_;
   std::unique_ptr<sp::dtls::Transport> dtls_;
   bool dtls_client_ = false;
+  bool dtls_started_ = false;  // a client's ClientHello went out (once)
+  Status start_dtls_client();
   srtp_t srtp_tx_ = nullptr, srtp_rx_ = nullptr;
   std::vector<SendTrack> send_;
   std::vector<std::pair<uint8_t, uint32_t>> clock_rates_;  // PT -> clock rate
