@@ -5,7 +5,7 @@
 
 PREFIX is the instance's dataplane.file_prefix (the socket is
 /var/run/dpdk/PREFIX/dpdk_telemetry.v2). Commands: /edgesfu/lcores,
-/edgesfu/media, /edgesfu/drops, and DPDK's own (/, /ethdev/stats,0, ...).
+/edgesfu/media, /edgesfu/drops, /edgesfu/mempools, and DPDK's own (/, /ethdev/stats,0, ...).
 Exit status 1 when the socket cannot be reached or a command is refused.
 """
 import json
