@@ -14,9 +14,11 @@ their work is counted by the cycles the worker loop itself accounts as busy
 """
 import json
 import os
-import socket
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from telemetry import query  # noqa: E402  tools/telemetry.py
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -53,16 +55,7 @@ def status_kb(pid, fields=("VmRSS", "RssAnon", "RssFile", "RssShmem")):
 
 
 def telemetry(prefix, cmds):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix)
-    hello = json.loads(s.recv(16384).decode())
-    size = int(hello.get("max_output_len", 16384))
-    out = {}
-    for c in cmds:
-        s.send(c.encode())
-        out[c] = json.loads(s.recv(size).decode()).get(c.split(",")[0])
-    s.close()
-    return out
+    return {c: r.get(c.split(",")[0]) for c, r in zip(cmds, query(prefix, cmds))}
 
 
 def main():

@@ -13,28 +13,40 @@ import socket
 import sys
 
 
+def query(prefix, cmds):
+    """Sends each command to instance PREFIX's telemetry socket; returns the
+    replies in order (each a dict keyed by the command's name). Raises OSError
+    or ValueError when the socket cannot be reached or answers garbage."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix)
+        hello = json.loads(s.recv(16384).decode())
+        size = int(hello.get("max_output_len", 16384))
+        replies = []
+        for c in cmds:
+            s.send(c.encode())
+            replies.append(json.loads(s.recv(size).decode()))
+        return replies
+    finally:
+        s.close()
+
+
 def main():
     if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
         print(__doc__, file=sys.stderr)
         return 2
-    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % sys.argv[1]
     cmds = sys.argv[2:] or ["/edgesfu/lcores"]
     try:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        s.connect(path)
-        hello = json.loads(s.recv(16384).decode())
-        size = int(hello.get("max_output_len", 16384))
-        status = 0
-        for c in cmds:
-            s.send(c.encode())
-            reply = json.loads(s.recv(size).decode())
-            if reply.get(c.split(",")[0]) is None:
-                status = 1
-            print(json.dumps(reply, indent=1))
-        return status
+        replies = query(sys.argv[1], cmds)
     except (OSError, ValueError) as e:
-        print("telemetry: %s: %s" % (path, e), file=sys.stderr)
+        print("telemetry: /var/run/dpdk/%s/dpdk_telemetry.v2: %s" % (sys.argv[1], e), file=sys.stderr)
         return 1
+    status = 0
+    for c, reply in zip(cmds, replies):
+        if reply.get(c.split(",")[0]) is None:
+            status = 1
+        print(json.dumps(reply, indent=1))
+    return status
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "dataplane/pkt/byte_order.hpp"
+#include "dataplane/pkt/demux.hpp"
 #include "dataplane/pkt/rtp.hpp"
 #include "tools/loadgen/marker.hpp"
 
@@ -270,19 +271,21 @@ void Peer::fail(const std::string& why) {
 }
 
 void Peer::on_data(std::span<const uint8_t> d) {
-  if (d.empty()) return;
-  const uint8_t b = d[0];
-  if (b >= 20 && b <= 63) {  // DTLS (RFC 7983)
-    if (!dtls_) return;
-    if (auto s = dtls_->on_datagram(d); !s) fail("DTLS: " + s.error().message);
-    if (dtls_->connected() && srtp_rx_ == nullptr && failure_.empty()) on_dtls_connected();
-    return;
+  switch (dp::pkt::classify_udp_payload(d)) {  // RFC 7983, RFC 5761 §4
+    case dp::pkt::UdpClass::kDtls:
+      if (!dtls_) return;
+      if (auto s = dtls_->on_datagram(d); !s) fail("DTLS: " + s.error().message);
+      if (dtls_->connected() && srtp_rx_ == nullptr && failure_.empty()) on_dtls_connected();
+      return;
+    case dp::pkt::UdpClass::kRtp:
+      on_media(d, false);
+      return;
+    case dp::pkt::UdpClass::kRtcp:
+      on_media(d, true);
+      return;
+    default:
+      ++p_.totals->bad_packets;
   }
-  if (b >= 128 && b <= 191) {
-    on_media(d);
-    return;
-  }
-  ++p_.totals->bad_packets;
 }
 
 void Peer::on_dtls_connected() {
@@ -332,7 +335,7 @@ void Peer::on_dtls_connected() {
   for (auto& t : send_) t.next_ns = up_ns_ + splitmix64(rng_) % kAudioFrameNs;
 }
 
-void Peer::on_media(std::span<const uint8_t> d) {
+void Peer::on_media(std::span<const uint8_t> d, bool rtcp) {
   if (srtp_rx_ == nullptr) return;  // before the keys: dropped, as a browser does
   if (d.size() < 12 || d.size() > kBuf) {
     ++p_.totals->bad_packets;
@@ -341,8 +344,7 @@ void Peer::on_media(std::span<const uint8_t> d) {
   uint8_t buf[kBuf];
   std::memcpy(buf, d.data(), d.size());
   int len = static_cast<int>(d.size());
-  const uint8_t pt = buf[1] & 0x7F;
-  if (pt >= 64 && pt <= 95) {  // RTCP (RFC 5761 §4)
+  if (rtcp) {
     if (srtp_unprotect_rtcp(srtp_rx_, buf, &len) == srtp_err_status_ok) {
       ++p_.totals->rtcp_pkts;
     } else {

@@ -96,7 +96,7 @@ class Peer {
   void fill_transport(sp::sdp::Session& s, sp::sdp::Media& m, const std::string& setup) const;
   Status start_dtls(const sp::sdp::Session& remote, const std::string& our_setup);
   void on_data(std::span<const uint8_t> d);
-  void on_media(std::span<const uint8_t> d);
+  void on_media(std::span<const uint8_t> d, bool rtcp);
   void on_dtls_connected();
   void fail(const std::string& why);
   void send_audio(SendTrack& t, uint64_t now_ns);

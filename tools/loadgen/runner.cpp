@@ -254,11 +254,14 @@ Runner::Sums Runner::sums() const {
   return s;
 }
 
+bool Runner::ready(const Session& s) {
+  return s.publisher ? s.peer->up() : s.peer->first_media_ns() != 0;
+}
+
 std::pair<int, int> Runner::up_counts() const {
   int pubs = 0, subs = 0;
   for (const auto& [id, s] : sessions_) {
-    if (s.publisher && s.peer->up()) ++pubs;
-    if (!s.publisher && s.peer->first_media_ns() != 0) ++subs;
+    if (ready(s)) ++(s.publisher ? pubs : subs);
   }
   return {pubs, subs};
 }
@@ -285,32 +288,33 @@ void Runner::tick() {
   }
   const double since = secs(now - phase_ns_);
   const bool timed_out = since > o_.setup_timeout;
-  auto due = [&](int total) { return std::min(total, static_cast<int>(since * o_.join_rate) + 1); };
-  auto all_ready = [&](bool publishers) {
-    for (const auto& [id, s] : sessions_) {
-      if (s.publisher != publishers) continue;
-      if (publishers ? !s.peer->up() : s.peer->first_media_ns() == 0) return false;
+  // Starts the sessions of one kind that are due at the join rate; true
+  // once all of them have been started.
+  auto launch_due = [&](bool publishers, int& launched, int total) {
+    const int due = std::min(total, static_cast<int>(since * o_.join_rate) + 1);
+    while (launched < due) {
+      ++launched;
+      launch(publishers);
     }
-    return true;
+    return launched >= total;
   };
-  auto give_up_on_stragglers = [&](bool publishers) {
+  auto stragglers = [&](bool publishers) {
     std::vector<uint64_t> late;
     for (const auto& [id, s] : sessions_) {
-      if (s.publisher == publishers && (publishers ? !s.peer->up() : s.peer->first_media_ns() == 0)) late.push_back(id);
+      if (s.publisher == publishers && !ready(s)) late.push_back(id);
     }
-    for (uint64_t id : late) {
+    return late;
+  };
+  auto give_up_on_stragglers = [&](bool publishers) {
+    for (uint64_t id : stragglers(publishers)) {
       fail_session(id, publishers ? "not connected within the setup timeout" : "no media within the setup timeout");
     }
   };
   switch (phase_) {
     case Phase::kPublishers:
-      while (launched_pubs_ < due(o_.publishers)) {
-        ++launched_pubs_;
-        launch(true);
-      }
-      if (launched_pubs_ < o_.publishers) break;
+      if (!launch_due(true, launched_pubs_, o_.publishers)) break;
       if (timed_out) give_up_on_stragglers(true);
-      if (!all_ready(true)) break;
+      if (!stragglers(true).empty()) break;
       if (up_counts().first == 0) {
         std::fprintf(stderr, "loadgen: no publisher came up\n");
         exit_status_ = 1;
@@ -322,13 +326,9 @@ void Runner::tick() {
       if (now - ready_ns_ >= kSettleNs) enter(Phase::kSubscribers);
       break;
     case Phase::kSubscribers:
-      while (launched_subs_ < due(o_.subscribers)) {
-        ++launched_subs_;
-        launch(false);
-      }
-      if (launched_subs_ < o_.subscribers) break;
+      if (!launch_due(false, launched_subs_, o_.subscribers)) break;
       if (timed_out) give_up_on_stragglers(false);
-      if (all_ready(false)) enter(Phase::kHold);
+      if (stragglers(false).empty()) enter(Phase::kHold);
       break;
     case Phase::kHold:
       churn_step(now);

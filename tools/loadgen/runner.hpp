@@ -58,6 +58,8 @@ class Runner {
   void finish();
   void teardown();
   Sums sums() const;
+  // A publisher is ready once up (DTLS done), a subscriber once media arrives.
+  static bool ready(const Session& s);
   std::pair<int, int> up_counts() const;  // publishers up, subscribers receiving
   nlohmann::json summary(uint64_t now) const;
 
