@@ -150,6 +150,14 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t n
   }
 }
 
+// Counts a received burst (packets and bytes) on one direction.
+inline void count_rx(DirectionStats& d, rte_mbuf* const* pkts, uint16_t n) {
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+  d.rx_pkts.add(n);
+  d.rx_bytes.add(bytes);
+}
+
 // Handles one burst from the wire or the hand-off ring. Consumes the mbufs.
 void handle_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t now_us) {
   Sorted s;
@@ -185,10 +193,7 @@ uint16_t worker_poll_once(Worker& w) {
   rte_mbuf* pkts[kMaxBurst];
   const uint16_t n = rte_eth_rx_burst(w.wire_port, w.queue, pkts, w.burst);
   if (n != 0) {
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
-    w.stats.wire_to_exception.rx_pkts.add(n);
-    w.stats.wire_to_exception.rx_bytes.add(bytes);
+    count_rx(w.stats.wire_to_exception, pkts, n);
     handle_burst(w, pkts, n, tsc, now_us);
     total = static_cast<uint16_t>(total + n);
   }
@@ -202,10 +207,7 @@ uint16_t worker_poll_once(Worker& w) {
   // The kernel's replies go out of the wire as they are.
   const uint16_t ne = rte_eth_rx_burst(w.exception_port, w.queue, pkts, w.burst);
   if (ne != 0) {
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < ne; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
-    w.stats.exception_to_wire.rx_pkts.add(ne);
-    w.stats.exception_to_wire.rx_bytes.add(bytes);
+    count_rx(w.stats.exception_to_wire, pkts, ne);
     if (w.fastpath != nullptr) {
       for (uint16_t i = 0; i < ne; ++i) {
         pkt::UdpFrame f;
