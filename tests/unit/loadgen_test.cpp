@@ -71,7 +71,9 @@ TEST(LoadgenHistogram, BucketsCoverEveryValueInOrder) {
   for (uint64_t v : {0ull, 1ull, 31ull, 32ull, 33ull, 63ull, 64ull, 1000ull, 123456789ull, ~0ull}) {
     const int b = LatencyHistogram::bucket_of(v);
     EXPECT_LE(LatencyHistogram::bucket_low(b), v);
-    if (v != ~0ull) EXPECT_GT(LatencyHistogram::bucket_high(b), v);
+    if (v != ~0ull) {
+      EXPECT_GT(LatencyHistogram::bucket_high(b), v);
+    }
     ASSERT_LT(b, LatencyHistogram::kBuckets);
   }
   for (int b = 1; b < LatencyHistogram::kBuckets - 1; ++b) {

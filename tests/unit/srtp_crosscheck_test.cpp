@@ -23,11 +23,11 @@ using pkt::store_be16;
 using pkt::store_be32;
 
 Bytes random_rtp(std::mt19937& rng, uint32_t ssrc, uint16_t seq) {
-  const unsigned cc = rng() % 5;
+  const unsigned cc = static_cast<unsigned>(rng() % 5);
   const bool x = rng() % 2 == 0;
-  const unsigned ext_words = rng() % 6;
+  const unsigned ext_words = static_cast<unsigned>(rng() % 6);
   static const unsigned sizes[] = {0, 1, 15, 16, 17, 70, 160, 1200};
-  const unsigned payload = rng() % 4 == 0 ? rng() % 1400 : sizes[rng() % 8];
+  const unsigned payload = static_cast<unsigned>(rng() % 4 == 0 ? rng() % 1400 : sizes[rng() % 8]);
   const bool pad = payload > 0 && rng() % 4 == 0;
   Bytes p(12 + 4 * cc + (x ? 4 + 4 * ext_words : 0));
   p[0] = static_cast<uint8_t>(0x80 | (pad ? 0x20 : 0) | (x ? 0x10 : 0) | cc);
@@ -48,7 +48,7 @@ Bytes random_rtp(std::mt19937& rng, uint32_t ssrc, uint16_t seq) {
 }
 
 Bytes random_rtcp(std::mt19937& rng, uint32_t ssrc) {
-  const unsigned words = rng() % 40;  // after the 8-byte header
+  const unsigned words = static_cast<unsigned>(rng() % 40);  // after the 8-byte header
   Bytes p(8 + 4 * words);
   p[0] = static_cast<uint8_t>(0x80 | (rng() % 32));
   p[1] = static_cast<uint8_t>(200 + rng() % 7);
@@ -182,7 +182,7 @@ TEST_P(CrossCheck, RandomRtpAcrossRocRollover) {
   uint16_t seq[3] = {65400, 100, 32760};
   std::vector<std::pair<uint32_t, uint16_t>> sent;
   for (int i = 0; i < 3000; ++i) {
-    const unsigned s = rng() % 3;
+    const unsigned s = static_cast<unsigned>(rng() % 3);
     uint16_t q;
     if (!sent.empty() && rng() % 20 == 0) {
       // A retransmission of an index already protected (RTX reuses it).
