@@ -12,7 +12,7 @@ using dp::control::CommandType;
 
 DpControl::DpControl(dp::WorkerSet& workers, dp::srtp::Engine& engine,
                      const dp::fanout::FastpathLimits& limits)
-    : workers_(workers), engine_(engine), limits_(limits), slots_(workers.size()) {
+    : workers_(workers), engine_(engine), limits_(limits), slots_(workers.size()), backlog_(workers.size()) {
   for (auto& w : slots_) {
     // Free lists hand out low slots first (pop from the back).
     for (uint32_t i = limits.max_participants; i-- > 0;) w.free_participants.push_back(static_cast<uint16_t>(i));
@@ -44,12 +44,32 @@ void DpControl::destroy(dp::srtp::Session* s) {
   engine_.destroy_session(s);
 }
 
-Status DpControl::send(uint16_t worker, const Command& c) {
-  Command copy = c;  // the ring API takes a non-const pointer
-  if (rte_ring_sp_enqueue_elem(workers_.commands(worker), &copy, sizeof copy) != 0) {
-    return make_error("dataplane: worker " + std::to_string(worker) + " command ring is full");
+void DpControl::flush(uint16_t worker) {
+  auto& q = backlog_[worker];
+  while (!q.empty()) {
+    // Single producer (this thread); the ring API takes a non-const pointer.
+    if (rte_ring_sp_enqueue_elem(workers_.commands(worker), &q.front(), sizeof(Command)) != 0) return;
+    q.pop_front();
   }
-  return ok_status();
+}
+
+void DpControl::send(uint16_t worker, const Command& c) {
+  flush(worker);
+  Command copy = c;
+  // Behind older deferred commands, or into the ring at once. A lost command
+  // would leak slots and SRTP sessions (or leave a stale participant), so
+  // none is ever dropped: the backlog is bounded by the slots it refers to.
+  if (!backlog_[worker].empty() ||
+      rte_ring_sp_enqueue_elem(workers_.commands(worker), &copy, sizeof copy) != 0) {
+    backlog_[worker].push_back(copy);
+    ++commands_deferred_;
+  }
+}
+
+std::size_t DpControl::pending_commands() const {
+  std::size_t n = 0;
+  for (const auto& q : backlog_) n += q.size();
+  return n;
 }
 
 uint16_t DpControl::worker_for_room(uint64_t room) {
@@ -65,6 +85,7 @@ uint16_t DpControl::worker_for_room(uint64_t room) {
 
 unsigned DpControl::poll_events() {
   unsigned handled = 0;
+  for (uint16_t i = 0; i < workers_.size(); ++i) flush(i);
   for (uint16_t i = 0; i < workers_.size(); ++i) {
     dp::control::Event ev[64];
     unsigned n;
@@ -103,17 +124,15 @@ Result<ParticipantRef> DpControl::add_participant(const ParticipantParams& p) {
   c.type = CommandType::kAddParticipant;
   c.add_participant = dp::control::AddParticipant{slot, gen, p.id, p.local_port, p.remote, p.remote_port,
                                                   p.feedback_ssrc, rx.value(), tx.value()};
-  // The lcore learns of the participant before its flow can match.
-  if (auto s = send(w, c); !s) {
-    destroy(rx.value());
-    destroy(tx.value());
-    return s.error();
-  }
+  // The command is queued before the flow is inserted; a packet that matches
+  // the flow before the lcore applied it finds no participant in the slot
+  // (or an older generation) and is dropped as stale.
+  send(w, c);
   if (auto s = workers_.flows()->insert(key, dp::flow::FlowRef{w, slot, gen}); !s) {
     Command rm;
     rm.type = CommandType::kRemoveParticipant;
     rm.remove_participant = {slot};
-    (void)send(w, rm);  // the lcore releases the sessions (events)
+    send(w, rm);  // the lcore releases the sessions (events)
     return s.error();
   }
   ws.free_participants.pop_back();
@@ -138,7 +157,7 @@ Status DpControl::remove_participant(const ParticipantRef& p) {
   Command c;
   c.type = CommandType::kRemoveParticipant;
   c.remove_participant = {p.slot};
-  if (auto s = send(p.worker, c); !s) return s;
+  send(p.worker, c);
   flow_keys_.erase(fk);
   tx_keys_.erase(k);
   WorkerSlots& ws = slots_[p.worker];
@@ -176,7 +195,7 @@ Result<TrackRef> DpControl::add_track(const ParticipantRef& pub, const TrackPara
   Command c;
   c.type = CommandType::kAddTrack;
   c.add_track = dp::control::AddTrack{slot, pub.slot, t.id, t.ssrc, t.clock_rate, t.kind};
-  if (auto s = send(pub.worker, c); !s) return s.error();
+  send(pub.worker, c);
   ws.free_tracks.pop_back();
   track_owner_[{pub.worker, slot}] = pub.slot;
   return TrackRef{pub.worker, slot};
@@ -201,7 +220,7 @@ Status DpControl::remove_track(const TrackRef& t) {
   Command c;
   c.type = CommandType::kRemoveTrack;
   c.remove_track = {t.slot};
-  if (auto s = send(t.worker, c); !s) return s;
+  send(t.worker, c);
   forget_track(t.worker, t.slot);
   return ok_status();
 }
@@ -256,11 +275,7 @@ Result<DowntrackRef> DpControl::add_downtrack(const TrackRef& track, const Parti
   }
   a.tx = tx.value();
   a.tx_rtx = rtx;
-  if (auto s = send(sub.worker, c); !s) {
-    destroy(tx.value());
-    destroy(rtx);
-    return s.error();
-  }
+  send(sub.worker, c);
   ws.free_downtracks.pop_back();
   downtracks_[{sub.worker, slot}] = {track.slot, sub.slot};
   return DowntrackRef{sub.worker, slot};
@@ -271,7 +286,7 @@ Status DpControl::remove_downtrack(const DowntrackRef& d) {
   Command c;
   c.type = CommandType::kRemoveDowntrack;
   c.remove_downtrack = {d.slot};
-  if (auto s = send(d.worker, c); !s) return s;
+  send(d.worker, c);
   forget_downtrack(d.worker, d.slot);
   return ok_status();
 }
@@ -281,7 +296,8 @@ Status DpControl::request_keyframe(const TrackRef& t) {
   Command c;
   c.type = CommandType::kRequestKeyframe;
   c.request_keyframe = {t.slot};
-  return send(t.worker, c);
+  send(t.worker, c);
+  return ok_status();
 }
 
 }  // namespace edgesfu::sp

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -80,8 +81,9 @@ class DpControl {
   Status request_keyframe(const TrackRef& t);
 
   // Handles events from the workers: destroys released SRTP sessions, and
-  // calls the idle handler for participants that went silent (consent lost).
-  // Returns how many were handled.
+  // calls the idle handler for participants that went silent (consent lost);
+  // first moves deferred commands into rings that have room again.
+  // Returns how many events were handled.
   unsigned poll_events();
   void on_idle(std::function<void(const ParticipantRef&)> f) { on_idle_ = std::move(f); }
 
@@ -89,6 +91,9 @@ class DpControl {
   std::size_t flows() const { return flow_keys_.size(); }
   std::size_t tracks() const { return track_owner_.size(); }
   std::size_t downtracks() const { return downtracks_.size(); }
+  // Commands waiting for room in a worker's ring, and how many ever waited.
+  std::size_t pending_commands() const;
+  uint64_t commands_deferred() const { return commands_deferred_; }
 
  private:
   struct WorkerSlots {
@@ -99,7 +104,10 @@ class DpControl {
   };
   Result<dp::srtp::Session*> session(const dp::srtp::Keys& k, dp::srtp::Direction d, uint32_t ssrc);
   void destroy(dp::srtp::Session* s);
-  Status send(uint16_t worker, const dp::control::Command& c);
+  // Every command reaches its worker, in order: what does not fit in the ring
+  // waits in the worker's backlog and is moved on by poll_events().
+  void send(uint16_t worker, const dp::control::Command& c);
+  void flush(uint16_t worker);
   uint16_t worker_for_room(uint64_t room);
 
   dp::WorkerSet& workers_;
@@ -111,6 +119,8 @@ class DpControl {
   std::map<std::pair<uint16_t, uint16_t>, dp::flow::FlowKey> flow_keys_;
   std::map<std::pair<uint16_t, uint16_t>, dp::srtp::Keys> tx_keys_;  // per participant
   std::set<dp::srtp::Session*> sessions_;
+  std::vector<std::deque<dp::control::Command>> backlog_;  // by worker
+  uint64_t commands_deferred_ = 0;
   std::function<void(const ParticipantRef&)> on_idle_;
   // What belongs to what, so that removing a participant or a track returns
   // every slot the lcore drops with it.
