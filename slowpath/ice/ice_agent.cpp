@@ -34,8 +34,7 @@ dp::pkt::IpAddr to_ip(const NiceAddress& a, uint16_t& port) {
 Result<std::unique_ptr<Agent>> Agent::create(const AgentParams& p) {
   std::unique_ptr<Agent> a(new Agent());
   a->params_ = p;
-  const auto opts = static_cast<NiceAgentOption>(p.lite ? NICE_AGENT_OPTION_LITE_MODE : 0);
-  a->agent_ = nice_agent_new_full(p.context, NICE_COMPATIBILITY_RFC5245, opts);
+  a->agent_ = nice_agent_new_full(p.context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
   if (a->agent_ == nullptr) return make_error("ice: nice_agent_new_full failed");
   g_object_set(a->agent_, "controlling-mode", p.controlling ? TRUE : FALSE, "ice-tcp", FALSE,
                "upnp", FALSE, nullptr);

@@ -1,10 +1,9 @@
-// One ICE session (RFC 8445) on libnice, as the appliance runs it: ICE-lite
-// (RFC 8445 §2.5), the controlled side, one component (BUNDLE and rtcp-mux),
-// host candidates on the appliance's address in the configured port range.
-// The browser drives the checks; the pair it nominates is the flow the fast
-// path will own. Datagrams that arrive through the kernel (DTLS, early RTP)
-// are handed to the owner. Slow-path thread only (libnice runs on its
-// GMainContext).
+// A full ICE agent (RFC 8445) on libnice: one component (BUNDLE and
+// rtcp-mux), host candidates on one address in a port range. It is the
+// browser's side in tools/loadgen and in tests; the appliance itself answers
+// as an ICE-lite agent (lite_agent.hpp), which libnice cannot be: its "lite
+// mode" still sends connectivity checks of its own. Slow-path thread only
+// (libnice runs on its GMainContext).
 #pragma once
 
 #include <glib.h>
@@ -16,29 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/pkt/net.hpp"
 #include "slowpath/base/result.hpp"
+#include "slowpath/ice/ice_types.hpp"
 
 typedef struct _NiceAgent NiceAgent;
 
 namespace edgesfu::sp::ice {
-
-struct AgentParams {
-  GMainContext* context = nullptr;
-  std::string local_address;      // the appliance IP the sockets bind to
-  std::string advertised_address; // rtc.node_ip, written into candidates; empty: local_address
-  uint16_t port_min = 0, port_max = 0;  // rtc.port_range_start/end; 0: any
-  bool lite = true;               // false only for test peers
-  bool controlling = false;
-};
-
-// The pair in use: the peer as we see it, and our side.
-struct SelectedPair {
-  dp::pkt::IpAddr remote;
-  uint16_t remote_port = 0;
-  dp::pkt::IpAddr local;
-  uint16_t local_port = 0;
-};
 
 class Agent {
  public:

@@ -39,16 +39,12 @@ std::unique_ptr<MediaSession> MediaSession::create(Kind kind, const std::string&
   ip.advertised_address = deps.advertised_address;
   ip.port_min = deps.port_min;
   ip.port_max = deps.port_max;
-  auto agent = ice::Agent::create(ip);
+  auto agent = ice::LiteAgent::create(ip);
   if (!agent) {
-    err = {500, agent.error().message};
+    err = {503, agent.error().message};
     return nullptr;
   }
   s->ice_ = std::move(agent).value();
-  if (auto g = s->ice_->gather(); !g) {
-    err = {503, g.error().message};
-    return nullptr;
-  }
   // The first audio/video m-line carries the transport (BUNDLE).
   const sdp::Media* first = nullptr;
   for (const auto& m : offer.media) {
@@ -91,9 +87,7 @@ std::unique_ptr<MediaSession> MediaSession::create(Kind kind, const std::string&
     ans = std::move(sa.answer);
   }
   const std::string peer_fp = first->fingerprint.empty() ? offer.fingerprint : first->fingerprint;
-  if (auto rc = s->ice_->set_remote(sdp::ice_ufrag(offer, *first), sdp::ice_pwd(offer, *first),
-                                    first->candidates);
-      !rc) {
+  if (auto rc = s->ice_->set_remote(sdp::ice_ufrag(offer, *first), sdp::ice_pwd(offer, *first)); !rc) {
     err = {400, rc.error().message};
     return nullptr;
   }
@@ -107,7 +101,6 @@ std::unique_ptr<MediaSession> MediaSession::create(Kind kind, const std::string&
   s->dtls_ = std::move(tr).value();
   s->ice_->on_data([self](std::span<const uint8_t> d) { self->on_ice_data(d); });
   s->ice_->on_selected([self](const ice::SelectedPair&) { self->maybe_install(); });
-  s->ice_->on_failed([self] { self->end("ICE failed"); });
   s->timer_ = g_timeout_source_new(100);
   g_source_set_callback(s->timer_, &MediaSession::on_timer, self, nullptr);
   g_source_attach(s->timer_, deps.context);

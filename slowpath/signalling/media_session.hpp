@@ -13,7 +13,7 @@
 
 #include "slowpath/dp_control/dp_control.hpp"
 #include "slowpath/dtls/dtls.hpp"
-#include "slowpath/ice/ice_agent.hpp"
+#include "slowpath/ice/lite_agent.hpp"
 #include "slowpath/rooms/rooms.hpp"
 #include "slowpath/sdp/negotiate.hpp"
 
@@ -70,7 +70,7 @@ class MediaSession {
   std::string participant_sid_;
   SessionDeps deps_;
   OnEnded on_ended_;
-  std::unique_ptr<ice::Agent> ice_;
+  std::unique_ptr<ice::LiteAgent> ice_;
   std::unique_ptr<dtls::Transport> dtls_;
   std::vector<sdp::PublishedTrack> published_;    // kPublish
   std::vector<sdp::SubscribedTrack> subscribed_;  // kSubscribe

@@ -111,6 +111,12 @@ def main():
     write("token", "valid", signing + b"." + sig)
     write("token", "none", b64(b'{"alg":"none"}') + b"." + b64(b'{"iss":"k"}') + b".")
 
+    # RFC 5769 §2.1: a Binding Request with every ICE attribute.
+    write("stun", "rfc5769_request", bytes.fromhex(
+        "000100582112a442b7e7a701bc34d686fa87dfae802200105354554e207465737420636c69656e74"
+        "002400046e0001ff80290008932ff9b151263b360006000965767" "46a3a683676592020200008"
+        "00149aeaa70cbfd8cb56781ef2b5b2d3f249c1b571a280280004e57a3bcf"))
+
     cfg_dir = os.path.join(HERE, "..", "..", "config")
     for name in ("dev.yaml", os.path.join("examples", "baremetal.yaml")):
         with open(os.path.join(cfg_dir, name), "rb") as f:

@@ -75,7 +75,6 @@ Status Peer::make_agent(bool controlling) {
   sp::ice::AgentParams ap;
   ap.context = p_.context;
   ap.local_address = p_.local_address;
-  ap.lite = false;
   ap.controlling = controlling;
   auto a = sp::ice::Agent::create(ap);
   if (!a) return a.error();
