@@ -23,6 +23,8 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 ethtool iputils-ping curl python3 procps gnuplot-nox chromium
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice
+  python3-gst-1.0 gir1.2-gst-plugins-bad-1.0
   janus
 )
 

@@ -110,7 +110,7 @@ bool check_transport(const Session& offer, NegotiationError& err) {
   }
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const Media& m = offer.media[i];
-    if (m.port == 0) continue;
+    if (!in_use(offer, m)) continue;
     const std::string at = "m-line " + std::to_string(i) + " (mid " + m.mid + "): ";
     if (ice_ufrag(offer, m).empty() || ice_pwd(offer, m).empty()) {
       err = {400, at + "no ice-ufrag/ice-pwd"};
@@ -140,7 +140,7 @@ Session answer_skeleton(const Session& offer, const LocalTransport& local) {
   a.ice_lite = true;
   a.other.push_back("msid-semantic: WMS *");
   for (const Media& m : offer.media) {
-    if (m.port != 0 && (m.kind == "audio" || m.kind == "video")) a.bundle.push_back(m.mid);
+    if (in_use(offer, m) && (m.kind == "audio" || m.kind == "video")) a.bundle.push_back(m.mid);
   }
   (void)local;
   return a;
@@ -190,7 +190,7 @@ bool answer_publish(const Session& offer, const LocalTransport& local, PublishAn
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const Media& m = offer.media[i];
     const bool sends = m.direction == Direction::kSendOnly || m.direction == Direction::kSendRecv;
-    if (m.port == 0 || (m.kind != "audio" && m.kind != "video") || !sends) {
+    if (!in_use(offer, m) || (m.kind != "audio" && m.kind != "video") || !sends) {
       out.answer.media.push_back(rejected(m));
       continue;
     }
@@ -249,7 +249,7 @@ bool answer_subscribe(const Session& offer, const LocalTransport& local,
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const Media& m = offer.media[i];
     const bool receives = m.direction == Direction::kRecvOnly || m.direction == Direction::kSendRecv;
-    if (m.port == 0 || (m.kind != "audio" && m.kind != "video") || !receives) {
+    if (!in_use(offer, m) || (m.kind != "audio" && m.kind != "video") || !receives) {
       out.answer.media.push_back(rejected(m));
       continue;
     }

@@ -171,6 +171,8 @@ bool media_attr(Media& m, std::string_view name, std::string_view value, bool ha
       g.ssrcs.push_back(s);
     }
     m.ssrc_groups.push_back(std::move(g));
+  } else if (name == "bundle-only") {
+    m.bundle_only = true;
   } else {
     m.other.push_back(std::string(name) + (has_value ? ":" + std::string(value) : ""));
   }
@@ -187,6 +189,12 @@ const char* to_string(Direction d) {
     case Direction::kInactive: return "inactive";
   }
   return "sendrecv";
+}
+
+bool in_use(const Session& s, const Media& m) {
+  if (m.port != 0) return true;
+  return m.bundle_only && !m.mid.empty() &&
+         std::find(s.bundle.begin(), s.bundle.end(), m.mid) != s.bundle.end();
 }
 
 const Codec* Media::codec(uint8_t pt) const {
@@ -308,6 +316,7 @@ std::string write(const Session& s) {
     for (const auto& f : m.fmts) o << ' ' << f;
     o << "\r\nc=IN IP4 0.0.0.0\r\n";
     if (!m.mid.empty()) o << "a=mid:" << m.mid << "\r\n";
+    if (m.bundle_only) o << "a=bundle-only\r\n";
     o << "a=" << to_string(m.direction) << "\r\n";
     if (!m.ice_ufrag.empty()) o << "a=ice-ufrag:" << m.ice_ufrag << "\r\n";
     if (!m.ice_pwd.empty()) o << "a=ice-pwd:" << m.ice_pwd << "\r\n";

@@ -60,6 +60,7 @@ struct Media {
   std::vector<std::pair<uint32_t, std::string>> ssrc_attrs;  // a=ssrc:<id> <attr>
   std::vector<SsrcGroup> ssrc_groups;
   std::vector<std::string> other;  // attributes not typed above, without "a="
+  bool bundle_only = false;  // a=bundle-only (RFC 8843 §6)
 
   const Codec* codec(uint8_t pt) const;
   // SSRCs in order of first mention (a=ssrc lines).
@@ -84,6 +85,11 @@ Result<Session> parse(std::string_view text);
 
 // Writes an SDP with CRLF line ends.
 std::string write(const Session& s);
+
+// Whether an offered m-line takes part: a port other than 0, or port 0 with
+// a=bundle-only and its mid in the BUNDLE group (RFC 8843 §7.5: a max-bundle
+// offerer's non-tagged m-lines; they ride on the tagged m-line's transport).
+bool in_use(const Session& s, const Media& m);
 
 // Media-level value, falling back to the session level (RFC 8839 §5.4, RFC 8122 §5).
 inline const std::string& ice_ufrag(const Session& s, const Media& m) {

@@ -4,7 +4,8 @@
 // energy and decoded > 50 video frames, prints both pages' stats as JSON, then
 // DELETEs both sessions. Exit 0 on success, 1 on failure or timeout.
 // With SECONDS = 0 it runs until killed (SIGINT/SIGTERM) and prints the
-// player's receive rates and loss every second (the demo).
+// player's receive rates and loss every second (the demo). With PUB_TOKEN
+// "-" there is no publisher page: B plays what another client publishes.
 //
 //   node whip_whep.mjs BASE ROOM PUB_TOKEN SUB_TOKEN [SECONDS]
 import { chromium } from 'playwright-core';
@@ -42,7 +43,8 @@ try {
       }
     }
   }
-  await a.evaluate(([r, t]) => publish(r, t), [room, pubToken]);
+  const publishing = pubToken !== '-';
+  if (publishing) await a.evaluate(([r, t]) => publish(r, t), [room, pubToken]);
   await b.evaluate(([r, t]) => play(r, t), [room, subToken]);
   if (Number(secs) === 0) {
     let stopping = false;
@@ -62,14 +64,14 @@ try {
   let last = {};
   while (!ok && Date.now() < deadline) {
     last = { player: await b.evaluate(() => stats(window.player)),
-             publisher: await a.evaluate(() => stats(window.publisher)) };
+             publisher: publishing ? await a.evaluate(() => stats(window.publisher)) : null };
     const au = last.player.in_audio || {}, vi = last.player.in_video || {};
     if (au.packetsReceived > 200 && au.totalAudioEnergy > 0 && vi.framesDecoded > 50) { ok = true; break; }
     await new Promise(r => setTimeout(r, 500));
   }
   console.log(JSON.stringify(last));
   await b.evaluate(() => stop());
-  await a.evaluate(() => stop());
+  if (publishing) await a.evaluate(() => stop());
 } catch (e) {
   console.error('browser test:', e.message);
 } finally {

@@ -213,6 +213,70 @@ TEST(NegotiateTest, PublishAnswerForAChromiumOffer) {
   EXPECT_EQ(ans.value().media[1].codec(102), nullptr);  // only the chosen codec
 }
 
+// What GStreamer 1.22's webrtcbin sends as a max-bundle WHIP publisher
+// (captured from Debian's build): the video m-line has port 0 and
+// a=bundle-only (RFC 8843 §7.5), no header extension at all, SSRCs only in
+// a=ssrc. Both m-lines must be answered and published.
+const char* const kGstreamerOffer =
+    "v=0\r\no=- 5927955310793065699 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+    "a=ice-options:trickle\r\na=group:BUNDLE audio0 video1\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=setup:actpass\r\n"
+    "a=ice-ufrag:0d6bIHfVxBcQWZhwf9TBblFy0NFMYgNf\r\na=ice-pwd:6YGpd+RehDj7wNEQlEGzg/qN768kRzpD\r\n"
+    "a=rtcp-mux\r\na=rtcp-rsize\r\na=sendonly\r\na=rtpmap:111 OPUS/48000/2\r\n"
+    "a=rtcp-fb:111 transport-cc\r\na=fmtp:111 sprop-stereo=0;sprop-maxcapturerate=48000\r\n"
+    "a=ssrc:3576080405 msid:user3291992783@host-fa24715d webrtctransceiver0\r\n"
+    "a=ssrc:3576080405 cname:user3291992783@host-fa24715d\r\na=mid:audio0\r\n"
+    "a=candidate:1 1 UDP 2015363327 198.18.0.1 40000 typ host\r\n"
+    "a=fingerprint:sha-256 EB:03:F2:DC:D6:5D:03:87:16:88:A8:D9:64:C9:29:A0:4A:BD:46:3F:27:F7:8E:33:92:AB:B1:2B:02:A1:FF:E0\r\n"
+    "a=rtcp-mux-only\r\n"
+    "m=video 0 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=setup:actpass\r\n"
+    "a=ice-ufrag:0d6bIHfVxBcQWZhwf9TBblFy0NFMYgNf\r\na=ice-pwd:6YGpd+RehDj7wNEQlEGzg/qN768kRzpD\r\n"
+    "a=bundle-only\r\na=rtcp-mux\r\na=rtcp-rsize\r\na=sendonly\r\na=rtpmap:96 VP8/90000\r\n"
+    "a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\na=rtcp-fb:96 transport-cc\r\na=framerate:30\r\n"
+    "a=ssrc:3504852272 msid:user3291992783@host-fa24715d webrtctransceiver1\r\n"
+    "a=ssrc:3504852272 cname:user3291992783@host-fa24715d\r\na=mid:video1\r\n"
+    "a=fingerprint:sha-256 EB:03:F2:DC:D6:5D:03:87:16:88:A8:D9:64:C9:29:A0:4A:BD:46:3F:27:F7:8E:33:92:AB:B1:2B:02:A1:FF:E0\r\n"
+    "a=rtcp-mux-only\r\n";
+
+TEST(NegotiateTest, BundleOnlyMlinesOfAMaxBundleOfferArePublished) {
+  auto offer = parse(kGstreamerOffer);
+  ASSERT_TRUE(offer.ok()) << offer.error().message;
+  EXPECT_TRUE(offer.value().media[1].bundle_only);
+  EXPECT_TRUE(in_use(offer.value(), offer.value().media[1]));
+  PublishAnswer pa;
+  NegotiationError err;
+  ASSERT_TRUE(answer_publish(offer.value(), local(), pa, err)) << err.message;
+  ASSERT_EQ(pa.tracks.size(), 2u);
+  EXPECT_EQ(pa.tracks[0].kind, "audio");
+  EXPECT_EQ(pa.tracks[0].ssrc, 3576080405u);
+  EXPECT_EQ(pa.tracks[1].kind, "video");
+  EXPECT_EQ(pa.tracks[1].codec.name, "VP8");
+  EXPECT_EQ(pa.tracks[1].ssrc, 3504852272u);
+  EXPECT_TRUE(pa.tracks[1].extmaps.empty());  // demultiplexed by SSRC, not by MID
+  auto ans = parse(write(pa.answer));
+  ASSERT_TRUE(ans.ok());
+  EXPECT_EQ(ans.value().bundle, (std::vector<std::string>{"audio0", "video1"}));
+  ASSERT_EQ(ans.value().media.size(), 2u);
+  EXPECT_NE(ans.value().media[1].port, 0);
+  EXPECT_EQ(ans.value().media[1].direction, Direction::kRecvOnly);
+  EXPECT_NE(ans.value().media[1].codec(96), nullptr);
+
+  // Port 0 without a=bundle-only, or bundle-only outside the BUNDLE group,
+  // is a rejected m-line (RFC 3264 §6, RFC 8843 §7.5).
+  for (const std::string& text :
+       {replace_all(kGstreamerOffer, "a=bundle-only\r\n", ""),
+        replace_all(kGstreamerOffer, "a=group:BUNDLE audio0 video1", "a=group:BUNDLE audio0")}) {
+    auto o = parse(text);
+    ASSERT_TRUE(o.ok());
+    PublishAnswer p2;
+    ASSERT_TRUE(answer_publish(o.value(), local(), p2, err)) << err.message;
+    EXPECT_EQ(p2.tracks.size(), 1u);
+    auto a2 = parse(write(p2.answer));
+    ASSERT_TRUE(a2.ok());
+    EXPECT_EQ(a2.value().media[1].port, 0);
+  }
+}
+
 TEST(NegotiateTest, PublishRejections) {
   const struct {
     std::string offer;
