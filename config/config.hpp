@@ -8,11 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "slowpath/base/result.hpp"
+#include "base/log.hpp"
+#include "base/result.hpp"
 
 namespace edgesfu::config {
 
-enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };
+using LogLevel = edgesfu::LogLevel;  // logging.level
 
 // Whether the EAL backs memory with hugepages. kAuto uses them when hugetlbfs is
 // mounted and enough pages are free, else falls back to --no-huge (and says so).

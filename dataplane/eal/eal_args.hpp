@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 
 namespace edgesfu::dp {
 

@@ -26,7 +26,7 @@
 #include "dataplane/rtcp/receive_stats.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 #include "dataplane/stats/lcore_stats.hpp"
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 
 namespace edgesfu::dp::fanout {
 

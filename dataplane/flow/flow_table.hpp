@@ -12,7 +12,7 @@
 #include <string>
 
 #include "dataplane/flow/flow_key.hpp"
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 
 namespace edgesfu::dp::flow {
 

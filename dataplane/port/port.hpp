@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 
 namespace edgesfu::dp {
 

@@ -138,15 +138,6 @@ Result<std::unique_ptr<Engine>> make_libsrtp_engine() {
   return std::unique_ptr<Engine>(new LibsrtpEngine());
 }
 
-const char* to_string(Profile p) {
-  switch (p) {
-    case Profile::kAes128CmHmacSha1_80: return "AES_CM_128_HMAC_SHA1_80";
-    case Profile::kAes128CmHmacSha1_32: return "AES_CM_128_HMAC_SHA1_32";
-    case Profile::kAeadAes128Gcm: return "AEAD_AES_128_GCM";
-  }
-  return "?";
-}
-
 const char* to_string(Status s) {
   switch (s) {
     case Status::kOk: return "ok";

@@ -11,40 +11,10 @@
 #include <span>
 #include <string>
 
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
+#include "dataplane/srtp/srtp_types.hpp"
 
 namespace edgesfu::dp::srtp {
-
-// SRTP protection profiles by their DTLS-SRTP identifiers (RFC 5764 §4.1.2,
-// RFC 7714 §14.2).
-enum class Profile : uint16_t {
-  kAes128CmHmacSha1_80 = 0x0001,
-  kAes128CmHmacSha1_32 = 0x0002,  // 32-bit tag on SRTP, 80-bit on SRTCP
-  kAeadAes128Gcm = 0x0007,
-};
-
-inline constexpr std::size_t master_key_len(Profile) { return 16; }
-inline constexpr std::size_t master_salt_len(Profile p) {
-  return p == Profile::kAeadAes128Gcm ? 12 : 14;  // RFC 7714 §12, RFC 3711 §8.2
-}
-// Bytes protect adds to an RTP packet (the auth tag) and to an RTCP packet
-// (tag plus the 4-byte E||SRTCP index).
-inline constexpr std::size_t rtp_overhead(Profile p) {
-  return p == Profile::kAeadAes128Gcm ? 16 : p == Profile::kAes128CmHmacSha1_32 ? 4 : 10;
-}
-inline constexpr std::size_t rtcp_overhead(Profile p) {
-  return (p == Profile::kAeadAes128Gcm ? 16 : 10) + 4;
-}
-// Room to leave after any packet that will be protected.
-inline constexpr std::size_t kMaxTrailer = 20;
-
-const char* to_string(Profile p);
-
-struct Keys {
-  Profile profile = Profile::kAeadAes128Gcm;
-  std::array<uint8_t, 16> master_key{};
-  std::array<uint8_t, 14> master_salt{};  // first master_salt_len(profile) bytes used
-};
 
 enum class Direction : uint8_t { kInbound, kOutbound };
 

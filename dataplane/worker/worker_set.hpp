@@ -14,7 +14,7 @@
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 #include "dataplane/worker/worker.hpp"
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 
 namespace edgesfu::dp {
 

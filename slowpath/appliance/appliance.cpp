@@ -19,7 +19,7 @@
 #include "dataplane/stats/telemetry.hpp"
 #include "slowpath/dtls/dtls.hpp"
 #include "slowpath/rooms/rooms.hpp"
-#include "slowpath/signalling/whip_server.hpp"
+#include "slowpath/signalling/whip/whip_server.hpp"
 #include <arpa/inet.h>
 #include "dataplane/port/netns.hpp"
 

@@ -18,7 +18,7 @@
 #include "dataplane/stats/lcore_stats.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 #include "dataplane/worker/worker_set.hpp"
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 #include "slowpath/dp_control/dp_control.hpp"
 
 namespace edgesfu::sp {

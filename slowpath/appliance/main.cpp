@@ -15,7 +15,7 @@
 
 #include "config/config.hpp"
 #include "slowpath/appliance/appliance.hpp"
-#include "slowpath/base/log.hpp"
+#include "base/log.hpp"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <map>
 #include <string>
 
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 
 namespace edgesfu::sp::auth {
 

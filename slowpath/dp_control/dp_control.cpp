@@ -12,14 +12,42 @@ using dp::control::CommandType;
 
 DpControl::DpControl(dp::WorkerSet& workers, dp::srtp::Engine& engine,
                      const dp::fanout::FastpathLimits& limits)
-    : workers_(workers), engine_(engine), limits_(limits), slots_(workers.size()), backlog_(workers.size()) {
-  for (auto& w : slots_) {
+    : workers_(workers), engine_(engine), limits_(limits), tables_(workers.size()), backlog_(workers.size()) {
+  for (auto& t : tables_) {
+    t.participants.resize(limits.max_participants);
+    t.tracks.resize(limits.max_tracks);
+    t.downtracks.resize(limits.max_downtracks);
     // Free lists hand out low slots first (pop from the back).
-    for (uint32_t i = limits.max_participants; i-- > 0;) w.free_participants.push_back(static_cast<uint16_t>(i));
-    for (uint32_t i = limits.max_tracks; i-- > 0;) w.free_tracks.push_back(static_cast<uint16_t>(i));
-    for (uint32_t i = limits.max_downtracks; i-- > 0;) w.free_downtracks.push_back(i);
-    w.generation.assign(limits.max_participants, 0);
+    for (uint32_t i = limits.max_participants; i-- > 0;) t.free_participants.push_back(static_cast<uint16_t>(i));
+    for (uint32_t i = limits.max_tracks; i-- > 0;) t.free_tracks.push_back(static_cast<uint16_t>(i));
+    for (uint32_t i = limits.max_downtracks; i-- > 0;) t.free_downtracks.push_back(i);
   }
+}
+
+std::size_t DpControl::flows() const {
+  std::size_t n = 0;
+  for (const auto& t : tables_) n += t.live_participants;
+  return n;
+}
+std::size_t DpControl::tracks() const {
+  std::size_t n = 0;
+  for (const auto& t : tables_) n += t.live_tracks;
+  return n;
+}
+std::size_t DpControl::downtracks() const {
+  std::size_t n = 0;
+  for (const auto& t : tables_) n += t.live_downtracks;
+  return n;
+}
+
+const DpControl::ParticipantSlot* DpControl::live_participant(const ParticipantRef& p) const {
+  if (p.worker >= tables_.size() || p.slot >= tables_[p.worker].participants.size()) return nullptr;
+  const ParticipantSlot& s = tables_[p.worker].participants[p.slot];
+  return s.live && s.generation == p.generation ? &s : nullptr;
+}
+
+bool DpControl::live_track(uint16_t worker, uint16_t slot) const {
+  return worker < tables_.size() && slot < tables_[worker].tracks.size() && tables_[worker].tracks[slot].live;
 }
 
 DpControl::~DpControl() {
@@ -77,8 +105,8 @@ uint16_t DpControl::worker_for_room(uint64_t room) {
   if (it != rooms_.end()) return it->second.first;
   // A new room goes to the worker with the fewest participants.
   uint16_t best = 0;
-  for (uint16_t i = 1; i < slots_.size(); ++i) {
-    if (slots_[i].participants < slots_[best].participants) best = i;
+  for (uint16_t i = 1; i < tables_.size(); ++i) {
+    if (tables_[i].live_participants < tables_[best].live_participants) best = i;
   }
   return best;
 }
@@ -94,8 +122,7 @@ unsigned DpControl::poll_events() {
         if (ev[k].type == dp::control::EventType::kSessionReleased) {
           destroy(ev[k].session);
         } else if (ev[k].type == dp::control::EventType::kFlowIdle && on_idle_ &&
-                   ev[k].slot < slots_[i].generation.size() &&
-                   slots_[i].generation[ev[k].slot] == ev[k].generation) {
+                   live_participant(ParticipantRef{i, ev[k].slot, ev[k].generation}) != nullptr) {
           on_idle_(ParticipantRef{i, ev[k].slot, ev[k].generation});
         }
       }
@@ -106,10 +133,14 @@ unsigned DpControl::poll_events() {
 }
 
 Result<ParticipantRef> DpControl::add_participant(const ParticipantParams& p) {
-  if (p.remote.family != 4 && p.remote.family != 6) return make_error("participant: remote address family");
+  if (p.remote.family != 4 && p.remote.family != 6) {
+    return make_error(ErrorCode::kInvalidArgument, "participant: remote address family");
+  }
   const uint16_t w = worker_for_room(p.room);
-  WorkerSlots& ws = slots_[w];
-  if (ws.free_participants.empty()) return make_error("dataplane: no participant slot left on worker " + std::to_string(w));
+  SlotTable& t = tables_[w];
+  if (t.free_participants.empty()) {
+    return make_error(ErrorCode::kUnavailable, "dataplane: no participant slot left on worker " + std::to_string(w));
+  }
   const dp::flow::FlowKey key = dp::flow::FlowKey::make(p.remote, p.remote_port, p.local_port);
   auto rx = session(p.rx_keys, dp::srtp::Direction::kInbound, 0);
   if (!rx) return rx.error();
@@ -118,8 +149,9 @@ Result<ParticipantRef> DpControl::add_participant(const ParticipantParams& p) {
     destroy(rx.value());
     return tx.error();
   }
-  const uint16_t slot = ws.free_participants.back();
-  const uint32_t gen = ++ws.generation[slot];
+  const uint16_t slot = t.free_participants.back();
+  ParticipantSlot& ps = t.participants[slot];
+  const uint32_t gen = ++ps.generation;
   Command c;
   c.type = CommandType::kAddParticipant;
   c.add_participant = dp::control::AddParticipant{slot, gen, p.id, p.local_port, p.remote, p.remote_port,
@@ -133,123 +165,116 @@ Result<ParticipantRef> DpControl::add_participant(const ParticipantParams& p) {
     rm.type = CommandType::kRemoveParticipant;
     rm.remove_participant = {slot};
     send(w, rm);  // the lcore releases the sessions (events)
-    return s.error();
+    return make_error(ErrorCode::kConflict, s.error().message);
   }
-  ws.free_participants.pop_back();
-  ++ws.participants;
+  t.free_participants.pop_back();
+  ++t.live_participants;
+  ps.live = true;
+  ps.room = p.room;
+  ps.flow = key;
+  ps.tx_keys = p.tx_keys;
   auto& room = rooms_[p.room];
   room.first = w;
   ++room.second;
-  participant_room_[{w, slot}] = p.room;
-  flow_keys_[{w, slot}] = key;
-  tx_keys_[{w, slot}] = p.tx_keys;
   return ParticipantRef{w, slot, gen};
 }
 
 Status DpControl::remove_participant(const ParticipantRef& p) {
-  const auto k = std::make_pair(p.worker, p.slot);
-  auto fk = flow_keys_.find(k);
-  if (p.worker >= slots_.size() || fk == flow_keys_.end() || slots_[p.worker].generation[p.slot] != p.generation) {
-    return make_error("participant: no such participant");
-  }
+  if (live_participant(p) == nullptr) return make_error(ErrorCode::kNotFound, "participant: no such participant");
+  SlotTable& t = tables_[p.worker];
+  ParticipantSlot& ps = t.participants[p.slot];
   // Flow first: no new packet can reach the participant once it is gone.
-  (void)workers_.flows()->remove(fk->second);
+  (void)workers_.flows()->remove(ps.flow);
   Command c;
   c.type = CommandType::kRemoveParticipant;
   c.remove_participant = {p.slot};
   send(p.worker, c);
-  flow_keys_.erase(fk);
-  tx_keys_.erase(k);
-  WorkerSlots& ws = slots_[p.worker];
-  ws.free_participants.push_back(p.slot);
-  --ws.participants;
-  auto pr = participant_room_.find(k);
-  if (pr != participant_room_.end()) {
-    auto room = rooms_.find(pr->second);
-    if (room != rooms_.end() && --room->second.second == 0) rooms_.erase(room);
-    participant_room_.erase(pr);
-  }
+  ps.live = false;
+  t.free_participants.push_back(p.slot);
+  --t.live_participants;
+  auto room = rooms_.find(ps.room);
+  if (room != rooms_.end() && --room->second.second == 0) rooms_.erase(room);
   // The lcore drops the participant's tracks (with their downtracks) and its
   // own downtracks with it: their slots are free again.
-  std::vector<uint16_t> tracks;
-  for (const auto& [tk, owner] : track_owner_) {
-    if (tk.first == p.worker && owner == p.slot) tracks.push_back(tk.second);
+  for (uint16_t i = 0; i < t.tracks.size(); ++i) {
+    if (t.tracks[i].live && t.tracks[i].publisher == p.slot) forget_track(p.worker, i);
   }
-  for (uint16_t t : tracks) forget_track(p.worker, t);
-  std::vector<uint32_t> dts;
-  for (const auto& [dk, info] : downtracks_) {
-    if (dk.first == p.worker && info.second == p.slot) dts.push_back(dk.second);
+  for (uint32_t i = 0; i < t.downtracks.size(); ++i) {
+    if (t.downtracks[i].live && t.downtracks[i].subscriber == p.slot) forget_downtrack(p.worker, i);
   }
-  for (uint32_t d : dts) forget_downtrack(p.worker, d);
   return ok_status();
 }
 
-Result<TrackRef> DpControl::add_track(const ParticipantRef& pub, const TrackParams& t) {
-  if (pub.worker >= slots_.size() || !flow_keys_.count({pub.worker, pub.slot}) ||
-      slots_[pub.worker].generation[pub.slot] != pub.generation) {
-    return make_error("track: no such publisher");
-  }
-  WorkerSlots& ws = slots_[pub.worker];
-  if (ws.free_tracks.empty()) return make_error("dataplane: no track slot left");
-  const uint16_t slot = ws.free_tracks.back();
+Result<TrackRef> DpControl::add_track(const ParticipantRef& pub, const TrackParams& tp) {
+  if (live_participant(pub) == nullptr) return make_error(ErrorCode::kNotFound, "track: no such publisher");
+  SlotTable& t = tables_[pub.worker];
+  if (t.free_tracks.empty()) return make_error(ErrorCode::kUnavailable, "dataplane: no track slot left");
+  const uint16_t slot = t.free_tracks.back();
   Command c;
   c.type = CommandType::kAddTrack;
-  c.add_track = dp::control::AddTrack{slot, pub.slot, t.id, t.ssrc, t.clock_rate, t.kind};
+  c.add_track = dp::control::AddTrack{slot, pub.slot, tp.id, tp.ssrc, tp.clock_rate, tp.kind};
   send(pub.worker, c);
-  ws.free_tracks.pop_back();
-  track_owner_[{pub.worker, slot}] = pub.slot;
+  t.free_tracks.pop_back();
+  t.tracks[slot] = TrackSlot{true, pub.slot};
+  ++t.live_tracks;
   return TrackRef{pub.worker, slot};
 }
 
 void DpControl::forget_track(uint16_t worker, uint16_t track) {
-  if (track_owner_.erase({worker, track}) == 0) return;
-  slots_[worker].free_tracks.push_back(track);
-  std::vector<uint32_t> dts;
-  for (const auto& [dk, info] : downtracks_) {
-    if (dk.first == worker && info.first == track) dts.push_back(dk.second);
+  SlotTable& t = tables_[worker];
+  if (!t.tracks[track].live) return;
+  t.tracks[track].live = false;
+  t.free_tracks.push_back(track);
+  --t.live_tracks;
+  for (uint32_t i = 0; i < t.downtracks.size(); ++i) {
+    if (t.downtracks[i].live && t.downtracks[i].track == track) forget_downtrack(worker, i);
   }
-  for (uint32_t d : dts) forget_downtrack(worker, d);
 }
 
 void DpControl::forget_downtrack(uint16_t worker, uint32_t slot) {
-  if (downtracks_.erase({worker, slot}) != 0) slots_[worker].free_downtracks.push_back(slot);
+  SlotTable& t = tables_[worker];
+  if (!t.downtracks[slot].live) return;
+  t.downtracks[slot].live = false;
+  t.free_downtracks.push_back(slot);
+  --t.live_downtracks;
 }
 
-Status DpControl::remove_track(const TrackRef& t) {
-  if (!track_owner_.count({t.worker, t.slot})) return make_error("track: no such track");
+Status DpControl::remove_track(const TrackRef& tr) {
+  if (!live_track(tr.worker, tr.slot)) return make_error(ErrorCode::kNotFound, "track: no such track");
   Command c;
   c.type = CommandType::kRemoveTrack;
-  c.remove_track = {t.slot};
-  send(t.worker, c);
-  forget_track(t.worker, t.slot);
+  c.remove_track = {tr.slot};
+  send(tr.worker, c);
+  forget_track(tr.worker, tr.slot);
   return ok_status();
 }
 
 Result<DowntrackRef> DpControl::add_downtrack(const TrackRef& track, const ParticipantRef& sub,
                                               const DowntrackParams& d) {
-  if (!track_owner_.count({track.worker, track.slot})) return make_error("downtrack: no such track");
+  if (!live_track(track.worker, track.slot)) return make_error(ErrorCode::kNotFound, "downtrack: no such track");
   if (track.worker != sub.worker) {
-    return make_error("downtrack: publisher and subscriber are on different workers (rooms live on one)");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "downtrack: publisher and subscriber are on different workers (rooms live on one)");
   }
-  auto keys = tx_keys_.find({sub.worker, sub.slot});
-  if (keys == tx_keys_.end()) return make_error("downtrack: no such subscriber");
+  const ParticipantSlot* ps = live_participant(sub);
+  if (ps == nullptr) return make_error(ErrorCode::kNotFound, "downtrack: no such subscriber");
   if (d.pt_map.size() > dp::control::kMaxPtMap || d.ext_map.size() > dp::control::kMaxExtMap) {
-    return make_error("downtrack: too many payload-type or extension mappings");
+    return make_error(ErrorCode::kInvalidArgument, "downtrack: too many payload-type or extension mappings");
   }
-  WorkerSlots& ws = slots_[sub.worker];
-  if (ws.free_downtracks.empty()) return make_error("dataplane: no downtrack slot left");
-  auto tx = session(keys->second, dp::srtp::Direction::kOutbound, d.ssrc);
+  SlotTable& t = tables_[sub.worker];
+  if (t.free_downtracks.empty()) return make_error(ErrorCode::kUnavailable, "dataplane: no downtrack slot left");
+  auto tx = session(ps->tx_keys, dp::srtp::Direction::kOutbound, d.ssrc);
   if (!tx) return tx.error();
   dp::srtp::Session* rtx = nullptr;
   if (d.rtx_ssrc != 0) {
-    auto r = session(keys->second, dp::srtp::Direction::kOutbound, d.rtx_ssrc);
+    auto r = session(ps->tx_keys, dp::srtp::Direction::kOutbound, d.rtx_ssrc);
     if (!r) {
       destroy(tx.value());
       return r.error();
     }
     rtx = r.value();
   }
-  const uint32_t slot = ws.free_downtracks.back();
+  const uint32_t slot = t.free_downtracks.back();
   Command c;
   c.type = CommandType::kAddDowntrack;
   auto& a = c.add_downtrack;
@@ -276,13 +301,17 @@ Result<DowntrackRef> DpControl::add_downtrack(const TrackRef& track, const Parti
   a.tx = tx.value();
   a.tx_rtx = rtx;
   send(sub.worker, c);
-  ws.free_downtracks.pop_back();
-  downtracks_[{sub.worker, slot}] = {track.slot, sub.slot};
+  t.free_downtracks.pop_back();
+  t.downtracks[slot] = DowntrackSlot{true, track.slot, sub.slot};
+  ++t.live_downtracks;
   return DowntrackRef{sub.worker, slot};
 }
 
 Status DpControl::remove_downtrack(const DowntrackRef& d) {
-  if (!downtracks_.count({d.worker, d.slot})) return make_error("downtrack: no such downtrack");
+  if (d.worker >= tables_.size() || d.slot >= tables_[d.worker].downtracks.size() ||
+      !tables_[d.worker].downtracks[d.slot].live) {
+    return make_error(ErrorCode::kNotFound, "downtrack: no such downtrack");
+  }
   Command c;
   c.type = CommandType::kRemoveDowntrack;
   c.remove_downtrack = {d.slot};
@@ -292,7 +321,7 @@ Status DpControl::remove_downtrack(const DowntrackRef& d) {
 }
 
 Status DpControl::request_keyframe(const TrackRef& t) {
-  if (!track_owner_.count({t.worker, t.slot})) return make_error("track: no such track");
+  if (!live_track(t.worker, t.slot)) return make_error(ErrorCode::kNotFound, "track: no such track");
   Command c;
   c.type = CommandType::kRequestKeyframe;
   c.request_keyframe = {t.slot};

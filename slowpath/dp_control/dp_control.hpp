@@ -16,23 +16,10 @@
 #include "dataplane/pkt/net.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 #include "dataplane/worker/worker_set.hpp"
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
+#include "slowpath/dp_control/refs.hpp"
 
 namespace edgesfu::sp {
-
-struct ParticipantRef {
-  uint16_t worker = 0;
-  uint16_t slot = 0;
-  uint32_t generation = 0;
-};
-struct TrackRef {
-  uint16_t worker = 0;
-  uint16_t slot = 0;
-};
-struct DowntrackRef {
-  uint16_t worker = 0;
-  uint32_t slot = 0;
-};
 
 struct ParticipantParams {
   uint64_t room = 0;                 // participants of one room share a worker
@@ -88,19 +75,40 @@ class DpControl {
   void on_idle(std::function<void(const ParticipantRef&)> f) { on_idle_ = std::move(f); }
 
   std::size_t live_sessions() const { return sessions_.size(); }
-  std::size_t flows() const { return flow_keys_.size(); }
-  std::size_t tracks() const { return track_owner_.size(); }
-  std::size_t downtracks() const { return downtracks_.size(); }
+  std::size_t flows() const;  // one per live participant
+  std::size_t tracks() const;
+  std::size_t downtracks() const;
   // Commands waiting for room in a worker's ring, and how many ever waited.
   std::size_t pending_commands() const;
   uint64_t commands_deferred() const { return commands_deferred_; }
 
  private:
-  struct WorkerSlots {
+  // One slot table per worker (DESIGN.md §2): what DpControl installed in
+  // each of the lcore's participant, track and downtrack slots, and the free
+  // lists that hand them out (low slots first, popped from the back).
+  struct ParticipantSlot {
+    bool live = false;
+    uint32_t generation = 0;  // bumped at each use; a ParticipantRef carries it
+    uint64_t room = 0;
+    dp::flow::FlowKey flow;
+    dp::srtp::Keys tx_keys;  // what its downtracks protect with
+  };
+  struct TrackSlot {
+    bool live = false;
+    uint16_t publisher = 0;
+  };
+  struct DowntrackSlot {
+    bool live = false;
+    uint16_t track = 0;
+    uint16_t subscriber = 0;
+  };
+  struct SlotTable {
+    std::vector<ParticipantSlot> participants;
+    std::vector<TrackSlot> tracks;
+    std::vector<DowntrackSlot> downtracks;
     std::vector<uint16_t> free_participants, free_tracks;
     std::vector<uint32_t> free_downtracks;
-    std::vector<uint32_t> generation;  // per participant slot
-    uint32_t participants = 0;
+    uint32_t live_participants = 0, live_tracks = 0, live_downtracks = 0;
   };
   Result<dp::srtp::Session*> session(const dp::srtp::Keys& k, dp::srtp::Direction d, uint32_t ssrc);
   void destroy(dp::srtp::Session* s);
@@ -109,25 +117,22 @@ class DpControl {
   void send(uint16_t worker, const dp::control::Command& c);
   void flush(uint16_t worker);
   uint16_t worker_for_room(uint64_t room);
+  const ParticipantSlot* live_participant(const ParticipantRef& p) const;
+  bool live_track(uint16_t worker, uint16_t slot) const;
+  // Frees a track slot and the downtrack slots of that track (the lcore drops
+  // them together), or one downtrack slot.
+  void forget_track(uint16_t worker, uint16_t track);
+  void forget_downtrack(uint16_t worker, uint32_t slot);
 
   dp::WorkerSet& workers_;
   dp::srtp::Engine& engine_;
   dp::fanout::FastpathLimits limits_;
-  std::vector<WorkerSlots> slots_;
+  std::vector<SlotTable> tables_;                             // by worker
   std::map<uint64_t, std::pair<uint16_t, uint32_t>> rooms_;  // room -> (worker, participants)
-  std::map<std::pair<uint16_t, uint16_t>, uint64_t> participant_room_;
-  std::map<std::pair<uint16_t, uint16_t>, dp::flow::FlowKey> flow_keys_;
-  std::map<std::pair<uint16_t, uint16_t>, dp::srtp::Keys> tx_keys_;  // per participant
   std::set<dp::srtp::Session*> sessions_;
   std::vector<std::deque<dp::control::Command>> backlog_;  // by worker
   uint64_t commands_deferred_ = 0;
   std::function<void(const ParticipantRef&)> on_idle_;
-  // What belongs to what, so that removing a participant or a track returns
-  // every slot the lcore drops with it.
-  std::map<std::pair<uint16_t, uint16_t>, uint16_t> track_owner_;  // track -> publisher slot
-  std::map<std::pair<uint16_t, uint32_t>, std::pair<uint16_t, uint16_t>> downtracks_;  // -> (track, subscriber)
-  void forget_track(uint16_t worker, uint16_t track);
-  void forget_downtrack(uint16_t worker, uint32_t slot);
 };
 
 }  // namespace edgesfu::sp

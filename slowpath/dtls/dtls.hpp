@@ -14,8 +14,8 @@
 #include <span>
 #include <string>
 
-#include "dataplane/srtp/srtp_engine.hpp"
-#include "slowpath/base/result.hpp"
+#include "dataplane/srtp/srtp_types.hpp"
+#include "base/result.hpp"
 
 namespace edgesfu::sp::dtls {
 

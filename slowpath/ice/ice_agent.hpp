@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 #include "slowpath/ice/ice_types.hpp"
 
 typedef struct _NiceAgent NiceAgent;

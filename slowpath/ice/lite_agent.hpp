@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 #include "slowpath/ice/ice_types.hpp"
 
 namespace edgesfu::sp::ice {

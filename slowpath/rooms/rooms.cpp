@@ -27,7 +27,9 @@ Room& Rooms::join(const std::string& name, const Participant& p, int64_t) {
     r.key = next_key_++;
     it = rooms_.emplace(name, std::move(r)).first;
   }
-  it->second.participants[p.sid] = p;
+  Participant& in = it->second.participants[p.sid];
+  in = p;
+  in.number = it->second.next_number++;
   it->second.empty_since_us = 0;
   return it->second;
 }
@@ -35,6 +37,13 @@ Room& Rooms::join(const std::string& name, const Participant& p, int64_t) {
 Room* Rooms::find(const std::string& name) {
   auto it = rooms_.find(name);
   return it == rooms_.end() ? nullptr : &it->second;
+}
+
+const Participant* Rooms::participant(const std::string& name, const std::string& sid) {
+  Room* r = find(name);
+  if (r == nullptr) return nullptr;
+  auto it = r->participants.find(sid);
+  return it == r->participants.end() ? nullptr : &it->second;
 }
 
 void Rooms::leave(const std::string& name, const std::string& participant_sid, int64_t now_us) {
@@ -49,6 +58,24 @@ void Rooms::leave(const std::string& name, const std::string& participant_sid, i
 
 void Rooms::add_track(const std::string& name, Track t) {
   if (Room* r = find(name)) r->tracks.push_back(std::move(t));
+}
+
+void Rooms::remove_track(const std::string& name, const std::string& track_sid) {
+  Room* r = find(name);
+  if (r == nullptr) return;
+  r->tracks.erase(std::remove_if(r->tracks.begin(), r->tracks.end(),
+                                 [&](const Track& t) { return t.sid == track_sid; }),
+                  r->tracks.end());
+}
+
+std::vector<const Track*> Rooms::wanted(const std::string& name, const std::string& participant_sid) {
+  std::vector<const Track*> out;
+  Room* r = find(name);
+  if (r == nullptr) return out;
+  for (const Track& t : r->tracks) {
+    if (t.publisher != participant_sid) out.push_back(&t);
+  }
+  return out;
 }
 
 void Rooms::track_ready(const std::string& name, const std::string& track_sid, TrackRef ref) {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "slowpath/dp_control/dp_control.hpp"
+#include "slowpath/dp_control/refs.hpp"
 #include "slowpath/sdp/negotiate.hpp"
 
 namespace edgesfu::sp::rooms {
@@ -27,7 +27,7 @@ struct Track {
 struct Participant {
   std::string sid;  // PA_...
   std::string identity;
-  bool publisher = false;
+  uint32_t number = 0;  // given by the room at join: the dataplane's id for it (events)
 };
 
 struct Room {
@@ -36,6 +36,7 @@ struct Room {
   uint64_t key = 0;  // stable number for the dataplane (rooms live on one worker)
   std::map<std::string, Participant> participants;  // by sid
   std::vector<Track> tracks;
+  uint32_t next_number = 1;
   int64_t empty_since_us = 0;  // monotonic; 0 while someone is in it
 };
 
@@ -44,12 +45,19 @@ class Rooms {
   // The room called `name`, created on first use.
   Room& join(const std::string& name, const Participant& p, int64_t now_us);
   Room* find(const std::string& name);
+  const Participant* participant(const std::string& name, const std::string& sid);
   // Removes the participant and its tracks; the room starts its empty timer
   // when nobody is left.
   void leave(const std::string& name, const std::string& participant_sid, int64_t now_us);
   void add_track(const std::string& name, Track t);
+  // Removes one track (unpublished, or its m-line went away).
+  void remove_track(const std::string& name, const std::string& track_sid);
   // The publisher's track is now in the dataplane.
   void track_ready(const std::string& name, const std::string& track_sid, TrackRef ref);
+  // The tracks `participant_sid` should receive: today every track in the
+  // room published by someone else, in publication order (the place for
+  // subscription permissions, hidden publishers and explicit subscriptions).
+  std::vector<const Track*> wanted(const std::string& name, const std::string& participant_sid);
   Track* track(const std::string& name, const std::string& track_sid);
   // Closes rooms empty for at least `timeout_us`; returns their names.
   std::vector<std::string> sweep(int64_t now_us, int64_t timeout_us);

@@ -16,6 +16,11 @@ const char* const kForwardedExtensions[] = {
 };
 const char* const kFeedback[] = {"nack", "nack pli", "ccm fir", "transport-cc", "goog-remb"};
 
+// transport-cc toward a publisher would promise feedback the SFU does not
+// send yet (bandwidth estimation is later work); without it the publisher's
+// congestion control runs on RTCP receiver reports.
+constexpr const char* kTwccUri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
 bool iequal(const std::string& a, const std::string& b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -38,6 +43,8 @@ std::string fmtp_param(const std::string& fmtp, const std::string& key) {
   return {};
 }
 
+}  // namespace
+
 int rtx_for(const Media& m, uint8_t pt) {
   for (const Codec& c : m.codecs) {
     if (iequal(c.name, "rtx") && fmtp_param(c.fmtp, "apt") == std::to_string(pt)) return c.pt;
@@ -45,7 +52,6 @@ int rtx_for(const Media& m, uint8_t pt) {
   return -1;
 }
 
-// The first offered codec (in m-line order) we accept for this kind.
 const Codec* pick(const Media& m) {
   auto in_order = [&](auto pred) -> const Codec* {
     for (const std::string& f : m.fmts) {
@@ -102,47 +108,77 @@ void add_codec(Media& am, const NegotiatedCodec& c, int rtx_pt) {
   }
 }
 
-// Checks the transport attributes every BUNDLE'd WebRTC offer carries.
-bool check_transport(const Session& offer, NegotiationError& err) {
-  if (offer.media.empty()) {
-    err = {400, "the offer has no media section"};
-    return false;
-  }
+Status check_transport(const Session& offer) {
+  if (offer.media.empty()) return make_error(ErrorCode::kInvalidArgument, "the offer has no media section");
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const Media& m = offer.media[i];
     if (!in_use(offer, m)) continue;
     const std::string at = "m-line " + std::to_string(i) + " (mid " + m.mid + "): ";
     if (ice_ufrag(offer, m).empty() || ice_pwd(offer, m).empty()) {
-      err = {400, at + "no ice-ufrag/ice-pwd"};
-      return false;
+      return make_error(ErrorCode::kInvalidArgument, at + "no ice-ufrag/ice-pwd");
     }
     const std::string& fp = m.fingerprint.empty() ? offer.fingerprint : m.fingerprint;
     const std::string& alg = m.fingerprint.empty() ? offer.fingerprint_alg : m.fingerprint_alg;
     if (fp.empty() || !iequal(alg, "sha-256")) {
-      err = {400, at + "no sha-256 DTLS fingerprint"};
-      return false;
+      return make_error(ErrorCode::kInvalidArgument, at + "no sha-256 DTLS fingerprint");
     }
     if ((m.kind == "audio" || m.kind == "video") && !m.rtcp_mux) {
-      err = {400, at + "rtcp-mux is required"};
-      return false;
+      return make_error(ErrorCode::kInvalidArgument, at + "rtcp-mux is required");
     }
-    if (m.mid.empty()) {
-      err = {400, at + "a=mid is required (BUNDLE)"};
-      return false;
-    }
+    if (m.mid.empty()) return make_error(ErrorCode::kInvalidArgument, at + "a=mid is required (BUNDLE)");
   }
-  return true;
+  return ok_status();
 }
 
-Session answer_skeleton(const Session& offer, const LocalTransport& local) {
+Result<PublishedTrack> published_track(const Media& m, std::size_t index) {
+  const std::string at = "m-line " + std::to_string(index) + " (" + m.kind + ", mid " + m.mid + "): ";
+  const Codec* c = pick(m);
+  if (c == nullptr) {
+    return make_error(ErrorCode::kUnsupported,
+                      at + (m.kind == "audio" ? "no Opus/48000" : "no VP8 or H264 packetization-mode=1") + " in the offer");
+  }
+  PublishedTrack t;
+  t.mid = m.mid;
+  t.kind = m.kind;
+  t.msid = m.msid;
+  t.codec = negotiated(m, *c);
+  t.codec.rtcp_fb.erase(std::remove(t.codec.rtcp_fb.begin(), t.codec.rtcp_fb.end(), "transport-cc"),
+                        t.codec.rtcp_fb.end());
+  const auto ssrcs = m.ssrcs();
+  if (ssrcs.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, at + "no a=ssrc (simulcast with rid only is not supported)");
+  }
+  t.ssrc = ssrcs.front();
+  for (const SsrcGroup& g : m.ssrc_groups) {
+    if (g.semantics == "FID" && g.ssrcs.size() == 2 && g.ssrcs[0] == t.ssrc) t.rtx_ssrc = g.ssrcs[1];
+  }
+  if (t.rtx_ssrc == 0) t.codec.rtx_pt = -1;
+  for (const Extmap& e : m.extmaps) {
+    if (e.uri != kTwccUri &&
+        std::find(std::begin(kForwardedExtensions), std::end(kForwardedExtensions), e.uri) !=
+            std::end(kForwardedExtensions)) {
+      t.extmaps.emplace_back(e.id, e.uri);
+    }
+  }
+  return t;
+}
+
+const Codec* codec_for(const Media& m, const PublishedTrack& src) {
+  for (const Codec& c : m.codecs) {
+    if (iequal(c.name, src.codec.name) && c.clock_rate == src.codec.clock_rate &&
+        (!iequal(c.name, "H264") ||
+         fmtp_param(c.fmtp, "profile-level-id") == fmtp_param(src.codec.fmtp, "profile-level-id"))) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+Session answer_session() {
   Session a;
   a.origin = "- 1 1 IN IP4 0.0.0.0";
   a.ice_lite = true;
   a.other.push_back("msid-semantic: WMS *");
-  for (const Media& m : offer.media) {
-    if (in_use(offer, m) && (m.kind == "audio" || m.kind == "video")) a.bundle.push_back(m.mid);
-  }
-  (void)local;
   return a;
 }
 
@@ -173,150 +209,6 @@ Media rejected(const Media& m) {
   r.mid = m.mid;
   r.direction = Direction::kInactive;
   return r;
-}
-
-}  // namespace
-
-// transport-cc toward a publisher would promise feedback the SFU does not
-// send yet (bandwidth estimation is later work); without it the publisher's
-// congestion control runs on RTCP receiver reports.
-constexpr const char* kTwccUri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
-
-bool answer_publish(const Session& offer, const LocalTransport& local, PublishAnswer& out,
-                    NegotiationError& err) {
-  if (!check_transport(offer, err)) return false;
-  out.answer = answer_skeleton(offer, local);
-  out.tracks.clear();
-  for (std::size_t i = 0; i < offer.media.size(); ++i) {
-    const Media& m = offer.media[i];
-    const bool sends = m.direction == Direction::kSendOnly || m.direction == Direction::kSendRecv;
-    if (!in_use(offer, m) || (m.kind != "audio" && m.kind != "video") || !sends) {
-      out.answer.media.push_back(rejected(m));
-      continue;
-    }
-    const std::string at = "m-line " + std::to_string(i) + " (" + m.kind + ", mid " + m.mid + "): ";
-    const Codec* c = pick(m);
-    if (c == nullptr) {
-      err = {406, at + (m.kind == "audio" ? "no Opus/48000" : "no VP8 or H264 packetization-mode=1") +
-                      " in the offer"};
-      return false;
-    }
-    PublishedTrack t;
-    t.mid = m.mid;
-    t.kind = m.kind;
-    t.msid = m.msid;
-    t.codec = negotiated(m, *c);
-    t.codec.rtcp_fb.erase(std::remove(t.codec.rtcp_fb.begin(), t.codec.rtcp_fb.end(), "transport-cc"),
-                          t.codec.rtcp_fb.end());
-    const auto ssrcs = m.ssrcs();
-    if (ssrcs.empty()) {
-      err = {400, at + "no a=ssrc (simulcast with rid only is not supported)"};
-      return false;
-    }
-    t.ssrc = ssrcs.front();
-    for (const SsrcGroup& g : m.ssrc_groups) {
-      if (g.semantics == "FID" && g.ssrcs.size() == 2 && g.ssrcs[0] == t.ssrc) t.rtx_ssrc = g.ssrcs[1];
-    }
-    if (t.rtx_ssrc == 0) t.codec.rtx_pt = -1;
-    Media am = answer_media(m, local);
-    am.direction = Direction::kRecvOnly;
-    add_codec(am, t.codec, t.codec.rtx_pt);
-    for (const Extmap& e : m.extmaps) {
-      if (e.uri != kTwccUri &&
-          std::find(std::begin(kForwardedExtensions), std::end(kForwardedExtensions), e.uri) !=
-              std::end(kForwardedExtensions)) {
-        am.extmaps.push_back(Extmap{e.id, "", e.uri});
-        t.extmaps.emplace_back(e.id, e.uri);
-      }
-    }
-    out.answer.media.push_back(std::move(am));
-    out.tracks.push_back(std::move(t));
-  }
-  if (out.tracks.empty()) {
-    err = {406, "the offer sends no audio or video we can receive"};
-    return false;
-  }
-  return true;
-}
-
-bool answer_subscribe(const Session& offer, const LocalTransport& local,
-                      const std::vector<PublishedTrack>& tracks, uint32_t (*next_ssrc)(void*),
-                      void* ssrc_ctx, SubscribeAnswer& out, NegotiationError& err) {
-  if (!check_transport(offer, err)) return false;
-  out.answer = answer_skeleton(offer, local);
-  out.tracks.clear();
-  std::vector<bool> used(tracks.size(), false);
-  for (std::size_t i = 0; i < offer.media.size(); ++i) {
-    const Media& m = offer.media[i];
-    const bool receives = m.direction == Direction::kRecvOnly || m.direction == Direction::kSendRecv;
-    if (!in_use(offer, m) || (m.kind != "audio" && m.kind != "video") || !receives) {
-      out.answer.media.push_back(rejected(m));
-      continue;
-    }
-    Media am = answer_media(m, local);
-    // The first unassigned track of this kind whose codec the subscriber takes.
-    std::size_t src = tracks.size();
-    const Codec* sub_codec = nullptr;
-    for (std::size_t t = 0; t < tracks.size() && src == tracks.size(); ++t) {
-      if (used[t] || tracks[t].kind != m.kind) continue;
-      for (const Codec& c : m.codecs) {
-        if (iequal(c.name, tracks[t].codec.name) && c.clock_rate == tracks[t].codec.clock_rate &&
-            (!iequal(c.name, "H264") || fmtp_param(c.fmtp, "profile-level-id") ==
-                                            fmtp_param(tracks[t].codec.fmtp, "profile-level-id"))) {
-          src = t;
-          sub_codec = &c;
-          break;
-        }
-      }
-    }
-    if (src == tracks.size()) {
-      // Nothing (yet) for this m-line: answer it with a codec it offered, inactive.
-      const Codec* c = pick(m);
-      if (c == nullptr) {
-        out.answer.media.push_back(rejected(m));
-        continue;
-      }
-      am.direction = Direction::kInactive;
-      add_codec(am, negotiated(m, *c), -1);
-      out.answer.media.push_back(std::move(am));
-      continue;
-    }
-    used[src] = true;
-    const PublishedTrack& pt = tracks[src];
-    SubscribedTrack st;
-    st.source = src;
-    st.mid = m.mid;
-    st.ssrc = next_ssrc(ssrc_ctx);
-    NegotiatedCodec c = negotiated(m, *sub_codec);
-    const int sub_rtx = pt.kind == "video" ? rtx_for(m, sub_codec->pt) : -1;
-    if (sub_rtx >= 0) {
-      st.rtx_ssrc = next_ssrc(ssrc_ctx);
-      st.rtx_pt = static_cast<uint8_t>(sub_rtx);
-    }
-    st.pt_map.emplace_back(pt.codec.pt, sub_codec->pt);
-    for (const auto& [pid, uri] : pt.extmaps) {
-      for (const Extmap& e : m.extmaps) {
-        if (e.uri == uri) st.ext_map.emplace_back(pid, e.id);
-      }
-    }
-    am.direction = Direction::kSendOnly;
-    add_codec(am, c, sub_rtx);
-    for (const auto& [pid, sid] : st.ext_map) {
-      for (const auto& [id, uri] : pt.extmaps) {
-        if (id == pid) am.extmaps.push_back(Extmap{sid, "", uri});
-      }
-    }
-    const std::string track_id = "TR_" + std::to_string(src) + "_" + pt.mid;
-    am.msid = "edgesfu " + track_id;
-    if (st.rtx_ssrc != 0) am.ssrc_groups.push_back(SsrcGroup{"FID", {st.ssrc, st.rtx_ssrc}});
-    am.ssrc_attrs.emplace_back(st.ssrc, "cname:edgesfu");
-    am.ssrc_attrs.emplace_back(st.ssrc, "msid:edgesfu " + track_id);
-    if (st.rtx_ssrc != 0) am.ssrc_attrs.emplace_back(st.rtx_ssrc, "cname:edgesfu");
-    out.answer.media.push_back(std::move(am));
-    out.tracks.push_back(std::move(st));
-  }
-  (void)err;
-  return true;
 }
 
 }  // namespace edgesfu::sp::sdp

@@ -1,14 +1,16 @@
-// Offer/answer for the appliance (RFC 8829/JSEP, RFC 3264): which codecs,
-// header extensions and SSRCs a publisher's offer leads to (WHIP), and what a
-// subscriber's offer receives of the tracks in a room (WHEP). The answer is an
-// ICE-lite, DTLS-passive, BUNDLE'd, rtcp-mux'd description. Pure; slow path.
+// The rules of offer/answer for one m-line (RFC 3264, RFC 8829/JSEP) as the
+// appliance applies them: which codecs, header extensions and SSRCs a
+// participant's sending m-line publishes, which codec a receiving m-line takes
+// for a track, and how our side of an m-line is written (ICE-lite, DTLS
+// passive in answers, BUNDLE, rtcp-mux). session/participant_media puts them
+// together over a whole connection. Pure; slow path.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 #include "slowpath/sdp/sdp.hpp"
 
 namespace edgesfu::sp::sdp {
@@ -18,13 +20,6 @@ struct LocalTransport {
   std::string ice_ufrag, ice_pwd;
   std::vector<std::string> candidates;  // "candidate:..." lines
   std::string fingerprint;              // sha-256
-};
-
-// Why negotiation failed: a client error (400), or nothing we can receive or
-// send (406). The message says which m-line and why.
-struct NegotiationError {
-  int http_status = 400;
-  std::string message;
 };
 
 // A codec as negotiated on one side, with its RTX if any.
@@ -38,6 +33,7 @@ struct NegotiatedCodec {
   int rtx_pt = -1;
 };
 
+// What a participant sends on one m-line.
 struct PublishedTrack {
   std::string mid;
   std::string kind;  // audio, video
@@ -48,20 +44,8 @@ struct PublishedTrack {
   std::vector<std::pair<uint8_t, std::string>> extmaps;  // publisher's ID -> URI
 };
 
-struct PublishAnswer {
-  Session answer;
-  std::vector<PublishedTrack> tracks;
-};
-
-// What a publisher's offer is answered with. Audio: Opus; video: VP8, else
-// H264 with packetization-mode=1; RTX when offered; the header extensions we
-// forward (audio level, abs-send-time, transport-cc, mid).
-bool answer_publish(const Session& offer, const LocalTransport& local, PublishAnswer& out,
-                    NegotiationError& err);
-
-// One track a subscriber receives: what the fast path needs for a downtrack.
+// One track a participant receives: what the fast path needs for a downtrack.
 struct SubscribedTrack {
-  std::size_t source = 0;  // index into the `tracks` given
   std::string mid;
   uint32_t ssrc = 0;       // ours, toward the subscriber
   uint32_t rtx_ssrc = 0;   // 0: the subscriber negotiated no RTX
@@ -70,16 +54,38 @@ struct SubscribedTrack {
   std::vector<std::pair<uint8_t, uint8_t>> ext_map;  // publisher ext ID -> subscriber's
 };
 
-struct SubscribeAnswer {
-  Session answer;
-  std::vector<SubscribedTrack> tracks;
-};
+// The transport attributes every BUNDLE'd WebRTC offer carries on each m-line
+// in use: ICE credentials, a sha-256 fingerprint, rtcp-mux, a mid
+// (kInvalidArgument naming the m-line).
+Status check_transport(const Session& offer);
 
-// Assigns `tracks` (those published in the room) to the subscriber's
-// receiving m-lines in order, by kind and codec; m-lines left over are
-// answered inactive. `next_ssrc` hands out our SSRCs.
-bool answer_subscribe(const Session& offer, const LocalTransport& local,
-                      const std::vector<PublishedTrack>& tracks, uint32_t (*next_ssrc)(void*),
-                      void* ssrc_ctx, SubscribeAnswer& out, NegotiationError& err);
+// The first offered codec (in m-line order) we forward: Opus/48000 for
+// audio; VP8, else H264 with packetization-mode=1 for video. nullptr if none.
+const Codec* pick(const Media& m);
+// The RTX payload type the m-line pairs with `pt` (apt=), or -1.
+int rtx_for(const Media& m, uint8_t pt);
+// `c` as negotiated on `m`: the feedback we handle, its RTX (video).
+NegotiatedCodec negotiated(const Media& m, const Codec& c);
+// Adds `c` (and RTX with `rtx_pt` >= 0) to an m-line we write.
+void add_codec(Media& am, const NegotiatedCodec& c, int rtx_pt);
+
+// What a participant publishes on its sending m-line `m` (the `index`-th):
+// the codec (kUnsupported: none we forward), the SSRC and its RTX from
+// a=ssrc/ssrc-group (kInvalidArgument: none; simulcast by rid alone is not
+// supported), the header extensions we forward.
+Result<PublishedTrack> published_track(const Media& m, std::size_t index);
+// The codec of a receiving m-line that carries `src` unchanged (same name
+// and clock rate; same H264 profile), or nullptr.
+const Codec* codec_for(const Media& m, const PublishedTrack& src);
+
+// The session part of anything we write: ICE-lite (RFC 8445 §2.5), msid
+// semantics; m-lines and BUNDLE are the caller's.
+Session answer_session();
+// Our answer to offered m-line `m`: transport attributes (ICE-lite
+// credentials and candidates, DTLS passive: the browser is the DTLS client),
+// rtcp-mux; codecs and direction are the caller's.
+Media answer_media(const Media& m, const LocalTransport& local);
+// A rejected m-line (port 0, RFC 3264 §6).
+Media rejected(const Media& m);
 
 }  // namespace edgesfu::sp::sdp

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 
 namespace edgesfu::sp::sdp {
 

@@ -160,9 +160,17 @@ TEST(SdpTest, RejectsMalformed) {
 }  // namespace edgesfu::sp::sdp
 
 #include "slowpath/sdp/negotiate.hpp"
+#include "slowpath/session/participant_media.hpp"
 
+// WHIP and WHEP answers as the session model writes them: a publisher's
+// Chromium offer, a subscriber's, GStreamer's max-bundle offer, and the
+// offers that are refused.
 namespace edgesfu::sp::sdp {
 namespace {
+
+using session::Changes;
+using session::ParticipantMedia;
+using session::SourceTrack;
 
 LocalTransport local() {
   return LocalTransport{"lite", "0123456789012345678901", {"candidate:1 1 UDP 2015363327 198.18.0.2 50000 typ host"},
@@ -174,21 +182,27 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
+uint32_t g_next_ssrc = 0x1000;
+ParticipantMedia participant() {
+  return ParticipantMedia([] { return ++g_next_ssrc; });
+}
+
 TEST(NegotiateTest, PublishAnswerForAChromiumOffer) {
   auto offer = parse(kChromeOffer);
   ASSERT_TRUE(offer.ok());
-  PublishAnswer pa;
-  NegotiationError err;
-  ASSERT_TRUE(answer_publish(offer.value(), local(), pa, err)) << err.message;
-  ASSERT_EQ(pa.tracks.size(), 2u);
-  const PublishedTrack& a = pa.tracks[0];
+  ParticipantMedia p = participant();
+  Changes c;
+  auto answer = p.answer_offer(offer.value(), local(), {}, c);
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  ASSERT_EQ(c.published.size(), 2u);
+  const PublishedTrack& a = c.published[0].track;
   EXPECT_EQ(a.kind, "audio");
   EXPECT_EQ(a.codec.name, "opus");
   EXPECT_EQ(a.codec.pt, 111);
   EXPECT_EQ(a.ssrc, 1001u);
   EXPECT_EQ(a.rtx_ssrc, 0u);
   EXPECT_EQ(a.extmaps.size(), 3u);  // transport-cc is not negotiated with publishers
-  const PublishedTrack& v = pa.tracks[1];
+  const PublishedTrack& v = c.published[1].track;
   EXPECT_EQ(v.codec.name, "VP8");
   EXPECT_EQ(v.codec.rtx_pt, 97);
   EXPECT_EQ(v.ssrc, 2001u);
@@ -196,7 +210,7 @@ TEST(NegotiateTest, PublishAnswerForAChromiumOffer) {
   EXPECT_EQ(v.extmaps.size(), 1u);  // toffset and transport-cc are not
   EXPECT_EQ(v.codec.rtcp_fb.size(), 4u);
 
-  const std::string text = write(pa.answer);
+  const std::string text = write(answer.value());
   auto ans = parse(text);
   ASSERT_TRUE(ans.ok()) << ans.error().message;
   EXPECT_TRUE(ans.value().ice_lite);
@@ -243,17 +257,18 @@ TEST(NegotiateTest, BundleOnlyMlinesOfAMaxBundleOfferArePublished) {
   ASSERT_TRUE(offer.ok()) << offer.error().message;
   EXPECT_TRUE(offer.value().media[1].bundle_only);
   EXPECT_TRUE(in_use(offer.value(), offer.value().media[1]));
-  PublishAnswer pa;
-  NegotiationError err;
-  ASSERT_TRUE(answer_publish(offer.value(), local(), pa, err)) << err.message;
-  ASSERT_EQ(pa.tracks.size(), 2u);
-  EXPECT_EQ(pa.tracks[0].kind, "audio");
-  EXPECT_EQ(pa.tracks[0].ssrc, 3576080405u);
-  EXPECT_EQ(pa.tracks[1].kind, "video");
-  EXPECT_EQ(pa.tracks[1].codec.name, "VP8");
-  EXPECT_EQ(pa.tracks[1].ssrc, 3504852272u);
-  EXPECT_TRUE(pa.tracks[1].extmaps.empty());  // demultiplexed by SSRC, not by MID
-  auto ans = parse(write(pa.answer));
+  ParticipantMedia p = participant();
+  Changes c;
+  auto answer = p.answer_offer(offer.value(), local(), {}, c);
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  ASSERT_EQ(c.published.size(), 2u);
+  EXPECT_EQ(c.published[0].track.kind, "audio");
+  EXPECT_EQ(c.published[0].track.ssrc, 3576080405u);
+  EXPECT_EQ(c.published[1].track.kind, "video");
+  EXPECT_EQ(c.published[1].track.codec.name, "VP8");
+  EXPECT_EQ(c.published[1].track.ssrc, 3504852272u);
+  EXPECT_TRUE(c.published[1].track.extmaps.empty());  // demultiplexed by SSRC, not by MID
+  auto ans = parse(write(answer.value()));
   ASSERT_TRUE(ans.ok());
   EXPECT_EQ(ans.value().bundle, (std::vector<std::string>{"audio0", "video1"}));
   ASSERT_EQ(ans.value().media.size(), 2u);
@@ -268,47 +283,70 @@ TEST(NegotiateTest, BundleOnlyMlinesOfAMaxBundleOfferArePublished) {
         replace_all(kGstreamerOffer, "a=group:BUNDLE audio0 video1", "a=group:BUNDLE audio0")}) {
     auto o = parse(text);
     ASSERT_TRUE(o.ok());
-    PublishAnswer p2;
-    ASSERT_TRUE(answer_publish(o.value(), local(), p2, err)) << err.message;
-    EXPECT_EQ(p2.tracks.size(), 1u);
-    auto a2 = parse(write(p2.answer));
+    ParticipantMedia p2 = participant();
+    auto a = p2.answer_offer(o.value(), local(), {}, c);
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    EXPECT_EQ(c.published.size(), 1u);
+    auto a2 = parse(write(a.value()));
     ASSERT_TRUE(a2.ok());
     EXPECT_EQ(a2.value().media[1].port, 0);
   }
 }
 
-TEST(NegotiateTest, PublishRejections) {
-  const struct {
-    std::string offer;
-    int status;
-    const char* expect;
-  } cases[] = {
-      {replace_all(kChromeOffer, "a=rtcp-mux\r\n", ""), 400, "rtcp-mux"},
-      {replace_all(kChromeOffer, "a=fingerprint:", "a=x-fingerprint:"), 400, "fingerprint"},
-      {replace_all(kChromeOffer, "a=ice-pwd:", "a=x-ice-pwd:"), 400, "ice-pwd"},
-      {replace_all(replace_all(kChromeOffer, "opus/48000/2", "G7221/16000"), "VP8/90000", "AV1/90000"), 406, "Opus"},
-      {replace_all(kChromeOffer, "a=ssrc:1001", "a=x-ssrc:1001"), 400, "a=ssrc"},
-      {replace_all(kChromeOffer, "a=sendonly", "a=recvonly"), 406, "no audio or video"},
-  };
-  for (const auto& c : cases) {
-    auto offer = parse(c.offer);
-    ASSERT_TRUE(offer.ok()) << offer.error().message;
-    PublishAnswer pa;
-    NegotiationError err;
-    EXPECT_FALSE(answer_publish(offer.value(), local(), pa, err)) << c.expect;
-    EXPECT_EQ(err.http_status, c.status) << err.message;
-    EXPECT_NE(err.message.find(c.expect), std::string::npos) << err.message;
-  }
+// Chromium's offer with neither Opus nor VP8 nor H264.
+std::string no_codecs() {
+  return replace_all(replace_all(replace_all(kChromeOffer, "opus/48000/2", "G7221/16000"), "VP8/90000", "AV1/90000"),
+                     "H264/90000", "H265/90000");
 }
 
-uint32_t counter_ssrc(void* ctx) { return ++*static_cast<uint32_t*>(ctx); }
+TEST(NegotiateTest, PublishRejections) {
+  struct Case {
+    std::string offer;
+    ErrorCode code;
+    const char* expect;
+  } cases[] = {
+      {replace_all(kChromeOffer, "a=rtcp-mux\r\n", ""), ErrorCode::kInvalidArgument, "rtcp-mux"},
+      {replace_all(kChromeOffer, "a=fingerprint:", "a=x-fingerprint:"), ErrorCode::kInvalidArgument, "fingerprint"},
+      {replace_all(kChromeOffer, "a=ice-pwd:", "a=x-ice-pwd:"), ErrorCode::kInvalidArgument, "ice-pwd"},
+      {replace_all(kChromeOffer, "a=ssrc:1001", "a=x-ssrc:1001"), ErrorCode::kInvalidArgument, "a=ssrc"},
+  };
+  for (const auto& k : cases) {
+    auto offer = parse(k.offer);
+    ASSERT_TRUE(offer.ok()) << offer.error().message;
+    ParticipantMedia p = participant();
+    Changes c;
+    auto a = p.answer_offer(offer.value(), local(), {}, c);
+    ASSERT_FALSE(a.ok()) << k.expect;
+    EXPECT_EQ(a.error().code, k.code) << a.error().message;
+    EXPECT_NE(a.error().message.find(k.expect), std::string::npos) << a.error().message;
+  }
+  // Codecs we cannot forward refuse their m-lines (and say why); an offer
+  // that sends nothing publishes nothing. The WHIP door turns both into 406.
+  for (const std::string& text : {no_codecs(),
+                                  replace_all(kChromeOffer, "a=sendonly", "a=recvonly")}) {
+    auto offer = parse(text);
+    ASSERT_TRUE(offer.ok());
+    ParticipantMedia p = participant();
+    Changes c;
+    ASSERT_TRUE(p.answer_offer(offer.value(), local(), {}, c).ok());
+    EXPECT_TRUE(c.published.empty());
+  }
+  auto offer = parse(no_codecs());
+  ParticipantMedia p = participant();
+  Changes c;
+  ASSERT_TRUE(p.answer_offer(offer.value(), local(), {}, c).ok());
+  ASSERT_EQ(c.refused.size(), 2u);
+  EXPECT_NE(c.refused[0].find("Opus"), std::string::npos);
+}
 
 TEST(NegotiateTest, SubscribeMapsTracksPtsExtensionsAndRtx) {
   auto pub = parse(kChromeOffer);
   ASSERT_TRUE(pub.ok());
-  PublishAnswer pa;
-  NegotiationError err;
-  ASSERT_TRUE(answer_publish(pub.value(), local(), pa, err));
+  ParticipantMedia publisher = participant();
+  Changes pc;
+  ASSERT_TRUE(publisher.answer_offer(pub.value(), local(), {}, pc).ok());
+  std::vector<SourceTrack> room;
+  for (const auto& p : pc.published) room.push_back({"TR_" + p.mid, "PA_pub", p.track});
   // A subscriber's offer: receive-only, other extension IDs, RTX 99 for VP8,
   // and a third m-line nothing is published for.
   std::string sub = replace_all(kChromeOffer, "a=sendonly", "a=recvonly");
@@ -319,25 +357,28 @@ TEST(NegotiateTest, SubscribeMapsTracksPtsExtensionsAndRtx) {
   sub += replace_all(video, "a=mid:1", "a=mid:2");
   auto offer = parse(sub);
   ASSERT_TRUE(offer.ok()) << offer.error().message;
-  SubscribeAnswer sa;
-  uint32_t next = 0x1000;
-  ASSERT_TRUE(answer_subscribe(offer.value(), local(), pa.tracks, counter_ssrc, &next, sa, err)) << err.message;
-  ASSERT_EQ(sa.tracks.size(), 2u);
-  const SubscribedTrack& a = sa.tracks[0];
-  EXPECT_EQ(a.source, 0u);
-  EXPECT_EQ(a.ssrc, 0x1001u);
+  ParticipantMedia subscriber = participant();
+  Changes c;
+  const uint32_t first = g_next_ssrc + 1;
+  auto answer = subscriber.answer_offer(offer.value(), local(), room, c);
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  ASSERT_EQ(c.subscribed.size(), 2u);
+  const SubscribedTrack& a = c.subscribed[0].track;
+  EXPECT_EQ(c.subscribed[0].source, "TR_0");
+  EXPECT_EQ(a.ssrc, first);
   EXPECT_EQ(a.rtx_ssrc, 0u);
   EXPECT_EQ(a.pt_map, (std::vector<std::pair<uint8_t, uint8_t>>{{111, 111}}));
   EXPECT_NE(std::find(a.ext_map.begin(), a.ext_map.end(), std::make_pair<uint8_t, uint8_t>(1, 10)), a.ext_map.end());
-  const SubscribedTrack& v = sa.tracks[1];
-  EXPECT_EQ(v.source, 1u);
+  const SubscribedTrack& v = c.subscribed[1].track;
+  EXPECT_EQ(c.subscribed[1].source, "TR_1");
   EXPECT_EQ(v.rtx_pt, 99);
   EXPECT_NE(v.rtx_ssrc, 0u);
-  auto ans = parse(write(sa.answer));
+  auto ans = parse(write(answer.value()));
   ASSERT_TRUE(ans.ok());
   ASSERT_EQ(ans.value().media.size(), 3u);
   EXPECT_EQ(ans.value().media[0].direction, Direction::kSendOnly);
-  EXPECT_EQ(ans.value().media[0].ssrcs(), (std::vector<uint32_t>{0x1001}));
+  EXPECT_EQ(ans.value().media[0].ssrcs(), (std::vector<uint32_t>{first}));
+  EXPECT_EQ(ans.value().media[0].msid, "PA_pub TR_0");
   EXPECT_EQ(ans.value().media[1].ssrc_groups.size(), 1u);
   EXPECT_EQ(ans.value().media[2].direction, Direction::kInactive);
 }

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 
 namespace edgesfu::loadgen {
 

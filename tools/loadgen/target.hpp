@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "slowpath/base/result.hpp"
+#include "base/result.hpp"
 #include "tools/loadgen/http_client.hpp"
 
 namespace edgesfu::loadgen {

@@ -1,5 +1,8 @@
 // WHIP (RFC 9725) and WHEP over HTTP (libsoup-3 on the slow path's GMainContext,
-// the same loop libnice runs on):
+// the same loop the ICE agents run on). A thin front door on the session
+// model: a WHIP client is a participant that only publishes, a WHEP client
+// one that only receives what the room had when it was answered (WHEP has no
+// server-initiated renegotiation).
 //   POST   /whip/{room}            SDP offer -> 201, answer, Location
 //   POST   /whep/{room}            SDP offer (recvonly) -> 201, answer, Location
 //   DELETE /whip|whep/{room}/{id}  ends the session
@@ -18,12 +21,15 @@
 #include <string>
 
 #include "config/config.hpp"
-#include "slowpath/signalling/media_session.hpp"
+#include "slowpath/session/participant_session.hpp"
 
 typedef struct _SoupServer SoupServer;
 typedef struct _SoupServerMessage SoupServerMessage;
 
 namespace edgesfu::sp::signalling {
+
+using session::ParticipantSession;
+using session::SessionDeps;
 
 class WhipServer {
  public:
@@ -38,6 +44,9 @@ class WhipServer {
   void on_request(SoupServerMessage* msg, const std::string& path);
   void post(SoupServerMessage* msg, bool publish, const std::string& room);
   void drop_later(const std::string& id);
+  // Removes a session; the other sessions of its room let go of its tracks.
+  void drop(const std::string& id);
+  void room_changed(const std::string& room);
   static gboolean on_sweep(gpointer self);
 
   std::map<std::string, std::string> keys_;
@@ -47,7 +56,7 @@ class WhipServer {
   SessionDeps deps_;
   SoupServer* server_ = nullptr;
   GSource* sweep_ = nullptr;
-  std::map<std::string, std::unique_ptr<MediaSession>> sessions_;  // by participant sid
+  std::map<std::string, std::unique_ptr<ParticipantSession>> sessions_;  // by participant sid
 };
 
 }  // namespace edgesfu::sp::signalling

@@ -1,4 +1,4 @@
-#include "slowpath/signalling/whip_server.hpp"
+#include "slowpath/signalling/whip/whip_server.hpp"
 
 #include <libsoup/soup.h>
 #include <spdlog/spdlog.h>
@@ -6,7 +6,8 @@
 #include <ctime>
 
 #include "slowpath/auth/token.hpp"
-#include "slowpath/signalling/demo_page.hpp"
+#include "slowpath/signalling/http_status.hpp"
+#include "slowpath/signalling/whip/demo_page.hpp"
 
 namespace edgesfu::sp::signalling {
 
@@ -44,11 +45,7 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
   w->empty_timeout_us_ = int64_t{cfg.room.empty_timeout_s} * 1000000;
   w->deps_ = deps;
   WhipServer* self = w.get();
-  w->deps_.on_tracks_ready = [self](const std::string& room) {
-    for (auto& [id, s] : self->sessions_) {
-      if (s->room() == room) s->attach_ready_tracks();
-    }
-  };
+  w->deps_.on_room_changed = [self](const std::string& room) { self->room_changed(room); };
   // Consent lost (the dataplane saw nothing from the peer for its idle
   // timeout): end that session.
   deps.dp->on_idle([self](const ParticipantRef& ref) {
@@ -142,7 +139,7 @@ void WhipServer::on_request(SoupServerMessage* msg, const std::string& path) {
       return;
     }
     const std::string id = it->first;
-    sessions_.erase(it);
+    drop(id);
     spdlog::info("session {} deleted; dataplane flows now {}", id, deps_.dp->flows());
     reply(msg, 200, "");
     return;
@@ -193,21 +190,57 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
     reply(msg, 400, "malformed SDP: " + offer.error().message + "\n");
     return;
   }
-  std::string answer;
-  sdp::NegotiationError err;
-  auto session = MediaSession::create(
-      publish ? MediaSession::Kind::kPublish : MediaSession::Kind::kSubscribe, room, tok.claims.identity,
-      offer.value(), deps_, [this](const std::string& id, const std::string&) { drop_later(id); }, answer, err);
-  if (!session) {
-    reply(msg, err.http_status, err.message + "\n");
+  // WHEP: the tracks in the room when it is answered (no renegotiation
+  // later), so an empty room is refused.
+  if (!publish) {
+    const rooms::Room* r = deps_.rooms->find(room);
+    if (r == nullptr || r->tracks.empty()) {
+      reply(msg, 409, "nothing is published in room '" + room + "' yet; retry once a publisher has joined\n");
+      return;
+    }
+  }
+  session::Grants grants;
+  grants.can_publish = publish;
+  grants.can_subscribe = !publish;
+  auto created = ParticipantSession::create(room, tok.claims.identity, grants, deps_,
+                                            [this](const std::string& id, const std::string&) { drop_later(id); });
+  if (!created) {
+    reply(msg, http_status(created.error().code), created.error().message + "\n");
     return;
   }
-  const std::string id = session->id();
+  std::unique_ptr<ParticipantSession> session = std::move(created).value();
+  session::Changes changes;
+  auto answer = session->on_remote_offer(offer.value(), changes);
+  if (answer && publish && changes.published.empty()) {
+    answer = make_error(ErrorCode::kUnsupported, changes.refused.empty() ? "the offer sends no audio or video we can receive"
+                                                                         : changes.refused.front());
+  }
+  if (!answer) {
+    reply(msg, http_status(answer.error().code), answer.error().message + "\n");
+    return;  // the session leaves the room as it goes
+  }
+  const std::string id = session->sid();
   sessions_[id] = std::move(session);
   const std::string location = std::string(publish ? "/whip/" : "/whep/") + room + "/" + id;
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location", location.c_str());
-  reply(msg, 201, answer, "application/sdp");
-  spdlog::info("{} {} in room {} ({})", publish ? "WHIP" : "WHEP", id, room, tok.claims.identity);
+  reply(msg, 201, answer.value(), "application/sdp");
+  spdlog::info("{} {} in room {} ({}): {} published, {} subscribed", publish ? "WHIP" : "WHEP", id, room,
+               tok.claims.identity, changes.published.size(), changes.subscribed.size());
+}
+
+void WhipServer::room_changed(const std::string& room) {
+  for (auto& [id, s] : sessions_) {
+    if (s->room() == room) s->room_changed();
+  }
+}
+
+void WhipServer::drop(const std::string& id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  const std::string room = it->second->room();
+  const bool had_tracks = !it->second->media().publications().empty();
+  sessions_.erase(it);
+  if (had_tracks) room_changed(room);
 }
 
 void WhipServer::drop_later(const std::string& id) {
@@ -222,7 +255,7 @@ void WhipServer::drop_later(const std::string& id) {
       src,
       [](gpointer p) -> gboolean {
         auto* ctx = static_cast<Ctx*>(p);
-        ctx->w->sessions_.erase(ctx->id);
+        ctx->w->drop(ctx->id);
         spdlog::info("session {} removed; dataplane flows now {}", ctx->id, ctx->w->deps_.dp->flows());
         delete ctx;
         return G_SOURCE_REMOVE;

@@ -1,0 +1,461 @@
+#include "slowpath/session/participant_media.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace edgesfu::sp::session {
+
+namespace {
+
+using sdp::Direction;
+
+bool sends(Direction d) { return d == Direction::kSendOnly || d == Direction::kSendRecv; }
+bool receives(Direction d) { return d == Direction::kRecvOnly || d == Direction::kSendRecv; }
+
+Direction direction_of(bool we_receive, bool we_send) {
+  if (we_receive && we_send) return Direction::kSendRecv;
+  if (we_receive) return Direction::kRecvOnly;
+  if (we_send) return Direction::kSendOnly;
+  return Direction::kInactive;
+}
+
+const SourceTrack* find_source(const std::vector<SourceTrack>& wanted, const std::string& sid) {
+  for (const SourceTrack& s : wanted) {
+    if (s.sid == sid) return &s;
+  }
+  return nullptr;
+}
+
+// The same publication, as far as the dataplane is concerned.
+bool same_track(const sdp::PublishedTrack& a, const sdp::PublishedTrack& b) {
+  return a.ssrc == b.ssrc && a.rtx_ssrc == b.rtx_ssrc && a.codec.pt == b.codec.pt &&
+         a.codec.name == b.codec.name && a.extmaps == b.extmaps;
+}
+
+// The msid and SSRC lines of a track we send (RFC 8830, RFC 5576).
+void describe_sending(sdp::Media& m, const Subscription& s, const SourceTrack* src) {
+  const std::string stream = src != nullptr && !src->stream.empty() ? src->stream : "edgesfu";
+  const std::string msid = stream + " " + s.source;
+  m.msid = msid;
+  if (s.track.rtx_ssrc != 0) m.ssrc_groups.push_back(sdp::SsrcGroup{"FID", {s.track.ssrc, s.track.rtx_ssrc}});
+  m.ssrc_attrs.emplace_back(s.track.ssrc, "cname:" + stream);
+  m.ssrc_attrs.emplace_back(s.track.ssrc, "msid:" + msid);
+  if (s.track.rtx_ssrc != 0) {
+    m.ssrc_attrs.emplace_back(s.track.rtx_ssrc, "cname:" + stream);
+    m.ssrc_attrs.emplace_back(s.track.rtx_ssrc, "msid:" + msid);
+  }
+}
+
+void add_extmap(sdp::Media& m, uint8_t id, const std::string& uri) {
+  for (const sdp::Extmap& e : m.extmaps) {
+    if (e.id == id) return;
+  }
+  m.extmaps.push_back(sdp::Extmap{id, "", uri});
+}
+
+// A subscription of `src` on the offered m-line `m`, answering: the
+// subscriber's payload type for the source's codec, its RTX, its IDs for the
+// extensions the source carries. Empty when `m` takes no codec of the source.
+std::optional<Subscription> subscribe_answering(const sdp::Media& m, const SourceTrack& src,
+                                                const std::function<uint32_t()>& ssrcs) {
+  const sdp::Codec* c = sdp::codec_for(m, src.desc);
+  if (c == nullptr) return std::nullopt;
+  Subscription s;
+  s.mid = m.mid;
+  s.source = src.sid;
+  s.track.mid = m.mid;
+  s.track.ssrc = ssrcs();
+  const int rtx = src.desc.kind == "video" ? sdp::rtx_for(m, c->pt) : -1;
+  if (rtx >= 0) {
+    s.track.rtx_ssrc = ssrcs();
+    s.track.rtx_pt = static_cast<uint8_t>(rtx);
+  }
+  s.track.pt_map.emplace_back(src.desc.codec.pt, c->pt);
+  for (const auto& [pid, uri] : src.desc.extmaps) {
+    for (const sdp::Extmap& e : m.extmaps) {
+      if (e.uri == uri) s.track.ext_map.emplace_back(pid, e.id);
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<Publication> ParticipantMedia::publications() const {
+  std::vector<Publication> out;
+  for (const MLine& ml : mlines_) {
+    if (ml.published) out.push_back({ml.mid, *ml.published});
+  }
+  return out;
+}
+
+std::vector<Subscription> ParticipantMedia::subscriptions() const {
+  std::vector<Subscription> out;
+  for (const MLine& ml : mlines_) {
+    if (ml.sending) out.push_back(*ml.sending);
+  }
+  return out;
+}
+
+void ParticipantMedia::learn_extensions(const sdp::Session& s) {
+  for (const sdp::Media& m : s.media) {
+    for (const sdp::Extmap& e : m.extmaps) ext_ids_[e.uri] = e.id;
+  }
+}
+
+uint8_t ParticipantMedia::ext_id(const std::string& uri) {
+  auto it = ext_ids_.find(uri);
+  if (it != ext_ids_.end()) return it->second;
+  // RFC 8285 §4.2: one-byte IDs are 1-14.
+  for (uint8_t id = 1; id <= 14; ++id) {
+    const bool taken = std::any_of(ext_ids_.begin(), ext_ids_.end(), [&](const auto& kv) { return kv.second == id; });
+    if (!taken) {
+      ext_ids_[uri] = id;
+      return id;
+    }
+  }
+  return 0;  // all taken: the extension is not offered
+}
+
+std::string ParticipantMedia::new_mid(const std::vector<MLine>& in_use) {
+  // Not a mid of this negotiation nor of the last one (a recycled m-line must
+  // not take back the mid it had, RFC 8843 §7.5).
+  auto taken = [](const std::vector<MLine>& v, const std::string& mid) {
+    return std::any_of(v.begin(), v.end(), [&](const MLine& m) { return m.mid == mid; });
+  };
+  for (;;) {
+    std::string mid = std::to_string(next_mid_++);
+    if (!taken(in_use, mid) && !taken(mlines_, mid)) return mid;
+  }
+}
+
+Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer, const sdp::LocalTransport& local,
+                                                    const std::vector<SourceTrack>& wanted, Changes& changes) {
+  changes = Changes{};
+  if (auto s = sdp::check_transport(offer); !s) return s.error();
+  if (offer.media.size() < mlines_.size()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the offer has " + std::to_string(offer.media.size()) + " m-lines, fewer than the " +
+                          std::to_string(mlines_.size()) + " negotiated (m-lines are never removed, RFC 8829 §5.2.2)");
+  }
+  std::vector<MLine> next = mlines_;
+  next.resize(offer.media.size());
+  std::set<std::string> mids;
+
+  // 1. Each m-line's identity, what the participant publishes on it, and
+  //    whether what we send on it can stay.
+  for (std::size_t i = 0; i < offer.media.size(); ++i) {
+    const sdp::Media& m = offer.media[i];
+    MLine& ml = next[i];
+    const std::string at = "m-line " + std::to_string(i) + " (" + m.kind + ", mid " + m.mid + "): ";
+    if (i < mlines_.size() && ml.mid != m.mid && !ml.rejected) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        at + "its mid was '" + ml.mid + "'; only a rejected m-line may take a new mid (RFC 8843 §7.5)");
+    }
+    if (i < mlines_.size() && ml.mid == m.mid && ml.kind != m.kind && !ml.rejected) {
+      return make_error(ErrorCode::kInvalidArgument, at + "its kind was " + ml.kind);
+    }
+    if (!m.mid.empty() && !mids.insert(m.mid).second) {
+      return make_error(ErrorCode::kInvalidArgument, at + "the mid is used twice");
+    }
+    ml.mid = m.mid;
+    ml.kind = m.kind;
+    const bool usable = sdp::in_use(offer, m) && (m.kind == "audio" || m.kind == "video");
+    // What the participant sends on it (RFC 3264 §6.1: its sendonly/sendrecv).
+    std::optional<sdp::PublishedTrack> pub;
+    if (usable && sends(m.direction)) {
+      auto t = sdp::published_track(m, i);
+      if (t) {
+        pub = std::move(t).value();
+      } else if (t.error().code == ErrorCode::kUnsupported) {
+        changes.refused.push_back(t.error().message);
+      } else {
+        return t.error();
+      }
+    }
+    if (ml.published && (!pub || !same_track(*ml.published, *pub))) {
+      changes.unpublished.push_back({ml.mid, *ml.published});
+      ml.published.reset();
+    }
+    if (pub && !ml.published) {
+      ml.published = *pub;
+      changes.published.push_back({ml.mid, *pub});
+    }
+    // What we send on it stays if the participant still receives there, the
+    // room still wants it sent, and the codec still has the same number.
+    if (ml.sending) {
+      const SourceTrack* src = find_source(wanted, ml.sending->source);
+      const sdp::Codec* c = usable && receives(m.direction) && src != nullptr ? sdp::codec_for(m, src->desc) : nullptr;
+      if (c == nullptr || ml.sending->track.pt_map.empty() || ml.sending->track.pt_map[0].second != c->pt ||
+          ml.mid != ml.sending->mid) {
+        changes.unsubscribed.push_back(*ml.sending);
+        ml.sending.reset();
+      }
+    }
+    if (!usable) ml.published.reset();
+  }
+
+  // 2. Wanted tracks not yet sent go to receiving m-lines without one, in order.
+  std::set<std::string> assigned;
+  for (const MLine& ml : next) {
+    if (ml.sending) assigned.insert(ml.sending->source);
+  }
+  for (std::size_t i = 0; i < offer.media.size(); ++i) {
+    const sdp::Media& m = offer.media[i];
+    MLine& ml = next[i];
+    if (ml.sending || !sdp::in_use(offer, m) || !receives(m.direction)) continue;
+    for (const SourceTrack& src : wanted) {
+      if (assigned.count(src.sid) != 0 || src.desc.kind != m.kind) continue;
+      if (auto s = subscribe_answering(m, src, ssrcs_)) {
+        ml.sending = *s;
+        assigned.insert(src.sid);
+        changes.subscribed.push_back(*s);
+        break;
+      }
+    }
+  }
+
+  // 3. The answer.
+  sdp::Session ans = sdp::answer_session();
+  for (std::size_t i = 0; i < offer.media.size(); ++i) {
+    const sdp::Media& m = offer.media[i];
+    MLine& ml = next[i];
+    if (!sdp::in_use(offer, m) || (m.kind != "audio" && m.kind != "video")) {
+      ans.media.push_back(sdp::rejected(m));
+      ml.rejected = true;
+      continue;
+    }
+    sdp::Media am = sdp::answer_media(m, local);
+    if (ml.published) {
+      sdp::add_codec(am, ml.published->codec, ml.published->codec.rtx_pt);
+      for (const auto& [id, uri] : ml.published->extmaps) add_extmap(am, id, uri);
+    }
+    if (ml.sending) {
+      const SourceTrack* src = find_source(wanted, ml.sending->source);
+      const uint8_t pt = ml.sending->track.pt_map.front().second;
+      if (am.codec(pt) == nullptr) {
+        const sdp::Codec* c = m.codec(pt);
+        sdp::add_codec(am, sdp::negotiated(m, *c), ml.sending->track.rtx_ssrc != 0 ? ml.sending->track.rtx_pt : -1);
+      }
+      for (const auto& [pid, sid] : ml.sending->track.ext_map) {
+        for (const auto& [id, uri] : src->desc.extmaps) {
+          if (id == pid) add_extmap(am, sid, uri);
+        }
+      }
+      describe_sending(am, *ml.sending, src);
+    }
+    if (!ml.published && !ml.sending) {
+      // Nothing flows (yet): inactive with a codec it offered, so that the
+      // m-line stays in the BUNDLE and can be used by a later offer.
+      const sdp::Codec* c = sdp::pick(m);
+      if (c == nullptr) {
+        ans.media.push_back(sdp::rejected(m));
+        ml.rejected = true;
+        continue;
+      }
+      sdp::add_codec(am, sdp::negotiated(m, *c), -1);
+    }
+    am.direction = direction_of(ml.published.has_value(), ml.sending.has_value());
+    ml.rejected = false;
+    ans.bundle.push_back(m.mid);
+    ans.media.push_back(std::move(am));
+  }
+
+  // Commit. Our own offer, if one was waiting, yields to the remote one.
+  if (pending_) {
+    pending_.reset();
+    changes.rolled_back = true;
+  }
+  learn_extensions(offer);
+  mlines_ = std::move(next);
+  return ans;
+}
+
+sdp::Media ParticipantMedia::offer_media(const MLine& ml, const sdp::LocalTransport& local,
+                                         const std::vector<SourceTrack>& wanted) const {
+  sdp::Media om;
+  om.kind = ml.kind;
+  om.proto = "UDP/TLS/RTP/SAVPF";
+  om.mid = ml.mid;
+  if (ml.rejected) {
+    om.port = 0;
+    om.fmts = {"0"};
+    om.direction = Direction::kInactive;
+    return om;
+  }
+  om.port = 9;
+  om.ice_ufrag = local.ice_ufrag;
+  om.ice_pwd = local.ice_pwd;
+  om.fingerprint_alg = "sha-256";
+  om.fingerprint = local.fingerprint;
+  om.setup = "actpass";  // RFC 8842 §5.2: an offer says actpass
+  om.rtcp_mux = true;
+  om.rtcp_rsize = true;
+  om.candidates = local.candidates;
+  om.end_of_candidates = true;
+  if (ml.published) {
+    sdp::add_codec(om, ml.published->codec, ml.published->codec.rtx_pt);
+    for (const auto& [id, uri] : ml.published->extmaps) add_extmap(om, id, uri);
+  }
+  if (ml.sending) {
+    const SourceTrack* src = find_source(wanted, ml.sending->source);
+    const uint8_t pt = ml.sending->track.pt_map.front().second;
+    if (src != nullptr && om.codec(pt) == nullptr) {
+      sdp::NegotiatedCodec c = src->desc.codec;
+      c.pt = pt;
+      sdp::add_codec(om, c, ml.sending->track.rtx_ssrc != 0 ? ml.sending->track.rtx_pt : -1);
+    }
+    if (src != nullptr) {
+      for (const auto& [pid, sid] : ml.sending->track.ext_map) {
+        for (const auto& [id, uri] : src->desc.extmaps) {
+          if (id == pid) add_extmap(om, sid, uri);
+        }
+      }
+    }
+    describe_sending(om, *ml.sending, src);
+  }
+  if (om.codecs.empty()) {
+    // An inactive m-line still lists a codec of its kind.
+    sdp::NegotiatedCodec c;
+    if (ml.kind == "audio") {
+      c = {111, "opus", 48000, 2, "minptime=10;useinbandfec=1", {"transport-cc"}, -1};
+    } else {
+      c = {96, "VP8", 90000, 0, "", {"nack", "nack pli", "ccm fir"}, -1};
+    }
+    sdp::add_codec(om, c, -1);
+  }
+  om.direction = direction_of(ml.published.has_value(), ml.sending.has_value());
+  return om;
+}
+
+Result<sdp::Session> ParticipantMedia::create_offer(const sdp::LocalTransport& local,
+                                                    const std::vector<SourceTrack>& wanted, Changes& changes) {
+  changes = Changes{};
+  if (pending_) {
+    return make_error(ErrorCode::kConflict, "an offer is already waiting for its answer");
+  }
+  std::vector<MLine> next = mlines_;
+  // What is no longer wanted stops at once.
+  std::set<std::string> assigned;
+  for (MLine& ml : next) {
+    if (ml.sending && find_source(wanted, ml.sending->source) == nullptr) {
+      changes.unsubscribed.push_back(*ml.sending);
+      ml.sending.reset();
+    }
+    if (ml.sending) assigned.insert(ml.sending->source);
+  }
+  for (const SourceTrack& src : wanted) {
+    if (assigned.count(src.sid) != 0) continue;
+    if (src.desc.kind != "audio" && src.desc.kind != "video") continue;
+    // An idle m-line of the kind (a direction change), a rejected one
+    // (recycled with a new mid, RFC 8829 §5.2.2), or a new one.
+    std::size_t at = next.size();
+    for (std::size_t i = 0; i < next.size() && at == next.size(); ++i) {
+      if (!next[i].rejected && next[i].kind == src.desc.kind && !next[i].sending && !next[i].published) at = i;
+    }
+    for (std::size_t i = 0; i < next.size() && at == next.size(); ++i) {
+      if (next[i].rejected) {
+        next[i] = MLine{};
+        next[i].mid = new_mid(next);
+        at = i;
+      }
+    }
+    if (at == next.size()) {
+      MLine fresh;
+      fresh.mid = new_mid(next);
+      next.push_back(std::move(fresh));
+    }
+    MLine& ml = next[at];
+    ml.kind = src.desc.kind;
+    ml.rejected = false;
+    Subscription s;
+    s.mid = ml.mid;
+    s.source = src.sid;
+    s.track.mid = ml.mid;
+    s.track.ssrc = ssrcs_();
+    // The publisher's payload types are offered as they are (the map is the
+    // identity); RTX toward the subscriber when the source has it.
+    s.track.pt_map.emplace_back(src.desc.codec.pt, src.desc.codec.pt);
+    if (src.desc.kind == "video" && src.desc.codec.rtx_pt >= 0) {
+      s.track.rtx_ssrc = ssrcs_();
+      s.track.rtx_pt = static_cast<uint8_t>(src.desc.codec.rtx_pt);
+    }
+    for (const auto& [pid, uri] : src.desc.extmaps) {
+      if (const uint8_t id = ext_id(uri); id != 0) s.track.ext_map.emplace_back(pid, id);
+    }
+    ml.sending = std::move(s);
+    assigned.insert(src.sid);
+  }
+
+  sdp::Session offer = sdp::answer_session();
+  for (const MLine& ml : next) {
+    offer.media.push_back(offer_media(ml, local, wanted));
+    if (!ml.rejected) offer.bundle.push_back(ml.mid);
+  }
+  // Removals took effect now; additions wait for the answer.
+  for (MLine& ml : mlines_) {
+    if (ml.sending && find_source(wanted, ml.sending->source) == nullptr) ml.sending.reset();
+  }
+  pending_ = std::move(next);
+  return offer;
+}
+
+Status ParticipantMedia::apply_answer(const sdp::Session& answer, Changes& changes) {
+  changes = Changes{};
+  if (!pending_) return make_error(ErrorCode::kConflict, "no offer of ours is waiting for an answer");
+  std::vector<MLine>& next = *pending_;
+  if (answer.media.size() != next.size()) {
+    return make_error(ErrorCode::kInvalidArgument, "the answer has " + std::to_string(answer.media.size()) +
+                                                        " m-lines, the offer " + std::to_string(next.size()));
+  }
+  for (std::size_t i = 0; i < next.size(); ++i) {
+    const sdp::Media& am = answer.media[i];
+    const MLine& ml = next[i];
+    if (!ml.rejected && am.mid != ml.mid) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "answer m-line " + std::to_string(i) + " has mid '" + am.mid + "', the offer '" + ml.mid + "'");
+    }
+    // RFC 8842 §5.3: we stay the DTLS server of the one association.
+    if (sdp::in_use(answer, am) && am.setup == "passive") {
+      return make_error(ErrorCode::kUnsupported, "the answer makes us the DTLS client (a=setup:passive)");
+    }
+  }
+  for (std::size_t i = 0; i < next.size(); ++i) {
+    const sdp::Media& am = answer.media[i];
+    MLine& ml = next[i];
+    const bool accepted = sdp::in_use(answer, am);
+    if (!accepted) {
+      if (ml.published) changes.unpublished.push_back({ml.mid, *ml.published});
+      ml.published.reset();
+      ml.sending.reset();
+      ml.rejected = true;
+      continue;
+    }
+    if (!ml.sending) continue;
+    const bool was_sending = i < mlines_.size() && mlines_[i].sending && mlines_[i].sending->source == ml.sending->source;
+    if (was_sending) continue;
+    // A new subscription: the answerer must receive it (RFC 3264 §6.1), with
+    // the codec we offered; RTX and extensions as far as it kept them.
+    const uint8_t pt = ml.sending->track.pt_map.front().second;
+    if (!receives(am.direction) || am.codec(pt) == nullptr) {
+      ml.sending.reset();
+      continue;
+    }
+    Subscription& s = *ml.sending;
+    if (s.track.rtx_ssrc != 0 && am.codec(s.track.rtx_pt) == nullptr) s.track.rtx_ssrc = 0;
+    std::vector<std::pair<uint8_t, uint8_t>> kept;
+    for (const auto& m : s.track.ext_map) {
+      const uint8_t id = m.second;  // (clang 14 cannot capture a structured binding)
+      const bool in_answer =
+          std::any_of(am.extmaps.begin(), am.extmaps.end(), [&](const sdp::Extmap& e) { return e.id == id; });
+      if (in_answer) kept.push_back(m);
+    }
+    s.track.ext_map = std::move(kept);
+    changes.subscribed.push_back(s);
+  }
+  mlines_ = std::move(next);
+  pending_.reset();
+  return ok_status();
+}
+
+}  // namespace edgesfu::sp::session

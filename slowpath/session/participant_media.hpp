@@ -1,0 +1,118 @@
+// The media side of one participant (DESIGN.md §4): one ICE+DTLS transport
+// whose m-lines, published tracks and subscriptions change while it lives.
+// Every negotiation, whoever offers, goes through here:
+//
+//   * answer_offer(): a remote offer, the first or any later one, answered
+//     against the current state (JSEP, RFC 8829 §5.3): m-lines added, kept,
+//     rejected, recycled (a new mid on an m-line rejected before), direction
+//     changes; what the participant sends becomes publications, what it can
+//     receive is filled from the tracks the room says it should get.
+//   * create_offer() / apply_answer(): the server's own offer (a subscriber
+//     connection, a new track for a live participant): tracks no longer wanted
+//     leave their m-lines, new ones take an inactive m-line of their kind, a
+//     rejected one (recycled), or a new one.
+//
+// The result of each step is a set of changes (tracks published or gone,
+// subscriptions added or removed) that the session applies to the room and
+// the dataplane; the transport is never touched. Pure: no sockets, no clock,
+// no dataplane; unit-tested with sequences of offers and answers. Slow path.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "slowpath/sdp/negotiate.hpp"
+
+namespace edgesfu::sp::session {
+
+// A track in the room that this participant may receive.
+struct SourceTrack {
+  std::string sid;     // the room's track id (TR_...)
+  std::string stream;  // the msid stream the receiver sees (the publisher's PA_... id)
+  sdp::PublishedTrack desc;
+};
+
+// A track this participant publishes, on the m-line `mid`.
+struct Publication {
+  std::string mid;
+  sdp::PublishedTrack track;
+};
+
+// A room track this participant receives, on the m-line `mid`: the downtrack's
+// parameters (our SSRCs toward it, payload type and extension ID maps).
+struct Subscription {
+  std::string mid;
+  std::string source;  // SourceTrack::sid
+  sdp::SubscribedTrack track;
+};
+
+// What one negotiation step changed.
+struct Changes {
+  std::vector<Publication> published, unpublished;
+  std::vector<Subscription> subscribed, unsubscribed;
+  // Why m-lines the participant wanted to use were refused (codec we cannot
+  // forward, ...), for the front door's error when nothing was usable.
+  std::vector<std::string> refused;
+  // Our offer was waiting when the remote offer came (glare): the server is
+  // the polite side (RFC 8829 §4.1.8.2 rollback) and its offer is dropped.
+  bool rolled_back = false;
+  bool empty() const {
+    return published.empty() && unpublished.empty() && subscribed.empty() && unsubscribed.empty();
+  }
+};
+
+// One m-line of the connection, as last negotiated.
+struct MLine {
+  std::string mid;
+  std::string kind;       // audio, video
+  bool rejected = false;  // port 0: its index may be recycled with a new mid
+  std::optional<sdp::PublishedTrack> published;  // what the participant sends on it
+  std::optional<Subscription> sending;           // what we send on it
+};
+
+class ParticipantMedia {
+ public:
+  // `ssrcs` hands out our SSRCs toward this participant (random, non-zero).
+  explicit ParticipantMedia(std::function<uint32_t()> ssrcs) : ssrcs_(std::move(ssrcs)) {}
+
+  // Answers `offer`; `wanted` are the tracks the room says this participant
+  // should receive, in order of preference (each lands on at most one m-line
+  // that can receive it). On error nothing changes.
+  Result<sdp::Session> answer_offer(const sdp::Session& offer, const sdp::LocalTransport& local,
+                                    const std::vector<SourceTrack>& wanted, Changes& changes);
+
+  // The server's offer: `wanted` on m-lines (existing, reused or new); what
+  // is no longer wanted is in `changes.unsubscribed` at once (we stop sending
+  // it now), what is new becomes a subscription when the answer accepts it.
+  // Error (kConflict) while an offer of ours waits for its answer.
+  Result<sdp::Session> create_offer(const sdp::LocalTransport& local, const std::vector<SourceTrack>& wanted,
+                                    Changes& changes);
+  // The participant's answer to our pending offer.
+  Status apply_answer(const sdp::Session& answer, Changes& changes);
+
+  bool offer_pending() const { return pending_.has_value(); }
+  const std::vector<MLine>& mlines() const { return mlines_; }
+  std::vector<Publication> publications() const;
+  std::vector<Subscription> subscriptions() const;
+
+ private:
+  std::string new_mid(const std::vector<MLine>& in_use);
+  uint8_t ext_id(const std::string& uri);
+  void learn_extensions(const sdp::Session& s);
+  sdp::Media offer_media(const MLine& ml, const sdp::LocalTransport& local,
+                         const std::vector<SourceTrack>& wanted) const;
+
+  std::function<uint32_t()> ssrcs_;
+  std::vector<MLine> mlines_;
+  std::optional<std::vector<MLine>> pending_;  // our offer's m-lines until the answer
+  // BUNDLE: one extension ID per URI on the whole connection (RFC 8285 §6).
+  std::map<std::string, uint8_t> ext_ids_;
+  uint32_t next_mid_ = 0;
+};
+
+}  // namespace edgesfu::sp::session

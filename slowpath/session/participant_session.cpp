@@ -1,0 +1,323 @@
+#include "slowpath/session/participant_session.hpp"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+namespace edgesfu::sp::session {
+
+namespace {
+
+constexpr int64_t kHandshakeTimeoutUs = 30'000'000;  // ICE + DTLS must finish in 30 s
+
+uint32_t random_u32() {
+  uint32_t v = 0;
+  while (v == 0) {
+    // The CSPRNG failing is not something to continue past.
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1) std::abort();
+  }
+  return v;
+}
+
+// The m-line that carries the transport (BUNDLE: the first one in use).
+const sdp::Media* transport_mline(const sdp::Session& offer) {
+  for (const auto& m : offer.media) {
+    if (m.port != 0 && sdp::in_use(offer, m)) return &m;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+ParticipantSession::ParticipantSession() : media_(random_u32) {}
+
+Result<std::unique_ptr<ParticipantSession>> ParticipantSession::create(const std::string& room,
+                                                                       const std::string& identity,
+                                                                       const Grants& grants, const SessionDeps& deps,
+                                                                       OnEnded on_ended) {
+  std::unique_ptr<ParticipantSession> s(new ParticipantSession());
+  s->room_ = room;
+  s->grants_ = grants;
+  s->deps_ = deps;
+  s->on_ended_ = std::move(on_ended);
+  s->sid_ = rooms::new_id("PA_");
+  s->started_us_ = g_get_monotonic_time();
+  ice::AgentParams ip;
+  ip.context = deps.context;
+  ip.local_address = deps.local_address;
+  ip.advertised_address = deps.advertised_address;
+  ip.port_min = deps.port_min;
+  ip.port_max = deps.port_max;
+  auto agent = ice::LiteAgent::create(ip);
+  if (!agent) return make_error(ErrorCode::kUnavailable, agent.error().message);
+  s->ice_ = std::move(agent).value();
+  ParticipantSession* self = s.get();
+  s->ice_->on_data([self](std::span<const uint8_t> d) { self->on_ice_data(d); });
+  s->ice_->on_selected([self](const ice::SelectedPair&) { self->maybe_install(); });
+  s->timer_ = g_timeout_source_new(100);
+  g_source_set_callback(s->timer_, &ParticipantSession::on_timer, self, nullptr);
+  g_source_attach(s->timer_, deps.context);
+  rooms::Participant p;
+  p.sid = s->sid_;
+  p.identity = identity;
+  deps.rooms->join(room, p, g_get_monotonic_time());
+  return s;
+}
+
+ParticipantSession::~ParticipantSession() {
+  if (timer_ != nullptr) {
+    g_source_destroy(timer_);
+    g_source_unref(timer_);
+  }
+  // Removing the participant removes its tracks (with every downtrack of
+  // them) and its own downtracks on the lcore.
+  if (installed_) (void)deps_.dp->remove_participant(participant_);
+  if (deps_.rooms != nullptr) deps_.rooms->leave(room_, sid_, g_get_monotonic_time());
+}
+
+std::vector<SourceTrack> ParticipantSession::wanted() const {
+  std::vector<SourceTrack> out;
+  if (!grants_.can_subscribe) return out;
+  for (const rooms::Track* t : deps_.rooms->wanted(room_, sid_)) out.push_back({t->sid, t->publisher, t->desc});
+  return out;
+}
+
+sdp::LocalTransport ParticipantSession::local() const {
+  const auto [ufrag, pwd] = ice_->credentials();
+  return sdp::LocalTransport{ufrag, pwd, ice_->candidates(), deps_.cert->fingerprint()};
+}
+
+Status ParticipantSession::start_transport(const sdp::Session& offer) {
+  const sdp::Media* first = transport_mline(offer);
+  if (first == nullptr) return make_error(ErrorCode::kInvalidArgument, "the offer has no m-line in use");
+  const std::string& ufrag = sdp::ice_ufrag(offer, *first);
+  const std::string& pwd = sdp::ice_pwd(offer, *first);
+  const std::string& fp = first->fingerprint.empty() ? offer.fingerprint : first->fingerprint;
+  if (dtls_) {
+    // Renegotiation on the live transport: the same ICE and DTLS peer.
+    if (ufrag != remote_ufrag_ || pwd != remote_pwd_) {
+      return make_error(ErrorCode::kUnsupported, "ICE restart (new ice-ufrag/ice-pwd) is not supported");
+    }
+    if (fp != remote_fingerprint_) {
+      return make_error(ErrorCode::kInvalidArgument, "the DTLS fingerprint changed on a live transport");
+    }
+    return ok_status();
+  }
+  if (auto rc = ice_->set_remote(ufrag, pwd); !rc) return make_error(ErrorCode::kInvalidArgument, rc.error().message);
+  ParticipantSession* self = this;
+  auto tr = dtls::Transport::create(deps_.cert, dtls::Role::kServer, fp,
+                                    [self](std::span<const uint8_t> d) { (void)self->ice_->send(d); });
+  if (!tr) return tr.error();
+  dtls_ = std::move(tr).value();
+  remote_ufrag_ = ufrag;
+  remote_pwd_ = pwd;
+  remote_fingerprint_ = fp;
+  return ok_status();
+}
+
+Result<std::string> ParticipantSession::on_remote_offer(const sdp::Session& offer, Changes& changes) {
+  if (ended_) return make_error(ErrorCode::kConflict, "the session has ended");
+  // Validate the whole offer before anything starts.
+  if (auto s = sdp::check_transport(offer); !s) return s.error();
+  if (auto s = start_transport(offer); !s) return s.error();
+  // Without canPublish nothing the participant sends is taken: its sending
+  // m-lines are answered as if it only received (RFC 3264 §6.1).
+  sdp::Session masked;
+  const sdp::Session* use = &offer;
+  if (!grants_.can_publish) {
+    masked = offer;
+    for (sdp::Media& m : masked.media) {
+      if (m.direction == sdp::Direction::kSendRecv) m.direction = sdp::Direction::kRecvOnly;
+      if (m.direction == sdp::Direction::kSendOnly) m.direction = sdp::Direction::kInactive;
+    }
+    use = &masked;
+  }
+  auto ans = media_.answer_offer(*use, local(), wanted(), changes);
+  if (!ans) return ans.error();
+  apply(changes);
+  return sdp::write(ans.value());
+}
+
+Result<std::string> ParticipantSession::make_offer(Changes& changes) {
+  if (ended_) return make_error(ErrorCode::kConflict, "the session has ended");
+  auto off = media_.create_offer(local(), wanted(), changes);
+  if (!off) return off.error();
+  apply(changes);
+  return sdp::write(off.value());
+}
+
+Status ParticipantSession::on_remote_answer(const sdp::Session& answer, Changes& changes) {
+  if (ended_) return make_error(ErrorCode::kConflict, "the session has ended");
+  if (!dtls_) {
+    if (auto s = start_transport(answer); !s) return s;
+  }
+  if (auto s = media_.apply_answer(answer, changes); !s) return s;
+  apply(changes);
+  return ok_status();
+}
+
+void ParticipantSession::apply(const Changes& c) {
+  bool room_changed_tracks = false;
+  for (const Subscription& s : c.unsubscribed) {
+    auto it = downtracks_.find(s.mid);
+    if (it == downtracks_.end()) continue;
+    (void)deps_.dp->remove_downtrack(it->second.ref);
+    downtracks_.erase(it);
+  }
+  for (const Publication& p : c.unpublished) {
+    auto sid = track_sids_.find(p.mid);
+    if (sid == track_sids_.end()) continue;
+    if (auto t = tracks_.find(p.mid); t != tracks_.end()) {
+      // Its downtracks, on every subscriber, go with it.
+      (void)deps_.dp->remove_track(t->second);
+      tracks_.erase(t);
+    }
+    deps_.rooms->remove_track(room_, sid->second);
+    spdlog::info("session {}: track {} (mid {}) unpublished", sid_, sid->second, p.mid);
+    track_sids_.erase(sid);
+    room_changed_tracks = true;
+  }
+  for (const Publication& p : c.published) {
+    rooms::Track t;
+    t.sid = rooms::new_id("TR_");
+    t.publisher = sid_;
+    t.desc = p.track;
+    track_sids_[p.mid] = t.sid;
+    spdlog::info("session {}: publishes {} {} (mid {}, SSRC {})", sid_, p.track.kind, t.sid, p.mid, p.track.ssrc);
+    deps_.rooms->add_track(room_, std::move(t));
+    room_changed_tracks = true;
+  }
+  if (installed_) {
+    install_tracks();
+    room_changed();
+  }
+  if (room_changed_tracks && deps_.on_room_changed) deps_.on_room_changed(room_);
+}
+
+void ParticipantSession::install_tracks() {
+  for (const Publication& p : media_.publications()) {
+    if (tracks_.count(p.mid) != 0) continue;
+    auto sid = track_sids_.find(p.mid);
+    if (sid == track_sids_.end()) continue;
+    TrackParams tp;
+    tp.id = static_cast<uint32_t>(tracks_.size());
+    tp.ssrc = p.track.ssrc;
+    tp.clock_rate = p.track.codec.clock_rate;
+    tp.kind = p.track.kind == "video" ? dp::control::MediaKind::kVideo : dp::control::MediaKind::kAudio;
+    auto ref = deps_.dp->add_track(participant_, tp);
+    if (!ref) {
+      spdlog::warn("session {}: track {}: {}", sid_, sid->second, ref.error().message);
+      continue;
+    }
+    tracks_[p.mid] = ref.value();
+    deps_.rooms->track_ready(room_, sid->second, ref.value());
+  }
+}
+
+void ParticipantSession::room_changed() {
+  if (!installed_ || ended_) return;
+  // Sources that went away took their downtracks with them in the dataplane
+  // (DpControl removes a track's downtracks with the track): let go of ours.
+  for (auto it = downtracks_.begin(); it != downtracks_.end();) {
+    const rooms::Track* src = deps_.rooms->track(room_, it->second.source);
+    if (src == nullptr || !src->ready) {
+      it = downtracks_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const Subscription& s : media_.subscriptions()) {
+    if (downtracks_.count(s.mid) != 0) continue;
+    const rooms::Track* src = deps_.rooms->track(room_, s.source);
+    if (src == nullptr || !src->ready) continue;  // not yet (or no longer) in the dataplane
+    DowntrackParams dp;
+    dp.ssrc = s.track.ssrc;
+    dp.rtx_ssrc = s.track.rtx_ssrc;
+    dp.rtx_pt = s.track.rtx_pt;
+    dp.pt_map = s.track.pt_map;
+    dp.ext_map = s.track.ext_map;
+    dp.first_seq = static_cast<uint16_t>(random_u32());
+    dp.first_ts = random_u32();
+    auto ref = deps_.dp->add_downtrack(src->ref, participant_, dp);
+    if (!ref) {
+      spdlog::warn("session {}: downtrack for {}: {}", sid_, src->sid, ref.error().message);
+      continue;
+    }
+    downtracks_[s.mid] = Attached{src->sid, ref.value()};
+    // A new subscriber needs a keyframe to start decoding.
+    (void)deps_.dp->request_keyframe(src->ref);
+    spdlog::info("session {}: receives {} ({}) on mid {}", sid_, src->sid, src->desc.kind, s.mid);
+  }
+}
+
+void ParticipantSession::on_ice_data(std::span<const uint8_t> d) {
+  if (d.empty() || !dtls_) return;
+  // RFC 7983: DTLS records start with 20-63. RTP/RTCP that reached the kernel
+  // before the fast path owned the flow is dropped here.
+  if (d[0] >= 20 && d[0] <= 63) {
+    if (auto s = dtls_->on_datagram(d); !s) spdlog::warn("session {}: {}", sid_, s.error().message);
+    if (dtls_->failed()) {
+      end("DTLS failed");
+      return;
+    }
+    maybe_install();
+  }
+}
+
+gboolean ParticipantSession::on_timer(gpointer p) {
+  auto* self = static_cast<ParticipantSession*>(p);
+  if (!self->installed_ && !self->ended_) {
+    if (self->dtls_) (void)self->dtls_->on_timer();
+    if (self->dtls_ && self->dtls_->failed()) {
+      self->end("DTLS failed");
+    } else if (g_get_monotonic_time() - self->started_us_ > kHandshakeTimeoutUs) {
+      self->end("ICE/DTLS did not complete within 30 s");
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void ParticipantSession::maybe_install() {
+  if (installed_ || ended_ || !dtls_ || !ice_->selected() || !dtls_->connected()) return;
+  auto keys = dtls_->srtp();
+  if (!keys) {
+    end(keys.error().message);
+    return;
+  }
+  const ice::SelectedPair& pair = ice_->pair();
+  const rooms::Room* room = deps_.rooms->find(room_);
+  const rooms::Participant* me = room != nullptr ? deps_.rooms->participant(room_, sid_) : nullptr;
+  if (me == nullptr) {
+    end("room closed");
+    return;
+  }
+  ParticipantParams pp;
+  pp.room = room->key;
+  pp.id = me->number;
+  pp.remote = pair.remote;
+  pp.remote_port = pair.remote_port;
+  pp.local_port = pair.local_port;
+  pp.rx_keys = keys->remote;
+  pp.tx_keys = keys->local;
+  pp.feedback_ssrc = random_u32();
+  auto part = deps_.dp->add_participant(pp);
+  if (!part) {
+    end("dataplane: " + part.error().message);
+    return;
+  }
+  participant_ = part.value();
+  installed_ = true;
+  install_tracks();
+  room_changed();
+  spdlog::info("session {} in {}: fast path owns the flow, {} tracks, {} downtracks (ICE: {} checks answered)",
+               sid_, room_, tracks_.size(), downtracks_.size(), ice_->counters().checks_answered);
+  if (!tracks_.empty() && deps_.on_room_changed) deps_.on_room_changed(room_);
+}
+
+void ParticipantSession::end(const std::string& why) {
+  if (ended_) return;
+  ended_ = true;
+  spdlog::info("session {} ends: {}", sid_, why);
+  if (on_ended_) on_ended_(sid_, why);
+}
+
+}  // namespace edgesfu::sp::session

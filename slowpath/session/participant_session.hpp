@@ -1,0 +1,125 @@
+// One participant (DESIGN.md §4): one ICE-lite + DTLS transport whose
+// published tracks and subscriptions change while it lives. Negotiation is
+// ParticipantMedia's; this class applies what each step changed to the room
+// (tracks published and gone) and, once the transport is up, to the dataplane
+// (the participant's flow and keys, its tracks, its downtracks), without ever
+// touching the flow again. Front doors (WHIP, WHEP, later LiveKit) create it,
+// hand it offers and answers, and tell it when its room changed.
+// Slow-path thread only.
+#pragma once
+
+#include <glib.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "slowpath/dp_control/dp_control.hpp"
+#include "slowpath/dtls/dtls.hpp"
+#include "slowpath/ice/lite_agent.hpp"
+#include "slowpath/rooms/rooms.hpp"
+#include "slowpath/session/participant_media.hpp"
+
+namespace edgesfu::sp::session {
+
+struct SessionDeps {
+  GMainContext* context = nullptr;
+  DpControl* dp = nullptr;
+  rooms::Rooms* rooms = nullptr;
+  std::shared_ptr<dtls::Certificate> cert;
+  std::string local_address;       // the appliance IP
+  std::string advertised_address;  // rtc.node_ip
+  uint16_t port_min = 0, port_max = 0;
+  // Called when the tracks of `room` changed (a track became usable in the
+  // dataplane, or went away), so that the room's other sessions reconcile.
+  std::function<void(const std::string& room)> on_room_changed;
+};
+
+// What the participant may do (its token's grants, narrowed by the front
+// door: a WHIP client only publishes, a WHEP client only receives). The
+// server enforces them on every negotiation, not the client.
+struct Grants {
+  bool can_publish = true;
+  bool can_subscribe = true;
+};
+
+class ParticipantSession {
+ public:
+  // Called once when the session ends by itself (DTLS failure, the handshake
+  // timing out, a dataplane refusal): the owner drops it, not from inside.
+  using OnEnded = std::function<void(const std::string& sid, const std::string& why)>;
+
+  // Makes the transport (binds the ICE-lite agent's socket) and joins the
+  // room. kUnavailable when no port is left.
+  static Result<std::unique_ptr<ParticipantSession>> create(const std::string& room, const std::string& identity,
+                                                            const Grants& grants, const SessionDeps& deps,
+                                                            OnEnded on_ended);
+  ~ParticipantSession();  // leaves the room and the dataplane
+  ParticipantSession(const ParticipantSession&) = delete;
+  ParticipantSession& operator=(const ParticipantSession&) = delete;
+
+  // A remote offer (the first one starts ICE and DTLS; later ones renegotiate
+  // on the live transport), answered against what the room says this
+  // participant should receive. Returns the answer's SDP text; `changes`
+  // tells what it did.
+  Result<std::string> on_remote_offer(const sdp::Session& offer, Changes& changes);
+  // The server's offer of what the room says it should receive now, and the
+  // participant's answer to it (a subscriber connection, a track for a live
+  // participant).
+  Result<std::string> make_offer(Changes& changes);
+  Status on_remote_answer(const sdp::Session& answer, Changes& changes);
+
+  // The room's tracks changed: downtracks follow what is usable now (sources
+  // that became ready are attached, sources that went away are let go).
+  void room_changed();
+  // Ends the session from outside (consent lost); the owner drops it later.
+  void expire(const std::string& why) { end(why); }
+
+  const std::string& sid() const { return sid_; }
+  const std::string& room() const { return room_; }
+  bool installed() const { return installed_; }
+  const ParticipantRef& participant() const { return participant_; }  // valid once installed()
+  const ParticipantMedia& media() const { return media_; }
+  std::size_t downtracks() const { return downtracks_.size(); }
+
+ private:
+  ParticipantSession();
+  std::vector<SourceTrack> wanted() const;
+  sdp::LocalTransport local() const;
+  Status start_transport(const sdp::Session& offer);
+  void apply(const Changes& c);
+  void install_tracks();
+  void on_ice_data(std::span<const uint8_t> d);
+  void maybe_install();
+  void end(const std::string& why);
+  static gboolean on_timer(gpointer self);
+
+  std::string room_;
+  std::string sid_;
+  Grants grants_;
+  std::string remote_ufrag_, remote_pwd_, remote_fingerprint_;
+  SessionDeps deps_;
+  OnEnded on_ended_;
+  std::unique_ptr<ice::LiteAgent> ice_;
+  std::unique_ptr<dtls::Transport> dtls_;
+  ParticipantMedia media_;
+  GSource* timer_ = nullptr;
+  int64_t started_us_ = 0;
+  bool installed_ = false;
+  bool ended_ = false;
+  ParticipantRef participant_;
+  // Publications: mid -> the room's track sid; installed ones -> the lcore's track.
+  std::map<std::string, std::string> track_sids_;
+  std::map<std::string, TrackRef> tracks_;
+  // Subscriptions attached in the dataplane: mid -> downtrack (and its source).
+  struct Attached {
+    std::string source;
+    DowntrackRef ref;
+  };
+  std::map<std::string, Attached> downtracks_;
+};
+
+}  // namespace edgesfu::sp::session
