@@ -35,8 +35,8 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   explicit operator bool() const { return ok(); }
@@ -59,8 +59,12 @@ struct Ok {};
 using Status = Result<Ok>;
 
 inline Status ok_status() { return Ok{}; }
-inline Error make_error(std::string message) { return Error{std::move(message), ErrorCode::kInternal}; }
-inline Error make_error(ErrorCode code, std::string message) { return Error{std::move(message), code}; }
+inline Error make_error(std::string message) {
+  return Error{std::move(message), ErrorCode::kInternal};
+}
+inline Error make_error(ErrorCode code, std::string message) {
+  return Error{std::move(message), code};
+}
 
 inline const char* to_string(ErrorCode c) {
   switch (c) {

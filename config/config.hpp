@@ -3,8 +3,8 @@
 #pragma once
 
 #include <array>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,9 +27,9 @@ struct LoggingConfig {
 };
 
 struct MempoolConfig {
-  uint32_t mbufs = 8191;     // per NUMA socket in use
-  uint32_t cache = 256;      // per-lcore mempool cache
-  uint32_t data_room = 2176; // bytes per mbuf, headroom included
+  uint32_t mbufs = 8191;      // per NUMA socket in use
+  uint32_t cache = 256;       // per-lcore mempool cache
+  uint32_t data_room = 2176;  // bytes per mbuf, headroom included
 };
 
 // The port that faces clients: a PCI NIC, or a DPDK virtual device.
@@ -42,10 +42,10 @@ struct WirePortConfig {
 
 // An IP address with prefix length, as written in the config ("198.18.0.2/24").
 struct InterfaceAddress {
-  int family = 0;                       // AF_INET or AF_INET6
-  std::array<uint8_t, 16> bytes{};      // network order; first 4 for IPv4
+  int family = 0;                   // AF_INET or AF_INET6
+  std::array<uint8_t, 16> bytes{};  // network order; first 4 for IPv4
   uint8_t prefix_len = 0;
-  std::string text;                     // as written
+  std::string text;  // as written
 };
 
 // The exception path: a kernel TAP interface created by the dataplane that holds
@@ -53,34 +53,35 @@ struct InterfaceAddress {
 struct ExceptionPortConfig {
   std::string iface = "edgesfu0";
   MacAddress mac{0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
-  std::string netns;                       // empty: the process's own namespace
-  std::vector<InterfaceAddress> addresses; // assigned to the TAP at start
+  std::string netns;                        // empty: the process's own namespace
+  std::vector<InterfaceAddress> addresses;  // assigned to the TAP at start
   uint16_t rx_desc = 1024;
   uint16_t tx_desc = 1024;
 };
 
 // The media fast path's fixed capacities (per worker lcore) and behaviour.
 struct FastpathConfig {
-  uint32_t max_participants = 256;   // per worker
-  uint32_t max_tracks = 512;         // per worker
-  uint32_t max_downtracks = 4096;    // per worker
-  uint32_t flow_capacity = 4096;     // flow table entries (all workers)
-  uint32_t rtx_depth = 512;          // packets kept per track for NACKs
+  uint32_t max_participants = 256;  // per worker
+  uint32_t max_tracks = 512;        // per worker
+  uint32_t max_downtracks = 4096;   // per worker
+  uint32_t flow_capacity = 4096;    // flow table entries (all workers)
+  uint32_t rtx_depth = 512;         // packets kept per track for NACKs
   uint32_t pli_throttle_ms = 500;
   uint32_t report_interval_ms = 1000;
-  uint32_t idle_timeout_ms = 30000;  // consent: a silent participant is removed after this; 0: never
-  uint32_t punt_rate = 10000;        // packets/s per source to the exception path; 0: unlimited
+  uint32_t idle_timeout_ms =
+      30000;                   // consent: a silent participant is removed after this; 0: never
+  uint32_t punt_rate = 10000;  // packets/s per source to the exception path; 0: unlimited
   uint32_t punt_burst = 1000;
 };
 
 struct DataplaneConfig {
-  unsigned main_lcore = 0;               // runs the slow path
+  unsigned main_lcore = 0;  // runs the slow path
   std::vector<unsigned> worker_lcores{1};
-  std::string file_prefix;               // empty: "edgesfu-<pid>"
+  std::string file_prefix;  // empty: "edgesfu-<pid>"
   HugepageMode hugepages = HugepageMode::kAuto;
   uint32_t memory_mb = 256;
   uint16_t burst = 32;
-  std::string srtp_engine = "auto";      // auto, ipsec-mb, libsrtp2
+  std::string srtp_engine = "auto";  // auto, ipsec-mb, libsrtp2
   MempoolConfig mempool;
   WirePortConfig wire;
   ExceptionPortConfig exception;

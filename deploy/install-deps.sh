@@ -17,7 +17,7 @@ fi
 # netns integration tests drive (iproute2, ethtool, ping, curl, python3).
 # Bench: gnuplot for the plots, janus as bench/compare's reference SFU.
 packages=(
-  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format clang-tidy
   dpdk libdpdk-dev libnuma-dev
   libsrtp2-dev libipsec-mb-dev libssl-dev libnice-dev libglib2.0-dev libopus-dev libsoup-3.0-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev

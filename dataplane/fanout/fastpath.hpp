@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "base/result.hpp"
 #include "dataplane/control/command.hpp"
 #include "dataplane/fanout/ssrc_map.hpp"
 #include "dataplane/flow/flow_key.hpp"
@@ -26,7 +27,6 @@
 #include "dataplane/rtcp/receive_stats.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 #include "dataplane/stats/lcore_stats.hpp"
-#include "base/result.hpp"
 
 namespace edgesfu::dp::fanout {
 
@@ -34,10 +34,11 @@ struct FastpathLimits {
   uint16_t max_participants = 256;
   uint16_t max_tracks = 512;
   uint32_t max_downtracks = 4096;
-  uint32_t rtx_depth = 512;          // packets kept per track for NACKs
-  uint32_t pli_throttle_ms = 500;    // at most one keyframe request per track per this
+  uint32_t rtx_depth = 512;            // packets kept per track for NACKs
+  uint32_t pli_throttle_ms = 500;      // at most one keyframe request per track per this
   uint32_t report_interval_ms = 1000;  // SR per downtrack, RR per track
-  uint32_t idle_timeout_ms = 30000;    // a participant silent this long is reported (consent, RFC 7675)
+  uint32_t idle_timeout_ms =
+      30000;  // a participant silent this long is reported (consent, RFC 7675)
 };
 
 // A plaintext RTP packet kept for retransmission: the received mbuf (its

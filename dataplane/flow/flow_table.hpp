@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "dataplane/flow/flow_key.hpp"
 #include "base/result.hpp"
+#include "dataplane/flow/flow_key.hpp"
 
 namespace edgesfu::dp::flow {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
 #include "base/result.hpp"
+#include "config/config.hpp"
 
 namespace edgesfu::dp {
 

@@ -50,8 +50,7 @@ class LibsrtpEngine final : public Engine {
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
         break;
-      default:
-        return make_error("srtp: unsupported profile");
+      default: return make_error("srtp: unsupported profile");
     }
     // libsrtp takes master key || master salt in one buffer.
     uint8_t key[16 + 14];

@@ -21,12 +21,12 @@ enum class Direction : uint8_t { kInbound, kOutbound };
 // Outcome of one packet; the engine sets it.
 enum class Status : uint8_t {
   kOk,
-  kAuthFail,   // tag did not verify
-  kReplay,     // index already seen, or too old for the replay window
-  kMalformed,  // too short to hold a header and tag, or not RTP/RTCP
+  kAuthFail,     // tag did not verify
+  kReplay,       // index already seen, or too old for the replay window
+  kMalformed,    // too short to hold a header and tag, or not RTP/RTCP
   kUnknownSsrc,  // no stream for the packet's SSRC in a specific-SSRC session
-  kNoRoom,     // protect: no room for the trailer
-  kError,      // anything else the engine reports
+  kNoRoom,       // protect: no room for the trailer
+  kError,        // anything else the engine reports
 };
 const char* to_string(Status s);
 

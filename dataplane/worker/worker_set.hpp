@@ -10,11 +10,11 @@
 #include <memory>
 #include <vector>
 
+#include "base/result.hpp"
 #include "dataplane/fanout/fastpath.hpp"
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 #include "dataplane/worker/worker.hpp"
-#include "base/result.hpp"
 
 namespace edgesfu::dp {
 

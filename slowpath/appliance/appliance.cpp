@@ -1,27 +1,27 @@
 #include "slowpath/appliance/appliance.hpp"
 
 #include <glib-unix.h>
+#include <pthread.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <new>
-#include <thread>
 #include <sstream>
+#include <thread>
 
+#include <arpa/inet.h>
 #include "dataplane/port/devargs.hpp"
+#include "dataplane/port/netns.hpp"
 #include "dataplane/stats/telemetry.hpp"
 #include "slowpath/dtls/dtls.hpp"
 #include "slowpath/rooms/rooms.hpp"
 #include "slowpath/signalling/whip/whip_server.hpp"
-#include <arpa/inet.h>
-#include "dataplane/port/netns.hpp"
 
 namespace edgesfu::sp {
 
@@ -56,8 +56,8 @@ Status Appliance::start_ports() {
   pool_ = rte_pktmbuf_pool_create(pool_name.c_str(), dp.mempool.mbufs, dp.mempool.cache, 0,
                                   static_cast<uint16_t>(dp.mempool.data_room), socket);
   if (pool_ == nullptr) {
-    return make_error("mempool: cannot create " + std::to_string(dp.mempool.mbufs) +
-                      " mbufs of " + std::to_string(dp.mempool.data_room) + " bytes on socket " +
+    return make_error("mempool: cannot create " + std::to_string(dp.mempool.mbufs) + " mbufs of " +
+                      std::to_string(dp.mempool.data_room) + " bytes on socket " +
                       std::to_string(socket) + ": " + rte_strerror(rte_errno) +
                       " (raise dataplane.memory_mb or lower dataplane.mempool.mbufs)");
   }
@@ -78,8 +78,8 @@ Status Appliance::start_ports() {
   auto exc = dp::Port::probe_vdev("exception", dp::exception_devargs(dp.exception));
   if (!exc) return exc.error();
   exception_.emplace(std::move(exc).value());
-  if (auto s = exception_->start({queues, dp.exception.rx_desc, dp.exception.tx_desc, false},
-                                 pool_);
+  if (auto s =
+          exception_->start({queues, dp.exception.rx_desc, dp.exception.tx_desc, false}, pool_);
       !s) {
     return s;
   }
@@ -147,8 +147,8 @@ gboolean Appliance::on_stats_tick(gpointer self) {
   uint64_t w2e = 0, e2w = 0, drops = 0, busy = 0, total = 0, media_out = 0, media_in = 0;
   for (std::size_t i = 0; i < now.lcores.size(); ++i) {
     const auto& s = now.lcores[i].s;
-    const auto& p = a->last_tick_.lcores.size() > i ? a->last_tick_.lcores[i].s
-                                                    : dp::LcoreStatsSnapshot{};
+    const auto& p =
+        a->last_tick_.lcores.size() > i ? a->last_tick_.lcores[i].s : dp::LcoreStatsSnapshot{};
     w2e += s.wire_to_exception.tx_pkts - p.wire_to_exception.tx_pkts;
     e2w += s.exception_to_wire.tx_pkts - p.exception_to_wire.tx_pkts;
     for (std::size_t d = 0; d < dp::kDropReasonCount; ++d) drops += s.drops[d] - p.drops[d];
@@ -160,13 +160,14 @@ gboolean Appliance::on_stats_tick(gpointer self) {
   }
   if (secs > 0) {
     const DpControl* dc = a->dp_control_.get();
-    spdlog::info("stats: media in {:.0f} pps, forwarded {:.0f} pps; punted {:.0f} pps, kernel->wire "
-                 "{:.0f} pps; drops {:.0f}/s; flows {} tracks {} subscriptions {}; workers busy {:.1f}%",
-                 static_cast<double>(media_in) / secs, static_cast<double>(media_out) / secs,
-                 static_cast<double>(w2e) / secs, static_cast<double>(e2w) / secs,
-                 static_cast<double>(drops) / secs, dc != nullptr ? dc->flows() : 0,
-                 dc != nullptr ? dc->tracks() : 0, dc != nullptr ? dc->downtracks() : 0,
-                 total != 0 ? 100.0 * static_cast<double>(busy) / static_cast<double>(total) : 0.0);
+    spdlog::info(
+        "stats: media in {:.0f} pps, forwarded {:.0f} pps; punted {:.0f} pps, kernel->wire "
+        "{:.0f} pps; drops {:.0f}/s; flows {} tracks {} subscriptions {}; workers busy {:.1f}%",
+        static_cast<double>(media_in) / secs, static_cast<double>(media_out) / secs,
+        static_cast<double>(w2e) / secs, static_cast<double>(e2w) / secs,
+        static_cast<double>(drops) / secs, dc != nullptr ? dc->flows() : 0,
+        dc != nullptr ? dc->tracks() : 0, dc != nullptr ? dc->downtracks() : 0,
+        total != 0 ? 100.0 * static_cast<double>(busy) / static_cast<double>(total) : 0.0);
   }
   a->last_tick_ = now;
   a->last_tick_us_ = now_us;
@@ -329,8 +330,7 @@ std::string format_counters(const CountersSnapshot& s) {
     o << "lcore=" << l.lcore << " wire_rx=" << x.wire_to_exception.rx_pkts
       << " exception_tx=" << x.wire_to_exception.tx_pkts
       << " exception_rx=" << x.exception_to_wire.rx_pkts
-      << " wire_tx=" << x.exception_to_wire.tx_pkts
-      << " media_tx=" << x.fastpath_to_wire.tx_pkts;
+      << " wire_tx=" << x.exception_to_wire.tx_pkts << " media_tx=" << x.fastpath_to_wire.tx_pkts;
     for (std::size_t c = 0; c < dp::kRxClassCount; ++c) {
       o << " rx_" << dp::kRxClassNames[c] << "=" << x.rx_class[c][0];
     }

@@ -12,13 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "config/config.hpp"
 #include "dataplane/eal/eal.hpp"
 #include "dataplane/port/port.hpp"
-#include "dataplane/stats/lcore_stats.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
+#include "dataplane/stats/lcore_stats.hpp"
 #include "dataplane/worker/worker_set.hpp"
-#include "base/result.hpp"
 #include "slowpath/dp_control/dp_control.hpp"
 
 namespace edgesfu::sp {

@@ -13,9 +13,9 @@
 #include <cstring>
 #include <string>
 
+#include "base/log.hpp"
 #include "config/config.hpp"
 #include "slowpath/appliance/appliance.hpp"
-#include "base/log.hpp"
 
 namespace {
 

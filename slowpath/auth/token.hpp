@@ -37,7 +37,14 @@ struct Claims {
 };
 
 // Why a token was refused: all of these are 401 to a client.
-enum class TokenError { kMalformed, kUnsupportedAlg, kUnknownKey, kBadSignature, kExpired, kNotYetValid };
+enum class TokenError {
+  kMalformed,
+  kUnsupportedAlg,
+  kUnknownKey,
+  kBadSignature,
+  kExpired,
+  kNotYetValid
+};
 const char* to_string(TokenError e);
 
 struct TokenResult {

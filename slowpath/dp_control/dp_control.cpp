@@ -12,14 +12,20 @@ using dp::control::CommandType;
 
 DpControl::DpControl(dp::WorkerSet& workers, dp::srtp::Engine& engine,
                      const dp::fanout::FastpathLimits& limits)
-    : workers_(workers), engine_(engine), limits_(limits), tables_(workers.size()), backlog_(workers.size()) {
+    : workers_(workers),
+      engine_(engine),
+      limits_(limits),
+      tables_(workers.size()),
+      backlog_(workers.size()) {
   for (auto& t : tables_) {
     t.participants.resize(limits.max_participants);
     t.tracks.resize(limits.max_tracks);
     t.downtracks.resize(limits.max_downtracks);
     // Free lists hand out low slots first (pop from the back).
-    for (uint32_t i = limits.max_participants; i-- > 0;) t.free_participants.push_back(static_cast<uint16_t>(i));
-    for (uint32_t i = limits.max_tracks; i-- > 0;) t.free_tracks.push_back(static_cast<uint16_t>(i));
+    for (uint32_t i = limits.max_participants; i-- > 0;)
+      t.free_participants.push_back(static_cast<uint16_t>(i));
+    for (uint32_t i = limits.max_tracks; i-- > 0;)
+      t.free_tracks.push_back(static_cast<uint16_t>(i));
     for (uint32_t i = limits.max_downtracks; i-- > 0;) t.free_downtracks.push_back(i);
   }
 }
@@ -47,7 +53,8 @@ const DpControl::ParticipantSlot* DpControl::live_participant(const ParticipantR
 }
 
 bool DpControl::live_track(uint16_t worker, uint16_t slot) const {
-  return worker < tables_.size() && slot < tables_[worker].tracks.size() && tables_[worker].tracks[slot].live;
+  return worker < tables_.size() && slot < tables_[worker].tracks.size() &&
+         tables_[worker].tracks[slot].live;
 }
 
 DpControl::~DpControl() {
@@ -76,7 +83,8 @@ void DpControl::flush(uint16_t worker) {
   auto& q = backlog_[worker];
   while (!q.empty()) {
     // Single producer (this thread); the ring API takes a non-const pointer.
-    if (rte_ring_sp_enqueue_elem(workers_.commands(worker), &q.front(), sizeof(Command)) != 0) return;
+    if (rte_ring_sp_enqueue_elem(workers_.commands(worker), &q.front(), sizeof(Command)) != 0)
+      return;
     q.pop_front();
   }
 }
@@ -117,7 +125,8 @@ unsigned DpControl::poll_events() {
   for (uint16_t i = 0; i < workers_.size(); ++i) {
     dp::control::Event ev[64];
     unsigned n;
-    while ((n = rte_ring_sc_dequeue_burst_elem(workers_.events(i), ev, sizeof ev[0], 64, nullptr)) != 0) {
+    while ((n = rte_ring_sc_dequeue_burst_elem(workers_.events(i), ev, sizeof ev[0], 64,
+                                               nullptr)) != 0) {
       for (unsigned k = 0; k < n; ++k) {
         if (ev[k].type == dp::control::EventType::kSessionReleased) {
           destroy(ev[k].session);
@@ -139,7 +148,8 @@ Result<ParticipantRef> DpControl::add_participant(const ParticipantParams& p) {
   const uint16_t w = worker_for_room(p.room);
   SlotTable& t = tables_[w];
   if (t.free_participants.empty()) {
-    return make_error(ErrorCode::kUnavailable, "dataplane: no participant slot left on worker " + std::to_string(w));
+    return make_error(ErrorCode::kUnavailable,
+                      "dataplane: no participant slot left on worker " + std::to_string(w));
   }
   const dp::flow::FlowKey key = dp::flow::FlowKey::make(p.remote, p.remote_port, p.local_port);
   auto rx = session(p.rx_keys, dp::srtp::Direction::kInbound, 0);
@@ -154,8 +164,9 @@ Result<ParticipantRef> DpControl::add_participant(const ParticipantParams& p) {
   const uint32_t gen = ++ps.generation;
   Command c;
   c.type = CommandType::kAddParticipant;
-  c.add_participant = dp::control::AddParticipant{slot, gen, p.id, p.local_port, p.remote, p.remote_port,
-                                                  p.feedback_ssrc, rx.value(), tx.value()};
+  c.add_participant = dp::control::AddParticipant{
+      slot,       gen,       p.id, p.local_port, p.remote, p.remote_port, p.feedback_ssrc,
+      rx.value(), tx.value()};
   // The command is queued before the flow is inserted; a packet that matches
   // the flow before the lcore applied it finds no participant in the slot
   // (or an older generation) and is dropped as stale.
@@ -180,7 +191,8 @@ Result<ParticipantRef> DpControl::add_participant(const ParticipantParams& p) {
 }
 
 Status DpControl::remove_participant(const ParticipantRef& p) {
-  if (live_participant(p) == nullptr) return make_error(ErrorCode::kNotFound, "participant: no such participant");
+  if (live_participant(p) == nullptr)
+    return make_error(ErrorCode::kNotFound, "participant: no such participant");
   SlotTable& t = tables_[p.worker];
   ParticipantSlot& ps = t.participants[p.slot];
   // Flow first: no new packet can reach the participant once it is gone.
@@ -206,9 +218,11 @@ Status DpControl::remove_participant(const ParticipantRef& p) {
 }
 
 Result<TrackRef> DpControl::add_track(const ParticipantRef& pub, const TrackParams& tp) {
-  if (live_participant(pub) == nullptr) return make_error(ErrorCode::kNotFound, "track: no such publisher");
+  if (live_participant(pub) == nullptr)
+    return make_error(ErrorCode::kNotFound, "track: no such publisher");
   SlotTable& t = tables_[pub.worker];
-  if (t.free_tracks.empty()) return make_error(ErrorCode::kUnavailable, "dataplane: no track slot left");
+  if (t.free_tracks.empty())
+    return make_error(ErrorCode::kUnavailable, "dataplane: no track slot left");
   const uint16_t slot = t.free_tracks.back();
   Command c;
   c.type = CommandType::kAddTrack;
@@ -240,7 +254,8 @@ void DpControl::forget_downtrack(uint16_t worker, uint32_t slot) {
 }
 
 Status DpControl::remove_track(const TrackRef& tr) {
-  if (!live_track(tr.worker, tr.slot)) return make_error(ErrorCode::kNotFound, "track: no such track");
+  if (!live_track(tr.worker, tr.slot))
+    return make_error(ErrorCode::kNotFound, "track: no such track");
   Command c;
   c.type = CommandType::kRemoveTrack;
   c.remove_track = {tr.slot};
@@ -251,18 +266,22 @@ Status DpControl::remove_track(const TrackRef& tr) {
 
 Result<DowntrackRef> DpControl::add_downtrack(const TrackRef& track, const ParticipantRef& sub,
                                               const DowntrackParams& d) {
-  if (!live_track(track.worker, track.slot)) return make_error(ErrorCode::kNotFound, "downtrack: no such track");
+  if (!live_track(track.worker, track.slot))
+    return make_error(ErrorCode::kNotFound, "downtrack: no such track");
   if (track.worker != sub.worker) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "downtrack: publisher and subscriber are on different workers (rooms live on one)");
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "downtrack: publisher and subscriber are on different workers (rooms live on one)");
   }
   const ParticipantSlot* ps = live_participant(sub);
   if (ps == nullptr) return make_error(ErrorCode::kNotFound, "downtrack: no such subscriber");
   if (d.pt_map.size() > dp::control::kMaxPtMap || d.ext_map.size() > dp::control::kMaxExtMap) {
-    return make_error(ErrorCode::kInvalidArgument, "downtrack: too many payload-type or extension mappings");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "downtrack: too many payload-type or extension mappings");
   }
   SlotTable& t = tables_[sub.worker];
-  if (t.free_downtracks.empty()) return make_error(ErrorCode::kUnavailable, "dataplane: no downtrack slot left");
+  if (t.free_downtracks.empty())
+    return make_error(ErrorCode::kUnavailable, "dataplane: no downtrack slot left");
   auto tx = session(ps->tx_keys, dp::srtp::Direction::kOutbound, d.ssrc);
   if (!tx) return tx.error();
   dp::srtp::Session* rtx = nullptr;
@@ -321,7 +340,8 @@ Status DpControl::remove_downtrack(const DowntrackRef& d) {
 }
 
 Status DpControl::request_keyframe(const TrackRef& t) {
-  if (!live_track(t.worker, t.slot)) return make_error(ErrorCode::kNotFound, "track: no such track");
+  if (!live_track(t.worker, t.slot))
+    return make_error(ErrorCode::kNotFound, "track: no such track");
   Command c;
   c.type = CommandType::kRequestKeyframe;
   c.request_keyframe = {t.slot};

@@ -11,25 +11,25 @@
 #include <set>
 #include <vector>
 
+#include "base/result.hpp"
 #include "dataplane/control/command.hpp"
 #include "dataplane/flow/flow_key.hpp"
 #include "dataplane/pkt/net.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 #include "dataplane/worker/worker_set.hpp"
-#include "base/result.hpp"
 #include "slowpath/dp_control/refs.hpp"
 
 namespace edgesfu::sp {
 
 struct ParticipantParams {
-  uint64_t room = 0;                 // participants of one room share a worker
-  uint32_t id = 0;                   // the caller's number for this participant
-  dp::pkt::IpAddr remote;            // the selected ICE pair
+  uint64_t room = 0;       // participants of one room share a worker
+  uint32_t id = 0;         // the caller's number for this participant
+  dp::pkt::IpAddr remote;  // the selected ICE pair
   uint16_t remote_port = 0;
   uint16_t local_port = 0;
-  dp::srtp::Keys rx_keys;            // what the participant sends (its write keys)
-  dp::srtp::Keys tx_keys;            // what we send it (our write keys)
-  uint32_t feedback_ssrc = 0;        // our SSRC in RTCP to it as a publisher
+  dp::srtp::Keys rx_keys;      // what the participant sends (its write keys)
+  dp::srtp::Keys tx_keys;      // what we send it (our write keys)
+  uint32_t feedback_ssrc = 0;  // our SSRC in RTCP to it as a publisher
 };
 
 struct TrackParams {
@@ -41,8 +41,8 @@ struct TrackParams {
 
 struct DowntrackParams {
   uint32_t id = 0;
-  uint32_t ssrc = 0;                 // the SSRC the subscriber sees
-  uint32_t rtx_ssrc = 0;             // 0 when RTX was not negotiated
+  uint32_t ssrc = 0;      // the SSRC the subscriber sees
+  uint32_t rtx_ssrc = 0;  // 0 when RTX was not negotiated
   uint8_t rtx_pt = 0;
   std::vector<std::pair<uint8_t, uint8_t>> pt_map;   // publisher PT -> subscriber PT
   std::vector<std::pair<uint8_t, uint8_t>> ext_map;  // publisher ext ID -> subscriber's
@@ -52,7 +52,8 @@ struct DowntrackParams {
 
 class DpControl {
  public:
-  DpControl(dp::WorkerSet& workers, dp::srtp::Engine& engine, const dp::fanout::FastpathLimits& limits);
+  DpControl(dp::WorkerSet& workers, dp::srtp::Engine& engine,
+            const dp::fanout::FastpathLimits& limits);
   ~DpControl();  // after the workers stopped: destroys every session still alive
   DpControl(const DpControl&) = delete;
   DpControl& operator=(const DpControl&) = delete;
@@ -127,7 +128,7 @@ class DpControl {
   dp::WorkerSet& workers_;
   dp::srtp::Engine& engine_;
   dp::fanout::FastpathLimits limits_;
-  std::vector<SlotTable> tables_;                             // by worker
+  std::vector<SlotTable> tables_;                            // by worker
   std::map<uint64_t, std::pair<uint16_t, uint32_t>> rooms_;  // room -> (worker, participants)
   std::set<dp::srtp::Session*> sessions_;
   std::vector<std::deque<dp::control::Command>> backlog_;  // by worker

@@ -183,16 +183,31 @@ Status Transport::on_datagram(std::span<const uint8_t> d) {
     return make_error("DTLS: BIO_write failed");
   }
   if (connected_) {
-    // After the handshake the peer may still send records (an alert, a
-    // retransmitted Finished); read and drop application data.
-    char buf[2048];
-    while (SSL_read(ssl_, buf, sizeof buf) > 0) {
+    // After the handshake: application data (SCTP), or an alert, or a
+    // retransmitted Finished (OpenSSL answers that itself).
+    uint8_t buf[16384];
+    int n;
+    while ((n = SSL_read(ssl_, buf, sizeof buf)) > 0) {
+      ++counters_.app_records_in;
+      counters_.app_bytes_in += static_cast<uint64_t>(n);
+      if (on_app_data_) on_app_data_({buf, static_cast<std::size_t>(n)});
     }
     if ((SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN) != 0) failed_ = true;
     flush();
     return ok_status();
   }
   return step();
+}
+
+Status Transport::send_app_data(std::span<const uint8_t> d) {
+  if (!connected_ || failed_) return make_error(ErrorCode::kConflict, "DTLS: not connected");
+  if (d.empty() || d.size() > 16384) return make_error(ErrorCode::kInvalidArgument, "DTLS: record size out of range");
+  const int n = SSL_write(ssl_, d.data(), static_cast<int>(d.size()));
+  if (n != static_cast<int>(d.size())) return make_error(ssl_error("DTLS: SSL_write"));
+  ++counters_.app_records_out;
+  counters_.app_bytes_out += d.size();
+  flush();
+  return ok_status();
 }
 
 Status Transport::on_timer() {

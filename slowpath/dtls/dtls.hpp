@@ -14,8 +14,8 @@
 #include <span>
 #include <string>
 
-#include "dataplane/srtp/srtp_types.hpp"
 #include "base/result.hpp"
+#include "dataplane/srtp/srtp_types.hpp"
 
 namespace edgesfu::sp::dtls {
 
@@ -69,6 +69,19 @@ class Transport {
   // every few hundred ms until connected().
   Status on_timer();
 
+  // Application data (SCTP for data channels, RFC 8261) after the
+  // handshake: each record's payload goes to the hook; with none set it is
+  // counted and dropped.
+  using AppDataFn = std::function<void(std::span<const uint8_t>)>;
+  void on_app_data(AppDataFn f) { on_app_data_ = std::move(f); }
+  // Sends one application-data record (after connected()).
+  Status send_app_data(std::span<const uint8_t> d);
+  struct Counters {
+    uint64_t app_records_in = 0, app_bytes_in = 0;
+    uint64_t app_records_out = 0, app_bytes_out = 0;
+  };
+  const Counters& counters() const { return counters_; }
+
   bool connected() const { return connected_; }
   bool failed() const { return failed_; }
   // After connected(): the negotiated profile and keys.
@@ -89,6 +102,8 @@ class Transport {
   BIO* wbio_ = nullptr;  // owned by ssl_
   bool connected_ = false;
   bool failed_ = false;
+  AppDataFn on_app_data_;
+  Counters counters_;
 };
 
 }  // namespace edgesfu::sp::dtls

@@ -48,12 +48,16 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentParams& p) {
   }
   a->stream_ = nice_agent_add_stream(a->agent_, 1);
   if (a->stream_ == 0) return make_error("ice: nice_agent_add_stream failed");
-  if (p.port_min != 0) nice_agent_set_port_range(a->agent_, a->stream_, kComponent, p.port_min, p.port_max);
-  if (!nice_agent_attach_recv(a->agent_, a->stream_, kComponent, p.context, &Agent::recv_cb, a.get())) {
+  if (p.port_min != 0)
+    nice_agent_set_port_range(a->agent_, a->stream_, kComponent, p.port_min, p.port_max);
+  if (!nice_agent_attach_recv(a->agent_, a->stream_, kComponent, p.context, &Agent::recv_cb,
+                              a.get())) {
     return make_error("ice: nice_agent_attach_recv failed");
   }
-  a->sig_state_ = g_signal_connect(a->agent_, "component-state-changed", G_CALLBACK(&Agent::state_cb), a.get());
-  a->sig_pair_ = g_signal_connect(a->agent_, "new-selected-pair-full", G_CALLBACK(&Agent::pair_cb), a.get());
+  a->sig_state_ =
+      g_signal_connect(a->agent_, "component-state-changed", G_CALLBACK(&Agent::state_cb), a.get());
+  a->sig_pair_ =
+      g_signal_connect(a->agent_, "new-selected-pair-full", G_CALLBACK(&Agent::pair_cb), a.get());
   return a;
 }
 
@@ -70,8 +74,8 @@ Agent::~Agent() {
 Status Agent::gather() {
   if (!nice_agent_gather_candidates(agent_, stream_)) {
     return make_error("ice: cannot gather candidates on " + params_.local_address +
-                      (params_.port_min != 0 ? " in ports " + std::to_string(params_.port_min) + "-" +
-                                                   std::to_string(params_.port_max)
+                      (params_.port_min != 0 ? " in ports " + std::to_string(params_.port_min) +
+                                                   "-" + std::to_string(params_.port_max)
                                              : std::string()));
   }
   GSList* cands = nice_agent_get_local_candidates(agent_, stream_, kComponent);
@@ -102,10 +106,12 @@ std::vector<std::string> Agent::candidates() const {
     g_free(line);
     if (s.rfind("a=", 0) == 0) s.erase(0, 2);
     // Write the advertised address (rtc.node_ip) where the bound one stands.
-    if (!params_.advertised_address.empty() && params_.advertised_address != params_.local_address) {
+    if (!params_.advertised_address.empty() &&
+        params_.advertised_address != params_.local_address) {
       const std::string from = " " + params_.local_address + " ";
       const auto pos = s.find(from);
-      if (pos != std::string::npos) s.replace(pos, from.size(), " " + params_.advertised_address + " ");
+      if (pos != std::string::npos)
+        s.replace(pos, from.size(), " " + params_.advertised_address + " ");
     }
     out.push_back(s);
   }

@@ -13,10 +13,10 @@ namespace edgesfu::sp::ice {
 
 struct AgentParams {
   GMainContext* context = nullptr;
-  std::string local_address;      // the appliance IP the sockets bind to
-  std::string advertised_address; // rtc.node_ip, written into candidates; empty: local_address
+  std::string local_address;       // the appliance IP the sockets bind to
+  std::string advertised_address;  // rtc.node_ip, written into candidates; empty: local_address
   uint16_t port_min = 0, port_max = 0;  // rtc.port_range_start/end; 0: any
-  bool controlling = false;       // the full agent's role (the lite agent is always controlled)
+  bool controlling = false;  // the full agent's role (the lite agent is always controlled)
 };
 
 // The pair in use: the peer as we see it, and our side.

@@ -16,12 +16,13 @@ namespace edgesfu::sp::ice {
 
 namespace {
 
-constexpr int kMaxDatagramsPerWake = 64;  // then back to the main loop
+constexpr int kMaxDatagramsPerWake = 64;   // then back to the main loop
 constexpr std::size_t kRecvBuffer = 2048;  // larger than any DTLS record we accept (MTU)
 
 // RFC 8445 §5.3: ice-chars; ufrag >= 24 bits of randomness, pwd >= 128 bits.
 Result<std::string> random_ice_string(std::size_t n) {
-  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kChars[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out(n, 'x');
   std::vector<unsigned char> r(n);
   if (RAND_bytes(r.data(), static_cast<int>(n)) != 1) return make_error("ice: RAND_bytes failed");
@@ -116,12 +117,14 @@ Result<std::unique_ptr<LiteAgent>> LiteAgent::create(const AgentParams& p) {
   a->ufrag_ = std::move(u).value();
   a->pwd_ = std::move(w).value();
 
-  a->fd_ = socket(a->local_ip_.family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  a->fd_ = socket(a->local_ip_.family == 6 ? AF_INET6 : AF_INET,
+                  SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (a->fd_ < 0) return make_error(std::string("ice: socket: ") + std::strerror(errno));
   if (!bind_in_range(a->fd_, a->local_ip_, p.port_min, p.port_max)) {
     return make_error("ice: cannot bind a UDP port on " + p.local_address +
-                      (p.port_min != 0 ? " in " + std::to_string(p.port_min) + "-" + std::to_string(p.port_max)
-                                       : std::string()) +
+                      (p.port_min != 0
+                           ? " in " + std::to_string(p.port_min) + "-" + std::to_string(p.port_max)
+                           : std::string()) +
                       ": " + std::strerror(errno));
   }
   sockaddr_storage ss;
@@ -145,11 +148,13 @@ LiteAgent::~LiteAgent() {
 }
 
 std::vector<std::string> LiteAgent::candidates() const {
-  const std::string& addr = params_.advertised_address.empty() ? params_.local_address : params_.advertised_address;
+  const std::string& addr =
+      params_.advertised_address.empty() ? params_.local_address : params_.advertised_address;
   // RFC 8839 §5.1; priority per RFC 8445 §5.1.2.1 for a host candidate
   // (type preference 126, local preference 65535, component 1).
   constexpr uint32_t kPriority = (126u << 24) | (65535u << 8) | (256u - 1);
-  return {"1 1 UDP " + std::to_string(kPriority) + " " + addr + " " + std::to_string(local_port_) + " typ host"};
+  return {"1 1 UDP " + std::to_string(kPriority) + " " + addr + " " + std::to_string(local_port_) +
+          " typ host"};
 }
 
 Status LiteAgent::set_remote(const std::string& ufrag, const std::string& pwd) {
@@ -192,7 +197,8 @@ gboolean LiteAgent::on_readable(gint fd, GIOCondition, gpointer p) {
   for (int i = 0; i < kMaxDatagramsPerWake; ++i) {
     sockaddr_storage ss;
     socklen_t len = sizeof ss;
-    const ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_TRUNC, reinterpret_cast<sockaddr*>(&ss), &len);
+    const ssize_t n =
+        recvfrom(fd, buf, sizeof buf, MSG_TRUNC, reinterpret_cast<sockaddr*>(&ss), &len);
     if (n < 0) break;  // EAGAIN: drained (other errors: ICMP reports, nothing to do)
     if (static_cast<std::size_t>(n) > sizeof buf) {
       ++self->counters_.stun_discarded;  // truncated: nothing we accept is this large
@@ -207,7 +213,8 @@ gboolean LiteAgent::on_readable(gint fd, GIOCondition, gpointer p) {
   return G_SOURCE_CONTINUE;
 }
 
-void LiteAgent::on_datagram(std::span<const uint8_t> d, const dp::pkt::IpAddr& from, uint16_t port) {
+void LiteAgent::on_datagram(std::span<const uint8_t> d, const dp::pkt::IpAddr& from,
+                            uint16_t port) {
   if (d.empty()) return;
   // RFC 7983: STUN starts with 0-3.
   if (d[0] <= 3) {
@@ -222,11 +229,11 @@ void LiteAgent::on_datagram(std::span<const uint8_t> d, const dp::pkt::IpAddr& f
   if (on_data_) on_data_(d);
 }
 
-void LiteAgent::handle_stun(std::span<const uint8_t> d, const dp::pkt::IpAddr& from, uint16_t port) {
+void LiteAgent::handle_stun(std::span<const uint8_t> d, const dp::pkt::IpAddr& from,
+                            uint16_t port) {
   stun::BindingRequest req;
   switch (stun::parse_binding_request(d, req)) {
-    case stun::ParseResult::kOk:
-      break;
+    case stun::ParseResult::kOk: break;
     case stun::ParseResult::kMalformed:
       ++counters_.checks_refused;
       send_to(stun::binding_error(req.txid, 400, "Bad Request"), from, port);
@@ -249,7 +256,8 @@ void LiteAgent::handle_stun(std::span<const uint8_t> d, const dp::pkt::IpAddr& f
   }
   if (!req.unknown_required.empty()) {
     ++counters_.checks_refused;
-    send_to(stun::binding_error(req.txid, 420, "Unknown Attribute", pwd_, req.unknown_required), from, port);
+    send_to(stun::binding_error(req.txid, 420, "Unknown Attribute", pwd_, req.unknown_required),
+            from, port);
     return;
   }
   // RFC 8445 §7.3.1.1: we are controlled; a peer that says it is controlled

@@ -34,8 +34,8 @@ constexpr uint16_t kAttrIceControlled = 0x8029;
 constexpr uint16_t kAttrIceControlling = 0x802A;
 
 constexpr uint32_t kFingerprintXor = 0x5354554e;  // RFC 5389 §15.5
-constexpr std::size_t kIntegritySize = 20;         // HMAC-SHA1
-constexpr std::size_t kMaxUsername = 513;          // RFC 5389 §15.3
+constexpr std::size_t kIntegritySize = 20;        // HMAC-SHA1
+constexpr std::size_t kMaxUsername = 513;         // RFC 5389 §15.3
 
 void put16(std::vector<uint8_t>& v, uint16_t x) {
   v.push_back(static_cast<uint8_t>(x >> 8));
@@ -102,7 +102,8 @@ void add_fingerprint(std::vector<uint8_t>& v) {
 bool is_stun(std::span<const uint8_t> msg) {
   if (msg.size() < kHeaderSize || (msg[0] & 0xC0) != 0) return false;
   const std::size_t len = load_be16(msg.data() + 2);
-  return len % 4 == 0 && kHeaderSize + len == msg.size() && load_be32(msg.data() + 4) == kMagicCookie;
+  return len % 4 == 0 && kHeaderSize + len == msg.size() &&
+         load_be32(msg.data() + 4) == kMagicCookie;
 }
 
 // Walks the attributes; calls f(type, value, offset_of_attribute) until f
@@ -132,68 +133,68 @@ ParseResult parse_binding_request(std::span<const uint8_t> msg, BindingRequest& 
   bool ok = true;
   bool after_integrity = false;
   bool fingerprint_ok = true;
-  const bool parsed = for_each_attribute(msg, [&](uint16_t type, std::span<const uint8_t> v, std::size_t at) {
-    if (out.has_fingerprint) {  // RFC 5389 §15.5: FINGERPRINT is the last attribute
-      ok = false;
-      return false;
-    }
-    if (type == kAttrFingerprint) {
-      if (v.size() != 4) {
-        ok = false;
-        return false;
-      }
-      out.has_fingerprint = true;
-      // The CRC covers the message up to this attribute, with the length
-      // field as it is (it already ends after FINGERPRINT).
-      fingerprint_ok = fingerprint_of(msg.first(at)) == load_be32(v.data());
-      return true;
-    }
-    // RFC 5389 §15.4: attributes after MESSAGE-INTEGRITY (but FINGERPRINT)
-    // are ignored.
-    if (after_integrity) return true;
-    switch (type) {
-      case kAttrUsername:
-        if (v.empty() || v.size() > kMaxUsername) {
+  const bool parsed =
+      for_each_attribute(msg, [&](uint16_t type, std::span<const uint8_t> v, std::size_t at) {
+        if (out.has_fingerprint) {  // RFC 5389 §15.5: FINGERPRINT is the last attribute
           ok = false;
           return false;
         }
-        out.username.assign(reinterpret_cast<const char*>(v.data()), v.size());
-        break;
-      case kAttrMessageIntegrity:
-        if (v.size() != kIntegritySize) {
-          ok = false;
-          return false;
+        if (type == kAttrFingerprint) {
+          if (v.size() != 4) {
+            ok = false;
+            return false;
+          }
+          out.has_fingerprint = true;
+          // The CRC covers the message up to this attribute, with the length
+          // field as it is (it already ends after FINGERPRINT).
+          fingerprint_ok = fingerprint_of(msg.first(at)) == load_be32(v.data());
+          return true;
         }
-        out.has_integrity = true;
-        after_integrity = true;
-        break;
-      case kAttrPriority:
-        if (v.size() != 4) {
-          ok = false;
-          return false;
+        // RFC 5389 §15.4: attributes after MESSAGE-INTEGRITY (but FINGERPRINT)
+        // are ignored.
+        if (after_integrity) return true;
+        switch (type) {
+          case kAttrUsername:
+            if (v.empty() || v.size() > kMaxUsername) {
+              ok = false;
+              return false;
+            }
+            out.username.assign(reinterpret_cast<const char*>(v.data()), v.size());
+            break;
+          case kAttrMessageIntegrity:
+            if (v.size() != kIntegritySize) {
+              ok = false;
+              return false;
+            }
+            out.has_integrity = true;
+            after_integrity = true;
+            break;
+          case kAttrPriority:
+            if (v.size() != 4) {
+              ok = false;
+              return false;
+            }
+            out.priority = load_be32(v.data());
+            break;
+          case kAttrUseCandidate: out.use_candidate = true; break;
+          case kAttrIceControlled:
+          case kAttrIceControlling:
+            if (v.size() != 8) {
+              ok = false;
+              return false;
+            }
+            (type == kAttrIceControlling ? out.controlling : out.controlled) = true;
+            out.tie_breaker = load_be64(v.data());
+            break;
+          default:
+            // RFC 5389 §7.3: comprehension-required (0x0000-0x7FFF) attributes
+            // we do not know make the request fail with 420.
+            if (type < 0x8000 && out.unknown_required.size() < 8)
+              out.unknown_required.push_back(type);
+            break;
         }
-        out.priority = load_be32(v.data());
-        break;
-      case kAttrUseCandidate:
-        out.use_candidate = true;
-        break;
-      case kAttrIceControlled:
-      case kAttrIceControlling:
-        if (v.size() != 8) {
-          ok = false;
-          return false;
-        }
-        (type == kAttrIceControlling ? out.controlling : out.controlled) = true;
-        out.tie_breaker = load_be64(v.data());
-        break;
-      default:
-        // RFC 5389 §7.3: comprehension-required (0x0000-0x7FFF) attributes
-        // we do not know make the request fail with 420.
-        if (type < 0x8000 && out.unknown_required.size() < 8) out.unknown_required.push_back(type);
-        break;
-    }
-    return true;
-  });
+        return true;
+      });
   if (!parsed || !ok) return ParseResult::kMalformed;
   if (!fingerprint_ok) return ParseResult::kBadFingerprint;
   return ParseResult::kOk;
@@ -251,7 +252,8 @@ std::vector<uint8_t> binding_error(const TransactionId& txid, int code, std::str
   std::vector<uint8_t> v = header(kBindingError, txid);
   std::vector<uint8_t> e = {0, 0, static_cast<uint8_t>((code / 100) & 0x07),
                             static_cast<uint8_t>(code % 100)};
-  e.insert(e.end(), reason.begin(), reason.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(reason.size(), 127)));
+  e.insert(e.end(), reason.begin(),
+           reason.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(reason.size(), 127)));
   attribute(v, kAttrErrorCode, e);
   if (!unknown.empty()) {
     std::vector<uint8_t> u;

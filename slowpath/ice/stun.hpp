@@ -28,7 +28,7 @@ using TransactionId = std::array<uint8_t, 12>;
 // What a Binding Request says, once parsed (integrity not yet checked).
 struct BindingRequest {
   TransactionId txid{};
-  std::string username;        // "<our ufrag>:<their ufrag>" (RFC 8445 §7.2.2)
+  std::string username;  // "<our ufrag>:<their ufrag>" (RFC 8445 §7.2.2)
   bool has_integrity = false;
   bool has_fingerprint = false;
   bool use_candidate = false;  // USE-CANDIDATE (RFC 8445 §7.1.2)

@@ -68,7 +68,8 @@ void Rooms::remove_track(const std::string& name, const std::string& track_sid) 
                   r->tracks.end());
 }
 
-std::vector<const Track*> Rooms::wanted(const std::string& name, const std::string& participant_sid) {
+std::vector<const Track*> Rooms::wanted(const std::string& name,
+                                        const std::string& participant_sid) {
   std::vector<const Track*> out;
   Room* r = find(name);
   if (r == nullptr) return out;

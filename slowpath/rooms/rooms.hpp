@@ -21,7 +21,7 @@ struct Track {
   std::string publisher;  // PA_...
   sdp::PublishedTrack desc;
   TrackRef ref;
-  bool ready = false;     // the publisher's flow is in the fast path; `ref` valid
+  bool ready = false;  // the publisher's flow is in the fast path; `ref` valid
 };
 
 struct Participant {
@@ -31,7 +31,7 @@ struct Participant {
 };
 
 struct Room {
-  std::string sid;   // RM_...
+  std::string sid;  // RM_...
   std::string name;
   uint64_t key = 0;  // stable number for the dataplane (rooms live on one worker)
   std::map<std::string, Participant> participants;  // by sid

@@ -19,12 +19,13 @@ const char* const kFeedback[] = {"nack", "nack pli", "ccm fir", "transport-cc", 
 // transport-cc toward a publisher would promise feedback the SFU does not
 // send yet (bandwidth estimation is later work); without it the publisher's
 // congestion control runs on RTCP receiver reports.
-constexpr const char* kTwccUri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+constexpr const char* kTwccUri =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
 bool iequal(const std::string& a, const std::string& b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -65,7 +66,8 @@ const Codec* pick(const Media& m) {
     return in_order([](const Codec& c) { return iequal(c.name, "opus") && c.clock_rate == 48000; });
   }
   if (m.kind == "video") {
-    if (const Codec* vp8 = in_order([](const Codec& c) { return iequal(c.name, "VP8"); })) return vp8;
+    if (const Codec* vp8 = in_order([](const Codec& c) { return iequal(c.name, "VP8"); }))
+      return vp8;
     return in_order([](const Codec& c) {
       return iequal(c.name, "H264") && fmtp_param(c.fmtp, "packetization-mode") == "1";
     });
@@ -81,7 +83,8 @@ NegotiatedCodec negotiated(const Media& m, const Codec& c) {
   n.channels = c.channels;
   n.fmtp = c.fmtp;
   for (const auto& fb : c.rtcp_fb) {
-    if (std::find(std::begin(kFeedback), std::end(kFeedback), fb) != std::end(kFeedback)) n.rtcp_fb.push_back(fb);
+    if (std::find(std::begin(kFeedback), std::end(kFeedback), fb) != std::end(kFeedback))
+      n.rtcp_fb.push_back(fb);
   }
   n.rtx_pt = m.kind == "video" ? rtx_for(m, c.pt) : -1;
   return n;
@@ -109,7 +112,8 @@ void add_codec(Media& am, const NegotiatedCodec& c, int rtx_pt) {
 }
 
 Status check_transport(const Session& offer) {
-  if (offer.media.empty()) return make_error(ErrorCode::kInvalidArgument, "the offer has no media section");
+  if (offer.media.empty())
+    return make_error(ErrorCode::kInvalidArgument, "the offer has no media section");
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const Media& m = offer.media[i];
     if (!in_use(offer, m)) continue;
@@ -125,17 +129,21 @@ Status check_transport(const Session& offer) {
     if ((m.kind == "audio" || m.kind == "video") && !m.rtcp_mux) {
       return make_error(ErrorCode::kInvalidArgument, at + "rtcp-mux is required");
     }
-    if (m.mid.empty()) return make_error(ErrorCode::kInvalidArgument, at + "a=mid is required (BUNDLE)");
+    if (m.mid.empty())
+      return make_error(ErrorCode::kInvalidArgument, at + "a=mid is required (BUNDLE)");
   }
   return ok_status();
 }
 
 Result<PublishedTrack> published_track(const Media& m, std::size_t index) {
-  const std::string at = "m-line " + std::to_string(index) + " (" + m.kind + ", mid " + m.mid + "): ";
+  const std::string at =
+      "m-line " + std::to_string(index) + " (" + m.kind + ", mid " + m.mid + "): ";
   const Codec* c = pick(m);
   if (c == nullptr) {
-    return make_error(ErrorCode::kUnsupported,
-                      at + (m.kind == "audio" ? "no Opus/48000" : "no VP8 or H264 packetization-mode=1") + " in the offer");
+    return make_error(
+        ErrorCode::kUnsupported,
+        at + (m.kind == "audio" ? "no Opus/48000" : "no VP8 or H264 packetization-mode=1") +
+            " in the offer");
   }
   PublishedTrack t;
   t.mid = m.mid;
@@ -146,11 +154,13 @@ Result<PublishedTrack> published_track(const Media& m, std::size_t index) {
                         t.codec.rtcp_fb.end());
   const auto ssrcs = m.ssrcs();
   if (ssrcs.empty()) {
-    return make_error(ErrorCode::kInvalidArgument, at + "no a=ssrc (simulcast with rid only is not supported)");
+    return make_error(ErrorCode::kInvalidArgument,
+                      at + "no a=ssrc (simulcast with rid only is not supported)");
   }
   t.ssrc = ssrcs.front();
   for (const SsrcGroup& g : m.ssrc_groups) {
-    if (g.semantics == "FID" && g.ssrcs.size() == 2 && g.ssrcs[0] == t.ssrc) t.rtx_ssrc = g.ssrcs[1];
+    if (g.semantics == "FID" && g.ssrcs.size() == 2 && g.ssrcs[0] == t.ssrc)
+      t.rtx_ssrc = g.ssrcs[1];
   }
   if (t.rtx_ssrc == 0) t.codec.rtx_pt = -1;
   for (const Extmap& e : m.extmaps) {
@@ -166,8 +176,8 @@ Result<PublishedTrack> published_track(const Media& m, std::size_t index) {
 const Codec* codec_for(const Media& m, const PublishedTrack& src) {
   for (const Codec& c : m.codecs) {
     if (iequal(c.name, src.codec.name) && c.clock_rate == src.codec.clock_rate &&
-        (!iequal(c.name, "H264") ||
-         fmtp_param(c.fmtp, "profile-level-id") == fmtp_param(src.codec.fmtp, "profile-level-id"))) {
+        (!iequal(c.name, "H264") || fmtp_param(c.fmtp, "profile-level-id") ==
+                                        fmtp_param(src.codec.fmtp, "profile-level-id"))) {
       return &c;
     }
   }
@@ -205,7 +215,8 @@ Media rejected(const Media& m) {
   r.kind = m.kind;
   r.port = 0;
   r.proto = m.proto;
-  r.fmts = m.fmts.empty() ? std::vector<std::string>{"0"} : std::vector<std::string>{m.fmts.front()};
+  r.fmts =
+      m.fmts.empty() ? std::vector<std::string>{"0"} : std::vector<std::string>{m.fmts.front()};
   r.mid = m.mid;
   r.direction = Direction::kInactive;
   return r;

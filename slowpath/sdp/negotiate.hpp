@@ -47,8 +47,8 @@ struct PublishedTrack {
 // One track a participant receives: what the fast path needs for a downtrack.
 struct SubscribedTrack {
   std::string mid;
-  uint32_t ssrc = 0;       // ours, toward the subscriber
-  uint32_t rtx_ssrc = 0;   // 0: the subscriber negotiated no RTX
+  uint32_t ssrc = 0;      // ours, toward the subscriber
+  uint32_t rtx_ssrc = 0;  // 0: the subscriber negotiated no RTX
   uint8_t rtx_pt = 0;
   std::vector<std::pair<uint8_t, uint8_t>> pt_map;   // publisher PT -> subscriber PT
   std::vector<std::pair<uint8_t, uint8_t>> ext_map;  // publisher ext ID -> subscriber's

@@ -57,7 +57,7 @@ bool media_attr(Media& m, std::string_view name, std::string_view value, bool ha
   if (name == "mid") {
     m.mid = value;
   } else if (name == "sendrecv" || name == "sendonly" || name == "recvonly" || name == "inactive") {
-    m.direction = name == "sendrecv" ? Direction::kSendRecv
+    m.direction = name == "sendrecv"   ? Direction::kSendRecv
                   : name == "sendonly" ? Direction::kSendOnly
                   : name == "recvonly" ? Direction::kRecvOnly
                                        : Direction::kInactive;
@@ -259,7 +259,8 @@ Result<Session> parse(std::string_view text) {
       case 'a': {
         const auto colon = value.find(':');
         const std::string_view name = value.substr(0, colon);
-        const std::string_view val = colon == std::string_view::npos ? std::string_view{} : value.substr(colon + 1);
+        const std::string_view val =
+            colon == std::string_view::npos ? std::string_view{} : value.substr(colon + 1);
         const bool has_val = colon != std::string_view::npos;
         std::string why;
         if (m != nullptr) {
@@ -289,8 +290,7 @@ Result<Session> parse(std::string_view text) {
         }
         break;
       }
-      default:
-        break;  // c=, t=, b=, i=, ... carry nothing an SFU acts on
+      default: break;  // c=, t=, b=, i=, ... carry nothing an SFU acts on
     }
   }
   if (!have_v) return make_error("SDP is empty");
@@ -308,7 +308,8 @@ std::string write(const Session& s) {
   }
   if (!s.ice_ufrag.empty()) o << "a=ice-ufrag:" << s.ice_ufrag << "\r\n";
   if (!s.ice_pwd.empty()) o << "a=ice-pwd:" << s.ice_pwd << "\r\n";
-  if (!s.fingerprint.empty()) o << "a=fingerprint:" << s.fingerprint_alg << ' ' << s.fingerprint << "\r\n";
+  if (!s.fingerprint.empty())
+    o << "a=fingerprint:" << s.fingerprint_alg << ' ' << s.fingerprint << "\r\n";
   if (!s.setup.empty()) o << "a=setup:" << s.setup << "\r\n";
   for (const auto& a : s.other) o << "a=" << a << "\r\n";
   for (const Media& m : s.media) {
@@ -320,12 +321,14 @@ std::string write(const Session& s) {
     o << "a=" << to_string(m.direction) << "\r\n";
     if (!m.ice_ufrag.empty()) o << "a=ice-ufrag:" << m.ice_ufrag << "\r\n";
     if (!m.ice_pwd.empty()) o << "a=ice-pwd:" << m.ice_pwd << "\r\n";
-    if (!m.fingerprint.empty()) o << "a=fingerprint:" << m.fingerprint_alg << ' ' << m.fingerprint << "\r\n";
+    if (!m.fingerprint.empty())
+      o << "a=fingerprint:" << m.fingerprint_alg << ' ' << m.fingerprint << "\r\n";
     if (!m.setup.empty()) o << "a=setup:" << m.setup << "\r\n";
     if (m.rtcp_mux) o << "a=rtcp-mux\r\n";
     if (m.rtcp_rsize) o << "a=rtcp-rsize\r\n";
     for (const Extmap& e : m.extmaps) {
-      o << "a=extmap:" << int{e.id} << (e.direction.empty() ? "" : "/" + e.direction) << ' ' << e.uri << "\r\n";
+      o << "a=extmap:" << int{e.id} << (e.direction.empty() ? "" : "/" + e.direction) << ' '
+        << e.uri << "\r\n";
     }
     for (const Codec& c : m.codecs) {
       o << "a=rtpmap:" << int{c.pt} << ' ' << c.name << '/' << c.clock_rate;

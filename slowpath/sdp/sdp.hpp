@@ -19,21 +19,21 @@ namespace edgesfu::sp::sdp {
 
 struct Codec {
   uint8_t pt = 0;
-  std::string name;          // "opus", "VP8", "H264", "rtx", ... as written
+  std::string name;  // "opus", "VP8", "H264", "rtx", ... as written
   uint32_t clock_rate = 0;
-  uint8_t channels = 0;      // 0 when not given
-  std::string fmtp;          // parameters after "a=fmtp:<pt> "
+  uint8_t channels = 0;              // 0 when not given
+  std::string fmtp;                  // parameters after "a=fmtp:<pt> "
   std::vector<std::string> rtcp_fb;  // "nack", "nack pli", "ccm fir", "transport-cc", "goog-remb"
 };
 
 struct Extmap {
   uint8_t id = 0;
-  std::string direction;     // empty, or sendonly/recvonly/sendrecv/inactive
+  std::string direction;  // empty, or sendonly/recvonly/sendrecv/inactive
   std::string uri;
 };
 
 struct SsrcGroup {
-  std::string semantics;     // "FID", "SIM", ...
+  std::string semantics;  // "FID", "SIM", ...
   std::vector<uint32_t> ssrcs;
 };
 
@@ -41,9 +41,9 @@ enum class Direction { kSendRecv, kSendOnly, kRecvOnly, kInactive };
 const char* to_string(Direction d);
 
 struct Media {
-  std::string kind;          // audio, video, application
+  std::string kind;  // audio, video, application
   uint16_t port = 9;
-  std::string proto;         // UDP/TLS/RTP/SAVPF, UDP/DTLS/SCTP, ...
+  std::string proto;  // UDP/TLS/RTP/SAVPF, UDP/DTLS/SCTP, ...
   std::vector<std::string> fmts;
   std::string mid;
   Direction direction = Direction::kSendRecv;
@@ -51,16 +51,16 @@ struct Media {
   std::vector<std::string> candidates;  // the text after "a=candidate:"
   bool end_of_candidates = false;
   std::string fingerprint_alg, fingerprint;  // e.g. sha-256, AB:CD:...
-  std::string setup;         // actpass, active, passive
+  std::string setup;                         // actpass, active, passive
   bool rtcp_mux = false;
   bool rtcp_rsize = false;
   std::vector<Codec> codecs;
   std::vector<Extmap> extmaps;
-  std::string msid;          // "<stream> <track>" from a=msid
+  std::string msid;                                          // "<stream> <track>" from a=msid
   std::vector<std::pair<uint32_t, std::string>> ssrc_attrs;  // a=ssrc:<id> <attr>
   std::vector<SsrcGroup> ssrc_groups;
   std::vector<std::string> other;  // attributes not typed above, without "a="
-  bool bundle_only = false;  // a=bundle-only (RFC 8843 §6)
+  bool bundle_only = false;        // a=bundle-only (RFC 8843 §6)
 
   const Codec* codec(uint8_t pt) const;
   // SSRCs in order of first mention (a=ssrc lines).
@@ -72,10 +72,10 @@ struct Session {
   std::string name = "-";
   std::vector<std::string> bundle;  // mids of a=group:BUNDLE
   bool ice_lite = false;
-  std::string ice_ufrag, ice_pwd;   // session-level (media-level wins)
+  std::string ice_ufrag, ice_pwd;  // session-level (media-level wins)
   std::string fingerprint_alg, fingerprint;
   std::string setup;
-  std::vector<std::string> other;   // session attributes not typed above
+  std::vector<std::string> other;  // session attributes not typed above
   std::vector<Media> media;
 };
 

@@ -37,7 +37,8 @@ void describe_sending(sdp::Media& m, const Subscription& s, const SourceTrack* s
   const std::string stream = src != nullptr && !src->stream.empty() ? src->stream : "edgesfu";
   const std::string msid = stream + " " + s.source;
   m.msid = msid;
-  if (s.track.rtx_ssrc != 0) m.ssrc_groups.push_back(sdp::SsrcGroup{"FID", {s.track.ssrc, s.track.rtx_ssrc}});
+  if (s.track.rtx_ssrc != 0)
+    m.ssrc_groups.push_back(sdp::SsrcGroup{"FID", {s.track.ssrc, s.track.rtx_ssrc}});
   m.ssrc_attrs.emplace_back(s.track.ssrc, "cname:" + stream);
   m.ssrc_attrs.emplace_back(s.track.ssrc, "msid:" + msid);
   if (s.track.rtx_ssrc != 0) {
@@ -108,7 +109,8 @@ uint8_t ParticipantMedia::ext_id(const std::string& uri) {
   if (it != ext_ids_.end()) return it->second;
   // RFC 8285 §4.2: one-byte IDs are 1-14.
   for (uint8_t id = 1; id <= 14; ++id) {
-    const bool taken = std::any_of(ext_ids_.begin(), ext_ids_.end(), [&](const auto& kv) { return kv.second == id; });
+    const bool taken = std::any_of(ext_ids_.begin(), ext_ids_.end(),
+                                   [&](const auto& kv) { return kv.second == id; });
     if (!taken) {
       ext_ids_[uri] = id;
       return id;
@@ -129,14 +131,17 @@ std::string ParticipantMedia::new_mid(const std::vector<MLine>& in_use) {
   }
 }
 
-Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer, const sdp::LocalTransport& local,
-                                                    const std::vector<SourceTrack>& wanted, Changes& changes) {
+Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
+                                                    const sdp::LocalTransport& local,
+                                                    const std::vector<SourceTrack>& wanted,
+                                                    Changes& changes) {
   changes = Changes{};
   if (auto s = sdp::check_transport(offer); !s) return s.error();
   if (offer.media.size() < mlines_.size()) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "the offer has " + std::to_string(offer.media.size()) + " m-lines, fewer than the " +
-                          std::to_string(mlines_.size()) + " negotiated (m-lines are never removed, RFC 8829 §5.2.2)");
+                      "the offer has " + std::to_string(offer.media.size()) +
+                          " m-lines, fewer than the " + std::to_string(mlines_.size()) +
+                          " negotiated (m-lines are never removed, RFC 8829 §5.2.2)");
   }
   std::vector<MLine> next = mlines_;
   next.resize(offer.media.size());
@@ -150,7 +155,8 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer, c
     const std::string at = "m-line " + std::to_string(i) + " (" + m.kind + ", mid " + m.mid + "): ";
     if (i < mlines_.size() && ml.mid != m.mid && !ml.rejected) {
       return make_error(ErrorCode::kInvalidArgument,
-                        at + "its mid was '" + ml.mid + "'; only a rejected m-line may take a new mid (RFC 8843 §7.5)");
+                        at + "its mid was '" + ml.mid +
+                            "'; only a rejected m-line may take a new mid (RFC 8843 §7.5)");
     }
     if (i < mlines_.size() && ml.mid == m.mid && ml.kind != m.kind && !ml.rejected) {
       return make_error(ErrorCode::kInvalidArgument, at + "its kind was " + ml.kind);
@@ -185,9 +191,11 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer, c
     // room still wants it sent, and the codec still has the same number.
     if (ml.sending) {
       const SourceTrack* src = find_source(wanted, ml.sending->source);
-      const sdp::Codec* c = usable && receives(m.direction) && src != nullptr ? sdp::codec_for(m, src->desc) : nullptr;
-      if (c == nullptr || ml.sending->track.pt_map.empty() || ml.sending->track.pt_map[0].second != c->pt ||
-          ml.mid != ml.sending->mid) {
+      const sdp::Codec* c = usable && receives(m.direction) && src != nullptr
+                                ? sdp::codec_for(m, src->desc)
+                                : nullptr;
+      if (c == nullptr || ml.sending->track.pt_map.empty() ||
+          ml.sending->track.pt_map[0].second != c->pt || ml.mid != ml.sending->mid) {
         changes.unsubscribed.push_back(*ml.sending);
         ml.sending.reset();
       }
@@ -235,7 +243,8 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer, c
       const uint8_t pt = ml.sending->track.pt_map.front().second;
       if (am.codec(pt) == nullptr) {
         const sdp::Codec* c = m.codec(pt);
-        sdp::add_codec(am, sdp::negotiated(m, *c), ml.sending->track.rtx_ssrc != 0 ? ml.sending->track.rtx_pt : -1);
+        sdp::add_codec(am, sdp::negotiated(m, *c),
+                       ml.sending->track.rtx_ssrc != 0 ? ml.sending->track.rtx_pt : -1);
       }
       for (const auto& [pid, sid] : ml.sending->track.ext_map) {
         for (const auto& [id, uri] : src->desc.extmaps) {
@@ -329,7 +338,8 @@ sdp::Media ParticipantMedia::offer_media(const MLine& ml, const sdp::LocalTransp
 }
 
 Result<sdp::Session> ParticipantMedia::create_offer(const sdp::LocalTransport& local,
-                                                    const std::vector<SourceTrack>& wanted, Changes& changes) {
+                                                    const std::vector<SourceTrack>& wanted,
+                                                    Changes& changes) {
   changes = Changes{};
   if (pending_) {
     return make_error(ErrorCode::kConflict, "an offer is already waiting for its answer");
@@ -351,7 +361,9 @@ Result<sdp::Session> ParticipantMedia::create_offer(const sdp::LocalTransport& l
     // (recycled with a new mid, RFC 8829 §5.2.2), or a new one.
     std::size_t at = next.size();
     for (std::size_t i = 0; i < next.size() && at == next.size(); ++i) {
-      if (!next[i].rejected && next[i].kind == src.desc.kind && !next[i].sending && !next[i].published) at = i;
+      if (!next[i].rejected && next[i].kind == src.desc.kind && !next[i].sending &&
+          !next[i].published)
+        at = i;
     }
     for (std::size_t i = 0; i < next.size() && at == next.size(); ++i) {
       if (next[i].rejected) {
@@ -402,22 +414,26 @@ Result<sdp::Session> ParticipantMedia::create_offer(const sdp::LocalTransport& l
 
 Status ParticipantMedia::apply_answer(const sdp::Session& answer, Changes& changes) {
   changes = Changes{};
-  if (!pending_) return make_error(ErrorCode::kConflict, "no offer of ours is waiting for an answer");
+  if (!pending_)
+    return make_error(ErrorCode::kConflict, "no offer of ours is waiting for an answer");
   std::vector<MLine>& next = *pending_;
   if (answer.media.size() != next.size()) {
-    return make_error(ErrorCode::kInvalidArgument, "the answer has " + std::to_string(answer.media.size()) +
-                                                        " m-lines, the offer " + std::to_string(next.size()));
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the answer has " + std::to_string(answer.media.size()) +
+                          " m-lines, the offer " + std::to_string(next.size()));
   }
   for (std::size_t i = 0; i < next.size(); ++i) {
     const sdp::Media& am = answer.media[i];
     const MLine& ml = next[i];
     if (!ml.rejected && am.mid != ml.mid) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "answer m-line " + std::to_string(i) + " has mid '" + am.mid + "', the offer '" + ml.mid + "'");
+      return make_error(ErrorCode::kInvalidArgument, "answer m-line " + std::to_string(i) +
+                                                         " has mid '" + am.mid + "', the offer '" +
+                                                         ml.mid + "'");
     }
     // RFC 8842 §5.3: we stay the DTLS server of the one association.
     if (sdp::in_use(answer, am) && am.setup == "passive") {
-      return make_error(ErrorCode::kUnsupported, "the answer makes us the DTLS client (a=setup:passive)");
+      return make_error(ErrorCode::kUnsupported,
+                        "the answer makes us the DTLS client (a=setup:passive)");
     }
   }
   for (std::size_t i = 0; i < next.size(); ++i) {
@@ -432,7 +448,8 @@ Status ParticipantMedia::apply_answer(const sdp::Session& answer, Changes& chang
       continue;
     }
     if (!ml.sending) continue;
-    const bool was_sending = i < mlines_.size() && mlines_[i].sending && mlines_[i].sending->source == ml.sending->source;
+    const bool was_sending = i < mlines_.size() && mlines_[i].sending &&
+                             mlines_[i].sending->source == ml.sending->source;
     if (was_sending) continue;
     // A new subscription: the answerer must receive it (RFC 3264 §6.1), with
     // the codec we offered; RTX and extensions as far as it kept them.
@@ -446,8 +463,8 @@ Status ParticipantMedia::apply_answer(const sdp::Session& answer, Changes& chang
     std::vector<std::pair<uint8_t, uint8_t>> kept;
     for (const auto& m : s.track.ext_map) {
       const uint8_t id = m.second;  // (clang 14 cannot capture a structured binding)
-      const bool in_answer =
-          std::any_of(am.extmaps.begin(), am.extmaps.end(), [&](const sdp::Extmap& e) { return e.id == id; });
+      const bool in_answer = std::any_of(am.extmaps.begin(), am.extmaps.end(),
+                                         [&](const sdp::Extmap& e) { return e.id == id; });
       if (in_answer) kept.push_back(m);
     }
     s.track.ext_map = std::move(kept);

@@ -69,8 +69,8 @@ struct Changes {
 // One m-line of the connection, as last negotiated.
 struct MLine {
   std::string mid;
-  std::string kind;       // audio, video
-  bool rejected = false;  // port 0: its index may be recycled with a new mid
+  std::string kind;                              // audio, video
+  bool rejected = false;                         // port 0: its index may be recycled with a new mid
   std::optional<sdp::PublishedTrack> published;  // what the participant sends on it
   std::optional<Subscription> sending;           // what we send on it
 };
@@ -90,8 +90,8 @@ class ParticipantMedia {
   // is no longer wanted is in `changes.unsubscribed` at once (we stop sending
   // it now), what is new becomes a subscription when the answer accepts it.
   // Error (kConflict) while an offer of ours waits for its answer.
-  Result<sdp::Session> create_offer(const sdp::LocalTransport& local, const std::vector<SourceTrack>& wanted,
-                                    Changes& changes);
+  Result<sdp::Session> create_offer(const sdp::LocalTransport& local,
+                                    const std::vector<SourceTrack>& wanted, Changes& changes);
   // The participant's answer to our pending offer.
   Status apply_answer(const sdp::Session& answer, Changes& changes);
 

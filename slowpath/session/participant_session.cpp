@@ -32,7 +32,8 @@ ParticipantSession::ParticipantSession() : media_(random_u32) {}
 
 Result<std::unique_ptr<ParticipantSession>> ParticipantSession::create(const std::string& room,
                                                                        const std::string& identity,
-                                                                       const Grants& grants, const SessionDeps& deps,
+                                                                       const Grants& grants,
+                                                                       const SessionDeps& deps,
                                                                        OnEnded on_ended) {
   std::unique_ptr<ParticipantSession> s(new ParticipantSession());
   s->room_ = room;
@@ -71,13 +72,18 @@ ParticipantSession::~ParticipantSession() {
   // Removing the participant removes its tracks (with every downtrack of
   // them) and its own downtracks on the lcore.
   if (installed_) (void)deps_.dp->remove_participant(participant_);
+  if (dtls_ && dtls_->counters().app_records_in != 0) {
+    spdlog::info("session {}: {} DTLS application records ({} bytes) arrived", sid_,
+                 dtls_->counters().app_records_in, dtls_->counters().app_bytes_in);
+  }
   if (deps_.rooms != nullptr) deps_.rooms->leave(room_, sid_, g_get_monotonic_time());
 }
 
 std::vector<SourceTrack> ParticipantSession::wanted() const {
   std::vector<SourceTrack> out;
   if (!grants_.can_subscribe) return out;
-  for (const rooms::Track* t : deps_.rooms->wanted(room_, sid_)) out.push_back({t->sid, t->publisher, t->desc});
+  for (const rooms::Track* t : deps_.rooms->wanted(room_, sid_))
+    out.push_back({t->sid, t->publisher, t->desc});
   return out;
 }
 
@@ -88,33 +94,42 @@ sdp::LocalTransport ParticipantSession::local() const {
 
 Status ParticipantSession::start_transport(const sdp::Session& offer) {
   const sdp::Media* first = transport_mline(offer);
-  if (first == nullptr) return make_error(ErrorCode::kInvalidArgument, "the offer has no m-line in use");
+  if (first == nullptr)
+    return make_error(ErrorCode::kInvalidArgument, "the offer has no m-line in use");
   const std::string& ufrag = sdp::ice_ufrag(offer, *first);
   const std::string& pwd = sdp::ice_pwd(offer, *first);
   const std::string& fp = first->fingerprint.empty() ? offer.fingerprint : first->fingerprint;
   if (dtls_) {
     // Renegotiation on the live transport: the same ICE and DTLS peer.
     if (ufrag != remote_ufrag_ || pwd != remote_pwd_) {
-      return make_error(ErrorCode::kUnsupported, "ICE restart (new ice-ufrag/ice-pwd) is not supported");
+      return make_error(ErrorCode::kUnsupported,
+                        "ICE restart (new ice-ufrag/ice-pwd) is not supported");
     }
     if (fp != remote_fingerprint_) {
-      return make_error(ErrorCode::kInvalidArgument, "the DTLS fingerprint changed on a live transport");
+      return make_error(ErrorCode::kInvalidArgument,
+                        "the DTLS fingerprint changed on a live transport");
     }
     return ok_status();
   }
-  if (auto rc = ice_->set_remote(ufrag, pwd); !rc) return make_error(ErrorCode::kInvalidArgument, rc.error().message);
+  if (auto rc = ice_->set_remote(ufrag, pwd); !rc)
+    return make_error(ErrorCode::kInvalidArgument, rc.error().message);
   ParticipantSession* self = this;
-  auto tr = dtls::Transport::create(deps_.cert, dtls::Role::kServer, fp,
-                                    [self](std::span<const uint8_t> d) { (void)self->ice_->send(d); });
+  auto tr =
+      dtls::Transport::create(deps_.cert, dtls::Role::kServer, fp,
+                              [self](std::span<const uint8_t> d) { (void)self->ice_->send(d); });
   if (!tr) return tr.error();
   dtls_ = std::move(tr).value();
+  dtls_->on_app_data([self](std::span<const uint8_t> d) {
+    if (self->on_app_data_) self->on_app_data_(d);
+  });
   remote_ufrag_ = ufrag;
   remote_pwd_ = pwd;
   remote_fingerprint_ = fp;
   return ok_status();
 }
 
-Result<std::string> ParticipantSession::on_remote_offer(const sdp::Session& offer, Changes& changes) {
+Result<std::string> ParticipantSession::on_remote_offer(const sdp::Session& offer,
+                                                        Changes& changes) {
   if (ended_) return make_error(ErrorCode::kConflict, "the session has ended");
   // Validate the whole offer before anything starts.
   if (auto s = sdp::check_transport(offer); !s) return s.error();
@@ -182,7 +197,8 @@ void ParticipantSession::apply(const Changes& c) {
     t.publisher = sid_;
     t.desc = p.track;
     track_sids_[p.mid] = t.sid;
-    spdlog::info("session {}: publishes {} {} (mid {}, SSRC {})", sid_, p.track.kind, t.sid, p.mid, p.track.ssrc);
+    spdlog::info("session {}: publishes {} {} (mid {}, SSRC {})", sid_, p.track.kind, t.sid, p.mid,
+                 p.track.ssrc);
     deps_.rooms->add_track(room_, std::move(t));
     room_changed_tracks = true;
   }
@@ -202,7 +218,8 @@ void ParticipantSession::install_tracks() {
     tp.id = static_cast<uint32_t>(tracks_.size());
     tp.ssrc = p.track.ssrc;
     tp.clock_rate = p.track.codec.clock_rate;
-    tp.kind = p.track.kind == "video" ? dp::control::MediaKind::kVideo : dp::control::MediaKind::kAudio;
+    tp.kind =
+        p.track.kind == "video" ? dp::control::MediaKind::kVideo : dp::control::MediaKind::kAudio;
     auto ref = deps_.dp->add_track(participant_, tp);
     if (!ref) {
       spdlog::warn("session {}: track {}: {}", sid_, sid->second, ref.error().message);
@@ -308,9 +325,15 @@ void ParticipantSession::maybe_install() {
   installed_ = true;
   install_tracks();
   room_changed();
-  spdlog::info("session {} in {}: fast path owns the flow, {} tracks, {} downtracks (ICE: {} checks answered)",
-               sid_, room_, tracks_.size(), downtracks_.size(), ice_->counters().checks_answered);
+  spdlog::info(
+      "session {} in {}: fast path owns the flow, {} tracks, {} downtracks (ICE: {} checks "
+      "answered)",
+      sid_, room_, tracks_.size(), downtracks_.size(), ice_->counters().checks_answered);
   if (!tracks_.empty() && deps_.on_room_changed) deps_.on_room_changed(room_);
+}
+
+dtls::Transport::Counters ParticipantSession::dtls_counters() const {
+  return dtls_ ? dtls_->counters() : dtls::Transport::Counters{};
 }
 
 void ParticipantSession::end(const std::string& why) {

@@ -54,8 +54,10 @@ class ParticipantSession {
 
   // Makes the transport (binds the ICE-lite agent's socket) and joins the
   // room. kUnavailable when no port is left.
-  static Result<std::unique_ptr<ParticipantSession>> create(const std::string& room, const std::string& identity,
-                                                            const Grants& grants, const SessionDeps& deps,
+  static Result<std::unique_ptr<ParticipantSession>> create(const std::string& room,
+                                                            const std::string& identity,
+                                                            const Grants& grants,
+                                                            const SessionDeps& deps,
                                                             OnEnded on_ended);
   ~ParticipantSession();  // leaves the room and the dataplane
   ParticipantSession(const ParticipantSession&) = delete;
@@ -75,6 +77,10 @@ class ParticipantSession {
   // The room's tracks changed: downtracks follow what is usable now (sources
   // that became ready are attached, sources that went away are let go).
   void room_changed();
+  // DTLS application data from the participant (SCTP for data channels, a
+  // later issue): the hook, and what arrived (dtls::Transport counts it).
+  void on_app_data(dtls::Transport::AppDataFn f) { on_app_data_ = std::move(f); }
+  dtls::Transport::Counters dtls_counters() const;
   // Ends the session from outside (consent lost); the owner drops it later.
   void expire(const std::string& why) { end(why); }
 
@@ -103,6 +109,7 @@ class ParticipantSession {
   std::string remote_ufrag_, remote_pwd_, remote_fingerprint_;
   SessionDeps deps_;
   OnEnded on_ended_;
+  dtls::Transport::AppDataFn on_app_data_;
   std::unique_ptr<ice::LiteAgent> ice_;
   std::unique_ptr<dtls::Transport> dtls_;
   ParticipantMedia media_;

@@ -13,10 +13,10 @@
 #include <rte_mbuf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -46,8 +46,8 @@ class EalEnv : public ::testing::Environment {
     const std::string prefix = "esfu-golden-" + std::to_string(getpid());
     // Lcores 1 and 2 share CPU 1: the two-worker case needs two worker
     // lcores on a two-CPU machine (correctness, not speed, is tested here).
-    const char* argv[] = {"golden", "--lcores", "0@0,1@1,2@1", "--no-pci", "--no-huge", "-m", "256",
-                          "--file-prefix", prefix.c_str(), "--log-level=4"};
+    const char* argv[] = {"golden", "--lcores", "0@0,1@1,2@1",   "--no-pci",     "--no-huge",
+                          "-m",     "256",      "--file-prefix", prefix.c_str(), "--log-level=4"};
     ASSERT_GE(rte_eal_init(static_cast<int>(std::size(argv)), const_cast<char**>(argv)), 0)
         << "rte_eal_init failed";
     g_runtime_dir = rte_eal_get_runtime_dir();
@@ -148,9 +148,11 @@ class Srtp {
     return pkt;
   }
   // Unprotect with an inbound session (per key and `instance`).
-  dp::srtp::Status unprotect(const Keys& k, std::vector<uint8_t>& pkt, bool rtcp, int instance = 0) {
+  dp::srtp::Status unprotect(const Keys& k, std::vector<uint8_t>& pkt, bool rtcp,
+                             int instance = 0) {
     dp::srtp::Session* s = get(k, dp::srtp::Direction::kInbound, 0, instance);
-    dp::srtp::Op op{pkt.data(), static_cast<uint32_t>(pkt.size()), static_cast<uint32_t>(pkt.size()), s};
+    dp::srtp::Op op{pkt.data(), static_cast<uint32_t>(pkt.size()),
+                    static_cast<uint32_t>(pkt.size()), s};
     rtcp ? engine_->unprotect_rtcp({&op, 1}) : engine_->unprotect_rtp({&op, 1});
     if (op.status == dp::srtp::Status::kOk) pkt.resize(op.len);
     return op.status;
@@ -215,9 +217,10 @@ class GoldenFastpath : public ::testing::TestWithParam<GoldenCase> {};
 TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
   const dp::srtp::Profile prof = GetParam().profile;
   const int nworkers = GetParam().workers;
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("esfu-golden-" + std::to_string(getpid()) + "-" + std::to_string(static_cast<int>(prof)) +
-                    "-" + std::to_string(nworkers) + "-" + GetParam().engine);
+  const auto dir =
+      std::filesystem::temp_directory_path() /
+      ("esfu-golden-" + std::to_string(getpid()) + "-" + std::to_string(static_cast<int>(prof)) +
+       "-" + std::to_string(nworkers) + "-" + GetParam().engine);
   std::filesystem::create_directories(dir);
   const std::string in_pcap = (dir / "in.pcap").string();
   const std::string out_pcap = (dir / "out.pcap").string();
@@ -238,30 +241,49 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
   std::vector<Frame> in;
   uint8_t rrbuf[64];
   // Subscribers speak first (as their STUN/DTLS would have): paths are learned.
-  in.push_back(udp_frame(S1, srtp.protect(S1.send, 0x5100, {rrbuf, rrbuf + dp::pkt::build_rr(rrbuf, 0x5100, {})}, true)));
-  in.push_back(udp_frame(S2, srtp.protect(S2.send, 0x5200, {rrbuf, rrbuf + dp::pkt::build_rr(rrbuf, 0x5200, {})}, true)));
+  in.push_back(udp_frame(
+      S1,
+      srtp.protect(S1.send, 0x5100, {rrbuf, rrbuf + dp::pkt::build_rr(rrbuf, 0x5100, {})}, true)));
+  in.push_back(udp_frame(
+      S2,
+      srtp.protect(S2.send, 0x5200, {rrbuf, rrbuf + dp::pkt::build_rr(rrbuf, 0x5200, {})}, true)));
   std::map<uint16_t, Frame> a_frames;
   for (int i = 0; i < kPackets; ++i) {
     const auto sa = static_cast<uint16_t>(100 + i);
     const auto sb = static_cast<uint16_t>(7000 + i);
-    in.push_back(udp_frame(A, srtp.protect(A.send, kSsrcA, rtp(111, sa, 960u * i, kSsrcA, true, payload_for(kSsrcA, sa, 60)), false)));
+    in.push_back(udp_frame(
+        A, srtp.protect(A.send, kSsrcA,
+                        rtp(111, sa, 960u * i, kSsrcA, true, payload_for(kSsrcA, sa, 60)), false)));
     a_frames[sa] = in.back();
-    in.push_back(udp_frame(B, srtp.protect(B.send, kSsrcB, rtp(96, sb, 3000u * i, kSsrcB, false, payload_for(kSsrcB, sb, 900)), false)));
+    in.push_back(udp_frame(
+        B,
+        srtp.protect(B.send, kSsrcB,
+                     rtp(96, sb, 3000u * i, kSsrcB, false, payload_for(kSsrcB, sb, 900)), false)));
   }
   // Corrupted (tag no longer verifies), replayed, unknown SSRC, unknown flow.
-  Frame bad = udp_frame(A, srtp.protect(A.send, kSsrcA, rtp(111, 150, 48000, kSsrcA, true, payload_for(kSsrcA, 150, 60)), false));
+  Frame bad = udp_frame(
+      A, srtp.protect(A.send, kSsrcA,
+                      rtp(111, 150, 48000, kSsrcA, true, payload_for(kSsrcA, 150, 60)), false));
   bad[bad.size() - 20] ^= 0x40;
   in.push_back(bad);
   in.push_back(a_frames[120]);
-  in.push_back(udp_frame(A, srtp.protect(A.send, 0xDEAD, rtp(111, 1, 0, 0xDEAD, false, payload_for(0xDEAD, 1, 60)), false)));
-  in.push_back(udp_frame(stranger, srtp.protect(stranger.send, 0x99, rtp(111, 1, 0, 0x99, false, payload_for(0x99, 1, 60)), false)));
+  in.push_back(
+      udp_frame(A, srtp.protect(A.send, 0xDEAD,
+                                rtp(111, 1, 0, 0xDEAD, false, payload_for(0xDEAD, 1, 60)), false)));
+  in.push_back(udp_frame(
+      stranger, srtp.protect(stranger.send, 0x99,
+                             rtp(111, 1, 0, 0x99, false, payload_for(0x99, 1, 60)), false)));
   // NACKs: S1 for its downtrack of A (RTX negotiated) at out seq 1005, 1007 and
   // one never sent (1300); S2 for its downtrack of A (no RTX) at out seq 3.
   uint8_t nack[64];
   const uint16_t lost1[] = {1005, 1007, 1300};
-  in.push_back(udp_frame(S1, srtp.protect(S1.send, 0x5100, {nack, nack + dp::pkt::build_nack(nack, 0x5100, 0x51A, lost1)}, true)));
+  in.push_back(udp_frame(
+      S1, srtp.protect(S1.send, 0x5100,
+                       {nack, nack + dp::pkt::build_nack(nack, 0x5100, 0x51A, lost1)}, true)));
   const uint16_t lost2[] = {3};
-  in.push_back(udp_frame(S2, srtp.protect(S2.send, 0x5200, {nack, nack + dp::pkt::build_nack(nack, 0x5200, 0x52A, lost2)}, true)));
+  in.push_back(udp_frame(
+      S2, srtp.protect(S2.send, 0x5200,
+                       {nack, nack + dp::pkt::build_nack(nack, 0x5200, 0x52A, lost2)}, true)));
   // Two workers: B's packets (and the stranger's) arrive on worker 1's queue
   // and are handed to worker 0, which owns the room. Worker 0 takes handed
   // packets before its own queue's, so either queue's media could reach it
@@ -270,8 +292,12 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
   // ahead of B's packets in the FIFO hand-off ring): no race, no no_path drop.
   std::vector<Frame> in_a, in_b;
   if (nworkers == 2) {
-    in_b.push_back(udp_frame(S1, srtp.protect(S1.send, 0x5100, {rrbuf, rrbuf + dp::pkt::build_rr(rrbuf, 0x5100, {})}, true)));
-    in_b.push_back(udp_frame(S2, srtp.protect(S2.send, 0x5200, {rrbuf, rrbuf + dp::pkt::build_rr(rrbuf, 0x5200, {})}, true)));
+    in_b.push_back(
+        udp_frame(S1, srtp.protect(S1.send, 0x5100,
+                                   {rrbuf, rrbuf + dp::pkt::build_rr(rrbuf, 0x5100, {})}, true)));
+    in_b.push_back(
+        udp_frame(S2, srtp.protect(S2.send, 0x5200,
+                                   {rrbuf, rrbuf + dp::pkt::build_rr(rrbuf, 0x5200, {})}, true)));
   }
   const std::size_t extra_rrs = in_b.size();
   for (const Frame& f : in) {
@@ -337,17 +363,32 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
     ASSERT_TRUE(ta.ok() && tb.ok());
     sp::DowntrackParams d;
     d = {};
-    d.id = 100; d.ssrc = 0x51A; d.rtx_ssrc = 0x51AA; d.rtx_pt = 97;
-    d.pt_map = {{111, 109}}; d.ext_map = {{1, 5}}; d.first_seq = 1000; d.first_ts = 5000;
+    d.id = 100;
+    d.ssrc = 0x51A;
+    d.rtx_ssrc = 0x51AA;
+    d.rtx_pt = 97;
+    d.pt_map = {{111, 109}};
+    d.ext_map = {{1, 5}};
+    d.first_seq = 1000;
+    d.first_ts = 5000;
     ASSERT_TRUE(ctl.add_downtrack(ta.value(), p1, d).ok());
     d = {};
-    d.id = 101; d.ssrc = 0x51B; d.first_seq = 65520; d.first_ts = 0;  // wraps at 65535
+    d.id = 101;
+    d.ssrc = 0x51B;
+    d.first_seq = 65520;
+    d.first_ts = 0;  // wraps at 65535
     ASSERT_TRUE(ctl.add_downtrack(tb.value(), p1, d).ok());
     d = {};
-    d.id = 102; d.ssrc = 0x52A; d.first_seq = 0; d.first_ts = 1;
+    d.id = 102;
+    d.ssrc = 0x52A;
+    d.first_seq = 0;
+    d.first_ts = 1;
     ASSERT_TRUE(ctl.add_downtrack(ta.value(), p2, d).ok());
     d = {};
-    d.id = 103; d.ssrc = 0x52B; d.first_seq = 30000; d.first_ts = 2;
+    d.id = 103;
+    d.ssrc = 0x52B;
+    d.first_seq = 30000;
+    d.first_ts = 2;
     ASSERT_TRUE(ctl.add_downtrack(tb.value(), p2, d).ok());
     EXPECT_EQ(ctl.flows(), 4u);
 
@@ -363,14 +404,17 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
       for (std::size_t i = 0; i < ws.size(); ++i) t += get(ws.worker(i));
       return t;
     };
-    while (sum([](const dp::Worker& x) { return x.stats.wire_to_exception.rx_pkts.get(); }) < in.size() + extra_rrs &&
+    while (sum([](const dp::Worker& x) { return x.stats.wire_to_exception.rx_pkts.get(); }) <
+               in.size() + extra_rrs &&
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     // Past one report interval: the RRs to the publishers go out.
     std::this_thread::sleep_for(std::chrono::milliseconds(1300));
     ws.stop();
-    auto drops = [&](dp::DropReason r) { return sum([r](const dp::Worker& x) { return drop_count(x, r); }); };
+    auto drops = [&](dp::DropReason r) {
+      return sum([r](const dp::Worker& x) { return drop_count(x, r); });
+    };
     // No drop but the three the input provokes (below): a packet lost to an
     // engine error or a full ring would otherwise only show as a short stream.
     for (std::size_t r = 0; r < dp::kDropReasonCount; ++r) {
@@ -381,11 +425,13 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
       }
       EXPECT_EQ(drops(reason), 0u) << dp::kDropReasonNames[r];
     }
-    EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.wire_to_exception.rx_pkts.get(); }), in.size() + extra_rrs);
+    EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.wire_to_exception.rx_pkts.get(); }),
+              in.size() + extra_rrs);
     EXPECT_EQ(drops(dp::DropReason::kSrtpAuthFail), 1u);
     EXPECT_EQ(drops(dp::DropReason::kSrtpReplay), 1u);
     EXPECT_EQ(drops(dp::DropReason::kRtpUnknownSsrc), 1u);
-    EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.media.punted.get(); }), 1u);  // the stranger
+    EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.media.punted.get(); }),
+              1u);  // the stranger
     EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.media.rtp_in.get(); }), 2u * kPackets);
     EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.media.rtx_out.get(); }), 3u);
     EXPECT_EQ(sum([](const dp::Worker& x) { return x.stats.media.nack_miss.get(); }), 1u);
@@ -433,7 +479,9 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
       ASSERT_EQ(st, dp::srtp::Status::kOk);
       dp::pkt::RtpHeader h;
       ASSERT_EQ(dp::pkt::parse_rtp(pl, h), dp::pkt::RtpError::kOk);
-      g.by_ssrc[h.ssrc].push_back({h, std::vector<uint8_t>(pl.begin() + h.header_len, pl.begin() + h.header_len + h.payload_len)});
+      g.by_ssrc[h.ssrc].push_back(
+          {h, std::vector<uint8_t>(pl.begin() + h.header_len,
+                                   pl.begin() + h.header_len + h.payload_len)});
     }
   };
   Got g1, g2;
@@ -443,15 +491,18 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
   // Each media downtrack: 50 packets, contiguous munged numbers from its first
   // sequence number, its SSRC and PT, the publisher's payload byte for byte.
   auto check_stream = [&](const Got& g, uint32_t ssrc, uint32_t src_ssrc, uint16_t first_seq,
-                          uint16_t src_first, uint8_t pt, std::size_t payload, std::size_t expect_n) {
+                          uint16_t src_first, uint8_t pt, std::size_t payload,
+                          std::size_t expect_n) {
     auto it = g.by_ssrc.find(ssrc);
     ASSERT_NE(it, g.by_ssrc.end()) << std::hex << ssrc;
     const auto& pkts = it->second;
     ASSERT_EQ(pkts.size(), expect_n) << std::hex << ssrc;
     for (std::size_t i = 0; i < static_cast<std::size_t>(kPackets); ++i) {
-      EXPECT_EQ(pkts[i].first.seq, static_cast<uint16_t>(first_seq + i)) << std::hex << ssrc << " #" << i;
+      EXPECT_EQ(pkts[i].first.seq, static_cast<uint16_t>(first_seq + i))
+          << std::hex << ssrc << " #" << i;
       EXPECT_EQ(pkts[i].first.payload_type, pt);
-      EXPECT_EQ(pkts[i].second, payload_for(src_ssrc, static_cast<uint16_t>(src_first + i), payload));
+      EXPECT_EQ(pkts[i].second,
+                payload_for(src_ssrc, static_cast<uint16_t>(src_first + i), payload));
     }
   };
   check_stream(g1, 0x51A, kSsrcA, 1000, 100, 109, 60, kPackets);
@@ -493,7 +544,9 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
         uint32_t rep;
         dp::pkt::ReportBlock rb[4];
         int nb = 0;
-        if (rp.type != dp::pkt::kRtcpRr || dp::pkt::parse_rr(rp, rep, rb, nb) != dp::pkt::RtcpError::kOk) continue;
+        if (rp.type != dp::pkt::kRtcpRr ||
+            dp::pkt::parse_rr(rp, rep, rb, nb) != dp::pkt::RtcpError::kOk)
+          continue;
         ASSERT_EQ(nb, 1);
         EXPECT_EQ(rb[0].ssrc, ssrc);
         EXPECT_EQ(rep, p.ip == A.ip ? 0xFEED0001u : 0xFEED0002u);
@@ -612,9 +665,12 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     EXPECT_EQ(idle.front().generation, sub.value().generation);
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
     ctl.poll_events();
-    EXPECT_EQ(std::count_if(idle.begin(), idle.end(), [&](const sp::ParticipantRef& r) {
-                return r.slot == sub.value().slot && r.generation == sub.value().generation;
-              }), 1);
+    EXPECT_EQ(std::count_if(idle.begin(), idle.end(),
+                            [&](const sp::ParticipantRef& r) {
+                              return r.slot == sub.value().slot &&
+                                     r.generation == sub.value().generation;
+                            }),
+              1);
 
     // Slots come back: four more participants fit again after removal.
     ASSERT_TRUE(ctl.remove_participant(sub.value()).ok());
@@ -667,7 +723,8 @@ TEST(DpControlTest, FullCommandRingLosesNothing) {
       sp::ParticipantParams pp;
       pp.room = 9;
       pp.id = i;
-      pp.remote = ip4(198, 18, static_cast<uint8_t>(1 + i / 250), static_cast<uint8_t>(i % 250 + 1));
+      pp.remote =
+          ip4(198, 18, static_cast<uint8_t>(1 + i / 250), static_cast<uint8_t>(i % 250 + 1));
       pp.remote_port = 5000;
       pp.local_port = kLocalPort;
       pp.rx_keys = keys(dp::srtp::Profile::kAeadAes128Gcm, static_cast<uint8_t>(i));
@@ -675,7 +732,8 @@ TEST(DpControlTest, FullCommandRingLosesNothing) {
       auto r = ctl.add_participant(pp);
       ASSERT_TRUE(r.ok()) << i << ": " << r.error().message;
       refs.push_back(r.value());
-      ASSERT_TRUE(ctl.add_track(r.value(), {i, 0x1000 + i, 48000, dp::control::MediaKind::kAudio}).ok());
+      ASSERT_TRUE(
+          ctl.add_track(r.value(), {i, 0x1000 + i, 48000, dp::control::MediaKind::kAudio}).ok());
     }
     EXPECT_EQ(ctl.live_sessions(), 2u * kN);
     for (const auto& r : refs) ASSERT_TRUE(ctl.remove_participant(r).ok());
@@ -699,7 +757,8 @@ TEST(DpControlTest, FullCommandRingLosesNothing) {
     for (uint32_t i = 0; i < kN; ++i) {
       sp::ParticipantParams pp;
       pp.room = 10;
-      pp.remote = ip4(198, 19, static_cast<uint8_t>(1 + i / 250), static_cast<uint8_t>(i % 250 + 1));
+      pp.remote =
+          ip4(198, 19, static_cast<uint8_t>(1 + i / 250), static_cast<uint8_t>(i % 250 + 1));
       pp.remote_port = 5000;
       pp.local_port = kLocalPort;
       pp.rx_keys = keys(dp::srtp::Profile::kAeadAes128Gcm, 1);
@@ -734,7 +793,7 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenCase{dp::srtp::Profile::kAeadAes128Gcm, 1, "libsrtp2"}),
     [](const auto& p) {
       const auto prof = p.param.profile;
-      return std::string(prof == dp::srtp::Profile::kAeadAes128Gcm          ? "GCM"
+      return std::string(prof == dp::srtp::Profile::kAeadAes128Gcm         ? "GCM"
                          : prof == dp::srtp::Profile::kAes128CmHmacSha1_32 ? "SHA1_32"
                                                                            : "SHA1_80") +
              "_" + std::to_string(p.param.workers) + "workers_" +

@@ -65,6 +65,39 @@ TEST(DtlsTest, HandshakeExportsMatchingKeys) {
   EXPECT_NE(ck->local.master_key, ck->remote.master_key);
 }
 
+// Application data after the handshake (what SCTP will ride on) reaches the
+// peer's hook, both ways, and is counted.
+TEST(DtlsTest, ApplicationDataReachesTheHookAndIsCounted) {
+  auto cc = cert("client"), sc = cert("server");
+  Pair p;
+  p.client = std::move(Transport::create(cc, Role::kClient, sc->fingerprint(),
+                                         [&](std::span<const uint8_t> d) { p.to_server.emplace_back(d.begin(), d.end()); })).value();
+  p.server = std::move(Transport::create(sc, Role::kServer, cc->fingerprint(),
+                                         [&](std::span<const uint8_t> d) { p.to_client.emplace_back(d.begin(), d.end()); })).value();
+  const std::vector<uint8_t> early = {1, 2, 3};
+  EXPECT_FALSE(p.server->send_app_data(early).ok());  // not before the handshake
+  ASSERT_TRUE(p.client->start().ok());
+  p.pump();
+  ASSERT_TRUE(p.server->connected());
+  std::vector<std::vector<uint8_t>> at_server, at_client;
+  p.server->on_app_data([&](std::span<const uint8_t> d) { at_server.emplace_back(d.begin(), d.end()); });
+  p.client->on_app_data([&](std::span<const uint8_t> d) { at_client.emplace_back(d.begin(), d.end()); });
+  const std::vector<uint8_t> init(1200, 0x5a);  // about an SCTP INIT's size and more
+  ASSERT_TRUE(p.client->send_app_data(init).ok());
+  ASSERT_TRUE(p.client->send_app_data(early).ok());
+  ASSERT_TRUE(p.server->send_app_data(early).ok());
+  p.pump();
+  ASSERT_EQ(at_server.size(), 2u);
+  EXPECT_EQ(at_server[0], init);
+  EXPECT_EQ(at_server[1], early);
+  ASSERT_EQ(at_client.size(), 1u);
+  EXPECT_EQ(p.server->counters().app_records_in, 2u);
+  EXPECT_EQ(p.server->counters().app_bytes_in, init.size() + early.size());
+  EXPECT_EQ(p.server->counters().app_records_out, 1u);
+  EXPECT_EQ(p.client->counters().app_records_out, 2u);
+  EXPECT_FALSE(p.client->send_app_data({}).ok());
+}
+
 TEST(DtlsTest, WrongFingerprintFails) {
   auto cc = cert("client"), sc = cert("server"), other = cert("mallory");
   Pair p;

@@ -58,7 +58,8 @@ TEST(IceTest, LiteAgentIsSelectedAndCarriesData) {
   b.value()->on_data([&](std::span<const uint8_t> d) { got_b.emplace_back(d.begin(), d.end()); });
   int selections = 0;
   a.value()->on_selected([&](const SelectedPair&) { ++selections; });
-  run_until(ctx, [&] { return a.value()->selected() && b.value()->selected(); }, 10000);
+  run_until(
+      ctx, [&] { return a.value()->selected() && b.value()->selected(); }, 10000);
   ASSERT_TRUE(a.value()->selected());
   EXPECT_EQ(selections, 1);
   const SelectedPair& p = a.value()->pair();
@@ -70,7 +71,8 @@ TEST(IceTest, LiteAgentIsSelectedAndCarriesData) {
   const std::string hello = "\x16\xfe\xfd hello";
   ASSERT_TRUE(b.value()->send(bytes(hello)).ok());
   ASSERT_TRUE(a.value()->send(bytes(hello)).ok());
-  run_until(ctx, [&] { return !got_a.empty() && !got_b.empty(); }, 5000);
+  run_until(
+      ctx, [&] { return !got_a.empty() && !got_b.empty(); }, 5000);
   ASSERT_FALSE(got_a.empty());
   EXPECT_EQ(got_a[0], hello);
   ASSERT_FALSE(got_b.empty());
@@ -92,7 +94,8 @@ TEST(IceTest, LiteAgentIsSelectedAndCarriesData) {
 
   a.value().reset();
   b.value().reset();
-  run_until(ctx, [] { return false; }, 100);
+  run_until(
+      ctx, [] { return false; }, 100);
   g_main_context_unref(ctx);
 }
 

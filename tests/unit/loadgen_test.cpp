@@ -50,7 +50,8 @@ TEST(LoadgenMarker, OpusPacketStaysValidAndDecodesTheSame) {
     const auto f = loop.value().frame(i);
     std::vector<uint8_t> buf(f.begin(), f.end());
     buf.resize(f.size() + kMarkerSize + 8);
-    const int n = opus_with_marker(buf, static_cast<int>(f.size()), {3, static_cast<uint32_t>(i), 1000 + i});
+    const int n =
+        opus_with_marker(buf, static_cast<int>(f.size()), {3, static_cast<uint32_t>(i), 1000 + i});
     ASSERT_EQ(n, static_cast<int>(f.size() + kMarkerSize + 3));
     const auto m = read_marker({buf.data(), static_cast<std::size_t>(n)});
     ASSERT_TRUE(m.has_value());
@@ -133,13 +134,14 @@ TEST(LoadgenStream, JitterIsZeroWhenPacedAndGrowsWithVariation) {
 TEST(LoadgenVp8, PacketSizesSplitEvenlyUnderTheLimit) {
   const auto s = vp8_packet_sizes(4166, 1100);
   ASSERT_EQ(s.size(), 4u);
-  EXPECT_EQ(std::accumulate(s.begin(), s.end(), std::size_t{0}), 4166u + 4u);  // + a descriptor each
+  EXPECT_EQ(std::accumulate(s.begin(), s.end(), std::size_t{0}),
+            4166u + 4u);  // + a descriptor each
   for (auto x : s) EXPECT_LE(x, 1100u);
   std::vector<uint8_t> p(200);
   vp8_payload(p, true, true, 0);
-  EXPECT_EQ(p[0], 0x10);                 // S bit
-  EXPECT_EQ(p[1] & 1, 0);                // key frame
-  EXPECT_EQ(p[4], 0x9d);                 // start code
+  EXPECT_EQ(p[0], 0x10);   // S bit
+  EXPECT_EQ(p[1] & 1, 0);  // key frame
+  EXPECT_EQ(p[4], 0x9d);   // start code
   vp8_payload(p, false, false, 1);
   EXPECT_EQ(p[0], 0x00);
 }
@@ -149,8 +151,8 @@ TEST(LoadgenOptions, DefaultsAndTargets) {
   ASSERT_TRUE(o.ok()) << o.error().message;
   EXPECT_EQ(o.value().url, "http://198.18.0.2:7880");
   EXPECT_EQ(o.value().room, "load");
-  auto j = parse_options({"--target", "janus", "--publishers", "10", "--subscribers", "100", "--url",
-                          "http://198.18.0.2:8088/janus/"});
+  auto j = parse_options({"--target", "janus", "--publishers", "10", "--subscribers", "100",
+                          "--url", "http://198.18.0.2:8088/janus/"});
   ASSERT_TRUE(j.ok()) << j.error().message;
   EXPECT_EQ(j.value().target, Options::Target::kJanus);
   EXPECT_EQ(j.value().url, "http://198.18.0.2:8088/janus");
@@ -171,6 +173,7 @@ TEST(LoadgenOptions, BadArgumentsSayWhy) {
   EXPECT_TRUE(has({"--target", "janus", "--room", "abc"}, "Janus rooms are numbers"));
   EXPECT_TRUE(has({}, "--config FILE, or --key and --secret"));
   EXPECT_TRUE(has({"--url", "ftp://x", "--key", "k", "--secret", "s"}, "http(s) URL"));
-  EXPECT_TRUE(has({"--publishers", "2", "--video-publishers", "3", "--key", "k", "--secret", "s"}, "exceeds"));
+  EXPECT_TRUE(has({"--publishers", "2", "--video-publishers", "3", "--key", "k", "--secret", "s"},
+                  "exceeds"));
   EXPECT_TRUE(has({"--help"}, "usage: loadgen"));
 }

@@ -20,7 +20,9 @@ const char* const kChromeOffer =
     "a=ice-ufrag:Ab12\r\n"
     "a=ice-pwd:0123456789abcdefghijklmn\r\n"
     "a=ice-options:trickle\r\n"
-    "a=fingerprint:sha-256 5D:26:3B:0A:4A:1E:35:63:3C:1D:33:F5:BC:7F:69:E6:1F:2B:39:88:EA:FE:3C:A8:0B:6A:71:1C:37:DE:0F:72\r\n"
+    "a=fingerprint:sha-256 "
+    "5D:26:3B:0A:4A:1E:35:63:3C:1D:33:F5:BC:7F:69:E6:1F:2B:39:88:EA:FE:3C:A8:0B:6A:71:1C:37:DE:0F:"
+    "72\r\n"
     "a=setup:actpass\r\n"
     "a=mid:0\r\n"
     "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
@@ -43,12 +45,15 @@ const char* const kChromeOffer =
     "c=IN IP4 0.0.0.0\r\n"
     "a=ice-ufrag:Ab12\r\n"
     "a=ice-pwd:0123456789abcdefghijklmn\r\n"
-    "a=fingerprint:sha-256 5D:26:3B:0A:4A:1E:35:63:3C:1D:33:F5:BC:7F:69:E6:1F:2B:39:88:EA:FE:3C:A8:0B:6A:71:1C:37:DE:0F:72\r\n"
+    "a=fingerprint:sha-256 "
+    "5D:26:3B:0A:4A:1E:35:63:3C:1D:33:F5:BC:7F:69:E6:1F:2B:39:88:EA:FE:3C:A8:0B:6A:71:1C:37:DE:0F:"
+    "72\r\n"
     "a=setup:actpass\r\n"
     "a=mid:1\r\n"
     "a=extmap:14 urn:ietf:params:rtp-hdrext:toffset\r\n"
     "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
-    "a=extmap:3/sendonly http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+    "a=extmap:3/sendonly "
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
     "a=sendonly\r\n"
     "a=msid:stream video-track\r\n"
     "a=rtcp-mux\r\n"
@@ -101,7 +106,8 @@ TEST(SdpTest, ParsesAChromiumOffer) {
   EXPECT_TRUE(v.rtcp_rsize);
   EXPECT_EQ(v.codec(96)->rtcp_fb.size(), 5u);
   EXPECT_EQ(v.codec(97)->fmtp, "apt=96");
-  EXPECT_EQ(v.codec(102)->fmtp, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f");
+  EXPECT_EQ(v.codec(102)->fmtp,
+            "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f");
   EXPECT_EQ(v.extmaps[2].direction, "sendonly");
   ASSERT_EQ(v.ssrc_groups.size(), 1u);
   EXPECT_EQ(v.ssrc_groups[0].semantics, "FID");
@@ -173,12 +179,15 @@ using session::ParticipantMedia;
 using session::SourceTrack;
 
 LocalTransport local() {
-  return LocalTransport{"lite", "0123456789012345678901", {"candidate:1 1 UDP 2015363327 198.18.0.2 50000 typ host"},
+  return LocalTransport{"lite",
+                        "0123456789012345678901",
+                        {"candidate:1 1 UDP 2015363327 198.18.0.2 50000 typ host"},
                         "AA:BB:CC"};
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+    s.replace(p, from.size(), to);
   return s;
 }
 
@@ -241,15 +250,20 @@ const char* const kGstreamerOffer =
     "a=ssrc:3576080405 msid:user3291992783@host-fa24715d webrtctransceiver0\r\n"
     "a=ssrc:3576080405 cname:user3291992783@host-fa24715d\r\na=mid:audio0\r\n"
     "a=candidate:1 1 UDP 2015363327 198.18.0.1 40000 typ host\r\n"
-    "a=fingerprint:sha-256 EB:03:F2:DC:D6:5D:03:87:16:88:A8:D9:64:C9:29:A0:4A:BD:46:3F:27:F7:8E:33:92:AB:B1:2B:02:A1:FF:E0\r\n"
+    "a=fingerprint:sha-256 "
+    "EB:03:F2:DC:D6:5D:03:87:16:88:A8:D9:64:C9:29:A0:4A:BD:46:3F:27:F7:8E:33:92:AB:B1:2B:02:A1:FF:"
+    "E0\r\n"
     "a=rtcp-mux-only\r\n"
     "m=video 0 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=setup:actpass\r\n"
     "a=ice-ufrag:0d6bIHfVxBcQWZhwf9TBblFy0NFMYgNf\r\na=ice-pwd:6YGpd+RehDj7wNEQlEGzg/qN768kRzpD\r\n"
     "a=bundle-only\r\na=rtcp-mux\r\na=rtcp-rsize\r\na=sendonly\r\na=rtpmap:96 VP8/90000\r\n"
-    "a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\na=rtcp-fb:96 transport-cc\r\na=framerate:30\r\n"
+    "a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\na=rtcp-fb:96 "
+    "transport-cc\r\na=framerate:30\r\n"
     "a=ssrc:3504852272 msid:user3291992783@host-fa24715d webrtctransceiver1\r\n"
     "a=ssrc:3504852272 cname:user3291992783@host-fa24715d\r\na=mid:video1\r\n"
-    "a=fingerprint:sha-256 EB:03:F2:DC:D6:5D:03:87:16:88:A8:D9:64:C9:29:A0:4A:BD:46:3F:27:F7:8E:33:92:AB:B1:2B:02:A1:FF:E0\r\n"
+    "a=fingerprint:sha-256 "
+    "EB:03:F2:DC:D6:5D:03:87:16:88:A8:D9:64:C9:29:A0:4A:BD:46:3F:27:F7:8E:33:92:AB:B1:2B:02:A1:FF:"
+    "E0\r\n"
     "a=rtcp-mux-only\r\n";
 
 TEST(NegotiateTest, BundleOnlyMlinesOfAMaxBundleOfferArePublished) {
@@ -295,7 +309,8 @@ TEST(NegotiateTest, BundleOnlyMlinesOfAMaxBundleOfferArePublished) {
 
 // Chromium's offer with neither Opus nor VP8 nor H264.
 std::string no_codecs() {
-  return replace_all(replace_all(replace_all(kChromeOffer, "opus/48000/2", "G7221/16000"), "VP8/90000", "AV1/90000"),
+  return replace_all(replace_all(replace_all(kChromeOffer, "opus/48000/2", "G7221/16000"),
+                                 "VP8/90000", "AV1/90000"),
                      "H264/90000", "H265/90000");
 }
 
@@ -306,9 +321,12 @@ TEST(NegotiateTest, PublishRejections) {
     const char* expect;
   } cases[] = {
       {replace_all(kChromeOffer, "a=rtcp-mux\r\n", ""), ErrorCode::kInvalidArgument, "rtcp-mux"},
-      {replace_all(kChromeOffer, "a=fingerprint:", "a=x-fingerprint:"), ErrorCode::kInvalidArgument, "fingerprint"},
-      {replace_all(kChromeOffer, "a=ice-pwd:", "a=x-ice-pwd:"), ErrorCode::kInvalidArgument, "ice-pwd"},
-      {replace_all(kChromeOffer, "a=ssrc:1001", "a=x-ssrc:1001"), ErrorCode::kInvalidArgument, "a=ssrc"},
+      {replace_all(kChromeOffer, "a=fingerprint:", "a=x-fingerprint:"), ErrorCode::kInvalidArgument,
+       "fingerprint"},
+      {replace_all(kChromeOffer, "a=ice-pwd:", "a=x-ice-pwd:"), ErrorCode::kInvalidArgument,
+       "ice-pwd"},
+      {replace_all(kChromeOffer, "a=ssrc:1001", "a=x-ssrc:1001"), ErrorCode::kInvalidArgument,
+       "a=ssrc"},
   };
   for (const auto& k : cases) {
     auto offer = parse(k.offer);
@@ -322,8 +340,8 @@ TEST(NegotiateTest, PublishRejections) {
   }
   // Codecs we cannot forward refuse their m-lines (and say why); an offer
   // that sends nothing publishes nothing. The WHIP door turns both into 406.
-  for (const std::string& text : {no_codecs(),
-                                  replace_all(kChromeOffer, "a=sendonly", "a=recvonly")}) {
+  for (const std::string& text :
+       {no_codecs(), replace_all(kChromeOffer, "a=sendonly", "a=recvonly")}) {
     auto offer = parse(text);
     ASSERT_TRUE(offer.ok());
     ParticipantMedia p = participant();
@@ -350,8 +368,10 @@ TEST(NegotiateTest, SubscribeMapsTracksPtsExtensionsAndRtx) {
   // A subscriber's offer: receive-only, other extension IDs, RTX 99 for VP8,
   // and a third m-line nothing is published for.
   std::string sub = replace_all(kChromeOffer, "a=sendonly", "a=recvonly");
-  sub = replace_all(sub, "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level", "a=extmap:10 urn:ietf:params:rtp-hdrext:ssrc-audio-level");
-  sub = replace_all(sub, "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96", "a=rtpmap:99 rtx/90000\r\na=fmtp:99 apt=96");
+  sub = replace_all(sub, "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+                    "a=extmap:10 urn:ietf:params:rtp-hdrext:ssrc-audio-level");
+  sub = replace_all(sub, "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96",
+                    "a=rtpmap:99 rtx/90000\r\na=fmtp:99 apt=96");
   sub = replace_all(sub, "a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1 2");
   const std::string video = sub.substr(sub.find("m=video"));
   sub += replace_all(video, "a=mid:1", "a=mid:2");
@@ -368,7 +388,8 @@ TEST(NegotiateTest, SubscribeMapsTracksPtsExtensionsAndRtx) {
   EXPECT_EQ(a.ssrc, first);
   EXPECT_EQ(a.rtx_ssrc, 0u);
   EXPECT_EQ(a.pt_map, (std::vector<std::pair<uint8_t, uint8_t>>{{111, 111}}));
-  EXPECT_NE(std::find(a.ext_map.begin(), a.ext_map.end(), std::make_pair<uint8_t, uint8_t>(1, 10)), a.ext_map.end());
+  EXPECT_NE(std::find(a.ext_map.begin(), a.ext_map.end(), std::make_pair<uint8_t, uint8_t>(1, 10)),
+            a.ext_map.end());
   const SubscribedTrack& v = c.subscribed[1].track;
   EXPECT_EQ(c.subscribed[1].source, "TR_1");
   EXPECT_EQ(v.rtx_pt, 99);

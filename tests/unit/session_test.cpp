@@ -39,7 +39,8 @@ std::string offer_text(const std::vector<M>& ms) {
       s += "m=video " + std::to_string(m.port) + " UDP/TLS/RTP/SAVPF 96 97 102\r\n";
     }
     s += "c=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:0123456789012345678901\r\n"
-         "a=fingerprint:sha-256 11:22:33\r\na=setup:actpass\r\na=mid:" + m.mid + "\r\n";
+         "a=fingerprint:sha-256 11:22:33\r\na=setup:actpass\r\na=mid:" +
+         m.mid + "\r\n";
     if (m.bundle_only) s += "a=bundle-only\r\n";
     s += "a=" + m.dir + "\r\na=rtcp-mux\r\na=rtcp-rsize\r\n";
     if (m.kind == "audio") {
@@ -56,7 +57,8 @@ std::string offer_text(const std::vector<M>& ms) {
     }
     if (m.ssrc != 0) {
       if (m.rtx_ssrc != 0) {
-        s += "a=ssrc-group:FID " + std::to_string(m.ssrc) + " " + std::to_string(m.rtx_ssrc) + "\r\n";
+        s += "a=ssrc-group:FID " + std::to_string(m.ssrc) + " " + std::to_string(m.rtx_ssrc) +
+             "\r\n";
       }
       s += "a=ssrc:" + std::to_string(m.ssrc) + " cname:c\r\n";
       if (m.rtx_ssrc != 0) s += "a=ssrc:" + std::to_string(m.rtx_ssrc) + " cname:c\r\n";
@@ -72,7 +74,8 @@ sdp::Session offer(const std::vector<M>& ms) {
 }
 
 sdp::LocalTransport local() {
-  return {"lite", "0123456789012345678901", {"1 1 UDP 2130706431 198.18.0.2 50000 typ host"}, "AA:BB"};
+  return {
+      "lite", "0123456789012345678901", {"1 1 UDP 2130706431 198.18.0.2 50000 typ host"}, "AA:BB"};
 }
 
 uint32_t g_ssrc = 0x5000;
@@ -82,12 +85,14 @@ ParticipantMedia participant() {
 
 // A browser's answer to our offer: it receives what we send, sends nothing,
 // and is the DTLS client.
-sdp::Session browser_answer(const sdp::Session& ours, const std::vector<std::string>& refuse_mids = {}) {
+sdp::Session browser_answer(const sdp::Session& ours,
+                            const std::vector<std::string>& refuse_mids = {}) {
   sdp::Session a = ours;
   a.ice_lite = false;
   a.bundle.clear();
   for (sdp::Media& m : a.media) {
-    const bool refuse = std::find(refuse_mids.begin(), refuse_mids.end(), m.mid) != refuse_mids.end();
+    const bool refuse =
+        std::find(refuse_mids.begin(), refuse_mids.end(), m.mid) != refuse_mids.end();
     if (m.port == 0 || refuse) {
       m.port = 0;
       m.direction = Direction::kInactive;
@@ -137,8 +142,8 @@ std::vector<std::string> sources(const std::vector<Subscription>& v) {
 using Strings = std::vector<std::string>;
 
 // Answers `ms` and checks the answer parses back; returns it.
-sdp::Session answer(ParticipantMedia& p, const std::vector<M>& ms, const std::vector<SourceTrack>& wanted,
-                    Changes& c) {
+sdp::Session answer(ParticipantMedia& p, const std::vector<M>& ms,
+                    const std::vector<SourceTrack>& wanted, Changes& c) {
   auto a = p.answer_offer(offer(ms), local(), wanted, c);
   EXPECT_TRUE(a.ok()) << (a.ok() ? "" : a.error().message);
   if (!a.ok()) return {};
@@ -151,7 +156,8 @@ TEST(SessionTest, PublisherAddsRemovesRecyclesAndChangesDirection) {
   ParticipantMedia p = participant();
   Changes c;
   // publish audio + video (with RTX)
-  auto a = answer(p, {{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001, 2002}}, {}, c);
+  auto a =
+      answer(p, {{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001, 2002}}, {}, c);
   EXPECT_EQ(mids(c.published), (Strings{"0", "1"}));
   EXPECT_TRUE(c.unpublished.empty() && c.subscribed.empty());
   ASSERT_EQ(a.media.size(), 2u);
@@ -170,39 +176,57 @@ TEST(SessionTest, PublisherAddsRemovesRecyclesAndChangesDirection) {
   EXPECT_TRUE(c.empty());
 
   // add a track (a screen share)
-  a = answer(p, {{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001, 2002},
-                 {"video", "2", "sendonly", 3001, 3002}}, {}, c);
+  a = answer(p,
+             {{"audio", "0", "sendonly", 1001},
+              {"video", "1", "sendonly", 2001, 2002},
+              {"video", "2", "sendonly", 3001, 3002}},
+             {}, c);
   EXPECT_EQ(mids(c.published), (Strings{"2"}));
   EXPECT_TRUE(c.unpublished.empty());
   EXPECT_EQ(a.bundle, (Strings{"0", "1", "2"}));
 
   // remove it (port 0)
-  a = answer(p, {{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001, 2002},
-                 {"video", "2", "sendonly", 3001, 3002, 0}}, {}, c);
+  a = answer(p,
+             {{"audio", "0", "sendonly", 1001},
+              {"video", "1", "sendonly", 2001, 2002},
+              {"video", "2", "sendonly", 3001, 3002, 0}},
+             {}, c);
   EXPECT_EQ(mids(c.unpublished), (Strings{"2"}));
   EXPECT_TRUE(c.published.empty());
   EXPECT_EQ(a.media[2].port, 0);
   EXPECT_EQ(a.bundle, (Strings{"0", "1"}));
 
   // recycle the rejected m-line with a new mid and kind
-  a = answer(p, {{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001, 2002},
-                 {"audio", "3", "sendonly", 4001}}, {}, c);
+  a = answer(p,
+             {{"audio", "0", "sendonly", 1001},
+              {"video", "1", "sendonly", 2001, 2002},
+              {"audio", "3", "sendonly", 4001}},
+             {}, c);
   EXPECT_EQ(mids(c.published), (Strings{"3"}));
   EXPECT_EQ(c.published[0].track.kind, "audio");
   EXPECT_EQ(p.mlines()[2].mid, "3");
 
   // mute the camera by direction (inactive), then unmute
-  answer(p, {{"audio", "0", "sendonly", 1001}, {"video", "1", "inactive", 2001, 2002},
-             {"audio", "3", "sendonly", 4001}}, {}, c);
+  answer(p,
+         {{"audio", "0", "sendonly", 1001},
+          {"video", "1", "inactive", 2001, 2002},
+          {"audio", "3", "sendonly", 4001}},
+         {}, c);
   EXPECT_EQ(mids(c.unpublished), (Strings{"1"}));
   EXPECT_EQ(p.publications().size(), 2u);
-  answer(p, {{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001, 2002},
-             {"audio", "3", "sendonly", 4001}}, {}, c);
+  answer(p,
+         {{"audio", "0", "sendonly", 1001},
+          {"video", "1", "sendonly", 2001, 2002},
+          {"audio", "3", "sendonly", 4001}},
+         {}, c);
   EXPECT_EQ(mids(c.published), (Strings{"1"}));
 
   // a new SSRC on a live m-line (replaceTrack with a new sender) is a new publication
-  answer(p, {{"audio", "0", "sendonly", 1009}, {"video", "1", "sendonly", 2001, 2002},
-             {"audio", "3", "sendonly", 4001}}, {}, c);
+  answer(p,
+         {{"audio", "0", "sendonly", 1009},
+          {"video", "1", "sendonly", 2001, 2002},
+          {"audio", "3", "sendonly", 4001}},
+         {}, c);
   EXPECT_EQ(mids(c.unpublished), (Strings{"0"}));
   EXPECT_EQ(mids(c.published), (Strings{"0"}));
   EXPECT_EQ(c.published[0].track.ssrc, 1009u);
@@ -351,9 +375,12 @@ TEST(SessionTest, BadSequencesAreErrorsAndChangeNothing) {
     const char* why;
   } cases[] = {
       {{{"audio", "0", "sendonly", 1001}}, "fewer than"},
-      {{{"audio", "0", "sendonly", 1001}, {"video", "9", "sendonly", 2001}}, "only a rejected m-line"},
+      {{{"audio", "0", "sendonly", 1001}, {"video", "9", "sendonly", 2001}},
+       "only a rejected m-line"},
       {{{"audio", "0", "sendonly", 1001}, {"audio", "1", "sendonly", 2001}}, "kind was video"},
-      {{{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001}, {"video", "1", "sendonly", 3001}},
+      {{{"audio", "0", "sendonly", 1001},
+        {"video", "1", "sendonly", 2001},
+        {"video", "1", "sendonly", 3001}},
        "used twice"},
       {{{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 0}}, "a=ssrc"},
   };
@@ -381,8 +408,10 @@ TEST(SessionTest, BadSequencesAreErrorsAndChangeNothing) {
 TEST(SessionTest, UnsupportedCodecsRefuseTheMlineNotTheOffer) {
   ParticipantMedia p = participant();
   Changes c;
-  std::string text = offer_text({{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001}});
-  for (const char* from : {"VP8/90000", "H264/90000"}) text.replace(text.find(from), std::string(from).size(), "AV1/90000");
+  std::string text =
+      offer_text({{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001}});
+  for (const char* from : {"VP8/90000", "H264/90000"})
+    text.replace(text.find(from), std::string(from).size(), "AV1/90000");
   auto o = sdp::parse(text);
   ASSERT_TRUE(o.ok());
   auto a = p.answer_offer(o.value(), local(), {}, c);
@@ -396,7 +425,8 @@ TEST(SessionTest, UnsupportedCodecsRefuseTheMlineNotTheOffer) {
 TEST(SessionTest, BundleOnlyMlinesAreAnsweredLikeAnyOther) {
   ParticipantMedia p = participant();
   Changes c;
-  auto a = answer(p, {{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001, 0, 0, true}}, {}, c);
+  auto a = answer(
+      p, {{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001, 0, 0, true}}, {}, c);
   EXPECT_EQ(mids(c.published), (Strings{"0", "1"}));
   EXPECT_NE(a.media[1].port, 0);
 }

@@ -67,7 +67,7 @@ struct Outcome {
 
 // One engine call per burst, bursts of random sizes.
 Outcome apply(Engine& e, Kind k, bool protect, const std::vector<Bytes>& in,
-          const std::vector<Session*>& sessions, std::mt19937& rng) {
+              const std::vector<Session*>& sessions, std::mt19937& rng) {
   Outcome r;
   r.bufs = in;
   r.status.assign(in.size(), Status::kError);
@@ -134,9 +134,10 @@ class CrossCheck : public ::testing::TestWithParam<Profile> {
     for (std::size_t i = 0; i < plain.size(); ++i) {
       auto it = tx.find(ssrcs[i]);
       if (it == tx.end()) {
-        it = tx.emplace(ssrcs[i], std::make_pair(make(*ours, mine, Direction::kOutbound, ssrcs[i]),
-                                                 make(*ref, theirs, Direction::kOutbound, ssrcs[i])))
-                 .first;
+        it =
+            tx.emplace(ssrcs[i], std::make_pair(make(*ours, mine, Direction::kOutbound, ssrcs[i]),
+                                                make(*ref, theirs, Direction::kOutbound, ssrcs[i])))
+                .first;
       }
       tx_ours[i] = it->second.first;
       tx_ref[i] = it->second.second;
@@ -159,8 +160,9 @@ class CrossCheck : public ::testing::TestWithParam<Profile> {
     std::size_t opened = 0;
     for (std::size_t i = 0; i < plain.size(); ++i) {
       if (a.status[i] != Status::kOk) continue;
-      ASSERT_EQ(c.status[i], d.status[i]) << "packet " << i << ": libsrtp2 " << to_string(c.status[i])
-                                          << ", ipsec-mb " << to_string(d.status[i]);
+      ASSERT_EQ(c.status[i], d.status[i])
+          << "packet " << i << ": libsrtp2 " << to_string(c.status[i]) << ", ipsec-mb "
+          << to_string(d.status[i]);
       if (c.status[i] != Status::kOk) continue;
       ASSERT_EQ(c.bufs[i], plain[i]) << "packet " << i;
       ASSERT_EQ(d.bufs[i], plain[i]) << "packet " << i;
@@ -255,9 +257,10 @@ INSTANTIATE_TEST_SUITE_P(Profiles, CrossCheck,
                          ::testing::Values(Profile::kAes128CmHmacSha1_80,
                                            Profile::kAes128CmHmacSha1_32, Profile::kAeadAes128Gcm),
                          [](const auto& p) {
-                           return p.param == Profile::kAeadAes128Gcm          ? std::string("GCM")
-                                  : p.param == Profile::kAes128CmHmacSha1_32 ? std::string("SHA1_32")
-                                                                             : std::string("SHA1_80");
+                           return p.param == Profile::kAeadAes128Gcm ? std::string("GCM")
+                                  : p.param == Profile::kAes128CmHmacSha1_32
+                                      ? std::string("SHA1_32")
+                                      : std::string("SHA1_80");
                          });
 
 }  // namespace

@@ -33,7 +33,9 @@ std::vector<uint8_t> attr(const std::vector<uint8_t>& m, uint16_t type) {
   for (std::size_t off = kHeaderSize; off + 4 <= m.size();) {
     const uint16_t t = static_cast<uint16_t>(m[off] << 8 | m[off + 1]);
     const std::size_t len = static_cast<std::size_t>(m[off + 2] << 8 | m[off + 3]);
-    if (t == type) return {m.begin() + static_cast<std::ptrdiff_t>(off + 4), m.begin() + static_cast<std::ptrdiff_t>(off + 4 + len)};
+    if (t == type)
+      return {m.begin() + static_cast<std::ptrdiff_t>(off + 4),
+              m.begin() + static_cast<std::ptrdiff_t>(off + 4 + len)};
     off += 4 + ((len + 3) & ~std::size_t{3});
   }
   return {};
@@ -111,7 +113,8 @@ TEST(StunTest, SuccessResponseMatchesRfc5769Addresses) {
   v4.family = 4;
   v4.b[0] = 192, v4.b[1] = 0, v4.b[2] = 2, v4.b[3] = 1;
   const auto r4 = binding_success(sample_txid(), v4, 32853, kSamplePassword);
-  EXPECT_EQ(attr(r4, 0x0020), (std::vector<uint8_t>{0x00, 0x01, 0xa1, 0x47, 0xe1, 0x12, 0xa6, 0x43}));
+  EXPECT_EQ(attr(r4, 0x0020),
+            (std::vector<uint8_t>{0x00, 0x01, 0xa1, 0x47, 0xe1, 0x12, 0xa6, 0x43}));
   EXPECT_TRUE(check_integrity(r4, kSamplePassword));
   EXPECT_EQ(r4[0], 0x01);
   EXPECT_EQ(r4[1], 0x01);
@@ -124,8 +127,8 @@ TEST(StunTest, SuccessResponseMatchesRfc5769Addresses) {
   std::copy(a6, a6 + 16, v6.b.begin());
   const auto r6 = binding_success(sample_txid(), v6, 32853, kSamplePassword);
   EXPECT_EQ(attr(r6, 0x0020),
-            (std::vector<uint8_t>{0x00, 0x02, 0xa1, 0x47, 0x01, 0x13, 0xa9, 0xfa, 0xa5, 0xd3, 0xf1, 0x79,
-                                  0xbc, 0x25, 0xf4, 0xb5, 0xbe, 0xd2, 0xb9, 0xd9}));
+            (std::vector<uint8_t>{0x00, 0x02, 0xa1, 0x47, 0x01, 0x13, 0xa9, 0xfa, 0xa5, 0xd3,
+                                  0xf1, 0x79, 0xbc, 0x25, 0xf4, 0xb5, 0xbe, 0xd2, 0xb9, 0xd9}));
   EXPECT_TRUE(check_integrity(r6, kSamplePassword));
 }
 

@@ -16,7 +16,6 @@
 
 namespace edgesfu::loadgen {
 
-
 class OpusLoop {
  public:
   static constexpr int kFrameMs = 20;

@@ -24,7 +24,9 @@ constexpr uint64_t kVideoFrameNs = 1'000'000'000ull / 30;
 constexpr std::size_t kVideoMaxPayload = 1100;
 constexpr std::size_t kBuf = 1600;
 
-const std::string& setup_of(const sdp::Session& s, const sdp::Media& m) { return m.setup.empty() ? s.setup : m.setup; }
+const std::string& setup_of(const sdp::Session& s, const sdp::Media& m) {
+  return m.setup.empty() ? s.setup : m.setup;
+}
 const std::string& fingerprint_of(const sdp::Session& s, const sdp::Media& m) {
   return m.fingerprint.empty() ? s.fingerprint : m.fingerprint;
 }
@@ -36,7 +38,8 @@ const sdp::Codec* find_codec(const sdp::Media& m, const char* name) {
   return nullptr;
 }
 
-void write_rtp_header(uint8_t* b, bool marker, uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc) {
+void write_rtp_header(uint8_t* b, bool marker, uint8_t pt, uint16_t seq, uint32_t ts,
+                      uint32_t ssrc) {
   b[0] = 0x80;
   b[1] = static_cast<uint8_t>((marker ? 0x80 : 0) | pt);
   dp::pkt::store_be16(b + 2, seq);
@@ -114,7 +117,8 @@ sdp::Media media(const char* kind, const std::string& mid, sdp::Direction dir, s
 }
 
 sdp::Media opus_media(const std::string& mid, sdp::Direction dir) {
-  return media("audio", mid, dir, {kOpusPt, "opus", OpusLoop::kClockRate, 2, "minptime=10;useinbandfec=1", {}});
+  return media("audio", mid, dir,
+               {kOpusPt, "opus", OpusLoop::kClockRate, 2, "minptime=10;useinbandfec=1", {}});
 }
 
 sdp::Media vp8_media(const std::string& mid, sdp::Direction dir) {
@@ -155,7 +159,8 @@ Result<std::string> Peer::subscribe_offer(int n_audio, int n_video) {
   s.origin = "- " + std::to_string(splitmix64(rng_) >> 2) + " 2 IN IP4 127.0.0.1";
   for (int i = 0; i < n_audio + n_video; ++i) {
     const std::string mid = std::to_string(i);
-    sdp::Media m = i < n_audio ? opus_media(mid, sdp::Direction::kRecvOnly) : vp8_media(mid, sdp::Direction::kRecvOnly);
+    sdp::Media m = i < n_audio ? opus_media(mid, sdp::Direction::kRecvOnly)
+                               : vp8_media(mid, sdp::Direction::kRecvOnly);
     fill_transport(s, m, "actpass");
     s.bundle.push_back(mid);
     s.media.push_back(std::move(m));
@@ -211,14 +216,16 @@ Status Peer::apply_answer(const std::string& text) {
   if (s.media.empty()) return make_error("loadgen: the SFU's answer has no media section");
   for (const auto& m : s.media) {
     for (const auto& c : m.codecs) clock_rates_.push_back({c.pt, c.clock_rate});
-    if (m.port != 0 && (m.direction == sdp::Direction::kSendOnly || m.direction == sdp::Direction::kSendRecv)) {
+    if (m.port != 0 &&
+        (m.direction == sdp::Direction::kSendOnly || m.direction == sdp::Direction::kSendRecv)) {
       ++offered_streams_;
     }
     for (auto& t : send_) {
       if (t.mid != m.mid) continue;
       const sdp::Codec* c = find_codec(m, t.video ? "VP8" : "opus");
       if (c == nullptr || m.port == 0 || m.direction == sdp::Direction::kInactive) {
-        return make_error("loadgen: the SFU refused our " + std::string(t.video ? "video" : "audio") + " track");
+        return make_error("loadgen: the SFU refused our " +
+                          std::string(t.video ? "video" : "audio") + " track");
       }
       t.pt = c->pt;
     }
@@ -239,8 +246,11 @@ Result<std::string> Peer::answer_offer(const std::string& text) {
     sdp::Media a;
     a.kind = m.kind;
     a.mid = m.mid;
-    const sdp::Codec* c = m.kind == "audio" ? find_codec(m, "opus") : m.kind == "video" ? find_codec(m, "VP8") : nullptr;
-    const bool sending = m.direction == sdp::Direction::kSendOnly || m.direction == sdp::Direction::kSendRecv;
+    const sdp::Codec* c = m.kind == "audio"   ? find_codec(m, "opus")
+                          : m.kind == "video" ? find_codec(m, "VP8")
+                                              : nullptr;
+    const bool sending =
+        m.direction == sdp::Direction::kSendOnly || m.direction == sdp::Direction::kSendRecv;
     if (c != nullptr && m.port != 0 && sending) {
       a.fmts = {std::to_string(c->pt)};
       a.codecs.push_back(*c);
@@ -276,14 +286,9 @@ void Peer::on_data(std::span<const uint8_t> d) {
       if (auto s = dtls_->on_datagram(d); !s) fail("DTLS: " + s.error().message);
       if (dtls_->connected() && srtp_rx_ == nullptr && failure_.empty()) on_dtls_connected();
       return;
-    case dp::pkt::UdpClass::kRtp:
-      on_media(d, false);
-      return;
-    case dp::pkt::UdpClass::kRtcp:
-      on_media(d, true);
-      return;
-    default:
-      ++p_.totals->bad_packets;
+    case dp::pkt::UdpClass::kRtp: on_media(d, false); return;
+    case dp::pkt::UdpClass::kRtcp: on_media(d, true); return;
+    default: ++p_.totals->bad_packets;
   }
 }
 
@@ -294,7 +299,7 @@ void Peer::on_dtls_connected() {
     return;
   }
   const auto profile = mat.value().profile;
-  profile_ = profile == dp::srtp::Profile::kAeadAes128Gcm       ? "SRTP_AEAD_AES_128_GCM"
+  profile_ = profile == dp::srtp::Profile::kAeadAes128Gcm         ? "SRTP_AEAD_AES_128_GCM"
              : profile == dp::srtp::Profile::kAes128CmHmacSha1_80 ? "SRTP_AES128_CM_SHA1_80"
                                                                   : "SRTP_AES128_CM_SHA1_32";
   auto make = [&](const dp::srtp::Keys& k, bool outbound, srtp_t* out) -> bool {
@@ -316,7 +321,8 @@ void Peer::on_dtls_connected() {
     }
     uint8_t key[32] = {};
     std::memcpy(key, k.master_key.data(), dp::srtp::master_key_len(profile));
-    std::memcpy(key + dp::srtp::master_key_len(profile), k.master_salt.data(), dp::srtp::master_salt_len(profile));
+    std::memcpy(key + dp::srtp::master_key_len(profile), k.master_salt.data(),
+                dp::srtp::master_salt_len(profile));
     pol.key = key;
     pol.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
     pol.window_size = outbound ? 128 : 1024;
@@ -328,7 +334,8 @@ void Peer::on_dtls_connected() {
     }
     return true;
   };
-  if (!make(mat.value().local, true, &srtp_tx_) || !make(mat.value().remote, false, &srtp_rx_)) return;
+  if (!make(mat.value().local, true, &srtp_tx_) || !make(mat.value().remote, false, &srtp_rx_))
+    return;
   up_ns_ = now_ns();
   // Spread publishers' frames over the 20 ms so they do not all leave at once.
   for (auto& t : send_) t.next_ns = up_ns_ + splitmix64(rng_) % kAudioFrameNs;
@@ -377,7 +384,8 @@ void Peer::on_media(std::span<const uint8_t> d, bool rtcp) {
   for (const auto& [p, r] : clock_rates_) {
     if (p == h.payload_type) rate = r;
   }
-  auto it = std::find_if(streams_.begin(), streams_.end(), [&](const auto& s) { return s.first == h.ssrc; });
+  auto it = std::find_if(streams_.begin(), streams_.end(),
+                         [&](const auto& s) { return s.first == h.ssrc; });
   if (it == streams_.end()) {
     streams_.push_back({h.ssrc, StreamReceive{}});
     it = streams_.end() - 1;
@@ -416,7 +424,8 @@ void Peer::tick(uint64_t now) {
 
 void Peer::send_rtp(std::span<uint8_t> buf, std::size_t len) {
   int n = static_cast<int>(len);
-  if (buf.size() < len + SRTP_MAX_TRAILER_LEN || srtp_protect(srtp_tx_, buf.data(), &n) != srtp_err_status_ok ||
+  if (buf.size() < len + SRTP_MAX_TRAILER_LEN ||
+      srtp_protect(srtp_tx_, buf.data(), &n) != srtp_err_status_ok ||
       !ice_->send({buf.data(), static_cast<std::size_t>(n)})) {
     ++p_.totals->send_errors;
     return;
@@ -432,8 +441,9 @@ void Peer::send_audio(SendTrack& t, uint64_t) {
   write_rtp_header(buf, false, t.pt, t.seq++,
                    t.ts0 + static_cast<uint32_t>(t.frame * OpusLoop::kSamplesPerFrame), t.ssrc);
   std::memcpy(buf + 12, f.data(), f.size());
-  const int n = opus_with_marker({buf + 12, kBuf - 12 - SRTP_MAX_TRAILER_LEN}, static_cast<int>(f.size()),
-                                 Marker{p_.publisher_id, t.number++, now_ns()});
+  const int n =
+      opus_with_marker({buf + 12, kBuf - 12 - SRTP_MAX_TRAILER_LEN}, static_cast<int>(f.size()),
+                       Marker{p_.publisher_id, t.number++, now_ns()});
   if (n < 0) {
     ++p_.totals->send_errors;
     return;

@@ -27,11 +27,13 @@ class Target {
   // Before any join (Janus: a session and the room).
   virtual void open(StatusDone done) = 0;
   // A publisher's offer -> the SFU's answer.
-  virtual void publish(uint64_t sid, const std::string& identity, const std::string& offer, SdpDone done) = 0;
+  virtual void publish(uint64_t sid, const std::string& identity, const std::string& offer,
+                       SdpDone done) = 0;
   // true: the SFU makes the subscriber's offer (subscribe_request, then
   // subscribe_answer); false: the subscriber offers (subscribe).
   virtual bool sfu_offers() const = 0;
-  virtual void subscribe(uint64_t sid, const std::string& identity, const std::string& offer, SdpDone done) = 0;
+  virtual void subscribe(uint64_t sid, const std::string& identity, const std::string& offer,
+                         SdpDone done) = 0;
   virtual void subscribe_request(uint64_t sid, const std::string& identity, SdpDone on_offer) = 0;
   virtual void subscribe_answer(uint64_t sid, const std::string& answer, StatusDone done) = 0;
   // Ends a session at the SFU (DELETE, detach); fire and forget.
@@ -49,15 +51,15 @@ class Target {
 };
 
 struct WhipParams {
-  std::string url;       // http://198.18.0.2:7880
+  std::string url;  // http://198.18.0.2:7880
   std::string room;
   std::string api_key, api_secret;  // access tokens are minted per session
 };
 std::unique_ptr<Target> make_whip_target(const WhipParams& p, HttpClient& http);
 
 struct JanusParams {
-  std::string url;       // http://198.18.0.2:8088/janus
-  uint64_t room = 0;     // made by open(), destroyed by close()
+  std::string url;    // http://198.18.0.2:8088/janus
+  uint64_t room = 0;  // made by open(), destroyed by close()
   int max_publishers = 0;
 };
 std::unique_ptr<Target> make_janus_target(const JanusParams& p, HttpClient& http);

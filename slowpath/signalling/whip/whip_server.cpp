@@ -18,7 +18,8 @@ void cors(SoupServerMessage* msg) {
   // A page on another origin may call us (the token is the credential).
   soup_message_headers_replace(h, "Access-Control-Allow-Origin", "*");
   soup_message_headers_replace(h, "Access-Control-Allow-Methods", "POST, DELETE, PATCH, OPTIONS");
-  soup_message_headers_replace(h, "Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match");
+  soup_message_headers_replace(h, "Access-Control-Allow-Headers",
+                               "Authorization, Content-Type, If-Match");
   soup_message_headers_replace(h, "Access-Control-Expose-Headers", "Location, ETag");
 }
 
@@ -32,14 +33,16 @@ void reply(SoupServerMessage* msg, int status, const std::string& body,
 bool valid_room(const std::string& r) {
   if (r.empty() || r.size() > 128) return false;
   for (char c : r) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
   }
   return true;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg, const SessionDeps& deps) {
+Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
+                                                      const SessionDeps& deps) {
   std::unique_ptr<WhipServer> w(new WhipServer());
   w->keys_ = cfg.keys;
   w->empty_timeout_us_ = int64_t{cfg.room.empty_timeout_s} * 1000000;
@@ -51,7 +54,8 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
   deps.dp->on_idle([self](const ParticipantRef& ref) {
     for (auto& [id, s] : self->sessions_) {
       const ParticipantRef& p = s->participant();
-      if (s->installed() && p.worker == ref.worker && p.slot == ref.slot && p.generation == ref.generation) {
+      if (s->installed() && p.worker == ref.worker && p.slot == ref.slot &&
+          p.generation == ref.generation) {
         s->expire("consent lost: nothing from the peer for the idle timeout");
       }
     }
@@ -66,18 +70,20 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
   GSocketAddress* sa = g_inet_socket_address_new(ia, cfg.port);
   g_object_unref(ia);
   GError* err = nullptr;
-  const gboolean ok = soup_server_listen(w->server_, sa, static_cast<SoupServerListenOptions>(0), &err);
+  const gboolean ok =
+      soup_server_listen(w->server_, sa, static_cast<SoupServerListenOptions>(0), &err);
   g_object_unref(sa);
   if (!ok) {
-    std::string m = "http: cannot listen on " + deps.local_address + ":" + std::to_string(cfg.port) +
-                    ": " + (err != nullptr ? err->message : "?");
+    std::string m = "http: cannot listen on " + deps.local_address + ":" +
+                    std::to_string(cfg.port) + ": " + (err != nullptr ? err->message : "?");
     if (err != nullptr) g_error_free(err);
     return make_error(m);
   }
   w->sweep_ = g_timeout_source_new_seconds(1);
   g_source_set_callback(w->sweep_, &WhipServer::on_sweep, w.get(), nullptr);
   g_source_attach(w->sweep_, deps.context);
-  spdlog::info("http: WHIP/WHEP on http://{}:{}/whip/<room> and /whep/<room>", deps.local_address, cfg.port);
+  spdlog::info("http: WHIP/WHEP on http://{}:{}/whip/<room> and /whep/<room>", deps.local_address,
+               cfg.port);
   return w;
 }
 
@@ -102,7 +108,8 @@ gboolean WhipServer::on_sweep(gpointer p) {
   return G_SOURCE_CONTINUE;
 }
 
-void WhipServer::handle(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self) {
+void WhipServer::handle(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                        gpointer self) {
   static_cast<WhipServer*>(self)->on_request(msg, path != nullptr ? path : "");
 }
 
@@ -160,7 +167,8 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
     reply(msg, 401, "missing Authorization: Bearer <token>\n");
     return;
   }
-  const auth::TokenResult tok = auth::verify(std::string(authz).substr(bearer.size()), keys_, std::time(nullptr));
+  const auth::TokenResult tok =
+      auth::verify(std::string(authz).substr(bearer.size()), keys_, std::time(nullptr));
   if (!tok.ok) {
     reply(msg, 401, std::string(auth::to_string(tok.error)) + ": " + tok.detail + "\n");
     return;
@@ -184,7 +192,8 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
     return;
   }
   SoupMessageBody* body = soup_server_message_get_request_body(msg);
-  const std::string text(body->data != nullptr ? body->data : "", static_cast<std::size_t>(body->length));
+  const std::string text(body->data != nullptr ? body->data : "",
+                         static_cast<std::size_t>(body->length));
   auto offer = sdp::parse(text);
   if (!offer) {
     reply(msg, 400, "malformed SDP: " + offer.error().message + "\n");
@@ -195,15 +204,17 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
   if (!publish) {
     const rooms::Room* r = deps_.rooms->find(room);
     if (r == nullptr || r->tracks.empty()) {
-      reply(msg, 409, "nothing is published in room '" + room + "' yet; retry once a publisher has joined\n");
+      reply(msg, 409,
+            "nothing is published in room '" + room + "' yet; retry once a publisher has joined\n");
       return;
     }
   }
   session::Grants grants;
   grants.can_publish = publish;
   grants.can_subscribe = !publish;
-  auto created = ParticipantSession::create(room, tok.claims.identity, grants, deps_,
-                                            [this](const std::string& id, const std::string&) { drop_later(id); });
+  auto created = ParticipantSession::create(
+      room, tok.claims.identity, grants, deps_,
+      [this](const std::string& id, const std::string&) { drop_later(id); });
   if (!created) {
     reply(msg, http_status(created.error().code), created.error().message + "\n");
     return;
@@ -212,8 +223,9 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
   session::Changes changes;
   auto answer = session->on_remote_offer(offer.value(), changes);
   if (answer && publish && changes.published.empty()) {
-    answer = make_error(ErrorCode::kUnsupported, changes.refused.empty() ? "the offer sends no audio or video we can receive"
-                                                                         : changes.refused.front());
+    answer = make_error(ErrorCode::kUnsupported,
+                        changes.refused.empty() ? "the offer sends no audio or video we can receive"
+                                                : changes.refused.front());
   }
   if (!answer) {
     reply(msg, http_status(answer.error().code), answer.error().message + "\n");
@@ -222,10 +234,11 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
   const std::string id = session->sid();
   sessions_[id] = std::move(session);
   const std::string location = std::string(publish ? "/whip/" : "/whep/") + room + "/" + id;
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location", location.c_str());
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
+                               location.c_str());
   reply(msg, 201, answer.value(), "application/sdp");
-  spdlog::info("{} {} in room {} ({}): {} published, {} subscribed", publish ? "WHIP" : "WHEP", id, room,
-               tok.claims.identity, changes.published.size(), changes.subscribed.size());
+  spdlog::info("{} {} in room {} ({}): {} published, {} subscribed", publish ? "WHIP" : "WHEP", id,
+               room, tok.claims.identity, changes.published.size(), changes.subscribed.size());
 }
 
 void WhipServer::room_changed(const std::string& room) {
@@ -256,7 +269,8 @@ void WhipServer::drop_later(const std::string& id) {
       [](gpointer p) -> gboolean {
         auto* ctx = static_cast<Ctx*>(p);
         ctx->w->drop(ctx->id);
-        spdlog::info("session {} removed; dataplane flows now {}", ctx->id, ctx->w->deps_.dp->flows());
+        spdlog::info("session {} removed; dataplane flows now {}", ctx->id,
+                     ctx->w->deps_.dp->flows());
         delete ctx;
         return G_SOURCE_REMOVE;
       },

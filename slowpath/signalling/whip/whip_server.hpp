@@ -33,14 +33,16 @@ using session::SessionDeps;
 
 class WhipServer {
  public:
-  static Result<std::unique_ptr<WhipServer>> start(const config::Config& cfg, const SessionDeps& deps);
+  static Result<std::unique_ptr<WhipServer>> start(const config::Config& cfg,
+                                                   const SessionDeps& deps);
   ~WhipServer();
 
   std::size_t sessions() const { return sessions_.size(); }
 
  private:
   WhipServer() = default;
-  static void handle(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self);
+  static void handle(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                     gpointer self);
   void on_request(SoupServerMessage* msg, const std::string& path);
   void post(SoupServerMessage* msg, bool publish, const std::string& room);
   void drop_later(const std::string& id);
