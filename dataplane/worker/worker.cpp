@@ -250,6 +250,7 @@ int worker_main(void* arg) {
   w.stats.idle_cycles.add(idle);
   w.stats.loops.add(loops & 1023);
   if (w.flows != nullptr) w.flows->unregister_reader(w.index);
+  w.exited.store(true, std::memory_order_release);
   return 0;
 }
 

@@ -41,6 +41,11 @@ struct alignas(64) Worker {
   // no data, and the main thread joins the lcore (rte_eal_wait_lcore) afterwards,
   // which orders everything else.
   const std::atomic<bool>* stop = nullptr;
+  // Set by the lcore as its last act (release), read by the main thread
+  // after the join (acquire): DPDK's join orders the lcore's writes before
+  // the main thread's teardown, but inside librte_eal, where neither the C++
+  // memory model nor ThreadSanitizer can see it; this pair says it in code.
+  std::atomic<bool> exited{false};
 
   // The fast path; all null when the appliance runs without one (every packet
   // then takes the exception path).

@@ -5,6 +5,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 #include <rte_ring_elem.h>
 
 #include <new>
@@ -100,7 +101,11 @@ Status WorkerSet::launch() {
 void WorkerSet::stop() {
   stop_.store(true, std::memory_order_release);
   if (launched_) {
-    for (Worker* w : workers_) rte_eal_wait_lcore(w->lcore);
+    for (Worker* w : workers_) {
+      rte_eal_wait_lcore(w->lcore);
+      // Always true once joined; the acquire pairs with the lcore's release.
+      while (!w->exited.load(std::memory_order_acquire)) rte_pause();
+    }
     launched_ = false;
   }
 }
