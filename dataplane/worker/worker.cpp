@@ -16,8 +16,8 @@ Counter& drop(LcoreStats& s, DropReason r) { return s.drops[static_cast<std::siz
 
 // Sends `n` packets on (port, queue); frees and counts what the queue refuses.
 // Consumes the mbufs.
-uint16_t send_all(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n,
-                  DirectionStats& st, Counter& dropped) {
+uint16_t send_all(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n, DirectionStats& st,
+                  Counter& dropped) {
   if (n == 0) return 0;
   const uint16_t sent = rte_eth_tx_burst(port, queue, pkts, n);
   uint64_t bytes = 0;
@@ -69,14 +69,15 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t n
   uint16_t idx[flow::kLookupBurst];
   for (uint16_t base = 0; base < n; base += flow::kLookupBurst) {
     const uint32_t left = static_cast<uint32_t>(n - base);
-    const uint16_t end = static_cast<uint16_t>(left > flow::kLookupBurst ? base + flow::kLookupBurst : n);
+    const uint16_t end =
+        static_cast<uint16_t>(left > flow::kLookupBurst ? base + flow::kLookupBurst : n);
     uint16_t nk = 0;
     for (uint16_t i = base; i < end; ++i) {
       rte_mbuf* m = pkts[i];
       pkt::UdpFrame& f = frames[i];
       f = pkt::UdpFrame{};
-      const pkt::FrameKind kind = pkt::parse_udp_frame(
-          {rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)}, f);
+      const pkt::FrameKind kind =
+          pkt::parse_udp_frame({rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)}, f);
       RxClass rc = RxClass::non_udp;
       classes[i] = pkt::UdpClass::kUnknown;
       if (kind == pkt::FrameKind::kUdp) {
@@ -182,8 +183,8 @@ uint16_t worker_poll_once(Worker& w) {
                                                        kCommandsPerLoop, nullptr);
     for (unsigned i = 0; i < nc; ++i) w.fastpath->apply(cmds[i], now_us, w.tx);
     rte_mbuf* handed[kMaxBurst];
-    const unsigned nh = rte_ring_sc_dequeue_burst(w.handoff[w.index], reinterpret_cast<void**>(handed),
-                                                  w.burst, nullptr);
+    const unsigned nh = rte_ring_sc_dequeue_burst(
+        w.handoff[w.index], reinterpret_cast<void**>(handed), w.burst, nullptr);
     if (nh != 0) {
       handle_burst(w, handed, static_cast<uint16_t>(nh), tsc, now_us);
       total = static_cast<uint16_t>(total + nh);

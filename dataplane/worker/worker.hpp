@@ -51,8 +51,8 @@ struct alignas(64) Worker {
   // then takes the exception path).
   flow::FlowTable* flows = nullptr;
   fanout::Fastpath* fastpath = nullptr;
-  rte_ring* commands = nullptr;           // SP/SC, control::Command elements
-  rte_ring* handoff[kMaxWorkers] = {};    // MP/SC mbuf rings, by worker index
+  rte_ring* commands = nullptr;         // SP/SC, control::Command elements
+  rte_ring* handoff[kMaxWorkers] = {};  // MP/SC mbuf rings, by worker index
   uint16_t workers = 1;
   punt::SourceLimiter* limiter = nullptr;
 

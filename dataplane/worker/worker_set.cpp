@@ -31,7 +31,8 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
     const unsigned lcore = p.lcores[i];
     const int wsock = static_cast<int>(rte_lcore_to_socket_id(lcore));
     void* mem = rte_zmalloc_socket("esfu_worker", sizeof(Worker), RTE_CACHE_LINE_SIZE, wsock);
-    if (mem == nullptr) return make_error("workers: cannot allocate state for lcore " + std::to_string(lcore));
+    if (mem == nullptr)
+      return make_error("workers: cannot allocate state for lcore " + std::to_string(lcore));
     Worker* w = new (mem) Worker();
     set->workers_.push_back(w);
     w->lcore = lcore;
@@ -48,8 +49,8 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
     w->tx.full = &w->stats.drops[static_cast<std::size_t>(DropReason::kWireTxFull)];
     w->workers = static_cast<uint16_t>(nworkers);
     if (p.punt_rate != 0) {
-      set->limiters_.push_back(std::make_unique<punt::SourceLimiter>(4096, p.punt_rate, p.punt_burst,
-                                                                     w->tsc_hz, rte_rdtsc()));
+      set->limiters_.push_back(std::make_unique<punt::SourceLimiter>(
+          4096, p.punt_rate, p.punt_burst, w->tsc_hz, rte_rdtsc()));
       w->limiter = set->limiters_.back().get();
     }
     if (p.engine == nullptr) continue;
@@ -59,7 +60,8 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
                                          p.command_ring, wsock, RING_F_SP_ENQ | RING_F_SC_DEQ);
     // Events: this lcore produces, the control thread consumes. Room for every
     // session the lcore could release at once.
-    const uint32_t nev = rte_align32pow2(2u * (p.limits.max_participants + p.limits.max_downtracks) + 64);
+    const uint32_t nev =
+        rte_align32pow2(2u * (p.limits.max_participants + p.limits.max_downtracks) + 64);
     rte_ring* ev = rte_ring_create_elem(("esfu_ev" + n).c_str(), sizeof(control::Event), nev, wsock,
                                         RING_F_SP_ENQ | RING_F_SC_DEQ);
     // Hand-off: any worker may produce, this one consumes.
@@ -68,7 +70,8 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
     if (ev != nullptr) set->events_.push_back(ev);
     if (ho != nullptr) set->handoffs_.push_back(ho);
     if (cmd == nullptr || ev == nullptr || ho == nullptr) {
-      return make_error("workers: cannot create rings for worker " + n + ": " + rte_strerror(rte_errno));
+      return make_error("workers: cannot create rings for worker " + n + ": " +
+                        rte_strerror(rte_errno));
     }
     w->commands = cmd;
     w->flows = set->flows_.get();

@@ -52,9 +52,16 @@ const DpControl::ParticipantSlot* DpControl::live_participant(const ParticipantR
   return s.live && s.generation == p.generation ? &s : nullptr;
 }
 
-bool DpControl::live_track(uint16_t worker, uint16_t slot) const {
-  return worker < tables_.size() && slot < tables_[worker].tracks.size() &&
-         tables_[worker].tracks[slot].live;
+bool DpControl::live_track(const TrackRef& t) const {
+  if (t.worker >= tables_.size() || t.slot >= tables_[t.worker].tracks.size()) return false;
+  const TrackSlot& s = tables_[t.worker].tracks[t.slot];
+  return s.live && s.generation == t.generation;
+}
+
+bool DpControl::live_downtrack(const DowntrackRef& d) const {
+  if (d.worker >= tables_.size() || d.slot >= tables_[d.worker].downtracks.size()) return false;
+  const DowntrackSlot& s = tables_[d.worker].downtracks[d.slot];
+  return s.live && s.generation == d.generation;
 }
 
 DpControl::~DpControl() {
@@ -229,9 +236,10 @@ Result<TrackRef> DpControl::add_track(const ParticipantRef& pub, const TrackPara
   c.add_track = dp::control::AddTrack{slot, pub.slot, tp.id, tp.ssrc, tp.clock_rate, tp.kind};
   send(pub.worker, c);
   t.free_tracks.pop_back();
-  t.tracks[slot] = TrackSlot{true, pub.slot};
+  TrackSlot& ts = t.tracks[slot];
+  ts = TrackSlot{true, ts.generation + 1, pub.slot};
   ++t.live_tracks;
-  return TrackRef{pub.worker, slot};
+  return TrackRef{pub.worker, slot, ts.generation};
 }
 
 void DpControl::forget_track(uint16_t worker, uint16_t track) {
@@ -254,8 +262,7 @@ void DpControl::forget_downtrack(uint16_t worker, uint32_t slot) {
 }
 
 Status DpControl::remove_track(const TrackRef& tr) {
-  if (!live_track(tr.worker, tr.slot))
-    return make_error(ErrorCode::kNotFound, "track: no such track");
+  if (!live_track(tr)) return make_error(ErrorCode::kNotFound, "track: no such track");
   Command c;
   c.type = CommandType::kRemoveTrack;
   c.remove_track = {tr.slot};
@@ -266,8 +273,7 @@ Status DpControl::remove_track(const TrackRef& tr) {
 
 Result<DowntrackRef> DpControl::add_downtrack(const TrackRef& track, const ParticipantRef& sub,
                                               const DowntrackParams& d) {
-  if (!live_track(track.worker, track.slot))
-    return make_error(ErrorCode::kNotFound, "downtrack: no such track");
+  if (!live_track(track)) return make_error(ErrorCode::kNotFound, "downtrack: no such track");
   if (track.worker != sub.worker) {
     return make_error(
         ErrorCode::kInvalidArgument,
@@ -321,16 +327,14 @@ Result<DowntrackRef> DpControl::add_downtrack(const TrackRef& track, const Parti
   a.tx_rtx = rtx;
   send(sub.worker, c);
   t.free_downtracks.pop_back();
-  t.downtracks[slot] = DowntrackSlot{true, track.slot, sub.slot};
+  DowntrackSlot& ds = t.downtracks[slot];
+  ds = DowntrackSlot{true, ds.generation + 1, track.slot, sub.slot};
   ++t.live_downtracks;
-  return DowntrackRef{sub.worker, slot};
+  return DowntrackRef{sub.worker, slot, ds.generation};
 }
 
 Status DpControl::remove_downtrack(const DowntrackRef& d) {
-  if (d.worker >= tables_.size() || d.slot >= tables_[d.worker].downtracks.size() ||
-      !tables_[d.worker].downtracks[d.slot].live) {
-    return make_error(ErrorCode::kNotFound, "downtrack: no such downtrack");
-  }
+  if (!live_downtrack(d)) return make_error(ErrorCode::kNotFound, "downtrack: no such downtrack");
   Command c;
   c.type = CommandType::kRemoveDowntrack;
   c.remove_downtrack = {d.slot};
@@ -340,8 +344,7 @@ Status DpControl::remove_downtrack(const DowntrackRef& d) {
 }
 
 Status DpControl::request_keyframe(const TrackRef& t) {
-  if (!live_track(t.worker, t.slot))
-    return make_error(ErrorCode::kNotFound, "track: no such track");
+  if (!live_track(t)) return make_error(ErrorCode::kNotFound, "track: no such track");
   Command c;
   c.type = CommandType::kRequestKeyframe;
   c.request_keyframe = {t.slot};

@@ -96,10 +96,12 @@ class DpControl {
   };
   struct TrackSlot {
     bool live = false;
+    uint32_t generation = 0;
     uint16_t publisher = 0;
   };
   struct DowntrackSlot {
     bool live = false;
+    uint32_t generation = 0;
     uint16_t track = 0;
     uint16_t subscriber = 0;
   };
@@ -119,7 +121,8 @@ class DpControl {
   void flush(uint16_t worker);
   uint16_t worker_for_room(uint64_t room);
   const ParticipantSlot* live_participant(const ParticipantRef& p) const;
-  bool live_track(uint16_t worker, uint16_t slot) const;
+  bool live_track(const TrackRef& t) const;
+  bool live_downtrack(const DowntrackRef& d) const;
   // Frees a track slot and the downtrack slots of that track (the lcore drops
   // them together), or one downtrack slot.
   void forget_track(uint16_t worker, uint16_t track);

@@ -39,12 +39,12 @@ std::string fingerprint_sha256(X509* cert) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   if (X509_digest(cert, EVP_sha256(), md, &n) != 1) return {};
-  static const char hex[] = "0123456789ABCDEF";
+  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string s;
   for (unsigned int i = 0; i < n; ++i) {
     if (i != 0) s.push_back(':');
-    s.push_back(hex[md[i] >> 4]);
-    s.push_back(hex[md[i] & 15]);
+    s.push_back(kHex[md[i] >> 4]);
+    s.push_back(kHex[md[i] & 15]);
   }
   return s;
 }
@@ -68,7 +68,8 @@ Result<std::shared_ptr<Certificate>> Certificate::generate(const std::string& co
   X509_gmtime_adj(X509_getm_notAfter(c->x509_), 30L * 86400);
   X509_NAME* name = X509_get_subject_name(c->x509_);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                             0);
   X509_set_issuer_name(c->x509_, name);
   if (X509_set_pubkey(c->x509_, c->key_) != 1 || X509_sign(c->x509_, c->key_, EVP_sha256()) == 0) {
     return make_error(ssl_error("X509_sign"));
@@ -118,7 +119,10 @@ Result<std::unique_ptr<Transport>> Transport::create(std::shared_ptr<Certificate
   // Records must fit a datagram with IP/UDP headers under a 1280-byte path.
   SSL_set_options(t->ssl_, SSL_OP_NO_QUERY_MTU);
   SSL_set_mtu(t->ssl_, 1200);
-  if (role == Role::kClient) SSL_set_connect_state(t->ssl_); else SSL_set_accept_state(t->ssl_);
+  if (role == Role::kClient)
+    SSL_set_connect_state(t->ssl_);
+  else
+    SSL_set_accept_state(t->ssl_);
   return t;
 }
 
@@ -159,7 +163,8 @@ Status Transport::step() {
     }
     if (SSL_get_selected_srtp_profile(ssl_) == nullptr) {
       failed_ = true;
-      return make_error("DTLS: no SRTP profile negotiated (we offer AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80)");
+      return make_error(
+          "DTLS: no SRTP profile negotiated (we offer AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80)");
     }
     connected_ = true;
     flush();
@@ -201,7 +206,8 @@ Status Transport::on_datagram(std::span<const uint8_t> d) {
 
 Status Transport::send_app_data(std::span<const uint8_t> d) {
   if (!connected_ || failed_) return make_error(ErrorCode::kConflict, "DTLS: not connected");
-  if (d.empty() || d.size() > 16384) return make_error(ErrorCode::kInvalidArgument, "DTLS: record size out of range");
+  if (d.empty() || d.size() > 16384)
+    return make_error(ErrorCode::kInvalidArgument, "DTLS: record size out of range");
   const int n = SSL_write(ssl_, d.data(), static_cast<int>(d.size()));
   if (n != static_cast<int>(d.size())) return make_error(ssl_error("DTLS: SSL_write"));
   ++counters_.app_records_out;
@@ -238,8 +244,8 @@ Result<SrtpMaterial> Transport::srtp() const {
   const std::size_t sl = dp::srtp::master_salt_len(m.profile);
   // RFC 5764 §4.2: client key | server key | client salt | server salt.
   unsigned char km[2 * (16 + 14)];
-  if (SSL_export_keying_material(ssl_, km, 2 * (kl + sl), kExporterLabel, std::strlen(kExporterLabel),
-                                 nullptr, 0, 0) != 1) {
+  if (SSL_export_keying_material(ssl_, km, 2 * (kl + sl), kExporterLabel,
+                                 std::strlen(kExporterLabel), nullptr, 0, 0) != 1) {
     return make_error(ssl_error("SSL_export_keying_material"));
   }
   dp::srtp::Keys client, server;

@@ -235,8 +235,9 @@ void LiteAgent::handle_stun(std::span<const uint8_t> d, const dp::pkt::IpAddr& f
   switch (stun::parse_binding_request(d, req)) {
     case stun::ParseResult::kOk: break;
     case stun::ParseResult::kMalformed:
-      ++counters_.checks_refused;
-      send_to(stun::binding_error(req.txid, 400, "Bad Request"), from, port);
+      // Not answered: an error to an unauthenticated (maybe spoofed) source
+      // would be larger than what it sent.
+      ++counters_.stun_discarded;
       return;
     default:  // not STUN, not a request (indications: keepalives), bad FINGERPRINT
       ++counters_.stun_discarded;
@@ -244,8 +245,7 @@ void LiteAgent::handle_stun(std::span<const uint8_t> d, const dp::pkt::IpAddr& f
   }
   // RFC 8445 §7.3 and RFC 5389 §10.1.2: short-term credentials.
   if (req.username.empty() || !req.has_integrity) {
-    ++counters_.checks_refused;
-    send_to(stun::binding_error(req.txid, 400, "Bad Request"), from, port);
+    ++counters_.stun_discarded;  // not answered, as above
     return;
   }
   const std::string prefix = ufrag_ + ":";

@@ -36,9 +36,11 @@ class LiteAgent {
 
   // What the agent saw; the caller may log it when the session ends.
   struct Counters {
-    uint64_t checks_answered = 0;        // valid Binding Requests, answered with success
-    uint64_t checks_refused = 0;         // answered with 400/401/420/487
-    uint64_t stun_discarded = 0;         // not a request, bad FINGERPRINT, not STUN
+    uint64_t checks_answered = 0;  // valid Binding Requests, answered with success
+    uint64_t checks_refused = 0;   // answered with 401/420/487 (after the USERNAME/integrity)
+    // Not answered: malformed, no credentials, not a request, bad FINGERPRINT
+    // (an answer to an unauthenticated source would be larger than its request).
+    uint64_t stun_discarded = 0;
     uint64_t data_in = 0;                // datagrams handed to on_data
     uint64_t data_unvalidated = 0;       // dropped: from an address that passed no check
     uint64_t renominations_ignored = 0;  // USE-CANDIDATE for another pair after the first

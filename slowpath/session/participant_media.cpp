@@ -1,6 +1,8 @@
 #include "slowpath/session/participant_media.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <iterator>
 #include <set>
 
 namespace edgesfu::sp::session {
@@ -45,6 +47,21 @@ void describe_sending(sdp::Media& m, const Subscription& s, const SourceTrack* s
     m.ssrc_attrs.emplace_back(s.track.rtx_ssrc, "cname:" + stream);
     m.ssrc_attrs.emplace_back(s.track.rtx_ssrc, "msid:" + msid);
   }
+}
+
+// What makes two codecs the same inside one BUNDLE: name, clock rate,
+// channels, and for H264 the profile and packetization mode; RTX by what it
+// repairs.
+std::string codec_key(const std::string& name, uint32_t clock_rate, uint8_t channels,
+                      const std::string& fmtp) {
+  std::string k;
+  for (char ch : name) k.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  k += "/" + std::to_string(clock_rate) + "/" + std::to_string(channels);
+  if (k.rfind("h264/", 0) == 0 || k.rfind("rtx/", 0) == 0) k += "/" + fmtp;
+  return k;
+}
+std::string codec_key(const sdp::Media&, const sdp::Codec& c) {
+  return codec_key(c.name, c.clock_rate, c.channels, c.fmtp);
 }
 
 void add_extmap(sdp::Media& m, uint8_t id, const std::string& uri) {
@@ -98,25 +115,53 @@ std::vector<Subscription> ParticipantMedia::subscriptions() const {
   return out;
 }
 
-void ParticipantMedia::learn_extensions(const sdp::Session& s) {
+void ParticipantMedia::Numbering::learn(const sdp::Session& s) {
   for (const sdp::Media& m : s.media) {
-    for (const sdp::Extmap& e : m.extmaps) ext_ids_[e.uri] = e.id;
+    for (const sdp::Extmap& e : m.extmaps) {
+      // The peer's numbering wins: a URI that held this ID before lets it go.
+      for (auto it = ext_ids.begin(); it != ext_ids.end();) {
+        it = it->second == e.id && it->first != e.uri ? ext_ids.erase(it) : std::next(it);
+      }
+      ext_ids[e.uri] = e.id;
+    }
+    for (const sdp::Codec& c : m.codecs) {
+      const std::string key = codec_key(m, c);
+      for (auto it = pts.begin(); it != pts.end();) {
+        it = it->second == c.pt && it->first != key ? pts.erase(it) : std::next(it);
+      }
+      pts[key] = c.pt;
+    }
   }
 }
 
-uint8_t ParticipantMedia::ext_id(const std::string& uri) {
-  auto it = ext_ids_.find(uri);
-  if (it != ext_ids_.end()) return it->second;
+uint8_t ParticipantMedia::Numbering::ext_id(const std::string& uri) {
+  auto it = ext_ids.find(uri);
+  if (it != ext_ids.end()) return it->second;
   // RFC 8285 §4.2: one-byte IDs are 1-14.
   for (uint8_t id = 1; id <= 14; ++id) {
-    const bool taken = std::any_of(ext_ids_.begin(), ext_ids_.end(),
+    const bool taken = std::any_of(ext_ids.begin(), ext_ids.end(),
                                    [&](const auto& kv) { return kv.second == id; });
     if (!taken) {
-      ext_ids_[uri] = id;
+      ext_ids[uri] = id;
       return id;
     }
   }
   return 0;  // all taken: the extension is not offered
+}
+
+int ParticipantMedia::Numbering::pt(const std::string& key, int wish) {
+  auto it = pts.find(key);
+  if (it != pts.end()) return it->second;
+  auto taken = [&](int pt) {
+    return std::any_of(pts.begin(), pts.end(), [&](const auto& kv) { return kv.second == pt; });
+  };
+  int pt = wish >= 0 && !taken(wish) ? wish : -1;
+  // RFC 3551 §6: dynamic payload types are 96-127.
+  for (int p = 96; pt < 0 && p <= 127; ++p) {
+    if (!taken(p)) pt = p;
+  }
+  if (pt >= 0) pts[key] = static_cast<uint8_t>(pt);
+  return pt;
 }
 
 std::string ParticipantMedia::new_mid(const std::vector<MLine>& in_use) {
@@ -143,9 +188,45 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
                           " m-lines, fewer than the " + std::to_string(mlines_.size()) +
                           " negotiated (m-lines are never removed, RFC 8829 §5.2.2)");
   }
+  // One transport per participant (max-bundle): the m-lines in use form one
+  // BUNDLE group (RFC 8843) with one set of ICE credentials and one DTLS
+  // fingerprint. An m-line outside the group is rejected.
+  auto bundled = [&](const sdp::Media& m) {
+    return sdp::in_use(offer, m) &&
+           (offer.bundle.empty() ||
+            std::find(offer.bundle.begin(), offer.bundle.end(), m.mid) != offer.bundle.end());
+  };
+  const sdp::Media* first = nullptr;
+  std::size_t in_use = 0;
+  for (const sdp::Media& m : offer.media) {
+    if (!sdp::in_use(offer, m)) continue;
+    ++in_use;
+    if (!bundled(m)) continue;
+    if (first == nullptr) {
+      first = &m;
+      continue;
+    }
+    const auto& fp = [&](const sdp::Media& x) -> const std::string& {
+      return x.fingerprint.empty() ? offer.fingerprint : x.fingerprint;
+    };
+    if (sdp::ice_ufrag(offer, m) != sdp::ice_ufrag(offer, *first) ||
+        sdp::ice_pwd(offer, m) != sdp::ice_pwd(offer, *first) || fp(m) != fp(*first)) {
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          "mid " + m.mid +
+              ": other ICE credentials or DTLS fingerprint than the rest of the BUNDLE "
+              "group (one transport per participant)");
+    }
+  }
+  if (offer.bundle.empty() && in_use > 1) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the offer has " + std::to_string(in_use) +
+                          " m-lines in use but no BUNDLE group (one transport per participant)");
+  }
   std::vector<MLine> next = mlines_;
   next.resize(offer.media.size());
   std::set<std::string> mids;
+  std::set<uint32_t> ssrcs;
 
   // 1. Each m-line's identity, what the participant publishes on it, and
   //    whether what we send on it can stay.
@@ -166,11 +247,16 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
     }
     ml.mid = m.mid;
     ml.kind = m.kind;
-    const bool usable = sdp::in_use(offer, m) && (m.kind == "audio" || m.kind == "video");
+    const bool usable = bundled(m) && (m.kind == "audio" || m.kind == "video");
     // What the participant sends on it (RFC 3264 §6.1: its sendonly/sendrecv).
     std::optional<sdp::PublishedTrack> pub;
     if (usable && sends(m.direction)) {
       auto t = sdp::published_track(m, i);
+      if (t && (!ssrcs.insert(t->ssrc).second ||
+                (t->rtx_ssrc != 0 && !ssrcs.insert(t->rtx_ssrc).second))) {
+        return make_error(ErrorCode::kInvalidArgument, at + "SSRC " + std::to_string(t->ssrc) +
+                                                           " is sent on another m-line too");
+      }
       if (t) {
         pub = std::move(t).value();
       } else if (t.error().code == ErrorCode::kUnsupported) {
@@ -194,8 +280,11 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
       const sdp::Codec* c = usable && receives(m.direction) && src != nullptr
                                 ? sdp::codec_for(m, src->desc)
                                 : nullptr;
+      // Its RTX must still be what the offer pairs with the codec.
+      const bool rtx_same = c == nullptr || ml.sending->track.rtx_ssrc == 0 ||
+                            sdp::rtx_for(m, c->pt) == ml.sending->track.rtx_pt;
       if (c == nullptr || ml.sending->track.pt_map.empty() ||
-          ml.sending->track.pt_map[0].second != c->pt || ml.mid != ml.sending->mid) {
+          ml.sending->track.pt_map[0].second != c->pt || ml.mid != ml.sending->mid || !rtx_same) {
         changes.unsubscribed.push_back(*ml.sending);
         ml.sending.reset();
       }
@@ -211,7 +300,7 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const sdp::Media& m = offer.media[i];
     MLine& ml = next[i];
-    if (ml.sending || !sdp::in_use(offer, m) || !receives(m.direction)) continue;
+    if (ml.sending || !bundled(m) || !receives(m.direction)) continue;
     for (const SourceTrack& src : wanted) {
       if (assigned.count(src.sid) != 0 || src.desc.kind != m.kind) continue;
       if (auto s = subscribe_answering(m, src, ssrcs_)) {
@@ -228,7 +317,7 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const sdp::Media& m = offer.media[i];
     MLine& ml = next[i];
-    if (!sdp::in_use(offer, m) || (m.kind != "audio" && m.kind != "video")) {
+    if (!bundled(m) || (m.kind != "audio" && m.kind != "video")) {
       ans.media.push_back(sdp::rejected(m));
       ml.rejected = true;
       continue;
@@ -275,13 +364,14 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
     pending_.reset();
     changes.rolled_back = true;
   }
-  learn_extensions(offer);
+  numbering_.learn(offer);
   mlines_ = std::move(next);
   return ans;
 }
 
 sdp::Media ParticipantMedia::offer_media(const MLine& ml, const sdp::LocalTransport& local,
-                                         const std::vector<SourceTrack>& wanted) const {
+                                         const std::vector<SourceTrack>& wanted,
+                                         Numbering& numbering) const {
   sdp::Media om;
   om.kind = ml.kind;
   om.proto = "UDP/TLS/RTP/SAVPF";
@@ -331,7 +421,11 @@ sdp::Media ParticipantMedia::offer_media(const MLine& ml, const sdp::LocalTransp
     } else {
       c = {96, "VP8", 90000, 0, "", {"nack", "nack pli", "ccm fir"}, -1};
     }
-    sdp::add_codec(om, c, -1);
+    const int pt = numbering.pt(codec_key(c.name, c.clock_rate, c.channels, c.fmtp), c.pt);
+    if (pt >= 0) {
+      c.pt = static_cast<uint8_t>(pt);
+      sdp::add_codec(om, c, -1);
+    }
   }
   om.direction = direction_of(ml.published.has_value(), ml.sending.has_value());
   return om;
@@ -345,6 +439,7 @@ Result<sdp::Session> ParticipantMedia::create_offer(const sdp::LocalTransport& l
     return make_error(ErrorCode::kConflict, "an offer is already waiting for its answer");
   }
   std::vector<MLine> next = mlines_;
+  Numbering numbering = numbering_;
   // What is no longer wanted stops at once.
   std::set<std::string> assigned;
   for (MLine& ml : next) {
@@ -357,6 +452,12 @@ Result<sdp::Session> ParticipantMedia::create_offer(const sdp::LocalTransport& l
   for (const SourceTrack& src : wanted) {
     if (assigned.count(src.sid) != 0) continue;
     if (src.desc.kind != "audio" && src.desc.kind != "video") continue;
+    const sdp::NegotiatedCodec& sc = src.desc.codec;
+    const int pt = numbering.pt(codec_key(sc.name, sc.clock_rate, sc.channels, sc.fmtp), sc.pt);
+    if (pt < 0) {
+      changes.refused.push_back(src.sid + ": no payload type left on this connection");
+      continue;
+    }
     // An idle m-line of the kind (a direction change), a rejected one
     // (recycled with a new mid, RFC 8829 §5.2.2), or a new one.
     std::size_t at = next.size();
@@ -385,15 +486,20 @@ Result<sdp::Session> ParticipantMedia::create_offer(const sdp::LocalTransport& l
     s.source = src.sid;
     s.track.mid = ml.mid;
     s.track.ssrc = ssrcs_();
-    // The publisher's payload types are offered as they are (the map is the
-    // identity); RTX toward the subscriber when the source has it.
-    s.track.pt_map.emplace_back(src.desc.codec.pt, src.desc.codec.pt);
-    if (src.desc.kind == "video" && src.desc.codec.rtx_pt >= 0) {
-      s.track.rtx_ssrc = ssrcs_();
-      s.track.rtx_pt = static_cast<uint8_t>(src.desc.codec.rtx_pt);
+    // The codec's payload type on this connection: the one it already has
+    // here, else the publisher's if free, else a free dynamic one; RTX
+    // toward the subscriber when the source has it.
+    s.track.pt_map.emplace_back(sc.pt, static_cast<uint8_t>(pt));
+    if (src.desc.kind == "video" && sc.rtx_pt >= 0) {
+      const int rtx =
+          numbering.pt(codec_key("rtx", sc.clock_rate, 0, "apt=" + std::to_string(pt)), sc.rtx_pt);
+      if (rtx >= 0) {
+        s.track.rtx_ssrc = ssrcs_();
+        s.track.rtx_pt = static_cast<uint8_t>(rtx);
+      }
     }
     for (const auto& [pid, uri] : src.desc.extmaps) {
-      if (const uint8_t id = ext_id(uri); id != 0) s.track.ext_map.emplace_back(pid, id);
+      if (const uint8_t id = numbering.ext_id(uri); id != 0) s.track.ext_map.emplace_back(pid, id);
     }
     ml.sending = std::move(s);
     assigned.insert(src.sid);
@@ -401,7 +507,7 @@ Result<sdp::Session> ParticipantMedia::create_offer(const sdp::LocalTransport& l
 
   sdp::Session offer = sdp::answer_session();
   for (const MLine& ml : next) {
-    offer.media.push_back(offer_media(ml, local, wanted));
+    offer.media.push_back(offer_media(ml, local, wanted, numbering));
     if (!ml.rejected) offer.bundle.push_back(ml.mid);
   }
   // Removals took effect now; additions wait for the answer.
@@ -409,6 +515,7 @@ Result<sdp::Session> ParticipantMedia::create_offer(const sdp::LocalTransport& l
     if (ml.sending && find_source(wanted, ml.sending->source) == nullptr) ml.sending.reset();
   }
   pending_ = std::move(next);
+  pending_numbering_ = std::move(numbering);
   return offer;
 }
 
@@ -440,17 +547,26 @@ Status ParticipantMedia::apply_answer(const sdp::Session& answer, Changes& chang
     const sdp::Media& am = answer.media[i];
     MLine& ml = next[i];
     const bool accepted = sdp::in_use(answer, am);
-    if (!accepted) {
-      if (ml.published) changes.unpublished.push_back({ml.mid, *ml.published});
+    const bool was_sending = ml.sending && i < mlines_.size() && mlines_[i].sending &&
+                             mlines_[i].sending->source == ml.sending->source;
+    // What flowed before and stops now (the m-line rejected, or the answerer
+    // no longer receives or sends there) is reported, so that the session
+    // lets go of its downtrack or track.
+    if (ml.published && (!accepted || !sends(am.direction))) {
+      changes.unpublished.push_back({ml.mid, *ml.published});
       ml.published.reset();
+    }
+    if (was_sending && (!accepted || !receives(am.direction))) {
+      changes.unsubscribed.push_back(*ml.sending);
+      ml.sending.reset();
+      continue;
+    }
+    if (!accepted) {
       ml.sending.reset();
       ml.rejected = true;
       continue;
     }
-    if (!ml.sending) continue;
-    const bool was_sending = i < mlines_.size() && mlines_[i].sending &&
-                             mlines_[i].sending->source == ml.sending->source;
-    if (was_sending) continue;
+    if (!ml.sending || was_sending) continue;
     // A new subscription: the answerer must receive it (RFC 3264 §6.1), with
     // the codec we offered; RTX and extensions as far as it kept them.
     const uint8_t pt = ml.sending->track.pt_map.front().second;
@@ -472,6 +588,8 @@ Status ParticipantMedia::apply_answer(const sdp::Session& answer, Changes& chang
   }
   mlines_ = std::move(next);
   pending_.reset();
+  numbering_ = std::move(pending_numbering_);
+  numbering_.learn(answer);
   return ok_status();
 }
 

@@ -101,17 +101,28 @@ class ParticipantMedia {
   std::vector<Subscription> subscriptions() const;
 
  private:
+  // The connection's numbering: inside one BUNDLE an extension ID means one
+  // URI (RFC 8285 §6) and a payload type one codec (RFC 8843 §9.1), whoever
+  // chose them. Learned from the participant's offers and answers, extended
+  // by ours (and then committed only when the answer comes).
+  struct Numbering {
+    std::map<std::string, uint8_t> ext_ids;  // URI -> ID
+    std::map<std::string, uint8_t> pts;      // codec key -> payload type
+    void learn(const sdp::Session& s);
+    uint8_t ext_id(const std::string& uri);  // 0 when all 14 are taken
+    // The payload type for `c` on this connection (`wish` if free), or -1.
+    int pt(const std::string& key, int wish);
+  };
   std::string new_mid(const std::vector<MLine>& in_use);
-  uint8_t ext_id(const std::string& uri);
-  void learn_extensions(const sdp::Session& s);
   sdp::Media offer_media(const MLine& ml, const sdp::LocalTransport& local,
-                         const std::vector<SourceTrack>& wanted) const;
+                         const std::vector<SourceTrack>& wanted, Numbering& numbering) const;
 
   std::function<uint32_t()> ssrcs_;
   std::vector<MLine> mlines_;
-  std::optional<std::vector<MLine>> pending_;  // our offer's m-lines until the answer
-  // BUNDLE: one extension ID per URI on the whole connection (RFC 8285 §6).
-  std::map<std::string, uint8_t> ext_ids_;
+  Numbering numbering_;
+  // Our offer until its answer: its m-lines and its numbering.
+  std::optional<std::vector<MLine>> pending_;
+  Numbering pending_numbering_;
   uint32_t next_mid_ = 0;
 };
 

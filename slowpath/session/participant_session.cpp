@@ -133,7 +133,11 @@ Result<std::string> ParticipantSession::on_remote_offer(const sdp::Session& offe
   if (ended_) return make_error(ErrorCode::kConflict, "the session has ended");
   // Validate the whole offer before anything starts.
   if (auto s = sdp::check_transport(offer); !s) return s.error();
-  if (auto s = start_transport(offer); !s) return s.error();
+  // A live transport is checked first (no ICE restart, the same DTLS peer);
+  // a new one starts only once the offer has been answered.
+  if (dtls_) {
+    if (auto s = start_transport(offer); !s) return s.error();
+  }
   // Without canPublish nothing the participant sends is taken: its sending
   // m-lines are answered as if it only received (RFC 3264 §6.1).
   sdp::Session masked;
@@ -148,6 +152,9 @@ Result<std::string> ParticipantSession::on_remote_offer(const sdp::Session& offe
   }
   auto ans = media_.answer_offer(*use, local(), wanted(), changes);
   if (!ans) return ans.error();
+  if (!dtls_) {
+    if (auto s = start_transport(offer); !s) return s.error();
+  }
   apply(changes);
   return sdp::write(ans.value());
 }
@@ -162,10 +169,13 @@ Result<std::string> ParticipantSession::make_offer(Changes& changes) {
 
 Status ParticipantSession::on_remote_answer(const sdp::Session& answer, Changes& changes) {
   if (ended_) return make_error(ErrorCode::kConflict, "the session has ended");
-  if (!dtls_) {
+  if (dtls_) {
     if (auto s = start_transport(answer); !s) return s;
   }
   if (auto s = media_.apply_answer(answer, changes); !s) return s;
+  if (!dtls_) {
+    if (auto s = start_transport(answer); !s) return s;
+  }
   apply(changes);
   return ok_status();
 }
@@ -215,7 +225,7 @@ void ParticipantSession::install_tracks() {
     auto sid = track_sids_.find(p.mid);
     if (sid == track_sids_.end()) continue;
     TrackParams tp;
-    tp.id = static_cast<uint32_t>(tracks_.size());
+    tp.id = next_track_id_++;
     tp.ssrc = p.track.ssrc;
     tp.clock_rate = p.track.codec.clock_rate;
     tp.kind =

@@ -121,6 +121,7 @@ class ParticipantSession {
   // Publications: mid -> the room's track sid; installed ones -> the lcore's track.
   std::map<std::string, std::string> track_sids_;
   std::map<std::string, TrackRef> tracks_;
+  uint32_t next_track_id_ = 0;  // the dataplane's number for each track (events)
   // Subscriptions attached in the dataplane: mid -> downtrack (and its source).
   struct Attached {
     std::string source;

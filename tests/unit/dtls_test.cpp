@@ -48,9 +48,15 @@ TEST(DtlsTest, HandshakeExportsMatchingKeys) {
   auto cc = cert("client"), sc = cert("server");
   Pair p;
   p.client = std::move(Transport::create(cc, Role::kClient, sc->fingerprint(),
-                                         [&](std::span<const uint8_t> d) { p.to_server.emplace_back(d.begin(), d.end()); })).value();
+                                         [&](std::span<const uint8_t> d) {
+                                           p.to_server.emplace_back(d.begin(), d.end());
+                                         }))
+                 .value();
   p.server = std::move(Transport::create(sc, Role::kServer, cc->fingerprint(),
-                                         [&](std::span<const uint8_t> d) { p.to_client.emplace_back(d.begin(), d.end()); })).value();
+                                         [&](std::span<const uint8_t> d) {
+                                           p.to_client.emplace_back(d.begin(), d.end());
+                                         }))
+                 .value();
   ASSERT_TRUE(p.client->start().ok());
   p.pump();
   ASSERT_TRUE(p.client->connected());
@@ -71,17 +77,25 @@ TEST(DtlsTest, ApplicationDataReachesTheHookAndIsCounted) {
   auto cc = cert("client"), sc = cert("server");
   Pair p;
   p.client = std::move(Transport::create(cc, Role::kClient, sc->fingerprint(),
-                                         [&](std::span<const uint8_t> d) { p.to_server.emplace_back(d.begin(), d.end()); })).value();
+                                         [&](std::span<const uint8_t> d) {
+                                           p.to_server.emplace_back(d.begin(), d.end());
+                                         }))
+                 .value();
   p.server = std::move(Transport::create(sc, Role::kServer, cc->fingerprint(),
-                                         [&](std::span<const uint8_t> d) { p.to_client.emplace_back(d.begin(), d.end()); })).value();
+                                         [&](std::span<const uint8_t> d) {
+                                           p.to_client.emplace_back(d.begin(), d.end());
+                                         }))
+                 .value();
   const std::vector<uint8_t> early = {1, 2, 3};
   EXPECT_FALSE(p.server->send_app_data(early).ok());  // not before the handshake
   ASSERT_TRUE(p.client->start().ok());
   p.pump();
   ASSERT_TRUE(p.server->connected());
   std::vector<std::vector<uint8_t>> at_server, at_client;
-  p.server->on_app_data([&](std::span<const uint8_t> d) { at_server.emplace_back(d.begin(), d.end()); });
-  p.client->on_app_data([&](std::span<const uint8_t> d) { at_client.emplace_back(d.begin(), d.end()); });
+  p.server->on_app_data(
+      [&](std::span<const uint8_t> d) { at_server.emplace_back(d.begin(), d.end()); });
+  p.client->on_app_data(
+      [&](std::span<const uint8_t> d) { at_client.emplace_back(d.begin(), d.end()); });
   const std::vector<uint8_t> init(1200, 0x5a);  // about an SCTP INIT's size and more
   ASSERT_TRUE(p.client->send_app_data(init).ok());
   ASSERT_TRUE(p.client->send_app_data(early).ok());
@@ -102,10 +116,16 @@ TEST(DtlsTest, WrongFingerprintFails) {
   auto cc = cert("client"), sc = cert("server"), other = cert("mallory");
   Pair p;
   p.client = std::move(Transport::create(cc, Role::kClient, sc->fingerprint(),
-                                         [&](std::span<const uint8_t> d) { p.to_server.emplace_back(d.begin(), d.end()); })).value();
+                                         [&](std::span<const uint8_t> d) {
+                                           p.to_server.emplace_back(d.begin(), d.end());
+                                         }))
+                 .value();
   // The server expects another certificate than the client presents.
   p.server = std::move(Transport::create(sc, Role::kServer, other->fingerprint(),
-                                         [&](std::span<const uint8_t> d) { p.to_client.emplace_back(d.begin(), d.end()); })).value();
+                                         [&](std::span<const uint8_t> d) {
+                                           p.to_client.emplace_back(d.begin(), d.end());
+                                         }))
+                 .value();
   ASSERT_TRUE(p.client->start().ok());
   p.pump();
   EXPECT_FALSE(p.server->connected());
@@ -115,7 +135,8 @@ TEST(DtlsTest, WrongFingerprintFails) {
 
 TEST(DtlsTest, GarbageIsAnErrorNotACrash) {
   auto sc = cert("server");
-  auto t = std::move(Transport::create(sc, Role::kServer, "AA:BB", [](std::span<const uint8_t>) {})).value();
+  auto t = std::move(Transport::create(sc, Role::kServer, "AA:BB", [](std::span<const uint8_t>) {
+           })).value();
   const std::vector<uint8_t> junk = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 5, 1, 2, 3, 4, 5};
   (void)t->on_datagram(junk);
   EXPECT_FALSE(t->connected());

@@ -3,6 +3,7 @@
 // subscriptions) and answers. Both SDP roles.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -383,6 +384,7 @@ TEST(SessionTest, BadSequencesAreErrorsAndChangeNothing) {
         {"video", "1", "sendonly", 3001}},
        "used twice"},
       {{{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 0}}, "a=ssrc"},
+      {{{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 1001}}, "another m-line"},
   };
   for (const Case& k : cases) {
     auto r = p.answer_offer(offer(k.ms), local(), {}, c);
@@ -403,6 +405,110 @@ TEST(SessionTest, BadSequencesAreErrorsAndChangeNothing) {
   sdp::Session shorter = browser_answer(o.value());
   shorter.media.clear();
   EXPECT_FALSE(q.apply_answer(shorter, c).ok());
+}
+
+TEST(SessionTest, OneTransportPerParticipantMeansOneBundleGroup) {
+  Changes c;
+  std::string text =
+      offer_text({{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001}});
+  // no BUNDLE group with two m-lines in use
+  std::string none = text;
+  none.replace(none.find("a=group:BUNDLE 0 1\r\n"), std::string("a=group:BUNDLE 0 1\r\n").size(),
+               "");
+  ParticipantMedia p = participant();
+  auto r = p.answer_offer(sdp::parse(none).value(), local(), {}, c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("no BUNDLE group"), std::string::npos);
+  // an m-line outside the group is rejected, the rest answered
+  std::string partial = text;
+  partial.replace(partial.find("a=group:BUNDLE 0 1"), std::string("a=group:BUNDLE 0 1").size(),
+                  "a=group:BUNDLE 0");
+  ParticipantMedia q = participant();
+  auto a = q.answer_offer(sdp::parse(partial).value(), local(), {}, c);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(mids(c.published), (Strings{"0"}));
+  EXPECT_EQ(a.value().media[1].port, 0);
+  EXPECT_EQ(a.value().bundle, (Strings{"0"}));
+  // another ICE password on one bundled m-line
+  std::string two = text;
+  const auto second = two.find("a=ice-pwd:", two.find("m=video"));
+  two.replace(second, std::string("a=ice-pwd:0123456789012345678901").size(),
+              "a=ice-pwd:xxxxxxxxxxxxxxxxxxxxxx");
+  ParticipantMedia t = participant();
+  EXPECT_FALSE(t.answer_offer(sdp::parse(two).value(), local(), {}, c).ok());
+}
+
+TEST(SessionTest, AnswerThatStopsReceivingEndsTheSubscription) {
+  ParticipantMedia p = participant();
+  Changes c;
+  const SourceTrack A = source("TR_A", "audio", 0xA0);
+  const SourceTrack V = source("TR_V", "video", 0xB0);
+  auto o = p.create_offer(local(), {A, V}, c);
+  ASSERT_TRUE(o.ok());
+  ASSERT_TRUE(p.apply_answer(browser_answer(o.value()), c).ok());
+  ASSERT_EQ(c.subscribed.size(), 2u);
+  // the next answer rejects V's m-line: V is let go (its downtrack removed)
+  o = p.create_offer(local(), {A, V}, c);
+  ASSERT_TRUE(o.ok());
+  ASSERT_TRUE(p.apply_answer(browser_answer(o.value(), {o.value().media[1].mid}), c).ok());
+  EXPECT_EQ(sources(c.unsubscribed), (Strings{"TR_V"}));
+  EXPECT_EQ(p.subscriptions().size(), 1u);
+  // and an answer that turns A's m-line inactive lets A go too
+  o = p.create_offer(local(), {A}, c);
+  ASSERT_TRUE(o.ok());
+  sdp::Session inactive = browser_answer(o.value());
+  inactive.media[0].direction = Direction::kInactive;
+  ASSERT_TRUE(p.apply_answer(inactive, c).ok());
+  EXPECT_EQ(sources(c.unsubscribed), (Strings{"TR_A"}));
+  EXPECT_TRUE(p.subscriptions().empty());
+}
+
+// Two publishers number different codecs alike (VP8 and H264 both 96, as a
+// browser and GStreamer do): in one BUNDLE each payload type names one codec.
+TEST(SessionTest, ServerOfferKeepsPayloadTypesUniqueInTheBundle) {
+  ParticipantMedia p = participant();
+  Changes c;
+  SourceTrack v = source("TR_V", "video", 0xB0);
+  SourceTrack h = source("TR_H", "video", 0xC0);
+  h.desc.codec = {96,       "H264", 90000, 0, "packetization-mode=1;profile-level-id=42e01f",
+                  {"nack"}, 97};
+  auto o = p.create_offer(local(), {v, h}, c);
+  ASSERT_TRUE(o.ok());
+  std::map<uint8_t, std::string> names;
+  for (const sdp::Media& m : o.value().media) {
+    for (const sdp::Codec& k : m.codecs) {
+      const std::string name = k.name + "/" + k.fmtp;
+      auto [it, fresh] = names.emplace(k.pt, name);
+      EXPECT_TRUE(fresh || it->second == name)
+          << int(k.pt) << ": " << it->second << " and " << name;
+    }
+  }
+  ASSERT_TRUE(p.apply_answer(browser_answer(o.value()), c).ok());
+  ASSERT_EQ(c.subscribed.size(), 2u);
+  EXPECT_EQ(c.subscribed[0].track.pt_map[0], (std::pair<uint8_t, uint8_t>{96, 96}));
+  EXPECT_EQ(c.subscribed[1].track.pt_map[0].first, 96);
+  EXPECT_NE(c.subscribed[1].track.pt_map[0].second, 96);
+  EXPECT_NE(c.subscribed[1].track.rtx_pt, c.subscribed[0].track.rtx_pt);
+}
+
+TEST(SessionTest, ReofferWithoutRtxResubscribesWithoutIt) {
+  ParticipantMedia p = participant();
+  Changes c;
+  const SourceTrack V = source("TR_V", "video", 0xB0);
+  const std::vector<M> recv = {{"video", "0", "recvonly"}};
+  answer(p, recv, {V}, c);
+  ASSERT_EQ(c.subscribed.size(), 1u);
+  EXPECT_NE(c.subscribed[0].track.rtx_ssrc, 0u);
+  std::string text = offer_text(recv);
+  for (const char* line : {"a=rtpmap:97 rtx/90000\r\n", "a=fmtp:97 apt=96\r\n"}) {
+    text.replace(text.find(line), std::string(line).size(), "");
+  }
+  auto a = p.answer_offer(sdp::parse(text).value(), local(), {V}, c);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(sources(c.unsubscribed), (Strings{"TR_V"}));
+  ASSERT_EQ(c.subscribed.size(), 1u);
+  EXPECT_EQ(c.subscribed[0].track.rtx_ssrc, 0u);
+  EXPECT_EQ(a.value().media[0].codec(97), nullptr);
 }
 
 TEST(SessionTest, UnsupportedCodecsRefuseTheMlineNotTheOffer) {
