@@ -114,6 +114,15 @@ void add_codec(Media& am, const NegotiatedCodec& c, int rtx_pt) {
 Status check_transport(const Session& offer) {
   if (offer.media.empty())
     return make_error(ErrorCode::kInvalidArgument, "the offer has no media section");
+  // RFC 8843 §7.2: the BUNDLE group names m-lines of the offer.
+  for (const std::string& mid : offer.bundle) {
+    const bool present = std::any_of(offer.media.begin(), offer.media.end(),
+                                     [&](const Media& m) { return m.mid == mid; });
+    if (!present) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "the BUNDLE group names mid '" + mid + "', which no m-line has");
+    }
+  }
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const Media& m = offer.media[i];
     if (!in_use(offer, m)) continue;
@@ -125,6 +134,22 @@ Status check_transport(const Session& offer) {
     const std::string& alg = m.fingerprint.empty() ? offer.fingerprint_alg : m.fingerprint_alg;
     if (fp.empty() || !iequal(alg, "sha-256")) {
       return make_error(ErrorCode::kInvalidArgument, at + "no sha-256 DTLS fingerprint");
+    }
+    // One certificate: a session-level fingerprint that the m-line
+    // contradicts is an error, not something to choose between.
+    if (!m.fingerprint.empty() && !offer.fingerprint.empty() &&
+        (!iequal(m.fingerprint, offer.fingerprint) ||
+         !iequal(m.fingerprint_alg, offer.fingerprint_alg))) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        at + "its fingerprint differs from the session's");
+    }
+    // We answer DTLS passive (the browser is the client, RFC 5763 §5): an
+    // offer that insists on being the server could never complete.
+    const std::string& setup = m.setup.empty() ? offer.setup : m.setup;
+    if (setup == "passive") {
+      return make_error(
+          ErrorCode::kUnsupported,
+          at + "a=setup:passive (the offerer must be the DTLS client: actpass or active)");
     }
     if ((m.kind == "audio" || m.kind == "video") && !m.rtcp_mux) {
       return make_error(ErrorCode::kInvalidArgument, at + "rtcp-mux is required");

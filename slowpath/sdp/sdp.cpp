@@ -11,6 +11,7 @@ namespace {
 constexpr std::size_t kMaxText = 64 * 1024;
 constexpr std::size_t kMaxMedia = 64;
 constexpr std::size_t kMaxLines = 4096;
+constexpr std::size_t kMaxGroupSsrcs = 8;  // per a=ssrc-group
 
 template <typename T>
 bool to_uint(std::string_view s, T& out, uint64_t max) {
@@ -160,6 +161,12 @@ bool media_attr(Media& m, std::string_view name, std::string_view value, bool ha
       why = "a=ssrc-group: needs semantics and SSRCs";
       return false;
     }
+    // RFC 5576 §4.2; FID pairs a stream with its RTX, SIM lists simulcast
+    // layers: a handful at most.
+    if (w.size() > 1 + kMaxGroupSsrcs) {
+      why = "a=ssrc-group: more than " + std::to_string(kMaxGroupSsrcs) + " SSRCs";
+      return false;
+    }
     SsrcGroup g;
     g.semantics = w[0];
     for (std::size_t i = 1; i < w.size(); ++i) {
@@ -213,7 +220,8 @@ std::vector<uint32_t> Media::ssrcs() const {
 }
 
 Result<Session> parse(std::string_view text) {
-  if (text.size() > kMaxText) return make_error("SDP larger than 64 KiB");
+  if (text.size() > kMaxText)
+    return make_error(ErrorCode::kInvalidArgument, "SDP larger than 64 KiB");
   Session s;
   Media* m = nullptr;
   bool have_v = false;
@@ -226,16 +234,18 @@ Result<Session> parse(std::string_view text) {
     pos = end + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     ++lineno;
-    if (lineno > kMaxLines) return make_error("SDP has more than 4096 lines");
+    if (lineno > kMaxLines)
+      return make_error(ErrorCode::kInvalidArgument, "SDP has more than 4096 lines");
     if (line.empty()) continue;
     const std::string at = "SDP line " + std::to_string(lineno) + ": ";
     if (line.size() < 2 || line[1] != '=' || line[0] < 'a' || line[0] > 'z') {
-      return make_error(at + "not of the form <letter>=<value>");
+      return make_error(ErrorCode::kInvalidArgument, at + "not of the form <letter>=<value>");
     }
     const char type = line[0];
     const std::string_view value = line.substr(2);
     if (!have_v) {
-      if (type != 'v' || value != "0") return make_error(at + "an SDP starts with v=0");
+      if (type != 'v' || value != "0")
+        return make_error(ErrorCode::kInvalidArgument, at + "an SDP starts with v=0");
       have_v = true;
       continue;
     }
@@ -243,13 +253,16 @@ Result<Session> parse(std::string_view text) {
       case 'o': s.origin = value; break;
       case 's': s.name = value; break;
       case 'm': {
-        if (s.media.size() == kMaxMedia) return make_error(at + "more than 64 media sections");
+        if (s.media.size() == kMaxMedia)
+          return make_error(ErrorCode::kInvalidArgument, at + "more than 64 media sections");
         const auto w = words(value);
-        if (w.size() < 3) return make_error(at + "m= needs media, port, proto");
+        if (w.size() < 3)
+          return make_error(ErrorCode::kInvalidArgument, at + "m= needs media, port, proto");
         Media nm;
         nm.kind = w[0];
         const std::string_view port = w[1].substr(0, w[1].find('/'));
-        if (!to_uint(port, nm.port, 65535)) return make_error(at + "m= port is not a number");
+        if (!to_uint(port, nm.port, 65535))
+          return make_error(ErrorCode::kInvalidArgument, at + "m= port is not a number");
         nm.proto = w[2];
         for (std::size_t i = 3; i < w.size(); ++i) nm.fmts.emplace_back(w[i]);
         s.media.push_back(std::move(nm));
@@ -264,7 +277,8 @@ Result<Session> parse(std::string_view text) {
         const bool has_val = colon != std::string_view::npos;
         std::string why;
         if (m != nullptr) {
-          if (!media_attr(*m, name, val, has_val, why)) return make_error(at + why);
+          if (!media_attr(*m, name, val, has_val, why))
+            return make_error(ErrorCode::kInvalidArgument, at + why);
         } else if (name == "group") {
           const auto w = words(val);
           if (!w.empty() && w[0] == "BUNDLE") {
@@ -280,7 +294,9 @@ Result<Session> parse(std::string_view text) {
           s.ice_pwd = val;
         } else if (name == "fingerprint") {
           const auto [alg, fp] = split1(val);
-          if (fp.empty()) return make_error(at + "a=fingerprint needs an algorithm and a value");
+          if (fp.empty())
+            return make_error(ErrorCode::kInvalidArgument,
+                              at + "a=fingerprint needs an algorithm and a value");
           s.fingerprint_alg = alg;
           s.fingerprint = fp;
         } else if (name == "setup") {
@@ -293,7 +309,7 @@ Result<Session> parse(std::string_view text) {
       default: break;  // c=, t=, b=, i=, ... carry nothing an SFU acts on
     }
   }
-  if (!have_v) return make_error("SDP is empty");
+  if (!have_v) return make_error(ErrorCode::kInvalidArgument, "SDP is empty");
   return s;
 }
 

@@ -66,6 +66,8 @@ expect_status 401 "no token" POST /whip/demo "${OFFER[@]}"
 expect_status 401 "forged token" POST /whip/demo -H "Authorization: Bearer $BAD" "${OFFER[@]}"
 expect_status 401 "expired token" POST /whip/demo -H "Authorization: Bearer $EXPIRED" "${OFFER[@]}"
 expect_status 401 "garbage token" POST /whip/demo -H "Authorization: Bearer a.b.c" "${OFFER[@]}"
+NOSUB=$(mint --room demo --identity "")
+expect_status 401 "token without identity (sub)" POST /whip/demo -H "Authorization: Bearer $NOSUB" "${OFFER[@]}"
 expect_status 403 "token for another room" POST /whip/other -H "Authorization: Bearer $PT" "${OFFER[@]}"
 expect_status 403 "no canPublish" POST /whip/demo -H "Authorization: Bearer $NOPUB" "${OFFER[@]}"
 expect_status 415 "not application/sdp" POST /whip/demo -H "Authorization: Bearer $PT" --data 'v=0'
@@ -78,6 +80,18 @@ sed -e 's/a=sendonly/a=recvonly/' "$src/tests/integration/offer_opus.sdp" > "$wo
 EMPTYTOK=$(mint --room empty --identity x)
 expect_status 409 "WHEP on a room with nothing published" POST /whep/empty -H "Authorization: Bearer $EMPTYTOK" \
   -H 'Content-Type: application/sdp' --data-binary @"$work/recv.sdp"
+# A room with an Opus track (a publisher answered but never connecting), and
+# a viewer that can only receive PCMA.
+P2=$(mint --room opusroom --identity opus-pub)
+expect_status 201 "an Opus publisher (never connects)" POST /whip/opusroom -H "Authorization: Bearer $P2" \
+  "${OFFER[@]}"
+sed -e 's#opus/48000/2#PCMA/8000#' "$work/recv.sdp" > "$work/recv-pcma.sdp"
+ST2=$(mint --room opusroom --identity pcma-viewer)
+expect_status 406 "WHEP receiving none of the room's codecs" POST /whep/opusroom -H "Authorization: Bearer $ST2" \
+  -H 'Content-Type: application/sdp' --data-binary @"$work/recv-pcma.sdp"
+sed -e 's/a=setup:actpass/a=setup:passive/' "$src/tests/integration/offer_opus.sdp" > "$work/passive.sdp"
+expect_status 406 "offer insisting on DTLS server (setup:passive)" POST /whip/demo -H "Authorization: Bearer $PT" \
+  -H 'Content-Type: application/sdp' --data-binary @"$work/passive.sdp"
 expect_status 405 "trickle PATCH" PATCH /whip/demo/PA_x -H 'Content-Type: application/trickle-ice-sdpfrag' --data 'a=x'
 expect_status 404 "DELETE unknown" DELETE /whip/demo/PA_nosuchsession
 expect_status 404 "unknown path" GET /nothing

@@ -181,7 +181,7 @@ using session::SourceTrack;
 LocalTransport local() {
   return LocalTransport{"lite",
                         "0123456789012345678901",
-                        {"candidate:1 1 UDP 2015363327 198.18.0.2 50000 typ host"},
+                        {"1 1 UDP 2015363327 198.18.0.2 50000 typ host"},
                         "AA:BB:CC"};
 }
 
@@ -327,6 +327,11 @@ TEST(NegotiateTest, PublishRejections) {
        "ice-pwd"},
       {replace_all(kChromeOffer, "a=ssrc:1001", "a=x-ssrc:1001"), ErrorCode::kInvalidArgument,
        "a=ssrc"},
+      // Issue 12 #9: what must not be accepted.
+      {replace_all(kChromeOffer, "a=setup:actpass", "a=setup:passive"), ErrorCode::kUnsupported,
+       "setup:passive"},
+      {replace_all(kChromeOffer, "a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1 7"),
+       ErrorCode::kInvalidArgument, "names mid '7'"},
   };
   for (const auto& k : cases) {
     auto offer = parse(k.offer);
@@ -355,6 +360,41 @@ TEST(NegotiateTest, PublishRejections) {
   ASSERT_TRUE(p.answer_offer(offer.value(), local(), {}, c).ok());
   ASSERT_EQ(c.refused.size(), 2u);
   EXPECT_NE(c.refused[0].find("Opus"), std::string::npos);
+}
+
+TEST(NegotiateTest, ContradictoryFingerprintsAndHugeSsrcGroupsAreRefused) {
+  // A session-level fingerprint the m-lines contradict.
+  std::string with_session = replace_all(kChromeOffer, "a=group:BUNDLE 0 1\r\n",
+                                         "a=group:BUNDLE 0 1\r\na=fingerprint:sha-256 AA:AA\r\n");
+  auto offer = parse(with_session);
+  ASSERT_TRUE(offer.ok()) << offer.error().message;
+  ParticipantMedia p = participant();
+  Changes c;
+  auto a = p.answer_offer(offer.value(), local(), {}, c);
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message.find("differs from the session"), std::string::npos);
+  // An ssrc-group of thousands of SSRCs is a parse error, not work.
+  std::string big = "a=ssrc-group:FID";
+  for (int i = 1; i <= 10000; ++i) big += " " + std::to_string(i);
+  auto r = parse(replace_all(kChromeOffer, "a=ssrc-group:FID 2001 2002", big));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("more than 8 SSRCs"), std::string::npos);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+}
+
+// Our candidate line is written once: "a=candidate:1 1 UDP ..." (an older
+// build wrote "a=candidate:candidate:...").
+TEST(NegotiateTest, CandidateLinesHaveOnePrefix) {
+  ParticipantMedia p = participant();
+  Changes c;
+  LocalTransport l = local();
+  l.candidates = {"1 1 UDP 2130706431 198.18.0.2 50000 typ host"};
+  auto a = p.answer_offer(parse(kChromeOffer).value(), l, {}, c);
+  ASSERT_TRUE(a.ok());
+  const std::string text = write(a.value());
+  EXPECT_NE(text.find("\r\na=candidate:1 1 UDP 2130706431 198.18.0.2 50000 typ host\r\n"),
+            std::string::npos);
+  EXPECT_EQ(text.find("candidate:candidate"), std::string::npos);
 }
 
 TEST(NegotiateTest, SubscribeMapsTracksPtsExtensionsAndRtx) {

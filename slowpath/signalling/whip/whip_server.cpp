@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "base/printable.hpp"
 #include "slowpath/auth/token.hpp"
 #include "slowpath/signalling/http_status.hpp"
 #include "slowpath/signalling/whip/demo_page.hpp"
@@ -173,6 +174,12 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
     reply(msg, 401, std::string(auth::to_string(tok.error)) + ": " + tok.detail + "\n");
     return;
   }
+  // Joining needs an identity (LiveKit's rule; a server-API token may have
+  // none, a participant's may not).
+  if (tok.claims.identity.empty()) {
+    reply(msg, 401, "the token has no identity (sub); one is required to join a room\n");
+    return;
+  }
   const auth::VideoGrant& g = tok.claims.video;
   if (!g.room_join || g.room != room) {
     reply(msg, 403, "the token does not grant roomJoin for room '" + room + "'\n");
@@ -227,6 +234,11 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
                         changes.refused.empty() ? "the offer sends no audio or video we can receive"
                                                 : changes.refused.front());
   }
+  if (answer && !publish && changes.subscribed.empty()) {
+    answer = make_error(ErrorCode::kUnsupported,
+                        "the offer receives none of the room's tracks (no receiving m-line with "
+                        "their codecs)");
+  }
   if (!answer) {
     reply(msg, http_status(answer.error().code), answer.error().message + "\n");
     return;  // the session leaves the room as it goes
@@ -238,7 +250,8 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
                                location.c_str());
   reply(msg, 201, answer.value(), "application/sdp");
   spdlog::info("{} {} in room {} ({}): {} published, {} subscribed", publish ? "WHIP" : "WHEP", id,
-               room, tok.claims.identity, changes.published.size(), changes.subscribed.size());
+               room, printable(tok.claims.identity), changes.published.size(),
+               changes.subscribed.size());
 }
 
 void WhipServer::room_changed(const std::string& room) {
