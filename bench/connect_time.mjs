@@ -24,14 +24,10 @@
 //
 // Run it where BASE is reachable (the dev topology's <P>-wire namespace);
 // bench/connect does all of it.
-import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
-// playwright-core is installed for the browser tests in tests/browser.
-const require = createRequire(new URL('../tests/browser/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
+// Chromium as the browser tests launch it (playwright-core lives there).
+import { launchChromium, gotoSettled } from '../tests/browser/chromium.mjs';
 
 const [base, room, tokenFile, nArg = '50'] = process.argv.slice(2);
 const n = Number(nArg);
@@ -172,34 +168,14 @@ function summary(values) {
     mean: r3(s.reduce((a, b) => a + b, 0) / s.length) };
 }
 
-const profile = mkdtempSync(join(tmpdir(), 'esfu-chromium-'));
 const samples = [];
 let fatal = null;
-let browser;
+let chrome;
 try {
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-      '--autoplay-policy=no-user-gesture-required',
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-      `--unsafely-treat-insecure-origin-as-secure=${base}`],
-  });
-  const page = await browser.newPage();
+  chrome = await launchChromium(base);
+  const page = await chrome.browser.newPage();
   page.on('console', m => console.error(`[page] ${m.text()}`));
-  // A namespace's interfaces settle (IPv6 DAD) a second or two after they
-  // come up; Chromium reports that as ERR_NETWORK_CHANGED. Retry.
-  for (let attempt = 1; ; ++attempt) {
-    try {
-      await page.goto(base + '/');
-      break;
-    } catch (e) {
-      if (attempt >= 10 || !String(e.message).includes('ERR_NETWORK_CHANGED')) throw e;
-      await new Promise(r => setTimeout(r, 500));
-    }
-  }
+  await gotoSettled(page, base + '/');
   await page.evaluate(async () => {
     window.__benchStream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
   });
@@ -224,8 +200,7 @@ try {
   fatal = String(e && e.message || e);
   console.error('connect_time:', fatal);
 } finally {
-  if (browser) await browser.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
+  if (chrome) await chrome.close();
 }
 
 const good = samples.filter(s => s.ok);

@@ -71,6 +71,24 @@ void add_extmap(sdp::Media& m, uint8_t id, const std::string& uri) {
   m.extmaps.push_back(sdp::Extmap{id, "", uri});
 }
 
+// What we send on an m-line, written into it: the codec (once, even on a
+// sendrecv m-line that also carries the participant's own), its RTX, the
+// source's extensions under this connection's IDs, msid and SSRCs.
+void write_sending(sdp::Media& m, const Subscription& s, const SourceTrack* src,
+                   const sdp::NegotiatedCodec& codec) {
+  if (m.codec(codec.pt) == nullptr) {
+    sdp::add_codec(m, codec, s.track.rtx_ssrc != 0 ? s.track.rtx_pt : -1);
+  }
+  if (src != nullptr) {
+    for (const auto& [pid, sid] : s.track.ext_map) {
+      for (const auto& [id, uri] : src->desc.extmaps) {
+        if (id == pid) add_extmap(m, sid, uri);
+      }
+    }
+  }
+  describe_sending(m, s, src);
+}
+
 // A subscription of `src` on the offered m-line `m`, answering: the
 // subscriber's payload type for the source's codec, its RTX, its IDs for the
 // extensions the source carries. Empty when `m` takes no codec of the source.
@@ -328,19 +346,10 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
       for (const auto& [id, uri] : ml.published->extmaps) add_extmap(am, id, uri);
     }
     if (ml.sending) {
-      const SourceTrack* src = find_source(wanted, ml.sending->source);
-      const uint8_t pt = ml.sending->track.pt_map.front().second;
-      if (am.codec(pt) == nullptr) {
-        const sdp::Codec* c = m.codec(pt);
-        sdp::add_codec(am, sdp::negotiated(m, *c),
-                       ml.sending->track.rtx_ssrc != 0 ? ml.sending->track.rtx_pt : -1);
-      }
-      for (const auto& [pid, sid] : ml.sending->track.ext_map) {
-        for (const auto& [id, uri] : src->desc.extmaps) {
-          if (id == pid) add_extmap(am, sid, uri);
-        }
-      }
-      describe_sending(am, *ml.sending, src);
+      // The codec as the subscriber offered it.
+      const sdp::Codec* c = m.codec(ml.sending->track.pt_map.front().second);
+      write_sending(am, *ml.sending, find_source(wanted, ml.sending->source),
+                    sdp::negotiated(m, *c));
     }
     if (!ml.published && !ml.sending) {
       // Nothing flows (yet): inactive with a codec it offered, so that the
@@ -397,21 +406,13 @@ sdp::Media ParticipantMedia::offer_media(const MLine& ml, const sdp::LocalTransp
     for (const auto& [id, uri] : ml.published->extmaps) add_extmap(om, id, uri);
   }
   if (ml.sending) {
+    // The publisher's codec under this connection's payload type.
     const SourceTrack* src = find_source(wanted, ml.sending->source);
-    const uint8_t pt = ml.sending->track.pt_map.front().second;
-    if (src != nullptr && om.codec(pt) == nullptr) {
-      sdp::NegotiatedCodec c = src->desc.codec;
-      c.pt = pt;
-      sdp::add_codec(om, c, ml.sending->track.rtx_ssrc != 0 ? ml.sending->track.rtx_pt : -1);
-    }
     if (src != nullptr) {
-      for (const auto& [pid, sid] : ml.sending->track.ext_map) {
-        for (const auto& [id, uri] : src->desc.extmaps) {
-          if (id == pid) add_extmap(om, sid, uri);
-        }
-      }
+      sdp::NegotiatedCodec c = src->desc.codec;
+      c.pt = ml.sending->track.pt_map.front().second;
+      write_sending(om, *ml.sending, src, c);
     }
-    describe_sending(om, *ml.sending, src);
   }
   if (om.codecs.empty()) {
     // An inactive m-line still lists a codec of its kind.

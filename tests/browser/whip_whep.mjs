@@ -8,40 +8,18 @@
 // "-" there is no publisher page: B plays what another client publishes.
 //
 //   node whip_whep.mjs BASE ROOM PUB_TOKEN SUB_TOKEN [SECONDS]
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { launchChromium, gotoSettled } from './chromium.mjs';
 
 const [base, room, pubToken, subToken, secs = '40'] = process.argv.slice(2);
-const profile = mkdtempSync(join(tmpdir(), 'esfu-chromium-'));
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-    '--autoplay-policy=no-user-gesture-required',
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-    `--unsafely-treat-insecure-origin-as-secure=${base}`],
-});
+const chrome = await launchChromium(base);
+const browser = chrome.browser;
 let ok = false;
 try {
   const a = await browser.newPage();
   const b = await browser.newPage();
   for (const [name, p] of [['publisher', a], ['player', b]]) {
     p.on('console', m => console.error(`[${name}] ${m.text()}`));
-    // A namespace's interfaces settle (IPv6 DAD) a second or two after they
-    // come up; Chromium reports that as ERR_NETWORK_CHANGED. Retry.
-    for (let attempt = 1; ; ++attempt) {
-      try {
-        await p.goto(base + '/');
-        break;
-      } catch (e) {
-        if (attempt >= 10 || !String(e.message).includes('ERR_NETWORK_CHANGED')) throw e;
-        await new Promise(r => setTimeout(r, 500));
-      }
-    }
+    await gotoSettled(p, base + '/');
   }
   const publishing = pubToken !== '-';
   if (publishing) await a.evaluate(([r, t]) => publish(r, t), [room, pubToken]);
@@ -75,7 +53,6 @@ try {
 } catch (e) {
   console.error('browser test:', e.message);
 } finally {
-  await browser.close();
-  rmSync(profile, { recursive: true, force: true });
+  await chrome.close();
 }
 process.exit(ok ? 0 : 1);

@@ -18,6 +18,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "dataplane/pkt/byte_order.hpp"
@@ -565,26 +568,32 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
   std::filesystem::remove_all(dir);
 }
 
-// The control API's bookkeeping against a running worker: removal releases
-// every SRTP session and slot, stale references and bad calls get errors.
-TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
-  auto engine = fastpath_engine("auto");
-  ASSERT_NE(engine, nullptr);
-  rte_mempool* pool = rte_pktmbuf_pool_create("dpctl", 2047, 64, 0, 2176, 0);
-  ASSERT_NE(pool, nullptr);
-  {
-    auto wire = dp::Port::probe_vdev("wire", "net_null_dpc0,no-rx=1");
-    auto exc = dp::Port::probe_vdev("exception", "net_null_dpc1,no-rx=1");
-    ASSERT_TRUE(wire.ok() && exc.ok());
-    ASSERT_TRUE(wire->start({1, 256, 256, false}, pool).ok());
-    ASSERT_TRUE(exc->start({1, 256, 256, false}, pool).ok());
-    dp::fanout::FastpathLimits limits;
-    limits.max_participants = 4;
-    limits.max_tracks = 4;
-    limits.max_downtracks = 8;
-    limits.rtx_depth = 16;
-    limits.report_interval_ms = 100;
-    limits.idle_timeout_ms = 300;  // nobody sends anything here: every participant goes idle
+// One worker on lcore 1 between two net_null ports that receive nothing: the
+// dataplane the DpControl tests drive. Torn down in the right order (workers
+// stopped, ports closed, pool freed) when it goes out of scope; a DpControl
+// on it must be declared after it.
+struct NullDataplane {
+  std::unique_ptr<dp::srtp::Engine> engine;
+  rte_mempool* pool = nullptr;
+  std::optional<dp::Port> wire, exc;
+  std::unique_ptr<dp::WorkerSet> workers;
+
+  // Empty string when ready, else what failed.
+  std::string start(const std::string& name, const dp::fanout::FastpathLimits& limits,
+                    uint32_t flow_capacity, uint32_t command_ring = 1024) {
+    engine = fastpath_engine("auto");
+    if (engine == nullptr) return "no SRTP engine";
+    pool = rte_pktmbuf_pool_create(name.c_str(), 2047, 64, 0, 2176, 0);
+    if (pool == nullptr) return "no mempool";
+    auto w = dp::Port::probe_vdev("wire", "net_null_" + name + "0,no-rx=1");
+    auto e = dp::Port::probe_vdev("exception", "net_null_" + name + "1,no-rx=1");
+    if (!w.ok() || !e.ok()) return "cannot probe the null ports";
+    wire.emplace(std::move(w).value());
+    exc.emplace(std::move(e).value());
+    if (!wire->start({1, 256, 256, false}, pool).ok() ||
+        !exc->start({1, 256, 256, false}, pool).ok()) {
+      return "cannot start the null ports";
+    }
     dp::WorkerSetParams wp;
     wp.lcores = {1};
     wp.wire_port = wire->id();
@@ -592,13 +601,43 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     wp.pool = pool;
     wp.engine = engine.get();
     wp.limits = limits;
-    wp.flow_capacity = 16;
-    auto workers = dp::WorkerSet::create(wp);
-    ASSERT_TRUE(workers.ok()) << workers.error().message;
-    sp::DpControl ctl(*workers.value(), *engine, limits);
+    wp.flow_capacity = flow_capacity;
+    wp.command_ring = command_ring;
+    auto ws = dp::WorkerSet::create(wp);
+    if (!ws.ok()) return ws.error().message;
+    workers = std::move(ws).value();
+    return {};
+  }
+  ~NullDataplane() {
+    if (workers) workers->stop();
+    workers.reset();
+    if (exc) exc->close();
+    if (wire) wire->close();
+    exc.reset();
+    wire.reset();
+    if (pool != nullptr) rte_mempool_free(pool);
+  }
+};
+
+// The control API's bookkeeping against a running worker: removal releases
+// every SRTP session and slot, stale references and bad calls get errors.
+TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
+  dp::fanout::FastpathLimits limits;
+  limits.max_participants = 4;
+  limits.max_tracks = 4;
+  limits.max_downtracks = 8;
+  limits.rtx_depth = 16;
+  limits.report_interval_ms = 100;
+  limits.idle_timeout_ms = 300;  // nobody sends anything here: every participant goes idle
+  NullDataplane dataplane;
+  ASSERT_EQ(dataplane.start("dpc", limits, 16), "");
+  {
+    auto& workers = dataplane.workers;
+    auto& engine = dataplane.engine;
+    sp::DpControl ctl(*workers, *engine, limits);
     std::vector<sp::ParticipantRef> idle;
     ctl.on_idle([&](const sp::ParticipantRef& r) { idle.push_back(r); });
-    ASSERT_TRUE(workers.value()->launch().ok());
+    ASSERT_TRUE(workers->launch().ok());
     auto peer = [&](uint8_t host, uint32_t id) {
       sp::ParticipantParams pp;
       pp.room = 7;
@@ -649,10 +688,10 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     const auto gone = dp::flow::FlowKey::make(ip4(198, 18, 0, 10), 4000, kLocalPort);
     const dp::flow::FlowKey* gp = &gone;
     dp::flow::FlowRef ref;
-    EXPECT_EQ(workers.value()->flows()->lookup_burst(&gp, 1, &ref), 0u);
+    EXPECT_EQ(workers->flows()->lookup_burst(&gp, 1, &ref), 0u);
     const auto kept = dp::flow::FlowKey::make(ip4(198, 18, 0, 20), 4000, kLocalPort);
     const dp::flow::FlowKey* kp = &kept;
-    EXPECT_EQ(workers.value()->flows()->lookup_burst(&kp, 1, &ref), 1u);
+    EXPECT_EQ(workers->flows()->lookup_burst(&kp, 1, &ref), 1u);
 
     // The silent subscriber is reported idle (consent), once.
     const auto idle_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -676,11 +715,8 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     ASSERT_TRUE(ctl.remove_participant(sub.value()).ok());
     for (uint8_t h = 30; h < 34; ++h) EXPECT_TRUE(peer(h, h).ok()) << int(h);
     EXPECT_FALSE(peer(40, 40).ok());  // the fifth does not
-    workers.value()->stop();
-    exc->close();
-    wire->close();
+    workers->stop();
   }
-  rte_mempool_free(pool);
 }
 
 // No control command is ever lost: a room of 1,000 participants, each with a
@@ -689,35 +725,19 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
 // backlog; once the worker runs, every command arrives in order, every SRTP
 // session is released and every slot comes back.
 TEST(DpControlTest, FullCommandRingLosesNothing) {
-  auto engine = fastpath_engine("auto");
-  ASSERT_NE(engine, nullptr);
-  rte_mempool* pool = rte_pktmbuf_pool_create("dpring", 2047, 64, 0, 2176, 0);
-  ASSERT_NE(pool, nullptr);
+  constexpr uint32_t kN = 1000;
+  dp::fanout::FastpathLimits limits;
+  limits.max_participants = kN;
+  limits.max_tracks = kN;
+  limits.max_downtracks = 16;
+  limits.rtx_depth = 16;
+  limits.report_interval_ms = 100;
+  NullDataplane dataplane;
+  ASSERT_EQ(dataplane.start("dpr", limits, 2 * kN, 64), "");  // the ring holds 63
   {
-    auto wire = dp::Port::probe_vdev("wire", "net_null_dpr0,no-rx=1");
-    auto exc = dp::Port::probe_vdev("exception", "net_null_dpr1,no-rx=1");
-    ASSERT_TRUE(wire.ok() && exc.ok());
-    ASSERT_TRUE(wire->start({1, 256, 256, false}, pool).ok());
-    ASSERT_TRUE(exc->start({1, 256, 256, false}, pool).ok());
-    constexpr uint32_t kN = 1000;
-    dp::fanout::FastpathLimits limits;
-    limits.max_participants = kN;
-    limits.max_tracks = kN;
-    limits.max_downtracks = 16;
-    limits.rtx_depth = 16;
-    limits.report_interval_ms = 100;
-    dp::WorkerSetParams wp;
-    wp.lcores = {1};
-    wp.wire_port = wire->id();
-    wp.exception_port = exc->id();
-    wp.pool = pool;
-    wp.engine = engine.get();
-    wp.limits = limits;
-    wp.flow_capacity = 2 * kN;
-    wp.command_ring = 64;  // holds 63
-    auto workers = dp::WorkerSet::create(wp);
-    ASSERT_TRUE(workers.ok()) << workers.error().message;
-    sp::DpControl ctl(*workers.value(), *engine, limits);
+    auto& workers = dataplane.workers;
+    auto& engine = dataplane.engine;
+    sp::DpControl ctl(*workers, *engine, limits);
     std::vector<sp::ParticipantRef> refs;
     for (uint32_t i = 0; i < kN; ++i) {
       sp::ParticipantParams pp;
@@ -743,7 +763,7 @@ TEST(DpControlTest, FullCommandRingLosesNothing) {
     EXPECT_EQ(ctl.pending_commands(), 3u * kN - 63u);
     EXPECT_EQ(ctl.commands_deferred(), 3u * kN - 63u);
 
-    ASSERT_TRUE(workers.value()->launch().ok());
+    ASSERT_TRUE(workers->launch().ok());
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while ((ctl.pending_commands() > 0 || ctl.live_sessions() > 0) &&
            std::chrono::steady_clock::now() < deadline) {
@@ -752,7 +772,7 @@ TEST(DpControlTest, FullCommandRingLosesNothing) {
     }
     EXPECT_EQ(ctl.pending_commands(), 0u);
     EXPECT_EQ(ctl.live_sessions(), 0u);  // the worker released every session it was given
-    EXPECT_EQ(workers.value()->worker(0).stats.media.events_lost.get(), 0u);
+    EXPECT_EQ(workers->worker(0).stats.media.events_lost.get(), 0u);
     // Every slot is free again: the room fills once more.
     for (uint32_t i = 0; i < kN; ++i) {
       sp::ParticipantParams pp;
@@ -774,11 +794,8 @@ TEST(DpControlTest, FullCommandRingLosesNothing) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     EXPECT_EQ(ctl.live_sessions(), 0u);
-    workers.value()->stop();
-    exc->close();
-    wire->close();
+    workers->stop();
   }
-  rte_mempool_free(pool);
 }
 
 // The default engine (intel-ipsec-mb) on every profile, and libsrtp2 (the

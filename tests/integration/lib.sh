@@ -18,6 +18,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A command in the client namespace; a token minted with the running config.
+in_wire() { ip netns exec "$P-wire" "$@"; }
+mint() { "$py" "$src/tools/mint-token" --config "$work/edgesfu.yaml" "$@"; }
+
 fail() {
   echo "FAIL: $*"
   echo "--- edgesfu stderr"; cat "$work/err" 2>/dev/null
@@ -43,6 +47,15 @@ start_topology_and_edgesfu() {
     sleep 0.1
   done
   fail "edgesfu did not start within 30 s"
+}
+
+# Stops edgesfu with SIGTERM; fails unless it exits 0.
+stop_edgesfu() {
+  kill -TERM "$esfu_pid"
+  wait "$esfu_pid"
+  local rc=$?
+  esfu_pid=
+  [[ $rc -eq 0 ]] || fail "edgesfu exited $rc on SIGTERM"
 }
 
 # Fails unless no namespace, link or DPDK runtime file of this prefix is left.

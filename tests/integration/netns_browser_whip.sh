@@ -14,8 +14,6 @@ bin=$1
 src=$2
 source "$src/tests/integration/lib.sh"
 BASE=http://198.18.0.2:7880
-mint() { "$py" "$src/tools/mint-token" --config "$work/edgesfu.yaml" "$@"; }
-in_wire() { ip netns exec "$P-wire" "$@"; }
 # status METHOD PATH [curl args...]: prints the HTTP status.
 status() {
   local m=$1 path=$2
@@ -107,10 +105,7 @@ done
 grep -q 'did not complete within 30 s' "$work/err" || fail "the ghost session was not ended"
 
 step "stop edgesfu and read its counters"
-kill -TERM "$esfu_pid"
-wait "$esfu_pid"; rc=$?
-esfu_pid=
-[[ $rc -eq 0 ]] || fail "edgesfu exited $rc"
+stop_edgesfu
 line=$(grep '^edgesfu counters:' "$work/out") || fail "no counters line"
 field() { echo "$line" | tr '|' '\n' | grep -- "$1" | grep -o " $2=[0-9]*" | cut -d= -f2; }
 rtp_in=$(field lcore=1 rtp_in)

@@ -14,7 +14,6 @@ source "$src/tests/integration/lib.sh"
 probe=$src/tools/udp_probe.py
 APP_IP=198.18.0.2
 CLIENT_IP=198.18.0.1
-in_wire() { ip netns exec "$P-wire" "$@"; }
 in_app() { ip netns exec "$P-app" "$@"; }
 
 start_topology_and_edgesfu
@@ -62,10 +61,7 @@ echo "$tel" | grep -q '"punted"' || { echo "$tel"; fail "telemetry lacks /edgesf
 echo "$tel" | grep -q '"srtp_auth_fail"' || { echo "$tel"; fail "telemetry lacks /edgesfu/drops"; }
 
 step "stop edgesfu (SIGTERM) and read its counters"
-kill -TERM "$esfu_pid"
-wait "$esfu_pid"; rc=$?
-esfu_pid=
-[[ $rc -eq 0 ]] || fail "edgesfu exited $rc on SIGTERM"
+stop_edgesfu
 line=$(grep '^edgesfu counters:' "$work/out") || fail "no counters line"
 echo "$line"
 # field PORT_OR_LCORE_SECTION KEY: the number after KEY= in that section.

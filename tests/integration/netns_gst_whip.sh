@@ -12,8 +12,6 @@ bin=$1
 src=$2
 source "$src/tests/integration/lib.sh"
 BASE=http://198.18.0.2:7880
-mint() { "$py" "$src/tools/mint-token" --config "$work/edgesfu.yaml" "$@"; }
-in_wire() { ip netns exec "$P-wire" "$@"; }
 
 /usr/bin/python3 "$src/tests/gst/whip_publish.py" --print-offer > "$work/offer.sdp" \
   || fail "GStreamer's webrtcbin does not make an offer (gstreamer1.0-plugins-bad, gstreamer1.0-nice, python3-gst-1.0)"
@@ -49,10 +47,7 @@ cat "$work/gst.json"
 grep -q '"offer_bundle_only": true' "$work/gst.json" || fail "the publisher's offer was not bundle-only"
 
 step "stop edgesfu"
-kill -TERM "$esfu_pid"
-wait "$esfu_pid"; rc=$?
-esfu_pid=
-[[ $rc -eq 0 ]] || fail "edgesfu exited $rc"
+stop_edgesfu
 bash "$topo" down "$P" > /dev/null
 assert_nothing_left
 echo "PASS"

@@ -69,8 +69,7 @@ done
 [[ $flows == 0 ]] || fail "edgesfu still has $flows flows after every session was deleted"
 
 step "edgesfu stops cleanly"
-kill -TERM "$esfu_pid"; wait "$esfu_pid"; rc=$?; esfu_pid=
-[[ $rc -eq 0 ]] || fail "edgesfu exited $rc"
+stop_edgesfu
 bash "$topo" down "$P" >/dev/null 2>&1
 assert_nothing_left
 echo "PASS"

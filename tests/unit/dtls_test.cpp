@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "slowpath/dtls/dtls.hpp"
@@ -14,6 +16,22 @@ namespace {
 struct Pair {
   std::deque<std::vector<uint8_t>> to_server, to_client;
   std::unique_ptr<Transport> client, server;
+
+  // A client and a server wired to each other's queues; each checks the
+  // other's certificate against the fingerprint it is given.
+  void make(const std::shared_ptr<Certificate>& client_cert, const std::string& client_expects,
+            const std::shared_ptr<Certificate>& server_cert, const std::string& server_expects) {
+    client = std::move(Transport::create(client_cert, Role::kClient, client_expects,
+                                         [this](std::span<const uint8_t> d) {
+                                           to_server.emplace_back(d.begin(), d.end());
+                                         }))
+                 .value();
+    server = std::move(Transport::create(server_cert, Role::kServer, server_expects,
+                                         [this](std::span<const uint8_t> d) {
+                                           to_client.emplace_back(d.begin(), d.end());
+                                         }))
+                 .value();
+  }
 
   void pump() {
     for (int i = 0; i < 100 && (!to_server.empty() || !to_client.empty()); ++i) {
@@ -47,16 +65,7 @@ TEST(DtlsTest, CertificateFingerprint) {
 TEST(DtlsTest, HandshakeExportsMatchingKeys) {
   auto cc = cert("client"), sc = cert("server");
   Pair p;
-  p.client = std::move(Transport::create(cc, Role::kClient, sc->fingerprint(),
-                                         [&](std::span<const uint8_t> d) {
-                                           p.to_server.emplace_back(d.begin(), d.end());
-                                         }))
-                 .value();
-  p.server = std::move(Transport::create(sc, Role::kServer, cc->fingerprint(),
-                                         [&](std::span<const uint8_t> d) {
-                                           p.to_client.emplace_back(d.begin(), d.end());
-                                         }))
-                 .value();
+  p.make(cc, sc->fingerprint(), sc, cc->fingerprint());
   ASSERT_TRUE(p.client->start().ok());
   p.pump();
   ASSERT_TRUE(p.client->connected());
@@ -76,16 +85,7 @@ TEST(DtlsTest, HandshakeExportsMatchingKeys) {
 TEST(DtlsTest, ApplicationDataReachesTheHookAndIsCounted) {
   auto cc = cert("client"), sc = cert("server");
   Pair p;
-  p.client = std::move(Transport::create(cc, Role::kClient, sc->fingerprint(),
-                                         [&](std::span<const uint8_t> d) {
-                                           p.to_server.emplace_back(d.begin(), d.end());
-                                         }))
-                 .value();
-  p.server = std::move(Transport::create(sc, Role::kServer, cc->fingerprint(),
-                                         [&](std::span<const uint8_t> d) {
-                                           p.to_client.emplace_back(d.begin(), d.end());
-                                         }))
-                 .value();
+  p.make(cc, sc->fingerprint(), sc, cc->fingerprint());
   const std::vector<uint8_t> early = {1, 2, 3};
   EXPECT_FALSE(p.server->send_app_data(early).ok());  // not before the handshake
   ASSERT_TRUE(p.client->start().ok());
@@ -115,17 +115,8 @@ TEST(DtlsTest, ApplicationDataReachesTheHookAndIsCounted) {
 TEST(DtlsTest, WrongFingerprintFails) {
   auto cc = cert("client"), sc = cert("server"), other = cert("mallory");
   Pair p;
-  p.client = std::move(Transport::create(cc, Role::kClient, sc->fingerprint(),
-                                         [&](std::span<const uint8_t> d) {
-                                           p.to_server.emplace_back(d.begin(), d.end());
-                                         }))
-                 .value();
   // The server expects another certificate than the client presents.
-  p.server = std::move(Transport::create(sc, Role::kServer, other->fingerprint(),
-                                         [&](std::span<const uint8_t> d) {
-                                           p.to_client.emplace_back(d.begin(), d.end());
-                                         }))
-                 .value();
+  p.make(cc, sc->fingerprint(), sc, other->fingerprint());
   ASSERT_TRUE(p.client->start().ok());
   p.pump();
   EXPECT_FALSE(p.server->connected());
