@@ -1,5 +1,6 @@
 #include "dataplane/eal/eal.hpp"
 
+#include <fcntl.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -7,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <vector>
 
@@ -27,8 +29,8 @@ Status check_lcores(const config::DataplaneConfig& dp) {
     }
     if (!CPU_ISSET(l, &set)) {
       return make_error(std::string("dataplane.") + key + ": CPU " + std::to_string(l) +
-                        " is not available to this process (" +
-                        std::to_string(CPU_COUNT(&set)) + " CPUs usable)");
+                        " is not available to this process (" + std::to_string(CPU_COUNT(&set)) +
+                        " CPUs usable)");
     }
     return ok_status();
   };
@@ -38,17 +40,53 @@ Status check_lcores(const config::DataplaneConfig& dp) {
   }
   return ok_status();
 }
+// The EAL's runtime directory for `prefix` (rte_eal_get_runtime_dir's rule:
+// /var/run/dpdk as root, else $XDG_RUNTIME_DIR/dpdk or /tmp/dpdk).
+std::string runtime_dir_for(const std::string& prefix) {
+  if (geteuid() == 0) return "/var/run/dpdk/" + prefix;
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  return std::string(xdg != nullptr ? xdg : "/tmp") + "/dpdk/" + prefix;
+}
+
+// A runtime directory of our prefix left by an instance that died (SIGKILL,
+// a crash) is removed; one that a live process holds is an error. The EAL's
+// primary process holds a write lock on its config file for its whole life
+// (eal_common_config.c), so a lock we can take means nobody holds it.
+Status clean_stale_runtime_dir(const std::string& prefix) {
+  const std::string dir = runtime_dir_for(prefix);
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return ok_status();
+  const std::string config = dir + "/config";
+  const int fd = open(config.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd >= 0) {
+    struct flock lock {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    const bool held = fcntl(fd, F_SETLK, &lock) != 0;
+    close(fd);  // also drops our lock, if we took it
+    if (held) {
+      return make_error("file prefix '" + prefix + "' is in use by a running DPDK process (" + dir +
+                        "): give this instance another dataplane.file_prefix");
+    }
+  }
+  std::filesystem::remove_all(dir, ec);
+  if (ec)
+    return make_error("cannot remove the stale runtime directory " + dir + ": " + ec.message());
+  spdlog::warn("eal: removed {} left by an instance that did not stop cleanly", dir);
+  return ok_status();
+}
 }  // namespace
 
 Status Eal::init(const config::Config& cfg) {
   if (initialised_) return make_error("EAL already initialised");
   if (auto s = check_lcores(cfg.dataplane); !s) return s;
-  auto choice = choose_hugepages(cfg.dataplane.hugepages, cfg.dataplane.memory_mb,
-                                 probe_hugepages());
+  auto choice =
+      choose_hugepages(cfg.dataplane.hugepages, cfg.dataplane.memory_mb, probe_hugepages());
   if (!choice) return choice.error();
   spdlog::info("eal: {}", choice->reason);
   hugepages_ = choice->use_hugepages;
   file_prefix_ = instance_file_prefix(cfg.dataplane, static_cast<int>(getpid()));
+  if (auto s = clean_stale_runtime_dir(file_prefix_); !s) return s;
 
   std::vector<std::string> args = build_eal_args(cfg, hugepages_, file_prefix_);
   std::string joined;

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 
+#include "base/descriptors.hpp"
 #include "base/log.hpp"
 #include "config/config.hpp"
 #include "slowpath/appliance/appliance.hpp"
@@ -78,6 +79,13 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
   edgesfu::init_logging(cfg->logging.level);
+  // Every session and connection holds descriptors: take all the hard limit
+  // allows (the signalling door refuses new work before it runs out).
+  if (auto fds = edgesfu::raise_descriptor_limit(); fds) {
+    spdlog::info("descriptors: limit {}", fds->limit);
+  } else {
+    spdlog::warn("descriptors: {}", fds.error().message);
+  }
   edgesfu::sp::Appliance app(std::move(cfg).value());
   if (auto s = app.start(); !s) {
     spdlog::error("start-up failed: {}", s.error().message);

@@ -137,9 +137,11 @@ unsigned DpControl::poll_events() {
       for (unsigned k = 0; k < n; ++k) {
         if (ev[k].type == dp::control::EventType::kSessionReleased) {
           destroy(ev[k].session);
-        } else if (ev[k].type == dp::control::EventType::kFlowIdle && on_idle_ &&
+        } else if (ev[k].type == dp::control::EventType::kFlowIdle &&
                    live_participant(ParticipantRef{i, ev[k].slot, ev[k].generation}) != nullptr) {
-          on_idle_(ParticipantRef{i, ev[k].slot, ev[k].generation});
+          // A copy: a handler may remove itself (its front door stopping).
+          const auto handlers = idle_handlers_;
+          for (const auto& [id, f] : handlers) f(ParticipantRef{i, ev[k].slot, ev[k].generation});
         }
       }
       handled += n;

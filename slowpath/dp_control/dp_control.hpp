@@ -73,7 +73,14 @@ class DpControl {
   // first moves deferred commands into rings that have room again.
   // Returns how many events were handled.
   unsigned poll_events();
-  void on_idle(std::function<void(const ParticipantRef&)> f) { on_idle_ = std::move(f); }
+  // Handlers for participants that went silent, one per front door; the id
+  // removes it again.
+  using IdleHandler = std::function<void(const ParticipantRef&)>;
+  uint32_t add_idle_handler(IdleHandler f) {
+    idle_handlers_.emplace(++next_idle_handler_, std::move(f));
+    return next_idle_handler_;
+  }
+  void remove_idle_handler(uint32_t id) { idle_handlers_.erase(id); }
 
   std::size_t live_sessions() const { return sessions_.size(); }
   std::size_t flows() const;  // one per live participant
@@ -136,7 +143,8 @@ class DpControl {
   std::set<dp::srtp::Session*> sessions_;
   std::vector<std::deque<dp::control::Command>> backlog_;  // by worker
   uint64_t commands_deferred_ = 0;
-  std::function<void(const ParticipantRef&)> on_idle_;
+  std::map<uint32_t, IdleHandler> idle_handlers_;
+  uint32_t next_idle_handler_ = 0;
 };
 
 }  // namespace edgesfu::sp

@@ -636,7 +636,7 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     auto& engine = dataplane.engine;
     sp::DpControl ctl(*workers, *engine, limits);
     std::vector<sp::ParticipantRef> idle;
-    ctl.on_idle([&](const sp::ParticipantRef& r) { idle.push_back(r); });
+    ctl.add_idle_handler([&](const sp::ParticipantRef& r) { idle.push_back(r); });
     ASSERT_TRUE(workers->launch().ok());
     auto peer = [&](uint8_t host, uint32_t id) {
       sp::ParticipantParams pp;

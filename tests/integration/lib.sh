@@ -38,8 +38,15 @@ start_topology_and_edgesfu() {
   sed -e "s/esfu-/$P-/g" -e "s/file_prefix: esfu/file_prefix: $P/" \
       "$src/config/dev.yaml" > "$work/edgesfu.yaml"
   "$bin" --check-config "$work/edgesfu.yaml" >/dev/null || fail "derived config invalid"
+  start_edgesfu
+}
+
+# Starts edgesfu in the topology that is up; `esfu_wrap` (an array) may hold
+# a command to run it under (prlimit, ...). Returns once it says it runs.
+esfu_wrap=()
+start_edgesfu() {
   step "edgesfu starts in $P-dp"
-  ip netns exec "$P-dp" "$bin" --config "$work/edgesfu.yaml" > "$work/out" 2> "$work/err" &
+  ip netns exec "$P-dp" "${esfu_wrap[@]}" "$bin" --config "$work/edgesfu.yaml" > "$work/out" 2> "$work/err" &
   esfu_pid=$!
   for _ in $(seq 300); do
     grep -q 'edgesfu running' "$work/err" && return 0

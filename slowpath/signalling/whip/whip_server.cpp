@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "base/descriptors.hpp"
 #include "base/printable.hpp"
 #include "slowpath/auth/token.hpp"
 #include "slowpath/signalling/http_status.hpp"
@@ -27,9 +28,17 @@ void cors(SoupServerMessage* msg) {
 void reply(SoupServerMessage* msg, int status, const std::string& body,
            const char* type = "text/plain; charset=utf-8") {
   cors(msg);
+  // One request per connection: Debian's libsoup 3.2 keeps a keep-alive
+  // connection that the client closed in CLOSE-WAIT for good, a descriptor
+  // leaked per client (issue 12); with "close" it ends with the response.
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                               "close");
   soup_server_message_set_status(msg, static_cast<guint>(status), nullptr);
   soup_server_message_set_response(msg, type, SOUP_MEMORY_COPY, body.data(), body.size());
 }
+
+// Descriptors kept free when new sessions are refused.
+constexpr std::size_t kDescriptorMargin = 64;
 
 bool valid_room(const std::string& r) {
   if (r.empty() || r.size() > 128) return false;
@@ -52,7 +61,7 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
   w->deps_.on_room_changed = [self](const std::string& room) { self->room_changed(room); };
   // Consent lost (the dataplane saw nothing from the peer for its idle
   // timeout): end that session.
-  deps.dp->on_idle([self](const ParticipantRef& ref) {
+  w->idle_handler_ = deps.dp->add_idle_handler([self](const ParticipantRef& ref) {
     for (auto& [id, s] : self->sessions_) {
       const ParticipantRef& p = s->participant();
       if (s->installed() && p.worker == ref.worker && p.slot == ref.slot &&
@@ -89,7 +98,7 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
 }
 
 WhipServer::~WhipServer() {
-  if (deps_.dp != nullptr) deps_.dp->on_idle(nullptr);
+  if (deps_.dp != nullptr && idle_handler_ != 0) deps_.dp->remove_idle_handler(idle_handler_);
   if (sweep_ != nullptr) {
     g_source_destroy(sweep_);
     g_source_unref(sweep_);
@@ -215,6 +224,16 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
             "nothing is published in room '" + room + "' yet; retry once a publisher has joined\n");
       return;
     }
+  }
+  // Descriptor budget: a session holds one (its ICE socket) and each
+  // connection one; refuse new work while a margin is left for DELETEs and
+  // the rest of the process, instead of failing deep inside a library.
+  if (auto fds = descriptor_use(); fds && fds->open + kDescriptorMargin >= fds->limit) {
+    reply(msg, 503,
+          "out of file descriptors (" + std::to_string(fds->open) + " of " +
+              std::to_string(fds->limit) + " open): retry later\n");
+    spdlog::warn("http: refused a session: {} of {} descriptors open", fds->open, fds->limit);
+    return;
   }
   session::Grants grants;
   grants.can_publish = publish;

@@ -58,6 +58,7 @@ class WhipServer {
   SessionDeps deps_;
   SoupServer* server_ = nullptr;
   GSource* sweep_ = nullptr;
+  uint32_t idle_handler_ = 0;  // DpControl's id for our consent-lost handler
   std::map<std::string, std::unique_ptr<ParticipantSession>> sessions_;  // by participant sid
 };
 
