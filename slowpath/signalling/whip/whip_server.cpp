@@ -75,20 +75,8 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
   w->server_ = soup_server_new("server-header", "edgesfu", nullptr);
   if (w->server_ == nullptr) return make_error("http: soup_server_new failed");
   soup_server_add_handler(w->server_, nullptr, &WhipServer::handle, w.get(), nullptr);
-  GInetAddress* ia = g_inet_address_new_from_string(deps.local_address.c_str());
-  if (ia == nullptr) return make_error("http: '" + deps.local_address + "' is not an address");
-  GSocketAddress* sa = g_inet_socket_address_new(ia, cfg.port);
-  g_object_unref(ia);
-  GError* err = nullptr;
-  const gboolean ok =
-      soup_server_listen(w->server_, sa, static_cast<SoupServerListenOptions>(0), &err);
-  g_object_unref(sa);
-  if (!ok) {
-    std::string m = "http: cannot listen on " + deps.local_address + ":" +
-                    std::to_string(cfg.port) + ": " + (err != nullptr ? err->message : "?");
-    if (err != nullptr) g_error_free(err);
-    return make_error(m);
-  }
+  w->guard_ = std::make_unique<HttpGuard>(w->server_, HttpLimits{});
+  if (auto s = w->guard_->listen(deps.local_address, cfg.port); !s) return s.error();
   w->sweep_ = g_timeout_source_new_seconds(1);
   g_source_set_callback(w->sweep_, &WhipServer::on_sweep, w.get(), nullptr);
   g_source_attach(w->sweep_, deps.context);
@@ -104,6 +92,7 @@ WhipServer::~WhipServer() {
     g_source_unref(sweep_);
   }
   sessions_.clear();
+  guard_.reset();  // before the server: it disconnects its signal handlers
   if (server_ != nullptr) {
     soup_server_disconnect(server_);
     g_object_unref(server_);
@@ -112,6 +101,7 @@ WhipServer::~WhipServer() {
 
 gboolean WhipServer::on_sweep(gpointer p) {
   auto* w = static_cast<WhipServer*>(p);
+  w->guard_->check(g_get_monotonic_time());
   for (const auto& name : w->deps_.rooms->sweep(g_get_monotonic_time(), w->empty_timeout_us_)) {
     spdlog::info("room {} closed (empty)", name);
   }

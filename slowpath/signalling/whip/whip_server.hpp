@@ -22,6 +22,7 @@
 
 #include "config/config.hpp"
 #include "slowpath/session/participant_session.hpp"
+#include "slowpath/signalling/http_guard.hpp"
 
 typedef struct _SoupServer SoupServer;
 typedef struct _SoupServerMessage SoupServerMessage;
@@ -57,6 +58,7 @@ class WhipServer {
   std::string host_;
   SessionDeps deps_;
   SoupServer* server_ = nullptr;
+  std::unique_ptr<HttpGuard> guard_;  // request deadline, per-source cap, backlog
   GSource* sweep_ = nullptr;
   uint32_t idle_handler_ = 0;  // DpControl's id for our consent-lost handler
   std::map<std::string, std::unique_ptr<ParticipantSession>> sessions_;  // by participant sid

@@ -1,0 +1,134 @@
+#include "slowpath/signalling/http_guard.hpp"
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+namespace edgesfu::sp::signalling {
+
+namespace {
+
+std::string source_of(SoupServerMessage* msg) {
+  GSocketAddress* sa = soup_server_message_get_remote_address(msg);
+  if (sa == nullptr || !G_IS_INET_SOCKET_ADDRESS(sa)) return "?";
+  GInetAddress* ia = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(sa));
+  gchar* s = g_inet_address_to_string(ia);
+  std::string out = s != nullptr ? s : "?";
+  g_free(s);
+  return out;
+}
+
+}  // namespace
+
+HttpGuard::HttpGuard(SoupServer* server, const HttpLimits& limits)
+    : server_(server), limits_(limits) {
+  sig_started_ =
+      g_signal_connect(server_, "request-started", G_CALLBACK(&HttpGuard::on_started), this);
+  sig_read_ = g_signal_connect(server_, "request-read", G_CALLBACK(&HttpGuard::on_read), this);
+  sig_finished_ =
+      g_signal_connect(server_, "request-finished", G_CALLBACK(&HttpGuard::on_done), this);
+  sig_aborted_ =
+      g_signal_connect(server_, "request-aborted", G_CALLBACK(&HttpGuard::on_done), this);
+}
+
+HttpGuard::~HttpGuard() {
+  for (gulong id : {sig_started_, sig_read_, sig_finished_, sig_aborted_}) {
+    if (id != 0) g_signal_handler_disconnect(server_, id);
+  }
+}
+
+Status HttpGuard::listen(const std::string& address, uint16_t port) {
+  GInetAddress* ia = g_inet_address_new_from_string(address.c_str());
+  if (ia == nullptr)
+    return make_error(ErrorCode::kInvalidArgument, "http: '" + address + "' is not an address");
+  GError* err = nullptr;
+  GSocket* sock = g_socket_new(g_inet_address_get_family(ia), G_SOCKET_TYPE_STREAM,
+                               G_SOCKET_PROTOCOL_TCP, &err);
+  GSocketAddress* sa = g_inet_socket_address_new(ia, port);
+  g_object_unref(ia);
+  auto fail = [&](const char* what) {
+    std::string m = std::string("http: ") + what + " " + address + ":" + std::to_string(port) +
+                    ": " + (err != nullptr ? err->message : "?");
+    if (err != nullptr) g_error_free(err);
+    if (sock != nullptr) g_object_unref(sock);
+    g_object_unref(sa);
+    return make_error(m);
+  };
+  if (sock == nullptr) return fail("cannot make a socket for");
+  g_socket_set_listen_backlog(sock, limits_.listen_backlog);
+  if (!g_socket_bind(sock, sa, TRUE, &err)) return fail("cannot bind");
+  if (!g_socket_listen(sock, &err)) return fail("cannot listen on");
+  if (!soup_server_listen_socket(server_, sock, static_cast<SoupServerListenOptions>(0), &err)) {
+    return fail("cannot serve on");
+  }
+  g_object_unref(sock);  // the server holds it
+  g_object_unref(sa);
+  return ok_status();
+}
+
+void HttpGuard::cut(SoupServerMessage* msg) {
+  // Shut down, not closed: libsoup owns the descriptor, sees the end of the
+  // stream, and frees the connection (request-aborted).
+  if (GSocket* s = soup_server_message_get_socket(msg)) g_socket_shutdown(s, TRUE, TRUE, nullptr);
+}
+
+void HttpGuard::on_started(SoupServer*, SoupServerMessage* msg, gpointer p) {
+  auto* self = static_cast<HttpGuard*>(p);
+  ++self->counters_.accepted;
+  Pending e;
+  e.started_us = g_get_monotonic_time();
+  e.source = source_of(msg);
+  const uint32_t n = ++self->per_source_[e.source];
+  Pending& in = self->pending_[msg] = std::move(e);
+  if (n > self->limits_.per_source_connections) {
+    in.cut = true;
+    ++self->counters_.cut_over_cap;
+    if (self->counters_.cut_over_cap == 1 || self->counters_.cut_over_cap % 1000 == 0) {
+      spdlog::warn("http: {} has more than {} connections open; cutting new ones ({} so far)",
+                   in.source, self->limits_.per_source_connections, self->counters_.cut_over_cap);
+    }
+    cut(msg);
+  }
+}
+
+void HttpGuard::on_read(SoupServer*, SoupServerMessage* msg, gpointer p) {
+  auto* self = static_cast<HttpGuard*>(p);
+  auto it = self->pending_.find(msg);
+  if (it != self->pending_.end()) it->second.read = true;
+}
+
+void HttpGuard::on_done(SoupServer*, SoupServerMessage* msg, gpointer p) {
+  auto* self = static_cast<HttpGuard*>(p);
+  auto it = self->pending_.find(msg);
+  if (it == self->pending_.end()) return;
+  auto src = self->per_source_.find(it->second.source);
+  if (src != self->per_source_.end() && --src->second == 0) self->per_source_.erase(src);
+  self->pending_.erase(it);
+}
+
+void HttpGuard::check(int64_t now_us) {
+  const int64_t deadline_us = limits_.request_deadline_ms * 1000;
+  std::vector<SoupServerMessage*> late, gone;
+  for (auto& [msg, e] : pending_) {
+    if (e.cut) {
+      // libsoup reports a shut-down connection gone at once; one it never
+      // reports is forgotten after another deadline.
+      if (now_us - e.started_us > deadline_us) gone.push_back(msg);
+    } else if (!e.read && now_us - e.started_us > deadline_us) {
+      late.push_back(msg);
+      e.cut = true;
+      e.started_us = now_us;
+    }
+  }
+  for (SoupServerMessage* msg : late) cut(msg);
+  for (SoupServerMessage* msg : gone) on_done(server_, msg, this);
+  if (!late.empty()) {
+    counters_.cut_slow += late.size();
+    spdlog::warn("http: cut {} connections whose request did not arrive within {} ms ({} so far)",
+                 late.size(), limits_.request_deadline_ms, counters_.cut_slow);
+  }
+}
+
+}  // namespace edgesfu::sp::signalling
