@@ -15,14 +15,16 @@ namespace edgesfu {
 
 // What kind of failure, independent of any protocol.
 enum class ErrorCode : uint8_t {
-  kInternal,          // our fault or a library's: 500
-  kInvalidArgument,   // malformed input from the caller: 400
-  kUnauthenticated,   // no valid credentials: 401
-  kPermissionDenied,  // valid credentials, not allowed: 403
-  kNotFound,          // 404
-  kUnsupported,       // well-formed, but nothing we can do with it (codecs): 406
-  kConflict,          // not in this state (an offer already pending, empty room): 409
-  kUnavailable,       // out of a resource for now (ports, slots): 503
+  kInternal,              // our fault or a library's: 500
+  kInvalidArgument,       // malformed input from the caller: 400
+  kUnauthenticated,       // no valid credentials: 401
+  kPermissionDenied,      // valid credentials, not allowed: 403
+  kNotFound,              // 404
+  kUnsupported,           // well-formed, but nothing we can do with it (codecs): 406
+  kUnsupportedMediaType,  // a body of a type the route does not take: 415
+  kTooLarge,              // a body or a field over its limit: 413
+  kConflict,              // not in this state (an offer already pending, empty room): 409
+  kUnavailable,           // out of a resource for now (ports, slots): 503
 };
 const char* to_string(ErrorCode c);
 
@@ -74,6 +76,8 @@ inline const char* to_string(ErrorCode c) {
     case ErrorCode::kPermissionDenied: return "permission_denied";
     case ErrorCode::kNotFound: return "not_found";
     case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kUnsupportedMediaType: return "unsupported_media_type";
+    case ErrorCode::kTooLarge: return "too_large";
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kUnavailable: return "unavailable";
   }

@@ -37,6 +37,7 @@ HttpGuard::~HttpGuard() {
   for (gulong id : {sig_started_, sig_read_, sig_finished_, sig_aborted_}) {
     if (id != 0) g_signal_handler_disconnect(server_, id);
   }
+  while (!pending_.empty()) forget(pending_.begin()->first);
 }
 
 Status HttpGuard::listen(const std::string& address, uint16_t port) {
@@ -80,6 +81,8 @@ void HttpGuard::on_started(SoupServer*, SoupServerMessage* msg, gpointer p) {
   Pending e;
   e.started_us = g_get_monotonic_time();
   e.source = source_of(msg);
+  e.sig_headers = g_signal_connect(msg, "got-headers", G_CALLBACK(&HttpGuard::on_headers), self);
+  e.sig_chunk = g_signal_connect(msg, "got-chunk", G_CALLBACK(&HttpGuard::on_chunk), self);
   const uint32_t n = ++self->per_source_[e.source];
   Pending& in = self->pending_[msg] = std::move(e);
   if (n > self->limits_.per_source_connections) {
@@ -100,12 +103,55 @@ void HttpGuard::on_read(SoupServer*, SoupServerMessage* msg, gpointer p) {
 }
 
 void HttpGuard::on_done(SoupServer*, SoupServerMessage* msg, gpointer p) {
+  static_cast<HttpGuard*>(p)->forget(msg);
+}
+
+void HttpGuard::forget(SoupServerMessage* msg) {
+  auto it = pending_.find(msg);
+  if (it == pending_.end()) return;
+  for (gulong id : {it->second.sig_headers, it->second.sig_chunk}) {
+    if (id != 0 && g_signal_handler_is_connected(msg, id)) g_signal_handler_disconnect(msg, id);
+  }
+  auto src = per_source_.find(it->second.source);
+  if (src != per_source_.end() && --src->second == 0) per_source_.erase(src);
+  pending_.erase(it);
+}
+
+void HttpGuard::refuse_body(SoupServerMessage* msg) {
+  // What was kept is dropped and nothing more is kept; libsoup reads the
+  // rest of the body (the request deadline bounds how long) and, the status
+  // being set, answers 413 without calling the handler.
+  SoupMessageBody* body = soup_server_message_get_request_body(msg);
+  soup_message_body_set_accumulate(body, FALSE);
+  soup_message_body_truncate(body);
+  if (soup_server_message_get_status(msg) == 0) {
+    soup_server_message_set_status(msg, 413, nullptr);
+    static constexpr char kWhy[] = "request body too large\n";
+    soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC, kWhy,
+                                     sizeof kWhy - 1);
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                 "close");
+  }
+  ++counters_.too_large;
+}
+
+void HttpGuard::on_headers(SoupServerMessage* msg, gpointer p) {
+  auto* self = static_cast<HttpGuard*>(p);
+  const goffset declared =
+      soup_message_headers_get_content_length(soup_server_message_get_request_headers(msg));
+  if (declared > 0 && static_cast<std::size_t>(declared) > self->limits_.max_body)
+    self->refuse_body(msg);
+}
+
+void HttpGuard::on_chunk(SoupServerMessage* msg, GBytes* chunk, gpointer p) {
   auto* self = static_cast<HttpGuard*>(p);
   auto it = self->pending_.find(msg);
   if (it == self->pending_.end()) return;
-  auto src = self->per_source_.find(it->second.source);
-  if (src != self->per_source_.end() && --src->second == 0) self->per_source_.erase(src);
-  self->pending_.erase(it);
+  const std::size_t before = it->second.body;
+  it->second.body += g_bytes_get_size(chunk);
+  // Chunked bodies declare no length: stop keeping them past the limit.
+  if (before <= self->limits_.max_body && it->second.body > self->limits_.max_body)
+    self->refuse_body(msg);
 }
 
 void HttpGuard::check(int64_t now_us) {
@@ -123,7 +169,7 @@ void HttpGuard::check(int64_t now_us) {
     }
   }
   for (SoupServerMessage* msg : late) cut(msg);
-  for (SoupServerMessage* msg : gone) on_done(server_, msg, this);
+  for (SoupServerMessage* msg : gone) forget(msg);
   if (!late.empty()) {
     counters_.cut_slow += late.size();
     spdlog::warn("http: cut {} connections whose request did not arrive within {} ms ({} so far)",

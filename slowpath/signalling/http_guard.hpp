@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -25,6 +26,9 @@ struct HttpLimits {
   int64_t request_deadline_ms = 10'000;  // accepted -> request read (headers and body)
   uint32_t per_source_connections = 64;  // open at once from one address
   int listen_backlog = 1024;
+  // A request body over this is answered 413 and read no further into
+  // memory (SDP is at most 64 KiB).
+  std::size_t max_body = 128 * 1024;
 };
 
 class HttpGuard {
@@ -33,6 +37,7 @@ class HttpGuard {
     uint64_t accepted = 0;
     uint64_t cut_slow = 0;      // request not read within the deadline
     uint64_t cut_over_cap = 0;  // over the per-source connection cap
+    uint64_t too_large = 0;     // bodies over max_body (413)
   };
 
   // Watches `server`'s requests; call check() about once a second.
@@ -54,10 +59,16 @@ class HttpGuard {
     bool read = false;
     bool cut = false;  // shut down by us; kept until libsoup reports it gone
     std::string source;
+    std::size_t body = 0;  // bytes of body received
+    gulong sig_headers = 0, sig_chunk = 0;
   };
   static void on_started(SoupServer*, SoupServerMessage* msg, gpointer self);
   static void on_read(SoupServer*, SoupServerMessage* msg, gpointer self);
   static void on_done(SoupServer*, SoupServerMessage* msg, gpointer self);
+  static void on_headers(SoupServerMessage* msg, gpointer self);
+  static void on_chunk(SoupServerMessage* msg, GBytes* chunk, gpointer self);
+  void refuse_body(SoupServerMessage* msg);
+  void forget(SoupServerMessage* msg);
   static void cut(SoupServerMessage* msg);
 
   SoupServer* server_;

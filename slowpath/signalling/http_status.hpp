@@ -13,6 +13,8 @@ inline int http_status(ErrorCode c) {
     case ErrorCode::kPermissionDenied: return 403;
     case ErrorCode::kNotFound: return 404;
     case ErrorCode::kUnsupported: return 406;
+    case ErrorCode::kUnsupportedMediaType: return 415;
+    case ErrorCode::kTooLarge: return 413;
     case ErrorCode::kConflict: return 409;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;

@@ -75,6 +75,7 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
   w->server_ = soup_server_new("server-header", "edgesfu", nullptr);
   if (w->server_ == nullptr) return make_error("http: soup_server_new failed");
   soup_server_add_handler(w->server_, nullptr, &WhipServer::handle, w.get(), nullptr);
+  soup_server_add_early_handler(w->server_, nullptr, &WhipServer::early, w.get(), nullptr);
   w->guard_ = std::make_unique<HttpGuard>(w->server_, HttpLimits{});
   if (auto s = w->guard_->listen(deps.local_address, cfg.port); !s) return s.error();
   w->sweep_ = g_timeout_source_new_seconds(1);
@@ -159,44 +160,68 @@ void WhipServer::on_request(SoupServerMessage* msg, const std::string& path) {
   reply(msg, 405, "method not allowed\n");
 }
 
-void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& room) {
+Result<auth::Claims> WhipServer::authorize(SoupServerMessage* msg, bool publish,
+                                           const std::string& room) const {
   SoupMessageHeaders* h = soup_server_message_get_request_headers(msg);
   const char* authz = soup_message_headers_get_one(h, "Authorization");
   const std::string bearer = "Bearer ";
   if (authz == nullptr || std::string(authz).rfind(bearer, 0) != 0) {
-    reply(msg, 401, "missing Authorization: Bearer <token>\n");
-    return;
+    return make_error(ErrorCode::kUnauthenticated, "missing Authorization: Bearer <token>");
   }
-  const auth::TokenResult tok =
+  auth::TokenResult tok =
       auth::verify(std::string(authz).substr(bearer.size()), keys_, std::time(nullptr));
   if (!tok.ok) {
-    reply(msg, 401, std::string(auth::to_string(tok.error)) + ": " + tok.detail + "\n");
-    return;
+    return make_error(ErrorCode::kUnauthenticated,
+                      std::string(auth::to_string(tok.error)) + ": " + tok.detail);
   }
   // Joining needs an identity (LiveKit's rule; a server-API token may have
   // none, a participant's may not).
   if (tok.claims.identity.empty()) {
-    reply(msg, 401, "the token has no identity (sub); one is required to join a room\n");
-    return;
+    return make_error(ErrorCode::kUnauthenticated,
+                      "the token has no identity (sub); one is required to join a room");
   }
   const auth::VideoGrant& g = tok.claims.video;
   if (!g.room_join || g.room != room) {
-    reply(msg, 403, "the token does not grant roomJoin for room '" + room + "'\n");
-    return;
+    return make_error(ErrorCode::kPermissionDenied,
+                      "the token does not grant roomJoin for room '" + room + "'");
   }
   if (publish && !g.can_publish) {
-    reply(msg, 403, "the token does not grant canPublish\n");
-    return;
+    return make_error(ErrorCode::kPermissionDenied, "the token does not grant canPublish");
   }
   if (!publish && !g.can_subscribe) {
-    reply(msg, 403, "the token does not grant canSubscribe\n");
-    return;
+    return make_error(ErrorCode::kPermissionDenied, "the token does not grant canSubscribe");
   }
   const char* type = soup_message_headers_get_content_type(h, nullptr);
   if (type == nullptr || std::string(type) != "application/sdp") {
-    reply(msg, 415, "Content-Type must be application/sdp\n");
+    return make_error(ErrorCode::kUnsupportedMediaType, "Content-Type must be application/sdp");
+  }
+  return std::move(tok.claims);
+}
+
+void WhipServer::early(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                       gpointer p) {
+  // Before the body is read: a POST that will be refused is answered from
+  // its headers, and its body is read and dropped, never kept (issue 12 #6).
+  auto* self = static_cast<WhipServer*>(p);
+  if (std::string(soup_server_message_get_method(msg)) != "POST" || path == nullptr) return;
+  const std::string pth = path;
+  const bool publish = pth.rfind("/whip/", 0) == 0;
+  if (!publish && pth.rfind("/whep/", 0) != 0) return;
+  const std::string room = pth.substr(6);
+  if (room.find('/') != std::string::npos || !valid_room(room)) return;  // 404 later
+  auto claims = self->authorize(msg, publish, room);
+  if (claims) return;
+  soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+  reply(msg, http_status(claims.error().code), claims.error().message + "\n");
+}
+
+void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& room) {
+  auto claims = authorize(msg, publish, room);
+  if (!claims) {
+    reply(msg, http_status(claims.error().code), claims.error().message + "\n");
     return;
   }
+  const auth::Claims& who = claims.value();
   SoupMessageBody* body = soup_server_message_get_request_body(msg);
   const std::string text(body->data != nullptr ? body->data : "",
                          static_cast<std::size_t>(body->length));
@@ -229,7 +254,7 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
   grants.can_publish = publish;
   grants.can_subscribe = !publish;
   auto created = ParticipantSession::create(
-      room, tok.claims.identity, grants, deps_,
+      room, who.identity, grants, deps_,
       [this](const std::string& id, const std::string&) { drop_later(id); });
   if (!created) {
     reply(msg, http_status(created.error().code), created.error().message + "\n");
@@ -259,8 +284,7 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
                                location.c_str());
   reply(msg, 201, answer.value(), "application/sdp");
   spdlog::info("{} {} in room {} ({}): {} published, {} subscribed", publish ? "WHIP" : "WHEP", id,
-               room, printable(tok.claims.identity), changes.published.size(),
-               changes.subscribed.size());
+               room, printable(who.identity), changes.published.size(), changes.subscribed.size());
 }
 
 void WhipServer::room_changed(const std::string& room) {

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "slowpath/auth/token.hpp"
 #include "slowpath/session/participant_session.hpp"
 #include "slowpath/signalling/http_guard.hpp"
 
@@ -46,6 +47,12 @@ class WhipServer {
                      gpointer self);
   void on_request(SoupServerMessage* msg, const std::string& path);
   void post(SoupServerMessage* msg, bool publish, const std::string& room);
+  // The token and the request's headers, as post() needs them: 401/403/415
+  // (kUnsupported) reasons; used again before the body is read (early()).
+  Result<auth::Claims> authorize(SoupServerMessage* msg, bool publish,
+                                 const std::string& room) const;
+  static void early(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                    gpointer self);
   void drop_later(const std::string& id);
   // Removes a session; the other sessions of its room let go of its tracks.
   void drop(const std::string& id);
