@@ -37,8 +37,8 @@ struct FastpathLimits {
   uint32_t rtx_depth = 512;            // packets kept per track for NACKs
   uint32_t pli_throttle_ms = 500;      // at most one keyframe request per track per this
   uint32_t report_interval_ms = 1000;  // SR per downtrack, RR per track
-  uint32_t idle_timeout_ms =
-      30000;  // a participant silent this long is reported (consent, RFC 7675)
+  // A participant silent this long is reported (consent, RFC 7675).
+  uint32_t idle_timeout_ms = 30000;
 };
 
 // A plaintext RTP packet kept for retransmission: the received mbuf (its

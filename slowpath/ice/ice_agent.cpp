@@ -1,9 +1,8 @@
 #include "slowpath/ice/ice_agent.hpp"
 
 #include <agent.h>
-#include <arpa/inet.h>
 
-#include <cstring>
+#include "slowpath/ice/sockaddr.hpp"
 
 namespace edgesfu::sp::ice {
 
@@ -12,21 +11,9 @@ namespace {
 constexpr guint kComponent = 1;  // rtcp-mux and BUNDLE: one component
 
 dp::pkt::IpAddr to_ip(const NiceAddress& a, uint16_t& port) {
-  dp::pkt::IpAddr ip;
-  struct sockaddr_storage ss;
-  nice_address_copy_to_sockaddr(&a, reinterpret_cast<struct sockaddr*>(&ss));
-  if (ss.ss_family == AF_INET) {
-    const auto* s4 = reinterpret_cast<const sockaddr_in*>(&ss);
-    ip.family = 4;
-    std::memcpy(ip.b.data(), &s4->sin_addr, 4);
-    port = ntohs(s4->sin_port);
-  } else {
-    const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-    ip.family = 6;
-    std::memcpy(ip.b.data(), &s6->sin6_addr, 16);
-    port = ntohs(s6->sin6_port);
-  }
-  return ip;
+  sockaddr_storage ss{};
+  nice_address_copy_to_sockaddr(&a, reinterpret_cast<sockaddr*>(&ss));
+  return from_sockaddr(ss, port);
 }
 
 }  // namespace

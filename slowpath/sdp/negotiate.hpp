@@ -46,7 +46,6 @@ struct PublishedTrack {
 
 // One track a participant receives: what the fast path needs for a downtrack.
 struct SubscribedTrack {
-  std::string mid;
   uint32_t ssrc = 0;      // ours, toward the subscriber
   uint32_t rtx_ssrc = 0;  // 0: the subscriber negotiated no RTX
   uint8_t rtx_pt = 0;

@@ -60,7 +60,7 @@ std::string codec_key(const std::string& name, uint32_t clock_rate, uint8_t chan
   if (k.rfind("h264/", 0) == 0 || k.rfind("rtx/", 0) == 0) k += "/" + fmtp;
   return k;
 }
-std::string codec_key(const sdp::Media&, const sdp::Codec& c) {
+std::string codec_key(const sdp::Codec& c) {
   return codec_key(c.name, c.clock_rate, c.channels, c.fmtp);
 }
 
@@ -99,7 +99,6 @@ std::optional<Subscription> subscribe_answering(const sdp::Media& m, const Sourc
   Subscription s;
   s.mid = m.mid;
   s.source = src.sid;
-  s.track.mid = m.mid;
   s.track.ssrc = ssrcs();
   const int rtx = src.desc.kind == "video" ? sdp::rtx_for(m, c->pt) : -1;
   if (rtx >= 0) {
@@ -143,7 +142,7 @@ void ParticipantMedia::Numbering::learn(const sdp::Session& s) {
       ext_ids[e.uri] = e.id;
     }
     for (const sdp::Codec& c : m.codecs) {
-      const std::string key = codec_key(m, c);
+      const std::string key = codec_key(c);
       for (auto it = pts.begin(); it != pts.end();) {
         it = it->second == c.pt && it->first != key ? pts.erase(it) : std::next(it);
       }
@@ -224,7 +223,7 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
       first = &m;
       continue;
     }
-    const auto& fp = [&](const sdp::Media& x) -> const std::string& {
+    auto fp = [&](const sdp::Media& x) -> const std::string& {
       return x.fingerprint.empty() ? offer.fingerprint : x.fingerprint;
     };
     if (sdp::ice_ufrag(offer, m) != sdp::ice_ufrag(offer, *first) ||
@@ -307,7 +306,6 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
         ml.sending.reset();
       }
     }
-    if (!usable) ml.published.reset();
   }
 
   // 2. Wanted tracks not yet sent go to receiving m-lines without one, in order.
@@ -381,26 +379,16 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
 sdp::Media ParticipantMedia::offer_media(const MLine& ml, const sdp::LocalTransport& local,
                                          const std::vector<SourceTrack>& wanted,
                                          Numbering& numbering) const {
-  sdp::Media om;
-  om.kind = ml.kind;
-  om.proto = "UDP/TLS/RTP/SAVPF";
-  om.mid = ml.mid;
-  if (ml.rejected) {
-    om.port = 0;
-    om.fmts = {"0"};
-    om.direction = Direction::kInactive;
-    return om;
-  }
-  om.port = 9;
-  om.ice_ufrag = local.ice_ufrag;
-  om.ice_pwd = local.ice_pwd;
-  om.fingerprint_alg = "sha-256";
-  om.fingerprint = local.fingerprint;
-  om.setup = "actpass";  // RFC 8842 §5.2: an offer says actpass
-  om.rtcp_mux = true;
-  om.rtcp_rsize = true;
-  om.candidates = local.candidates;
-  om.end_of_candidates = true;
+  sdp::Media shape;
+  shape.kind = ml.kind;
+  shape.proto = "UDP/TLS/RTP/SAVPF";
+  shape.mid = ml.mid;
+  if (ml.rejected) return sdp::rejected(shape);
+  shape.rtcp_rsize = true;
+  // Our transport attributes as in an answer, but actpass: an offer says
+  // actpass (RFC 8842 §5.2).
+  sdp::Media om = sdp::answer_media(shape, local);
+  om.setup = "actpass";
   if (ml.published) {
     sdp::add_codec(om, ml.published->codec, ml.published->codec.rtx_pt);
     for (const auto& [id, uri] : ml.published->extmaps) add_extmap(om, id, uri);
@@ -485,7 +473,6 @@ Result<sdp::Session> ParticipantMedia::create_offer(const sdp::LocalTransport& l
     Subscription s;
     s.mid = ml.mid;
     s.source = src.sid;
-    s.track.mid = ml.mid;
     s.track.ssrc = ssrcs_();
     // The codec's payload type on this connection: the one it already has
     // here, else the publisher's if free, else a free dynamic one; RTX

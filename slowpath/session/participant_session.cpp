@@ -342,10 +342,6 @@ void ParticipantSession::maybe_install() {
   if (!tracks_.empty() && deps_.on_room_changed) deps_.on_room_changed(room_);
 }
 
-dtls::Transport::Counters ParticipantSession::dtls_counters() const {
-  return dtls_ ? dtls_->counters() : dtls::Transport::Counters{};
-}
-
 void ParticipantSession::end(const std::string& why) {
   if (ended_) return;
   ended_ = true;

@@ -78,9 +78,9 @@ class ParticipantSession {
   // that became ready are attached, sources that went away are let go).
   void room_changed();
   // DTLS application data from the participant (SCTP for data channels, a
-  // later issue): the hook, and what arrived (dtls::Transport counts it).
+  // later issue): the hook; dtls::Transport counts what arrives, and the
+  // session logs it when it ends.
   void on_app_data(dtls::Transport::AppDataFn f) { on_app_data_ = std::move(f); }
-  dtls::Transport::Counters dtls_counters() const;
   // Ends the session from outside (consent lost); the owner drops it later.
   void expire(const std::string& why) { end(why); }
 
@@ -89,7 +89,6 @@ class ParticipantSession {
   bool installed() const { return installed_; }
   const ParticipantRef& participant() const { return participant_; }  // valid once installed()
   const ParticipantMedia& media() const { return media_; }
-  std::size_t downtracks() const { return downtracks_.size(); }
 
  private:
   ParticipantSession();

@@ -51,7 +51,6 @@ class HttpGuard {
   // Cuts the connections whose request is late.
   void check(int64_t now_us);
   const Counters& counters() const { return counters_; }
-  std::size_t open() const { return pending_.size(); }
 
  private:
   struct Pending {

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
+#include <optional>
+#include <vector>
 
 #include "base/descriptors.hpp"
 #include "base/printable.hpp"
@@ -47,6 +49,27 @@ bool valid_room(const std::string& r) {
       return false;
   }
   return true;
+}
+
+// /whip/{room}[/{id}] or /whep/{room}[/{id}]; empty for any other path.
+struct Route {
+  bool publish = false;  // whip
+  std::string room;
+  std::string id;            // the third segment, if any
+  std::size_t segments = 0;  // 2: the endpoint, 3: a session, more: neither (405)
+};
+std::optional<Route> parse_route(const std::string& path) {
+  std::vector<std::string> parts;
+  for (std::size_t i = 1, j; i <= path.size(); i = j + 1) {
+    j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    parts.push_back(path.substr(i, j - i));
+  }
+  if (parts.size() < 2 || (parts[0] != "whip" && parts[0] != "whep") || !valid_room(parts[1])) {
+    return std::nullopt;
+  }
+  return Route{parts[0] == "whip", parts[1], parts.size() > 2 ? parts[2] : std::string(),
+               parts.size()};
 }
 
 }  // namespace
@@ -116,33 +139,26 @@ void WhipServer::handle(SoupServer*, SoupServerMessage* msg, const char* path, G
 
 void WhipServer::on_request(SoupServerMessage* msg, const std::string& path) {
   const std::string method = soup_server_message_get_method(msg);
-  // /whip/{room}[/{id}] or /whep/{room}[/{id}]
-  std::vector<std::string> parts;
-  for (std::size_t i = 1, j; i <= path.size(); i = j + 1) {
-    j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    parts.push_back(path.substr(i, j - i));
-  }
   if (path == "/" && method == "GET") {
     reply(msg, 200, kDemoPage, "text/html; charset=utf-8");
     return;
   }
-  if (parts.size() < 2 || (parts[0] != "whip" && parts[0] != "whep") || !valid_room(parts[1])) {
+  const std::optional<Route> route = parse_route(path);
+  if (!route) {
     reply(msg, 404, "not found: use /whip/<room> or /whep/<room>\n");
     return;
   }
-  const bool publish = parts[0] == "whip";
   if (method == "OPTIONS") {
     reply(msg, 204, "");
     return;
   }
-  if (parts.size() == 2 && method == "POST") {
-    post(msg, publish, parts[1]);
+  if (route->segments == 2 && method == "POST") {
+    post(msg, route->publish, route->room);
     return;
   }
-  if (parts.size() == 3 && method == "DELETE") {
-    auto it = sessions_.find(parts[2]);
-    if (it == sessions_.end() || it->second->room() != parts[1]) {
+  if (route->segments == 3 && method == "DELETE") {
+    auto it = sessions_.find(route->id);
+    if (it == sessions_.end() || it->second->room() != route->room) {
       reply(msg, 404, "no such session\n");
       return;
     }
@@ -152,7 +168,7 @@ void WhipServer::on_request(SoupServerMessage* msg, const std::string& path) {
     reply(msg, 200, "");
     return;
   }
-  if (parts.size() == 3 && method == "PATCH") {
+  if (route->segments == 3 && method == "PATCH") {
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", "DELETE");
     reply(msg, 405, "trickle ICE is not supported: every candidate is in the answer (ICE-lite)\n");
     return;
@@ -204,12 +220,9 @@ void WhipServer::early(SoupServer*, SoupServerMessage* msg, const char* path, GH
   // its headers, and its body is read and dropped, never kept (issue 12 #6).
   auto* self = static_cast<WhipServer*>(p);
   if (std::string(soup_server_message_get_method(msg)) != "POST" || path == nullptr) return;
-  const std::string pth = path;
-  const bool publish = pth.rfind("/whip/", 0) == 0;
-  if (!publish && pth.rfind("/whep/", 0) != 0) return;
-  const std::string room = pth.substr(6);
-  if (room.find('/') != std::string::npos || !valid_room(room)) return;  // 404 later
-  auto claims = self->authorize(msg, publish, room);
+  const std::optional<Route> route = parse_route(path);
+  if (!route || route->segments != 2) return;  // answered by the handler (404, 405)
+  auto claims = self->authorize(msg, route->publish, route->room);
   if (claims) return;
   soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
   reply(msg, http_status(claims.error().code), claims.error().message + "\n");
