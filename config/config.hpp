@@ -69,9 +69,15 @@ struct FastpathConfig {
   uint32_t pli_throttle_ms = 500;
   uint32_t report_interval_ms = 1000;
   uint32_t idle_timeout_ms =
-      30000;                   // consent: a silent participant is removed after this; 0: never
-  uint32_t punt_rate = 10000;  // packets/s per source to the exception path; 0: unlimited
-  uint32_t punt_burst = 1000;
+      30000;  // consent: a silent participant is removed after this; 0: never
+  // Packets/s each source (address, port and priority) may send to the
+  // exception path; 0: no per-source limit.
+  uint32_t punt_rate = 2000;
+  uint32_t punt_burst = 400;
+  uint32_t punt_syn_rate = 20;  // SYNs/s to the signalling port per source address
+  uint32_t punt_syn_burst = 40;
+  uint32_t punt_budget = 20000;  // packets/s to the exception path per worker; 0: unlimited
+  uint32_t punt_budget_burst = 2000;
 };
 
 struct DataplaneConfig {

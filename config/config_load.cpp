@@ -18,14 +18,15 @@ namespace edgesfu::config {
 namespace {
 
 constexpr uint64_t kMaxLcore = 1023;
-constexpr uint32_t kMbufHeadroom = 128;  // RTE_PKTMBUF_HEADROOM in Debian's DPDK
+constexpr uint32_t kMbufHeadroom = 128;     // RTE_PKTMBUF_HEADROOM in Debian's DPDK
 constexpr uint32_t kMempoolCacheMax = 512;  // RTE_MEMPOOL_CACHE_MAX_SIZE
 
 bool parse_mac(const std::string& s, MacAddress& mac) {
   unsigned v[6];
   char tail = 0;
-  if (std::sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
-                  &v[5], &tail) != 6 || s.size() != 17) {
+  if (std::sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                  &tail) != 6 ||
+      s.size() != 17) {
     return false;
   }
   for (int i = 0; i < 6; ++i) mac[static_cast<std::size_t>(i)] = static_cast<uint8_t>(v[i]);
@@ -67,8 +68,7 @@ bool valid_pci(const std::string& s) {
   // DDDD:BB:DD.F or BB:DD.F (hex), as DPDK's allow-list takes it.
   unsigned d = 0, b = 0, dev = 0, f = 0;
   char tail = 0;
-  if (std::sscanf(s.c_str(), "%4x:%2x:%2x.%1x%c", &d, &b, &dev, &f, &tail) == 4 &&
-      s.size() == 12) {
+  if (std::sscanf(s.c_str(), "%4x:%2x:%2x.%1x%c", &d, &b, &dev, &f, &tail) == 4 && s.size() == 12) {
     return dev < 32 && f < 8;
   }
   if (std::sscanf(s.c_str(), "%2x:%2x.%1x%c", &b, &dev, &f, &tail) == 3 && s.size() == 7) {
@@ -87,9 +87,12 @@ bool valid_ifname(const std::string& s) {
 
 bool valid_token(const std::string& s, std::size_t max_len) {
   if (s.empty() || s.size() > max_len) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  }) && s != "." && s != "..";
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                              c == '.';
+                     }) &&
+         s != "." && s != "..";
 }
 
 // The vdev drivers a wire port may use on this appliance.
@@ -151,8 +154,9 @@ void read_wire(YamlReader r, WirePortConfig& c) {
 void read_exception(YamlReader r, ExceptionPortConfig& c) {
   r.read_string("iface", c.iface);
   if (r.has("iface") && !valid_ifname(c.iface)) {
-    r.fail("iface", "'" + c.iface + "' is not a Linux interface name (1-15 characters, "
-                    "no '/', ':' or spaces)");
+    r.fail("iface", "'" + c.iface +
+                        "' is not a Linux interface name (1-15 characters, "
+                        "no '/', ':' or spaces)");
   }
   std::string mac;
   r.read_string("mac", mac);
@@ -168,8 +172,9 @@ void read_exception(YamlReader r, ExceptionPortConfig& c) {
   }
   r.read_string("netns", c.netns);
   if (r.has("netns") && !valid_token(c.netns, 64)) {
-    r.fail("netns", "'" + c.netns + "' is not a network namespace name (letters, digits, "
-                    "'-', '_', '.'; at most 64)");
+    r.fail("netns", "'" + c.netns +
+                        "' is not a network namespace name (letters, digits, "
+                        "'-', '_', '.'; at most 64)");
   }
   std::vector<std::string> addrs;
   r.read_string_list("addresses", addrs);
@@ -207,6 +212,10 @@ void read_fastpath(YamlReader r, FastpathConfig& c) {
   r.read_uint_as("idle_timeout_ms", 0, 600000, c.idle_timeout_ms);
   r.read_uint_as("punt_rate", 0, 100000000, c.punt_rate);
   r.read_uint_as("punt_burst", 1, 100000000, c.punt_burst);
+  r.read_uint_as("punt_syn_rate", 1, 100000000, c.punt_syn_rate);
+  r.read_uint_as("punt_syn_burst", 1, 100000000, c.punt_syn_burst);
+  r.read_uint_as("punt_budget", 0, 100000000, c.punt_budget);
+  r.read_uint_as("punt_budget_burst", 8, 100000000, c.punt_budget_burst);
   r.finish();
 }
 
@@ -215,8 +224,9 @@ void read_dataplane(YamlReader r, DataplaneConfig& c) {
   r.read_uint_list("worker_lcores", 0, kMaxLcore, c.worker_lcores);
   r.read_string("file_prefix", c.file_prefix);
   if (r.has("file_prefix") && !valid_token(c.file_prefix, 32)) {
-    r.fail("file_prefix", "'" + c.file_prefix + "' must be 1-32 letters, digits, '-', '_'"
-                          " or '.'");
+    r.fail("file_prefix", "'" + c.file_prefix +
+                              "' must be 1-32 letters, digits, '-', '_'"
+                              " or '.'");
   }
   const int hp = r.read_choice("hugepages", {"auto", "on", "off"});
   if (hp >= 0) c.hugepages = static_cast<HugepageMode>(hp);
@@ -240,8 +250,9 @@ void read_dataplane(YamlReader r, DataplaneConfig& c) {
                                 "; the main lcore runs the slow path");
   }
   if (!c.wire.pci.empty() && c.hugepages == HugepageMode::kOff) {
-    r.fail("hugepages", "'off' cannot drive a PCI NIC (DMA needs pinned hugepage memory); "
-                        "use on or auto, or a vdev wire port");
+    r.fail("hugepages",
+           "'off' cannot drive a PCI NIC (DMA needs pinned hugepage memory); "
+           "use on or auto, or a vdev wire port");
   }
   if (c.burst > c.wire.rx_desc || c.burst > c.exception.rx_desc) {
     r.fail("burst", std::to_string(c.burst) + " exceeds a port's rx_desc");
@@ -252,10 +263,9 @@ void read_dataplane(YamlReader r, DataplaneConfig& c) {
   // Every descriptor of every queue may hold an mbuf, every lcore cache may hold
   // `cache` of them and each worker has a burst in flight: the pool must cover that.
   const uint64_t workers = std::max<std::size_t>(c.worker_lcores.size(), 1);
-  const uint64_t per_queue = uint64_t{c.wire.rx_desc} + c.wire.tx_desc + c.exception.rx_desc +
-                             c.exception.tx_desc;
-  const uint64_t need = workers * (per_queue + c.mempool.cache + 2u * c.burst) +
-                        c.mempool.cache;
+  const uint64_t per_queue =
+      uint64_t{c.wire.rx_desc} + c.wire.tx_desc + c.exception.rx_desc + c.exception.tx_desc;
+  const uint64_t need = workers * (per_queue + c.mempool.cache + 2u * c.burst) + c.mempool.cache;
   if (c.mempool.mbufs < need) {
     r.fail("mempool.mbufs", std::to_string(c.mempool.mbufs) + " is fewer than the " +
                                 std::to_string(need) + " that the ports' descriptors, the " +
@@ -320,7 +330,10 @@ Result<Config> parse_config(const std::string& yaml_text) {
     }
     InterfaceAddress ia;
     std::string why;
-    if (!cfg.rtc.node_ip.empty() && !parse_cidr(cfg.rtc.node_ip + (cfg.rtc.node_ip.find(':') == std::string::npos ? "/32" : "/128"), ia, why)) {
+    if (!cfg.rtc.node_ip.empty() &&
+        !parse_cidr(
+            cfg.rtc.node_ip + (cfg.rtc.node_ip.find(':') == std::string::npos ? "/32" : "/128"), ia,
+            why)) {
       r.fail("node_ip", "'" + cfg.rtc.node_ip + "' is not an IP address");
     }
     r.finish();
@@ -379,8 +392,8 @@ const char* to_string(HugepageMode mode) {
 
 std::string to_string(const MacAddress& mac) {
   char buf[18];
-  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
-                mac[3], mac[4], mac[5]);
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+                mac[4], mac[5]);
   return buf;
 }
 

@@ -168,9 +168,16 @@ class Fastpath {
     return ref.slot < limits_.max_participants && participants_[ref.slot].used &&
            participants_[ref.slot].generation == ref.generation;
   }
-  // Records the L2/L3 path to a participant from a frame it sent (any class:
-  // STUN consent checks count as signs of life too).
+  // Records the L2/L3 path to a participant, and a sign of life, from a
+  // frame it sent that authenticated (SRTP/SRTCP unprotected): a spoofed frame
+  // with its addresses cannot move its media elsewhere (issue 12 #3).
   void learn_path(uint16_t slot, const pkt::UdpFrame& f, uint64_t now_us);
+  // The same from a frame the kernel sent to the participant's flow through
+  // the exception port (a STUN answer to a check the ICE agent validated, its
+  // DTLS): the slow path chose that path. A STUN success response is also a
+  // sign of life (consent, RFC 7675: the peer's check passed).
+  void learn_from_kernel(uint16_t slot, const pkt::UdpFrame& kernel_frame, bool consent,
+                         uint64_t now_us);
   // Notes the next hop the kernel used for a frame it sent out through the
   // exception port (its ARP/ND resolution): a participant added later for
   // that address can be sent to before it sends anything on its flow.
@@ -186,10 +193,17 @@ class Fastpath {
   // into `tx`. frames[i] describes pkts[i]; slots[i] is its participant.
   void on_rtp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots, uint16_t n,
               uint64_t now_us, TxStage& tx);
-  // Consumes `n` SRTCP frames; may produce retransmissions and keyframe
-  // requests into `tx`.
-  void on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots, uint16_t n,
-               uint64_t now_us, TxStage& tx);
+  // SRTCP in two steps, so that a subscriber's path is known before the
+  // media of the same burst fans out, and a NACK finds the packets of its
+  // burst in the ring: first every frame is unprotected in place (failures
+  // are counted and freed; the authentic ones teach their paths; the arrays
+  // are compacted to them, with their plaintext lengths in `lens`; returns
+  // how many), then, after on_rtp, on_rtcp consumes them and may produce
+  // retransmissions and keyframe requests into `tx`.
+  uint16_t unprotect_rtcp(rte_mbuf** pkts, pkt::UdpFrame* frames, uint16_t* slots, uint32_t* lens,
+                          uint16_t n, uint64_t now_us);
+  void on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots,
+               const uint32_t* lens, uint16_t n, uint64_t now_us, TxStage& tx);
   // Sends SRs and RRs that are due.
   void on_timer(uint64_t now_us, TxStage& tx);
 

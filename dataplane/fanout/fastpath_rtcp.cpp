@@ -22,7 +22,8 @@ void Fastpath::send_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* 
   if (out == nullptr) return;
   std::memcpy(out, rtcp, len);
   srtp::Op op{out, static_cast<uint32_t>(len),
-              static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len), s, srtp::Status::kError};
+              static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len), s,
+              srtp::Status::kError};
   engine_->protect_rtcp({&op, 1});
   if (op.status != srtp::Status::kOk) {
     drop(srtp_drop(op.status));
@@ -88,16 +89,16 @@ void Fastpath::retransmit(Downtrack& d, uint16_t out_seq, TxStage& tx) {
   if (h.has_extension && !d.ext_identity) {
     pkt::rewrite_extension_ids({out + h.ext_offset, h.ext_len}, h.ext_profile, d.ext_map);
   }
-  ops_[npending_] = srtp::Op{out, out_len,
-                             static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len),
-                             rtx ? d.tx_rtx : d.tx, srtp::Status::kError};
+  ops_[npending_] =
+      srtp::Op{out, out_len, static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len),
+               rtx ? d.tx_rtx : d.tx, srtp::Status::kError};
   ++npending_;
   stats_->media.rtx_out.add(1);
   if (npending_ == kBatch) flush_rtp(tx);
 }
 
-void Fastpath::handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t len,
-                                    uint64_t now_us, TxStage& tx) {
+void Fastpath::handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t len, uint64_t now_us,
+                                    TxStage& tx) {
   if (pkt::validate_rtcp({p, len}) != pkt::RtcpError::kOk) {
     drop(DropReason::kRtcpMalformed);
     return;
@@ -136,13 +137,15 @@ void Fastpath::handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t le
         part.have_twcc = pkt::parse_twcc(fb, part.twcc) || part.have_twcc;
       } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtPli) {
         const uint32_t di = downtrack_by_ssrc_.find(slot, fb.media_ssrc);
-        if (di != SsrcMap::kNone) request_keyframe(tracks_[downtracks_[di].track], false, now_us, tx);
+        if (di != SsrcMap::kNone)
+          request_keyframe(tracks_[downtracks_[di].track], false, now_us, tx);
       } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtFir) {
         pkt::FirEntry fir[8];
         const int k = pkt::parse_fir(fb.fci, fir);
         for (int i = 0; i < k; ++i) {
           const uint32_t di = downtrack_by_ssrc_.find(slot, fir[i].ssrc);
-          if (di != SsrcMap::kNone) request_keyframe(tracks_[downtracks_[di].track], true, now_us, tx);
+          if (di != SsrcMap::kNone)
+            request_keyframe(tracks_[downtracks_[di].track], true, now_us, tx);
         }
       } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtAfb) {
         part.have_remb = pkt::parse_remb(fb, part.remb) || part.have_remb;
@@ -170,21 +173,38 @@ void Fastpath::handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t le
   }
 }
 
-void Fastpath::on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots,
-                       uint16_t n, uint64_t now_us, TxStage& tx) {
+uint16_t Fastpath::unprotect_rtcp(rte_mbuf** pkts, pkt::UdpFrame* frames, uint16_t* slots,
+                                  uint32_t* lens, uint16_t n, uint64_t now_us) {
   srtp::Op ops[kBatch];
+  uint16_t kept = 0;
   for (uint16_t base = 0; base < n; base += kBatch) {
     const uint16_t k = inbound_ops(pkts, frames, slots, base, n, ops);
     engine_->unprotect_rtcp({ops, k});
     for (uint16_t i = 0; i < k; ++i) {
-      if (ops[i].status == srtp::Status::kOk) {
-        stats_->media.rtcp_in.add(1);
-        handle_rtcp_compound(slots[base + i], ops[i].data, ops[i].len, now_us, tx);
-      } else {
+      const uint16_t j = static_cast<uint16_t>(base + i);
+      if (ops[i].status != srtp::Status::kOk) {
         drop(srtp_drop(ops[i].status));
+        rte_pktmbuf_free(pkts[j]);
+        continue;
       }
-      rte_pktmbuf_free(pkts[base + i]);
+      learn_path(slots[j], frames[j], now_us);
+      pkts[kept] = pkts[j];
+      frames[kept] = frames[j];
+      slots[kept] = slots[j];
+      lens[kept++] = ops[i].len;
     }
+  }
+  return kept;
+}
+
+void Fastpath::on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots,
+                       const uint32_t* lens, uint16_t n, uint64_t now_us, TxStage& tx) {
+  for (uint16_t i = 0; i < n; ++i) {
+    stats_->media.rtcp_in.add(1);
+    handle_rtcp_compound(slots[i],
+                         rte_pktmbuf_mtod_offset(pkts[i], const uint8_t*, frames[i].payload_offset),
+                         lens[i], now_us, tx);
+    rte_pktmbuf_free(pkts[i]);
   }
   flush_rtp(tx);
 }

@@ -22,9 +22,9 @@ uint16_t Fastpath::inbound_ops(rte_mbuf** pkts, const pkt::UdpFrame* frames, con
   const uint16_t k = static_cast<uint16_t>(n - base < kBatch ? n - base : kBatch);
   for (uint16_t i = 0; i < k; ++i) {
     const pkt::UdpFrame& f = frames[base + i];
-    ops[i] = srtp::Op{rte_pktmbuf_mtod_offset(pkts[base + i], uint8_t*, f.payload_offset),
-                      f.payload_len, f.payload_len, participants_[slots[base + i]].rx,
-                      srtp::Status::kError};
+    ops[i] =
+        srtp::Op{rte_pktmbuf_mtod_offset(pkts[base + i], uint8_t*, f.payload_offset), f.payload_len,
+                 f.payload_len, participants_[slots[base + i]].rx, srtp::Status::kError};
   }
   return k;
 }
@@ -39,6 +39,25 @@ void Fastpath::learn_path(uint16_t slot, const pkt::UdpFrame& f, uint64_t now_us
     p.path = pkt::UdpPath::reply_to(f);
     p.path_known = true;
     p.hdr.build(p.path);
+    stats_->media.path_changes.add(1);
+  }
+}
+
+void Fastpath::learn_from_kernel(uint16_t slot, const pkt::UdpFrame& k, bool consent,
+                                 uint64_t now_us) {
+  Participant& p = participants_[slot];
+  if (consent) p.last_seen_us = now_us;
+  if (!p.path_known || p.path.dst_mac != k.dst_mac || p.path.src_mac != k.src_mac ||
+      !(p.path.src == k.src)) {
+    p.path.src_mac = k.src_mac;
+    p.path.dst_mac = k.dst_mac;
+    p.path.src = k.src;
+    p.path.dst = k.dst;
+    p.path.src_port = k.src_port;
+    p.path.dst_port = k.dst_port;
+    p.path_known = true;
+    p.hdr.build(p.path);
+    stats_->media.path_changes.add(1);
   }
 }
 
@@ -144,8 +163,9 @@ void Fastpath::fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const p
     if (h.has_extension && !d.ext_identity) {
       pkt::rewrite_extension_ids({out + h.ext_offset, h.ext_len}, h.ext_profile, d.ext_map);
     }
-    ops_[npending_] = srtp::Op{out, len, static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len),
-                               d.tx, srtp::Status::kError};
+    ops_[npending_] =
+        srtp::Op{out, len, static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len), d.tx,
+                 srtp::Status::kError};
     if (++npending_ == kBatch) flush_rtp(tx);
   }
 }
@@ -164,6 +184,8 @@ void Fastpath::on_rtp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16
         rte_pktmbuf_free(m);
         continue;
       }
+      // Authentic: the sender's path and a sign of life.
+      learn_path(slots[base + i], frames[base + i], now_us);
       const uint8_t* rtp = ops[i].data;
       const uint32_t len = ops[i].len;
       pkt::RtpHeader h;

@@ -37,6 +37,15 @@ FrameKind parse_udp(const uint8_t* p, std::size_t off, std::size_t end, UdpFrame
   return FrameKind::kUdp;
 }
 
+// The ports and flags of a TCP header at `off` (for the punt policy; a
+// segment too short to hold them keeps zeros).
+void peek_tcp(const uint8_t* p, std::size_t off, std::size_t end, UdpFrame& out) {
+  if (off + 14 > end) return;
+  out.src_port = load_be16(p + off);
+  out.dst_port = load_be16(p + off + 2);
+  out.tcp_flags = p[off + 13];
+}
+
 }  // namespace
 
 uint16_t ipv4_header_checksum(const uint8_t* hdr) {
@@ -70,9 +79,13 @@ FrameKind parse_udp_frame(std::span<const uint8_t> frame, UdpFrame& out) {
     std::memcpy(out.src.b.data(), ip + 12, 4);
     std::memcpy(out.dst.b.data(), ip + 16, 4);
     out.ttl = ip[8];
-    if (ip[9] != kIpProtoUdp) return FrameKind::kNotUdp;
+    out.proto = ip[9];
     // MF set or a non-zero fragment offset: a fragment (RFC 791 §3.1).
     if ((load_be16(ip + 6) & 0x3fff) != 0) return FrameKind::kFragment;
+    if (ip[9] != kIpProtoUdp) {
+      if (ip[9] == kIpProtoTcp) peek_tcp(p, off + ihl, kEthHeader + total, out);
+      return FrameKind::kNotUdp;
+    }
     return parse_udp(p, off + ihl, kEthHeader + total, out);
   }
   if (type == kEtherTypeIpv6) {
@@ -96,8 +109,12 @@ FrameKind parse_udp_frame(std::span<const uint8_t> frame, UdpFrame& out) {
       nh = p[off];
       off += len;
     }
+    out.proto = nh;
     if (nh == 44) return FrameKind::kFragment;
-    if (nh != kIpProtoUdp) return FrameKind::kNotUdp;
+    if (nh != kIpProtoUdp) {
+      if (nh == kIpProtoTcp) peek_tcp(p, off, end, out);
+      return FrameKind::kNotUdp;
+    }
     return parse_udp(p, off, end, out);
   }
   return FrameKind::kNotUdp;

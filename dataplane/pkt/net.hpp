@@ -17,6 +17,9 @@ inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 inline constexpr uint16_t kEtherTypeIpv6 = 0x86dd;
 inline constexpr uint16_t kEtherTypeVlan = 0x8100;
 inline constexpr uint8_t kIpProtoUdp = 17;
+inline constexpr uint8_t kIpProtoTcp = 6;
+inline constexpr uint8_t kTcpSyn = 0x02;
+inline constexpr uint8_t kTcpAck = 0x10;
 inline constexpr std::size_t kEthHeader = 14;
 inline constexpr std::size_t kIpv4Header = 20;
 inline constexpr std::size_t kIpv6Header = 40;
@@ -32,8 +35,9 @@ struct IpAddr {
 };
 
 // What a received UDP datagram's headers say. For kNotUdp and kFragment IP
-// packets, the MACs and addresses are filled in too (the punt limiter keys on
-// the source); for non-IP frames only the MACs.
+// packets, the MACs, addresses and IP protocol are filled in too (the punt
+// policy judges them), and for an unfragmented TCP segment its ports and
+// flags; for non-IP frames only the MACs.
 struct UdpFrame {
   Mac dst_mac{}, src_mac{};
   IpAddr src, dst;
@@ -41,6 +45,8 @@ struct UdpFrame {
   uint16_t payload_offset = 0;  // from the start of the frame
   uint16_t payload_len = 0;
   uint8_t ttl = 0;
+  uint8_t proto = 0;      // IP protocol (next header); 0 for non-IP frames
+  uint8_t tcp_flags = 0;  // TCP only
 };
 
 enum class FrameKind : uint8_t {

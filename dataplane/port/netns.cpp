@@ -124,4 +124,15 @@ Status configure_interface(const std::string& iface,
   return ok_status();
 }
 
+Status enable_syn_cookies() {
+  // /proc/sys/net resolves against the namespace of the thread that opens it.
+  Fd f(::open("/proc/sys/net/ipv4/tcp_syncookies", O_WRONLY | O_CLOEXEC));
+  if (f.get() < 0)
+    return make_error("exception port: cannot open net.ipv4.tcp_syncookies: " + err());
+  if (::write(f.get(), "1\n", 2) != 2) {
+    return make_error("exception port: cannot set net.ipv4.tcp_syncookies: " + err());
+  }
+  return ok_status();
+}
+
 }  // namespace edgesfu::dp

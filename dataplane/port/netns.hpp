@@ -41,4 +41,9 @@ class ScopedNetns {
 Status configure_interface(const std::string& iface,
                            const std::vector<config::InterfaceAddress>& addresses);
 
+// Turns on TCP SYN cookies (net.ipv4.tcp_syncookies = 1) in the calling
+// thread's namespace: a SYN flood that gets through the punt budget then
+// fills no listen queue of the signalling socket (issue 12 #4).
+Status enable_syn_cookies();
+
 }  // namespace edgesfu::dp

@@ -12,24 +12,32 @@
 namespace edgesfu::dp {
 
 // X(enum name, counter name, description)
-#define EDGESFU_DROP_REASONS(X)                                                        \
-  X(kWireTxFull, "wire_tx_full", "the wire port's TX queue was full")                  \
-  X(kExceptionTxFull, "exception_tx_full", "the exception port's TX queue was full")   \
+#define EDGESFU_DROP_REASONS(X)                                                         \
+  X(kWireTxFull, "wire_tx_full", "the wire port's TX queue was full")                   \
+  X(kExceptionTxFull, "exception_tx_full", "the exception port's TX queue was full")    \
   X(kPuntRateLimited, "punt_rate_limited", "the source exceeded its punt token bucket") \
-  X(kMalformedFrame, "malformed_frame", "truncated or inconsistent L2-L4 headers")     \
+  X(kMalformedFrame, "malformed_frame", "truncated or inconsistent L2-L4 headers")      \
   X(kHandoffFull, "handoff_full", "the owning lcore's hand-off ring was full")          \
-  X(kSrtpAuthFail, "srtp_auth_fail", "SRTP/SRTCP authentication failed")              \
-  X(kSrtpReplay, "srtp_replay", "SRTP/SRTCP replayed or too old")                     \
-  X(kSrtpMalformed, "srtp_malformed", "too short or malformed for SRTP")              \
-  X(kSrtpUnknownSsrc, "srtp_unknown_ssrc", "no SRTP stream for the SSRC")             \
-  X(kSrtpError, "srtp_error", "other SRTP error")                                     \
-  X(kRtpMalformed, "rtp_malformed", "RTP header invalid after decryption")            \
-  X(kRtpUnknownSsrc, "rtp_unknown_ssrc", "RTP SSRC is not a published track")         \
-  X(kRtcpMalformed, "rtcp_malformed", "RTCP invalid after decryption")                \
-  X(kMungeTooOld, "munge_too_old", "packet older than its downtrack's epoch")         \
-  X(kNoPath, "no_path", "subscriber's L2 path not learned yet")                       \
-  X(kTooBig, "too_big", "output would not fit an mbuf")                               \
-  X(kNoMbuf, "no_mbuf", "mempool empty")
+  X(kSrtpAuthFail, "srtp_auth_fail", "SRTP/SRTCP authentication failed")                \
+  X(kSrtpReplay, "srtp_replay", "SRTP/SRTCP replayed or too old")                       \
+  X(kSrtpMalformed, "srtp_malformed", "too short or malformed for SRTP")                \
+  X(kSrtpUnknownSsrc, "srtp_unknown_ssrc", "no SRTP stream for the SSRC")               \
+  X(kSrtpError, "srtp_error", "other SRTP error")                                       \
+  X(kRtpMalformed, "rtp_malformed", "RTP header invalid after decryption")              \
+  X(kRtpUnknownSsrc, "rtp_unknown_ssrc", "RTP SSRC is not a published track")           \
+  X(kRtcpMalformed, "rtcp_malformed", "RTCP invalid after decryption")                  \
+  X(kMungeTooOld, "munge_too_old", "packet older than its downtrack's epoch")           \
+  X(kNoPath, "no_path", "subscriber's L2 path not learned yet")                         \
+  X(kTooBig, "too_big", "output would not fit an mbuf")                                 \
+  X(kNoMbuf, "no_mbuf", "mempool empty")                                                \
+  X(kNotForUs, "not_for_us", "to another unicast MAC or IP than the appliance's")       \
+  X(kUnknownFlow, "unknown_flow",                                                       \
+    "RTP, RTCP or other non-ICE UDP to a media port from no live flow")                 \
+  X(kStunRefused, "stun_refused",                                                       \
+    "STUN to a media port that is no Binding Request for its session's ufrag")          \
+  X(kDtlsUnvalidated, "dtls_unvalidated",                                               \
+    "DTLS from an address that passed no ICE check on that port")                       \
+  X(kPuntBudget, "punt_budget", "the worker's punt budget had no room at the packet's priority")
 
 enum class DropReason : uint8_t {
 #define EDGESFU_X(e, name, desc) e,
@@ -57,7 +65,9 @@ inline constexpr std::array<const char*, kDropReasonCount> kDropReasonDescriptio
 // untorn value, not ordering with other memory.
 class Counter {
  public:
-  void add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void add(uint64_t n) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   uint64_t get() const { return v_.load(std::memory_order_relaxed); }
 
  private:
@@ -73,16 +83,21 @@ struct alignas(64) DirectionStats {
 };
 
 // Fast-path events that are not drops.
-#define EDGESFU_MEDIA_COUNTERS(X)                                       \
-  X(rtp_in, "RTP packets decrypted from publishers")                     \
-  X(rtp_out, "RTP packets protected and sent to subscribers")            \
-  X(rtcp_in, "RTCP compounds decrypted")                                 \
-  X(rtcp_out, "RTCP packets sent (SR, RR, PLI, FIR)")                    \
-  X(rtx_out, "retransmissions sent in answer to NACKs")                  \
-  X(nack_miss, "NACKed packets no longer (or never) in the ring")        \
-  X(keyframe_requests, "PLI/FIR forwarded to publishers")                \
-  X(punted, "packets handed to the exception path")                      \
-  X(handed_off, "packets handed to the owning lcore")                    \
+#define EDGESFU_MEDIA_COUNTERS(X)                                            \
+  X(rtp_in, "RTP packets decrypted from publishers")                         \
+  X(rtp_out, "RTP packets protected and sent to subscribers")                \
+  X(rtcp_in, "RTCP compounds decrypted")                                     \
+  X(rtcp_out, "RTCP packets sent (SR, RR, PLI, FIR)")                        \
+  X(rtx_out, "retransmissions sent in answer to NACKs")                      \
+  X(nack_miss, "NACKed packets no longer (or never) in the ring")            \
+  X(keyframe_requests, "PLI/FIR forwarded to publishers")                    \
+  X(punted, "packets handed to the exception path")                          \
+  X(punted_session, "of which STUN/DTLS of sessions (first priority)")       \
+  X(punted_tcp, "of which TCP of connections to the signalling port")        \
+  X(punted_syn, "of which SYNs to the signalling port")                      \
+  X(punted_other, "of which anything else (last priority)")                  \
+  X(path_changes, "reply paths learned or changed by authenticated packets") \
+  X(handed_off, "packets handed to the owning lcore")                        \
   X(events_lost, "events the control thread could not be told (ring full)")
 
 struct alignas(64) MediaCounters {
@@ -105,8 +120,7 @@ inline constexpr const char* kMediaCounterNames[] = {
 inline constexpr std::size_t kMediaCounterCount = std::size(kMediaCounterNames);
 
 // Received traffic by class (RFC 7983 for UDP), packets and bytes.
-#define EDGESFU_RX_CLASSES(X) \
-  X(rtp) X(rtcp) X(stun) X(dtls) X(other_udp) X(non_udp)
+#define EDGESFU_RX_CLASSES(X) X(rtp) X(rtcp) X(stun) X(dtls) X(other_udp) X(non_udp)
 
 enum class RxClass : uint8_t {
 #define EDGESFU_X(name) name,

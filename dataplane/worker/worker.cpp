@@ -7,6 +7,7 @@
 
 #include "dataplane/control/command.hpp"
 #include "dataplane/pkt/demux.hpp"
+#include "dataplane/punt/punt_policy.hpp"
 
 namespace edgesfu::dp {
 
@@ -42,26 +43,66 @@ struct Sorted {
   rte_mbuf* rtcp[kMaxBurst];
   pkt::UdpFrame rtcp_frames[kMaxBurst];
   uint16_t rtcp_slots[kMaxBurst];
+  uint32_t rtcp_lens[kMaxBurst];
   uint16_t nrtcp = 0;
 };
 
-// Punts through the per-source limiter: the source IP, or the source MAC for
-// frames that carry none.
-void punt(Worker& w, Sorted& s, rte_mbuf* m, const pkt::UdpFrame& f, bool has_ip, uint64_t tsc) {
-  if (w.limiter != nullptr) {
-    const bool ok = has_ip ? w.limiter->allow(f.src.b.data(), 16, tsc)
-                           : w.limiter->allow(f.src_mac.data(), 6, tsc);
-    if (!ok) {
-      drop(w.stats, DropReason::kPuntRateLimited).add(1);
-      rte_pktmbuf_free(m);
+// Kernel frames handed to the owning lcore are tagged in the pointer's low
+// bit (an mbuf is cache-line aligned), so the hand-off ring needs no second
+// kind of element.
+void* tag_kernel(rte_mbuf* m) {
+  return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(m) | 1u);
+}
+bool is_kernel_tagged(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 1u) != 0; }
+rte_mbuf* untag(void* p) {
+  return reinterpret_cast<rte_mbuf*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t{1});
+}
+
+// A kernel frame to a flow this lcore owns.
+void learn_kernel_flow(Worker& w, const flow::FlowRef& ref, const pkt::UdpFrame& f, rte_mbuf* m,
+                       uint64_t now_us) {
+  if (!w.fastpath->valid(ref)) return;
+  const uint8_t* p = rte_pktmbuf_mtod_offset(m, const uint8_t*, f.payload_offset);
+  // A Binding success response (0x0101): the ICE agent validated a check.
+  const bool consent = f.payload_len >= 20 && p[0] == 0x01 && p[1] == 0x01;
+  w.fastpath->learn_from_kernel(ref.slot, f, consent, now_us);
+}
+
+// Punts or drops a frame the fast path did not take, as the punt policy
+// judges it: per-source limiter (unless exempt), then the worker's budget at
+// the frame's priority. Consumes the mbuf.
+void punt_or_drop(Worker& w, Sorted& s, rte_mbuf* m, pkt::FrameKind kind, const pkt::UdpFrame& f,
+                  pkt::UdpClass cls, bool flow_hit, uint64_t tsc) {
+  const std::span<const uint8_t> payload =
+      kind == pkt::FrameKind::kUdp
+          ? std::span<const uint8_t>{rte_pktmbuf_mtod_offset(m, const uint8_t*, f.payload_offset),
+                                     f.payload_len}
+          : std::span<const uint8_t>{};
+  const punt::Verdict v = punt::judge(w.rules, kind, f, cls, payload, flow_hit);
+  DropReason why = v.drop;
+  if (v.punt) {
+    punt::SourceLimiter* lim = v.priority == punt::Priority::kTcpSyn ? w.syn_limiter : w.limiter;
+    if (v.limit && lim != nullptr && !lim->allow(v.key.b, v.key.len, tsc)) {
+      why = DropReason::kPuntRateLimited;
+    } else if (w.budget_enabled && !w.budget.take(v.priority, tsc)) {
+      why = DropReason::kPuntBudget;
+    } else {
+      s.punt[s.npunt++] = m;
+      switch (v.priority) {
+        case punt::Priority::kSession: w.stats.media.punted_session.add(1); break;
+        case punt::Priority::kTcpConnected: w.stats.media.punted_tcp.add(1); break;
+        case punt::Priority::kTcpSyn: w.stats.media.punted_syn.add(1); break;
+        default: w.stats.media.punted_other.add(1); break;
+      }
       return;
     }
   }
-  s.punt[s.npunt++] = m;
+  drop(w.stats, why).add(1);
+  rte_pktmbuf_free(m);
 }
 
 // Sorts received frames: fast path, hand-off, or punt. Consumes the mbufs.
-void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t now_us, Sorted& s) {
+void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, Sorted& s) {
   pkt::UdpFrame frames[kMaxBurst];
   pkt::UdpClass classes[kMaxBurst];
   const flow::FlowKey* keyp[flow::kLookupBurst];
@@ -94,16 +135,13 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t n
       PktBytes& cls = w.stats.rx_class[static_cast<std::size_t>(rc)];
       cls.pkts.add(1);
       cls.bytes.add(rte_pktmbuf_pkt_len(m));
-      if (kind == pkt::FrameKind::kUdp && w.flows != nullptr) {
+      if (kind == pkt::FrameKind::kUdp && w.flows != nullptr && punt::addressed_to_us(w.rules, f)) {
         keys[nk] = flow::FlowKey::of(f);
         keyp[nk] = &keys[nk];
         idx[nk++] = i;
-      } else if (kind == pkt::FrameKind::kMalformed) {
-        drop(w.stats, DropReason::kMalformedFrame).add(1);
-        rte_pktmbuf_free(m);
       } else {
-        // Non-UDP and fragments take the exception path (the kernel).
-        punt(w, s, m, f, f.src.family != 0, tsc);
+        // Malformed, not for us, not UDP, fragments, or no fast path.
+        punt_or_drop(w, s, m, kind, f, classes[i], false, tsc);
       }
     }
     if (nk == 0) continue;
@@ -113,12 +151,8 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t n
       const uint16_t i = idx[k];
       rte_mbuf* m = pkts[i];
       const pkt::UdpFrame& f = frames[i];
-      if (((hits >> k) & 1) == 0) {
-        punt(w, s, m, f, true, tsc);
-        continue;
-      }
       const flow::FlowRef ref = refs[k];
-      if (ref.worker != w.index) {
+      if (((hits >> k) & 1) != 0 && ref.worker != w.index) {
         // Another lcore owns the room: hand the packet over (DESIGN.md §2).
         rte_ring* r = ref.worker < w.workers ? w.handoff[ref.worker] : nullptr;
         if (r == nullptr || rte_ring_mp_enqueue(r, m) != 0) {
@@ -129,26 +163,55 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t n
         }
         continue;
       }
-      if (!w.fastpath->valid(ref)) {
-        // Looked up just before its participant went: an unknown flow now.
-        punt(w, s, m, f, true, tsc);
-        continue;
-      }
-      w.fastpath->learn_path(ref.slot, f, now_us);
+      // A miss, or looked up just before its participant went (a miss now).
+      const bool live = ((hits >> k) & 1) != 0 && w.fastpath->valid(ref);
       const pkt::UdpClass c = classes[i];
-      if (c == pkt::UdpClass::kRtp) {
+      if (live && c == pkt::UdpClass::kRtp) {
         s.rtp[s.nrtp] = m;
         s.rtp_frames[s.nrtp] = f;
         s.rtp_slots[s.nrtp++] = ref.slot;
-      } else if (c == pkt::UdpClass::kRtcp) {
+      } else if (live && c == pkt::UdpClass::kRtcp) {
         s.rtcp[s.nrtcp] = m;
         s.rtcp_frames[s.nrtcp] = f;
         s.rtcp_slots[s.nrtcp++] = ref.slot;
       } else {
-        punt(w, s, m, f, true, tsc);  // STUN (consent), DTLS: the slow path's
+        punt_or_drop(w, s, m, pkt::FrameKind::kUdp, f, c, live, tsc);
       }
     }
   }
+}
+
+// The kernel's frames (exception RX), before they go to the wire: a UDP
+// frame to a live participant's flow teaches its owner the path the slow
+// path chose (and, a STUN success response, that its check passed); a flow
+// of another lcore gets the frame handed over, tagged, to learn and send.
+// Compacts `pkts` to what this lcore sends; returns how many.
+uint16_t route_kernel_frames(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t now_us) {
+  if (w.fastpath == nullptr) return n;
+  uint16_t out = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    pkt::UdpFrame f;
+    const pkt::FrameKind k =
+        pkt::parse_udp_frame({rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)}, f);
+    if (k != pkt::FrameKind::kMalformed && f.dst.family != 0) w.fastpath->learn_kernel_frame(f);
+    if (k == pkt::FrameKind::kUdp) {
+      const flow::FlowKey key = flow::FlowKey::make(f.dst, f.dst_port, f.src_port);
+      const flow::FlowKey* kp = &key;
+      flow::FlowRef ref;
+      if (w.flows->lookup_burst(&kp, 1, &ref) != 0) {
+        if (ref.worker == w.index) {
+          learn_kernel_flow(w, ref, f, m, now_us);
+        } else if (ref.worker < w.workers &&
+                   rte_ring_mp_enqueue(w.handoff[ref.worker], tag_kernel(m)) == 0) {
+          w.stats.media.handed_off.add(1);
+          continue;
+        }
+      }
+    }
+    pkts[out++] = m;
+  }
+  return out;
 }
 
 // Counts a received burst (packets and bytes) on one direction.
@@ -162,12 +225,20 @@ inline void count_rx(DirectionStats& d, rte_mbuf* const* pkts, uint16_t n) {
 // Handles one burst from the wire or the hand-off ring. Consumes the mbufs.
 void handle_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t now_us) {
   Sorted s;
-  sort_burst(w, pkts, n, tsc, now_us, s);
+  sort_burst(w, pkts, n, tsc, s);
   w.stats.media.punted.add(s.npunt);
   send_all(w.exception_port, w.queue, s.punt, s.npunt, w.stats.wire_to_exception,
            drop(w.stats, DropReason::kExceptionTxFull));
+  // SRTCP authenticates first (subscribers' paths), media fans out, then the
+  // RTCP is acted on (NACKs find this burst's packets).
+  if (s.nrtcp != 0) {
+    s.nrtcp = w.fastpath->unprotect_rtcp(s.rtcp, s.rtcp_frames, s.rtcp_slots, s.rtcp_lens, s.nrtcp,
+                                         now_us);
+  }
   if (s.nrtp != 0) w.fastpath->on_rtp(s.rtp, s.rtp_frames, s.rtp_slots, s.nrtp, now_us, w.tx);
-  if (s.nrtcp != 0) w.fastpath->on_rtcp(s.rtcp, s.rtcp_frames, s.rtcp_slots, s.nrtcp, now_us, w.tx);
+  if (s.nrtcp != 0) {
+    w.fastpath->on_rtcp(s.rtcp, s.rtcp_frames, s.rtcp_slots, s.rtcp_lens, s.nrtcp, now_us, w.tx);
+  }
 }
 
 }  // namespace
@@ -182,11 +253,26 @@ uint16_t worker_poll_once(Worker& w) {
     const unsigned nc = rte_ring_sc_dequeue_burst_elem(w.commands, cmds, sizeof(control::Command),
                                                        kCommandsPerLoop, nullptr);
     for (unsigned i = 0; i < nc; ++i) w.fastpath->apply(cmds[i], now_us, w.tx);
-    rte_mbuf* handed[kMaxBurst];
-    const unsigned nh = rte_ring_sc_dequeue_burst(
-        w.handoff[w.index], reinterpret_cast<void**>(handed), w.burst, nullptr);
+    void* handed[kMaxBurst];
+    const unsigned nh = rte_ring_sc_dequeue_burst(w.handoff[w.index], handed, w.burst, nullptr);
     if (nh != 0) {
-      handle_burst(w, handed, static_cast<uint16_t>(nh), tsc, now_us);
+      // Wire frames of our flows, and (tagged) the kernel's frames to them.
+      rte_mbuf* wire[kMaxBurst];
+      rte_mbuf* kernel[kMaxBurst];
+      uint16_t nw = 0, nk = 0;
+      for (unsigned i = 0; i < nh; ++i) {
+        if (is_kernel_tagged(handed[i])) {
+          kernel[nk++] = untag(handed[i]);
+        } else {
+          wire[nw++] = static_cast<rte_mbuf*>(handed[i]);
+        }
+      }
+      if (nw != 0) handle_burst(w, wire, nw, tsc, now_us);
+      if (nk != 0) {
+        nk = route_kernel_frames(w, kernel, nk, now_us);
+        send_all(w.wire_port, w.queue, kernel, nk, w.stats.exception_to_wire,
+                 drop(w.stats, DropReason::kWireTxFull));
+      }
       total = static_cast<uint16_t>(total + nh);
     }
   }
@@ -209,15 +295,8 @@ uint16_t worker_poll_once(Worker& w) {
   const uint16_t ne = rte_eth_rx_burst(w.exception_port, w.queue, pkts, w.burst);
   if (ne != 0) {
     count_rx(w.stats.exception_to_wire, pkts, ne);
-    if (w.fastpath != nullptr) {
-      for (uint16_t i = 0; i < ne; ++i) {
-        pkt::UdpFrame f;
-        const pkt::FrameKind k = pkt::parse_udp_frame(
-            {rte_pktmbuf_mtod(pkts[i], const uint8_t*), rte_pktmbuf_data_len(pkts[i])}, f);
-        if (k != pkt::FrameKind::kMalformed && f.dst.family != 0) w.fastpath->learn_kernel_frame(f);
-      }
-    }
-    send_all(w.wire_port, w.queue, pkts, ne, w.stats.exception_to_wire,
+    const uint16_t mine = route_kernel_frames(w, pkts, ne, now_us);
+    send_all(w.wire_port, w.queue, pkts, mine, w.stats.exception_to_wire,
              drop(w.stats, DropReason::kWireTxFull));
     total = static_cast<uint16_t>(total + ne);
   }

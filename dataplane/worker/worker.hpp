@@ -1,13 +1,16 @@
 // The worker lcore loop (DESIGN.md §1): run to completion, in bursts.
 //  * wire RX -> parse -> flow lookup (lock-free) -> RTP/RTCP of flows this
 //    lcore owns go to the fast path; flows owned by another lcore are handed
-//    to its ring; STUN, DTLS, misses and non-UDP go to the exception port
-//    through the per-source punt limiter;
+//    to its ring; the rest is judged by the punt policy (punt/punt_policy:
+//    dropped when the slow path would discard it) and goes to the exception
+//    port through the per-source limiter and this lcore's punt budget;
 //  * commands from the control thread are applied between bursts, a bounded
 //    number per loop; RTCP reports are sent when due;
 //  * fast-path output is staged and flushed to the wire at the end of every
 //    iteration that produced any (added latency matters as much as rate);
-//  * exception RX (the kernel's replies) -> wire.
+//  * exception RX (the kernel's replies) -> wire; a frame to a live flow
+//    first teaches the flow's owner the path (handed over when another
+//    lcore owns it).
 // No locks, no allocation, no exceptions, no logging in the loop.
 #pragma once
 
@@ -18,6 +21,7 @@
 
 #include "dataplane/fanout/fastpath.hpp"
 #include "dataplane/flow/flow_table.hpp"
+#include "dataplane/punt/punt_policy.hpp"
 #include "dataplane/punt/source_limiter.hpp"
 #include "dataplane/stats/lcore_stats.hpp"
 
@@ -54,7 +58,11 @@ struct alignas(64) Worker {
   rte_ring* commands = nullptr;         // SP/SC, control::Command elements
   rte_ring* handoff[kMaxWorkers] = {};  // MP/SC mbuf rings, by worker index
   uint16_t workers = 1;
-  punt::SourceLimiter* limiter = nullptr;
+  punt::SourceLimiter* limiter = nullptr;      // per address, port, priority
+  punt::SourceLimiter* syn_limiter = nullptr;  // SYNs to the signalling port, per address
+  punt::PuntRules rules;                       // what is ours and what the slow path would take
+  punt::PuntBudget budget;                     // this lcore's punts per second, by priority
+  bool budget_enabled = false;
 
   fanout::TxStage tx;
   LcoreStats stats;

@@ -15,6 +15,11 @@
 
 namespace edgesfu::dp {
 
+namespace {
+// Per-source buckets per worker (hashed; sources that collide share one).
+constexpr uint32_t kLimiterBuckets = 16384;
+}  // namespace
+
 Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
   if (p.lcores.empty() || p.lcores.size() > kMaxWorkers) {
     return make_error("workers: need 1-" + std::to_string(kMaxWorkers) + " worker lcores");
@@ -26,6 +31,9 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
     auto flows = flow::FlowTable::create("esfu_flows", p.flow_capacity, socket, nworkers);
     if (!flows) return flows.error();
     set->flows_ = std::move(flows).value();
+  }
+  if (p.media_port_first != 0 && p.media_port_last >= p.media_port_first) {
+    set->guard_ = std::make_unique<punt::PortGuard>(p.media_port_first, p.media_port_last);
   }
   for (uint16_t i = 0; i < nworkers; ++i) {
     const unsigned lcore = p.lcores[i];
@@ -50,8 +58,17 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
     w->workers = static_cast<uint16_t>(nworkers);
     if (p.punt_rate != 0) {
       set->limiters_.push_back(std::make_unique<punt::SourceLimiter>(
-          4096, p.punt_rate, p.punt_burst, w->tsc_hz, rte_rdtsc()));
+          kLimiterBuckets, p.punt_rate, p.punt_burst, w->tsc_hz, rte_rdtsc()));
       w->limiter = set->limiters_.back().get();
+      set->limiters_.push_back(std::make_unique<punt::SourceLimiter>(
+          kLimiterBuckets, p.punt_syn_rate, p.punt_syn_burst, w->tsc_hz, rte_rdtsc()));
+      w->syn_limiter = set->limiters_.back().get();
+    }
+    w->rules = p.rules;
+    w->rules.guard = set->guard_.get();
+    if (p.punt_budget != 0) {
+      w->budget = punt::PuntBudget(p.punt_budget, p.punt_budget_burst, w->tsc_hz, rte_rdtsc());
+      w->budget_enabled = true;
     }
     if (p.engine == nullptr) continue;
     const std::string n = std::to_string(i);

@@ -1,6 +1,7 @@
 // The set of worker lcores with everything they share or own: the flow table,
-// each worker's command, event and hand-off rings, its fast path and punt
-// limiter. Built and torn down by the main thread; launched with the EAL.
+// each worker's command, event and hand-off rings, its fast path, punt
+// limiters and budget, and the media ports' guard. Built and torn down by the main thread; launched
+// with the EAL.
 #pragma once
 
 #include <rte_mempool.h>
@@ -28,8 +29,19 @@ struct WorkerSetParams {
   srtp::Engine* engine = nullptr;
   fanout::FastpathLimits limits;
   uint32_t flow_capacity = 4096;
-  uint32_t punt_rate = 10000;  // packets/s per source; 0: no limiter
-  uint32_t punt_burst = 1000;
+  // Per source (address, port and priority; SYNs per address): packets/s
+  // to the exception path; 0: no limiter.
+  uint32_t punt_rate = 2000;
+  uint32_t punt_burst = 400;
+  uint32_t punt_syn_rate = 20;
+  uint32_t punt_syn_burst = 40;
+  // Per worker, all sources: packets/s to the exception path; 0: no budget.
+  uint32_t punt_budget = 20000;
+  uint32_t punt_budget_burst = 2000;
+  // The appliance on the wire (destination checks; empty: not checked), its
+  // signalling TCP port and its media UDP ports (0, 0: no port guard).
+  punt::PuntRules rules;
+  uint16_t media_port_first = 0, media_port_last = 0;
   uint32_t command_ring = 1024;
 };
 
@@ -51,12 +63,15 @@ class WorkerSet {
   rte_ring* commands(std::size_t i) { return workers_[i]->commands; }
   rte_ring* events(std::size_t i) { return events_[i]; }
   bool has_fastpath() const { return flows_ != nullptr; }
+  // The media ports' guard (control thread writes; null without media ports).
+  punt::PortGuard* guard() { return guard_.get(); }
 
  private:
   WorkerSet() = default;
   std::vector<Worker*> workers_;  // rte_zmalloc'd on each lcore's socket
   std::vector<std::unique_ptr<fanout::Fastpath>> fastpaths_;
   std::vector<std::unique_ptr<punt::SourceLimiter>> limiters_;
+  std::unique_ptr<punt::PortGuard> guard_;
   std::vector<rte_ring*> commands_, events_, handoffs_;  // by worker index
   std::unique_ptr<flow::FlowTable> flows_;
   std::atomic<bool> stop_{false};

@@ -86,6 +86,7 @@ Status Appliance::start_ports() {
   if (auto s = dp::configure_interface(dp.exception.iface, dp.exception.addresses); !s) {
     return s;
   }
+  if (auto s = dp::enable_syn_cookies(); !s) return s;
   std::string addrs;
   for (const auto& a : dp.exception.addresses) addrs += " " + a.text;
   spdlog::info("exception port: {} in {} with{}", dp.exception.iface,
@@ -119,6 +120,23 @@ Status Appliance::launch_workers() {
   p.flow_capacity = fp.flow_capacity;
   p.punt_rate = fp.punt_rate;
   p.punt_burst = fp.punt_burst;
+  p.punt_syn_rate = fp.punt_syn_rate;
+  p.punt_syn_burst = fp.punt_syn_burst;
+  p.punt_budget = fp.punt_budget;
+  p.punt_budget_burst = fp.punt_budget_burst;
+  // What is the appliance's on the wire: the TAP's MAC and addresses (the
+  // kernel answers as them); the signalling port; the media ports.
+  p.rules.mac = dp.exception.mac;
+  p.rules.check_mac = true;
+  for (const auto& a : dp.exception.addresses) {
+    if (p.rules.naddrs == p.rules.addrs.size()) break;
+    dp::pkt::IpAddr& ip = p.rules.addrs[p.rules.naddrs++];
+    ip.family = a.family == AF_INET6 ? 6 : 4;
+    std::copy(a.bytes.begin(), a.bytes.end(), ip.b.begin());
+  }
+  p.rules.signalling_port = cfg_.port;
+  p.media_port_first = cfg_.rtc.port_range_start;
+  p.media_port_last = cfg_.rtc.port_range_end;
   auto set = dp::WorkerSet::create(p);
   if (!set) return set.error();
   workers_ = std::move(set).value();

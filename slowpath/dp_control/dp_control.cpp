@@ -354,4 +354,16 @@ Status DpControl::request_keyframe(const TrackRef& t) {
   return ok_status();
 }
 
+void DpControl::open_port(uint16_t port, std::string_view ufrag) {
+  if (auto* g = workers_.guard()) g->open(port, ufrag);
+}
+
+void DpControl::port_validated(uint16_t port, const dp::pkt::IpAddr& ip, uint16_t rport) {
+  if (auto* g = workers_.guard()) g->validate(port, ip, rport);
+}
+
+void DpControl::close_port(uint16_t port) {
+  if (auto* g = workers_.guard()) g->close(port);
+}
+
 }  // namespace edgesfu::sp

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -67,6 +68,14 @@ class DpControl {
                                      const DowntrackParams& d);
   Status remove_downtrack(const DowntrackRef& d);
   Status request_keyframe(const TrackRef& t);
+
+  // The media ports' guard (issue 12 #4): a session's ICE agent took `port`
+  // with local ufrag `ufrag`; `ip`:`rport` passed a check there; the session
+  // ended. The workers drop STUN and DTLS on the port that the agent would
+  // not take. No-ops without a guard (no media port range).
+  void open_port(uint16_t port, std::string_view ufrag);
+  void port_validated(uint16_t port, const dp::pkt::IpAddr& ip, uint16_t rport);
+  void close_port(uint16_t port);
 
   // Handles events from the workers: destroys released SRTP sessions, and
   // calls the idle handler for participants that went silent (consent lost);

@@ -220,12 +220,15 @@ void LiteAgent::handle_stun(std::span<const uint8_t> d, const dp::pkt::IpAddr& f
     return;
   }
   ++counters_.checks_answered;
-  send_to(stun::binding_success(req.txid, from, port, pwd_), from, port);
+  // Validated before the answer leaves: the peer's DTLS may follow it at once,
+  // and the dataplane must let it through (on_validated).
   if (!validated(from, port)) {
     validated_[validated_next_] = {from, port};
     validated_next_ = (validated_next_ + 1) % kMaxValidated;
     if (validated_count_ < kMaxValidated) ++validated_count_;
+    if (on_validated_) on_validated_(from, port);
   }
+  send_to(stun::binding_success(req.txid, from, port, pwd_), from, port);
   if (!req.use_candidate) return;
   // RFC 8445 §7.3.1.5: USE-CANDIDATE nominates the pair. The dataplane flow is
   // keyed by the first nominated pair, so a later nomination of another pair

@@ -33,6 +33,8 @@ class LiteAgent {
  public:
   using OnData = std::function<void(std::span<const uint8_t>)>;
   using OnSelected = std::function<void(const SelectedPair&)>;
+  // A new address passed a check (the dataplane may then let its DTLS in).
+  using OnValidated = std::function<void(const dp::pkt::IpAddr&, uint16_t port)>;
 
   // What the agent saw; the caller may log it when the session ends.
   struct Counters {
@@ -68,6 +70,8 @@ class LiteAgent {
 
   void on_data(OnData f) { on_data_ = std::move(f); }
   void on_selected(OnSelected f) { on_selected_ = std::move(f); }
+  void on_validated(OnValidated f) { on_validated_ = std::move(f); }
+  uint16_t local_port() const { return local_port_; }
 
   bool selected() const { return have_pair_; }
   const SelectedPair& pair() const { return pair_; }
@@ -104,6 +108,7 @@ class LiteAgent {
   Counters counters_;
   OnData on_data_;
   OnSelected on_selected_;
+  OnValidated on_validated_;
 };
 
 }  // namespace edgesfu::sp::ice

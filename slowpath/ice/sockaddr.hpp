@@ -65,4 +65,14 @@ inline bool parse_ip(const std::string& s, dp::pkt::IpAddr& ip) {
   return false;
 }
 
+// "198.18.0.1" or "2001:db8::1" (empty for no address).
+inline std::string ip_text(const dp::pkt::IpAddr& ip) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (ip.family != 4 && ip.family != 6) return {};
+  if (inet_ntop(ip.family == 4 ? AF_INET : AF_INET6, ip.b.data(), buf, sizeof buf) == nullptr) {
+    return {};
+  }
+  return buf;
+}
+
 }  // namespace edgesfu::sp::ice

@@ -3,6 +3,8 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
+#include "slowpath/ice/sockaddr.hpp"
+
 namespace edgesfu::sp::session {
 
 namespace {
@@ -54,6 +56,14 @@ Result<std::unique_ptr<ParticipantSession>> ParticipantSession::create(const std
   ParticipantSession* self = s.get();
   s->ice_->on_data([self](std::span<const uint8_t> d) { self->on_ice_data(d); });
   s->ice_->on_selected([self](const ice::SelectedPair&) { self->maybe_install(); });
+  // The workers let this port's STUN (for our ufrag) and DTLS (from the
+  // addresses that pass checks) through to the agent; the rest they drop.
+  if (deps.dp != nullptr) {
+    deps.dp->open_port(s->ice_->local_port(), s->ice_->credentials().first);
+    s->ice_->on_validated([self](const dp::pkt::IpAddr& ip, uint16_t port) {
+      self->deps_.dp->port_validated(self->ice_->local_port(), ip, port);
+    });
+  }
   s->timer_ = g_timeout_source_new(100);
   g_source_set_callback(s->timer_, &ParticipantSession::on_timer, self, nullptr);
   g_source_attach(s->timer_, deps.context);
@@ -72,6 +82,7 @@ ParticipantSession::~ParticipantSession() {
   // Removing the participant removes its tracks (with every downtrack of
   // them) and its own downtracks on the lcore.
   if (installed_) (void)deps_.dp->remove_participant(participant_);
+  if (deps_.dp != nullptr && ice_) deps_.dp->close_port(ice_->local_port());
   if (dtls_ && dtls_->counters().app_records_in != 0) {
     spdlog::info("session {}: {} DTLS application records ({} bytes) arrived", sid_,
                  dtls_->counters().app_records_in, dtls_->counters().app_bytes_in);
@@ -336,9 +347,10 @@ void ParticipantSession::maybe_install() {
   install_tracks();
   room_changed();
   spdlog::info(
-      "session {} in {}: fast path owns the flow, {} tracks, {} downtracks (ICE: {} checks "
-      "answered)",
-      sid_, room_, tracks_.size(), downtracks_.size(), ice_->counters().checks_answered);
+      "session {} in {}: fast path owns the flow {}:{} -> :{}, {} tracks, {} downtracks (ICE: {} "
+      "checks answered)",
+      sid_, room_, ice::ip_text(pair.remote), pair.remote_port, pair.local_port, tracks_.size(),
+      downtracks_.size(), ice_->counters().checks_answered);
   if (!tracks_.empty() && deps_.on_room_changed) deps_.on_room_changed(room_);
 }
 

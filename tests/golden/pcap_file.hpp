@@ -20,8 +20,8 @@ inline bool write_pcap(const std::string& path, const std::vector<Frame>& frames
   for (const Frame& fr : frames) {
     const uint32_t rh[4] = {1700000000u, usec += 20, static_cast<uint32_t>(fr.size()),
                             static_cast<uint32_t>(fr.size())};
-    ok = ok && std::fwrite(rh, sizeof rh, 1, f) == 1 &&
-         std::fwrite(fr.data(), fr.size(), 1, f) == 1;
+    ok =
+        ok && std::fwrite(rh, sizeof rh, 1, f) == 1 && std::fwrite(fr.data(), fr.size(), 1, f) == 1;
   }
   return std::fclose(f) == 0 && ok;
 }

@@ -33,6 +33,9 @@ want(j["publishers_up"] == 3, "publishers up %d, want 3" % j["publishers_up"])
 want(j["subscribers_receiving"] == 4, "subscribers receiving %d, want 4" % j["subscribers_receiving"])
 # Each subscriber answers 3 audio + 1 video m-lines and gets all 4 streams.
 want(j["streams"]["answered"] == 16 and j["streams"]["receiving"] == 16, "streams %s, want 16/16" % j["streams"])
+# Counted against what the publishers sent: no stream may go dark (issue 12 #10).
+want(j["streams"]["silent"] == 0, "%d streams silent over 1 s" % j["streams"]["silent"])
+want(j["delivery_ratio"] >= 0.95, "delivered %.3f of sent x subscribers" % j["delivery_ratio"])
 # Publishers send 3 x 50 audio + 120 video packets/s (1 Mbit/s at 30 fps, 4 per frame).
 want(260 <= j["sent_pps"] <= 280, "sent %.0f pps, want ~270" % j["sent_pps"])
 want(j["recv_pps"] >= 0.95 * 4 * j["sent_pps"], "received %.0f pps, want >= 95%% of 4 x sent" % j["recv_pps"])

@@ -119,6 +119,28 @@ TEST(LoadgenStream, CountsLossDuplicatesAndReordering) {
   EXPECT_EQ(s.received(), 14u);
 }
 
+// Issue 12 #10: a stream that stops shows as silent, whether it stops for a
+// while (a gap: sequence-gap loss sees it too) or for good (its tail: loss
+// from sequence gaps cannot).
+TEST(LoadgenStream, SilenceSeesGapsAndDeadTails) {
+  StreamReceive s;
+  uint64_t t = 1'000'000'000;
+  s.reset_silence(t);
+  for (uint32_t n = 0; n < 50; ++n) s.on_packet(n, n * 960, 48000, t += 20'000'000);
+  EXPECT_EQ(s.silence_ns(t), 20'000'000u);
+  EXPECT_EQ(s.lost(), 0u);
+  // Dark from here on: no loss by sequence numbers, but 3 s of silence.
+  EXPECT_EQ(s.lost(), 0u);
+  EXPECT_EQ(s.silence_ns(t + 3'000'000'000), 3'000'000'000u);
+  // A 1.5 s gap inside the window stays the longest silence once packets resume.
+  s.on_packet(50, 50 * 960, 48000, t += 1'500'000'000);
+  s.on_packet(51, 51 * 960, 48000, t += 20'000'000);
+  EXPECT_EQ(s.silence_ns(t), 1'500'000'000u);
+  // The window starts over.
+  s.reset_silence(t);
+  EXPECT_EQ(s.silence_ns(t + 5), 5u);
+}
+
 TEST(LoadgenStream, JitterIsZeroWhenPacedAndGrowsWithVariation) {
   StreamReceive paced, shaky;
   uint64_t t = 5'000'000'000;

@@ -102,7 +102,14 @@ TEST(NetTest, NotUdpFragmentsAndMalformed) {
   auto f = frame(path(4), 20);
   auto tcp = f;
   tcp[14 + 9] = 6;
+  tcp[34 + 13] = kTcpSyn;
   EXPECT_EQ(parse_udp_frame(tcp, u), FrameKind::kNotUdp);
+  // TCP: ports and flags for the punt policy.
+  EXPECT_EQ(u.proto, kIpProtoTcp);
+  EXPECT_EQ(u.tcp_flags, kTcpSyn);
+  EXPECT_EQ(u.dst_port, load_be16(tcp.data() + 34 + 2));
+  UdpFrame short_tcp;
+  EXPECT_EQ(parse_udp_frame({tcp.data(), 34 + 13}, short_tcp), FrameKind::kMalformed);
   auto arp = f;
   store_be16(arp.data() + 12, 0x0806);
   EXPECT_EQ(parse_udp_frame(arp, u), FrameKind::kNotUdp);

@@ -389,6 +389,7 @@ void Peer::on_media(std::span<const uint8_t> d, bool rtcp) {
   if (it == streams_.end()) {
     streams_.push_back({h.ssrc, StreamReceive{}});
     it = streams_.end() - 1;
+    it->second.set_publisher(m->publisher);
   }
   it->second.on_packet(m->number, h.timestamp, rate, t);
 }

@@ -27,10 +27,10 @@ namespace edgesfu::loadgen {
 // Shared by every peer of a run (one thread): what was sent and received.
 struct Totals {
   uint64_t sent_pkts = 0, sent_bytes = 0;
-  uint64_t recv_pkts = 0, recv_bytes = 0;   // RTP packets that decrypted
-  uint64_t rtcp_pkts = 0;                   // SRTCP packets that decrypted
-  uint64_t srtp_errors = 0;                 // unprotect refused (auth, replay)
-  uint64_t bad_packets = 0;                 // not RTP, or no marker
+  uint64_t recv_pkts = 0, recv_bytes = 0;  // RTP packets that decrypted
+  uint64_t rtcp_pkts = 0;                  // SRTCP packets that decrypted
+  uint64_t srtp_errors = 0;                // unprotect refused (auth, replay)
+  uint64_t bad_packets = 0;                // not RTP, or no marker
   uint64_t send_errors = 0;
   LatencyHistogram latency, latency_interval;
 };
@@ -39,11 +39,11 @@ struct PeerParams {
   GMainContext* context = nullptr;
   std::string local_address;
   std::shared_ptr<sp::dtls::Certificate> cert;
-  uint32_t publisher_id = 0;     // marker id of a publisher's packets
+  uint32_t publisher_id = 0;  // marker id of a publisher's packets
   const OpusLoop* opus = nullptr;
-  int video_kbps = 0;            // publisher: 0 = audio only
+  int video_kbps = 0;  // publisher: 0 = audio only
   Totals* totals = nullptr;
-  uint64_t seed = 1;             // SSRCs and start offsets
+  uint64_t seed = 1;  // SSRCs and start offsets
 };
 
 class Peer {
@@ -70,13 +70,19 @@ class Peer {
   bool up() const { return srtp_rx_ != nullptr; }
   bool failed() const { return !failure_.empty(); }
   const std::string& failure() const { return failure_; }
-  uint64_t up_ns() const { return up_ns_; }              // when SRTP keys arrived
-  uint64_t first_media_ns() const { return first_media_ns_; }  // first packet in (subscriber) or out
+  uint64_t up_ns() const { return up_ns_; }  // when SRTP keys arrived
+  uint64_t first_media_ns() const {
+    return first_media_ns_;
+  }  // first packet in (subscriber) or out
   // Streams the SFU sends us (subscriber): answered m-lines with media.
   int offered_streams() const { return offered_streams_; }
   // The DTLS-SRTP profile negotiated (RFC 5764 name), once up.
   const char* srtp_profile() const { return profile_; }
   const std::vector<std::pair<uint32_t, StreamReceive>>& streams() const { return streams_; }
+  void reset_silence(uint64_t now_ns) {
+    for (auto& [ssrc, st] : streams_) st.reset_silence(now_ns);
+  }
+  uint32_t publisher_id() const { return p_.publisher_id; }
 
  private:
   struct SendTrack {
@@ -86,8 +92,8 @@ class Peer {
     uint8_t pt = 0;
     uint16_t seq = 0;
     uint32_t ts0 = 0;
-    uint32_t number = 0;    // marker packet number
-    uint64_t next_ns = 0;   // next frame due
+    uint32_t number = 0;   // marker packet number
+    uint64_t next_ns = 0;  // next frame due
     uint64_t frame = 0;
   };
 
@@ -111,7 +117,7 @@ class Peer {
   Status start_dtls_client();
   srtp_t srtp_tx_ = nullptr, srtp_rx_ = nullptr;
   std::vector<SendTrack> send_;
-  std::vector<std::pair<uint8_t, uint32_t>> clock_rates_;  // PT -> clock rate
+  std::vector<std::pair<uint8_t, uint32_t>> clock_rates_;    // PT -> clock rate
   std::vector<std::pair<uint32_t, StreamReceive>> streams_;  // by SSRC
   int offered_streams_ = 0;
   const char* profile_ = "";

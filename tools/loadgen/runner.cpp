@@ -6,17 +6,19 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <set>
 
 #include "config/config.hpp"
 
 namespace edgesfu::loadgen {
 
-using json = nlohmann::json;
+using json = nlohmann::json;  // NOLINT(readability-identifier-naming): the library's spelling
 
 namespace {
 
-constexpr guint kTickMs = 1;  // media pacing: a frame leaves within 1 ms of its time
+constexpr guint kTickMs = 1;                 // media pacing: a frame leaves within 1 ms of its time
 constexpr uint64_t kSettleNs = 500'000'000;  // publishers up -> subscribers start
+constexpr uint64_t kSilentNs = 1'000'000'000;  // a stream quiet this long is dark
 
 double ms(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 double secs(uint64_t ns) { return static_cast<double>(ns) / 1e9; }
@@ -25,7 +27,9 @@ json quantiles_ms(std::vector<double> v) {
   json j = {{"n", v.size()}};
   if (v.empty()) return j;
   std::sort(v.begin(), v.end());
-  auto q = [&](double f) { return v[std::min(v.size() - 1, static_cast<std::size_t>(f * static_cast<double>(v.size())))]; };
+  auto q = [&](double f) {
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(f * static_cast<double>(v.size())))];
+  };
   j["p50"] = q(0.5);
   j["p99"] = q(0.99);
   j["max"] = v.back();
@@ -69,7 +73,8 @@ Result<std::unique_ptr<Runner>> Runner::create(const Options& o) {
       if (cfg.value().keys.empty()) return make_error("loadgen: " + o.config + " has no API keys");
       if (wp.api_key.empty()) wp.api_key = cfg.value().keys.begin()->first;
       auto it = cfg.value().keys.find(wp.api_key);
-      if (it == cfg.value().keys.end()) return make_error("loadgen: no key " + wp.api_key + " in " + o.config);
+      if (it == cfg.value().keys.end())
+        return make_error("loadgen: no key " + wp.api_key + " in " + o.config);
       wp.api_secret = it->second;
     }
     r->target_ = make_whip_target(wp, *r->http_);
@@ -78,9 +83,11 @@ Result<std::unique_ptr<Runner>> Runner::create(const Options& o) {
   r->target_->on_candidates([self](uint64_t sid, const std::vector<std::string>& lines) {
     auto it = self->sessions_.find(sid);
     if (it == self->sessions_.end()) return;
-    if (auto s = it->second.peer->add_remote_candidates(lines); !s) self->fail_session(sid, s.error().message);
+    if (auto s = it->second.peer->add_remote_candidates(lines); !s)
+      self->fail_session(sid, s.error().message);
   });
-  r->target_->on_ended([self](uint64_t sid, const std::string& why) { self->fail_session(sid, why); });
+  r->target_->on_ended(
+      [self](uint64_t sid, const std::string& why) { self->fail_session(sid, why); });
   return r;
 }
 
@@ -119,9 +126,7 @@ int Runner::run() {
   return exit_status_;
 }
 
-void Runner::stop() {
-  stop_ = true;
-}
+void Runner::stop() { stop_ = true; }
 
 gboolean Runner::on_tick(gpointer p) {
   static_cast<Runner*>(p)->tick();
@@ -145,6 +150,7 @@ void Runner::enter(Phase p) {
     base_bad_ = totals_.bad_packets;
     base_ = sums();
     totals_.latency.clear();
+    for (auto& [id, sess] : sessions_) sess.peer->reset_silence(phase_ns_);
     // Always printed: bench/compare samples the SFU on this line.
     std::printf("loadgen: all up; holding for %.0f s\n", o_.seconds);
     std::fflush(stdout);
@@ -185,7 +191,8 @@ void Runner::launch(bool publisher) {
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return;
     if (!answer) return fail_session(id, answer.error().message);
-    if (auto st = it->second.peer->apply_answer(answer.value()); !st) fail_session(id, st.error().message);
+    if (auto st = it->second.peer->apply_answer(answer.value()); !st)
+      fail_session(id, st.error().message);
   };
   if (publisher) {
     auto offer = s.peer->publish_offer();
@@ -236,7 +243,8 @@ void Runner::fail_session(uint64_t id, const std::string& why) {
   ++failures_[why.substr(0, 160)];
   ++(it->second.publisher ? failed_pubs_ : failed_subs_);
   if (!o_.quiet) {
-    std::fprintf(stderr, "loadgen: %s %llu failed: %s\n", it->second.publisher ? "publisher" : "subscriber",
+    std::fprintf(stderr, "loadgen: %s %llu failed: %s\n",
+                 it->second.publisher ? "publisher" : "subscriber",
                  static_cast<unsigned long long>(id), why.c_str());
   }
   end_session(id);
@@ -277,7 +285,8 @@ void Runner::tick() {
     }
     if (!s.join_recorded && s.peer->first_media_ns() != 0) {
       s.join_recorded = true;
-      (s.publisher ? join_ms_pub_ : join_ms_sub_).push_back(ms(s.peer->first_media_ns() - s.started_ns));
+      (s.publisher ? join_ms_pub_ : join_ms_sub_)
+          .push_back(ms(s.peer->first_media_ns() - s.started_ns));
     }
   }
   for (const auto& [id, why] : failed) fail_session(id, why);
@@ -307,7 +316,8 @@ void Runner::tick() {
   };
   auto give_up_on_stragglers = [&](bool publishers) {
     for (uint64_t id : stragglers(publishers)) {
-      fail_session(id, publishers ? "not connected within the setup timeout" : "no media within the setup timeout");
+      fail_session(id, publishers ? "not connected within the setup timeout"
+                                  : "no media within the setup timeout");
     }
   };
   switch (phase_) {
@@ -341,8 +351,7 @@ void Runner::tick() {
       if (target_->requests_in_flight() == 0 || secs(now - phase_ns_) > 3) enter(Phase::kDone);
       break;
     case Phase::kOpen:
-    case Phase::kDone:
-      break;
+    case Phase::kDone: break;
   }
 }
 
@@ -371,7 +380,9 @@ void Runner::second() {
   const Sums s = sums();
   const double dt = secs(now - last_ns_);
   const uint64_t dexp = s.expected - last_.expected, duniq = s.unique - last_.unique;
-  const double loss = dexp > 0 && dexp > duniq ? 100.0 * static_cast<double>(dexp - duniq) / static_cast<double>(dexp) : 0.0;
+  const double loss = dexp > 0 && dexp > duniq
+                          ? 100.0 * static_cast<double>(dexp - duniq) / static_cast<double>(dexp)
+                          : 0.0;
   const double sent_pps = static_cast<double>(totals_.sent_pkts - last_sent_) / dt;
   const double recv_pps = static_cast<double>(totals_.recv_pkts - last_recv_) / dt;
   double jitter = 0;
@@ -387,15 +398,22 @@ void Runner::second() {
   const double p50 = ms(totals_.latency_interval.quantile(0.5));
   const double p99 = ms(totals_.latency_interval.quantile(0.99));
   if (!o_.quiet) {
-    std::printf("t=%5.1fs pubs %d/%d subs %d/%d sent %.0f pps recv %.0f pps loss %.2f%% jitter %.2f ms "
-                "latency p50 %.2f p99 %.2f ms\n",
-                secs(now - start_ns_), pubs, o_.publishers, subs, o_.subscribers, sent_pps, recv_pps, loss, jitter,
-                p50, p99);
+    std::printf(
+        "t=%5.1fs pubs %d/%d subs %d/%d sent %.0f pps recv %.0f pps loss %.2f%% jitter %.2f ms "
+        "latency p50 %.2f p99 %.2f ms\n",
+        secs(now - start_ns_), pubs, o_.publishers, subs, o_.subscribers, sent_pps, recv_pps, loss,
+        jitter, p50, p99);
     std::fflush(stdout);
   }
-  series_.push_back({{"t", secs(now - start_ns_)}, {"publishers_up", pubs}, {"subscribers_receiving", subs},
-                     {"sent_pps", sent_pps}, {"recv_pps", recv_pps}, {"loss_pct", loss}, {"jitter_ms", jitter},
-                     {"latency_p50_ms", p50}, {"latency_p99_ms", p99}});
+  series_.push_back({{"t", secs(now - start_ns_)},
+                     {"publishers_up", pubs},
+                     {"subscribers_receiving", subs},
+                     {"sent_pps", sent_pps},
+                     {"recv_pps", recv_pps},
+                     {"loss_pct", loss},
+                     {"jitter_ms", jitter},
+                     {"latency_p50_ms", p50},
+                     {"latency_p99_ms", p99}});
   totals_.latency_interval.clear();
   last_ns_ = now;
   last_sent_ = totals_.sent_pkts;
@@ -417,6 +435,23 @@ json Runner::summary(uint64_t now) const {
       jitter_max = std::max(jitter_max, st.jitter_ms());
       ++streams;
       if (st.received() > 0) ++receiving;
+    }
+  }
+  // Streams gone dark (issue 12 #10): a received stream of a publisher that
+  // is still up, silent for over a second in the window (a gap, or its tail).
+  std::set<uint32_t> live_publishers;
+  for (const auto& [id, sess] : sessions_) {
+    if (sess.publisher && sess.peer->up()) live_publishers.insert(sess.peer->publisher_id());
+  }
+  int silent = 0;
+  uint64_t max_silence = 0;
+  for (const auto& [id, sess] : sessions_) {
+    if (sess.publisher || !sess.peer->up()) continue;
+    for (const auto& [ssrc, st] : sess.peer->streams()) {
+      if (live_publishers.count(st.publisher()) == 0) continue;
+      const uint64_t quiet = st.silence_ns(now);
+      max_silence = std::max(max_silence, quiet);
+      if (quiet > kSilentNs) ++silent;
     }
   }
   const auto [pubs, subs] = up_counts();
@@ -450,13 +485,20 @@ json Runner::summary(uint64_t now) const {
                      {"max", ms(totals_.latency.max())},
                      {"samples", totals_.latency.count()}};
   j["jitter_ms"] = {{"mean", streams > 0 ? jitter_sum / streams : 0.0}, {"max", jitter_max}};
-  j["streams"] = {{"answered", offered}, {"receiving", receiving}};
+  j["streams"] = {{"answered", offered}, {"receiving", receiving}, {"silent", silent}};
+  j["max_silence_ms"] = ms(max_silence);
+  // Against what the publishers sent: every subscriber receives every
+  // publisher, so a window without churn should deliver sent x subscribers.
+  const double want = static_cast<double>(totals_.sent_pkts - base_sent_) * subs;
+  j["delivery_ratio"] = want > 0 ? static_cast<double>(totals_.recv_pkts - base_recv_) / want : 0.0;
   json profiles = json::object();
   for (const auto& [id, sess] : sessions_) {
-    if (sess.peer->up()) profiles[sess.peer->srtp_profile()] = profiles.value(sess.peer->srtp_profile(), 0) + 1;
+    if (sess.peer->up())
+      profiles[sess.peer->srtp_profile()] = profiles.value(sess.peer->srtp_profile(), 0) + 1;
   }
   j["srtp_profiles"] = profiles;
-  j["join_ms"] = {{"publisher", quantiles_ms(join_ms_pub_)}, {"subscriber", quantiles_ms(join_ms_sub_)}};
+  j["join_ms"] = {{"publisher", quantiles_ms(join_ms_pub_)},
+                  {"subscriber", quantiles_ms(join_ms_sub_)}};
   json reasons = json::object();
   for (const auto& [why, n] : failures_) reasons[why] = n;
   j["failed"] = {{"publishers", failed_pubs_}, {"subscribers", failed_subs_}, {"reasons", reasons}};
@@ -470,15 +512,25 @@ void Runner::finish() {
   const uint64_t now = now_ns();
   result_ = summary(now);
   const json& r = result_;
-  std::printf("loadgen: %s: %d publishers, %d subscribers receiving; sent %.0f pps, received %.0f pps over %.1f s; "
-              "loss %.3f%%; latency p50 %.2f ms p99 %.2f ms; join p50 pub %s sub %s ms; failed %d/%d\n",
-              r["target"].get<std::string>().c_str(), r["publishers_up"].get<int>(),
-              r["subscribers_receiving"].get<int>(), r["sent_pps"].get<double>(), r["recv_pps"].get<double>(),
-              r["window_s"].get<double>(), 100 * r["loss_ratio"].get<double>(), r["latency_ms"]["p50"].get<double>(),
-              r["latency_ms"]["p99"].get<double>(), r["join_ms"]["publisher"].value("p50", json(0)).dump().c_str(),
-              r["join_ms"]["subscriber"].value("p50", json(0)).dump().c_str(), failed_pubs_, failed_subs_);
+  std::printf(
+      "loadgen: %s: %d publishers, %d subscribers receiving; sent %.0f pps, received %.0f pps over "
+      "%.1f s; "
+      "loss %.3f%%; latency p50 %.2f ms p99 %.2f ms; join p50 pub %s sub %s ms; failed %d/%d\n",
+      r["target"].get<std::string>().c_str(), r["publishers_up"].get<int>(),
+      r["subscribers_receiving"].get<int>(), r["sent_pps"].get<double>(),
+      r["recv_pps"].get<double>(), r["window_s"].get<double>(), 100 * r["loss_ratio"].get<double>(),
+      r["latency_ms"]["p50"].get<double>(), r["latency_ms"]["p99"].get<double>(),
+      r["join_ms"]["publisher"].value("p50", json(0)).dump().c_str(),
+      r["join_ms"]["subscriber"].value("p50", json(0)).dump().c_str(), failed_pubs_, failed_subs_);
   std::fflush(stdout);
   if (r["publishers_up"].get<int>() == 0) exit_status_ = 1;
+  const int silent = r["streams"]["silent"].get<int>();
+  if (silent > 0) {
+    std::printf("loadgen: %d streams were silent for over %.0f ms (longest %.0f ms)\n", silent,
+                ms(kSilentNs), r["max_silence_ms"].get<double>());
+    std::fflush(stdout);
+    exit_status_ = 1;
+  }
   phase_ = Phase::kLinger;
   phase_ns_ = now;
 }

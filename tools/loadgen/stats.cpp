@@ -8,7 +8,7 @@ namespace edgesfu::loadgen {
 int LatencyHistogram::bucket_of(uint64_t v) {
   if (v < static_cast<uint64_t>(kSub)) return static_cast<int>(v);
   const int msb = 63 - std::countl_zero(v);
-  const int shift = msb - kSubBits;  // >= 0
+  const int shift = msb - kSubBits;                     // >= 0
   const int sub = static_cast<int>(v >> shift) - kSub;  // 0..kSub-1
   return kSub * (shift + 1) + sub;
 }
@@ -61,8 +61,13 @@ void LatencyHistogram::clear() {
   max_ = 0;
 }
 
-void StreamReceive::on_packet(uint32_t number, uint32_t rtp_ts, uint32_t clock_rate, uint64_t arrival_ns) {
+void StreamReceive::on_packet(uint32_t number, uint32_t rtp_ts, uint32_t clock_rate,
+                              uint64_t arrival_ns) {
   ++received_;
+  if (last_ns_ != 0 && arrival_ns > last_ns_ && arrival_ns - last_ns_ > max_gap_ns_) {
+    max_gap_ns_ = arrival_ns - last_ns_;
+  }
+  if (arrival_ns > last_ns_) last_ns_ = arrival_ns;
   if (received_ == 1) {
     lowest_ = highest_ = number;
     seen_.reset();

@@ -41,7 +41,7 @@ class StreamReceive {
   // `number` from the marker, `rtp_ts` in `clock_rate` units, arrival in ns.
   void on_packet(uint32_t number, uint32_t rtp_ts, uint32_t clock_rate, uint64_t arrival_ns);
 
-  uint64_t received() const { return received_; }      // every copy
+  uint64_t received() const { return received_; }  // every copy
   uint64_t duplicates() const { return duplicates_; }
   uint64_t unique() const { return received_ - duplicates_; }
   // Packets the publisher sent between the first and the highest number seen.
@@ -49,15 +49,32 @@ class StreamReceive {
   uint64_t lost() const { return expected() > unique() ? expected() - unique() : 0; }
   double jitter_ms() const;
 
+  // Silence (issue 12 #10: a dark stream must not pass as "loss 0"): the
+  // longest gap between packets since the last reset_silence(), or since the
+  // last packet until `now_ns`, whichever is longer.
+  uint64_t silence_ns(uint64_t now_ns) const {
+    const uint64_t tail = now_ns > last_ns_ ? now_ns - last_ns_ : 0;
+    return tail > max_gap_ns_ ? tail : max_gap_ns_;
+  }
+  void reset_silence(uint64_t now_ns) {
+    max_gap_ns_ = 0;
+    if (last_ns_ < now_ns) last_ns_ = now_ns;
+  }
+  uint32_t publisher() const { return publisher_; }
+  void set_publisher(uint32_t p) { publisher_ = p; }
+
  private:
   static constexpr uint32_t kWindow = 1024;  // duplicate detection window, packets
   uint64_t received_ = 0, duplicates_ = 0;
   uint32_t lowest_ = 0, highest_ = 0;
-  std::bitset<kWindow> seen_;  // bit n % kWindow: number n seen, for n in (highest - kWindow, highest]
-  double jitter_ = 0;          // RTP units
+  std::bitset<kWindow>
+      seen_;           // bit n % kWindow: number n seen, for n in (highest - kWindow, highest]
+  double jitter_ = 0;  // RTP units
   uint32_t clock_rate_ = 0;
   int64_t last_transit_ = 0;
   bool have_transit_ = false;
+  uint64_t last_ns_ = 0, max_gap_ns_ = 0;
+  uint32_t publisher_ = 0;  // from the marker
 };
 
 }  // namespace edgesfu::loadgen

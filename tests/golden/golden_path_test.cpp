@@ -1,0 +1,183 @@
+// Golden test of path learning (issue 12 #3): a subscriber's reply path is
+// learned only from what authenticates (its SRTCP) or from the kernel's own
+// frames to its flow (a STUN answer the ICE agent sent), never from a frame
+// that merely carries its addresses. Spoofed frames with a subscriber's
+// 5-tuple and another source MAC (forged SRTCP, a replay, a STUN check) or
+// another destination IP must leave its media where it was, and be counted.
+#include <gtest/gtest.h>
+#include <rte_mbuf.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "dataplane/pkt/rtcp.hpp"
+#include "slowpath/dp_control/dp_control.hpp"
+#include "tests/golden/golden_helpers.hpp"
+
+namespace edgesfu {
+namespace {
+
+using namespace golden;  // NOLINT(google-build-using-namespace): the shared helpers
+
+TEST(GoldenPath, SpoofedFramesDoNotMoveASubscribersMedia) {
+  const auto prof = dp::srtp::Profile::kAes128CmHmacSha1_80;
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("esfu-golden-path-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string wire_in = (dir / "wire_in.pcap").string();
+  const std::string wire_out = (dir / "wire_out.pcap").string();
+  const std::string exc_in = (dir / "exc_in.pcap").string();
+  const std::string exc_out = (dir / "exc_out.pcap").string();
+
+  Peer A{ip4(198, 18, 0, 10), 40000, {2, 0, 0, 0, 0, 0x0a}, keys(prof, 1), keys(prof, 2)};
+  Peer S1{ip4(198, 18, 0, 20), 40002, {2, 0, 0, 0, 0, 0x14}, keys(prof, 5), keys(prof, 6)};
+  Peer S3{ip4(198, 18, 0, 30), 40004, {2, 0, 0, 0, 0, 0x1e}, keys(prof, 7), keys(prof, 8)};
+  const dp::pkt::Mac evil = {2, 0, 0, 0, 0, 0xee};
+  constexpr uint32_t kSsrcA = 0xA1;
+  constexpr int kPackets = 40;
+
+  Srtp srtp;
+  std::vector<Frame> in;
+  uint8_t rr[64];
+  const std::vector<uint8_t> rr1(rr, rr + dp::pkt::build_rr(rr, 0x5100, {}));
+  // S1 speaks (authenticated SRTCP): its path is learned.
+  in.push_back(frame_from(S1, S1.mac, kApplianceIp, srtp.protect(S1.send, 0x5100, rr1, true)));
+  // The attack, all with S1's address and port and another MAC: SRTCP under
+  // the wrong key, a replay of S1's own packet, a fresh one of its packets to
+  // another address of the subnet, and a STUN check.
+  in.push_back(frame_from(S1, evil, kApplianceIp, srtp.protect(keys(prof, 99), 0x5100, rr1, true)));
+  Frame replay = in.front();
+  std::copy(evil.begin(), evil.end(), replay.begin() + 6);
+  in.push_back(replay);
+  in.push_back(frame_from(S1, evil, ip4(198, 18, 0, 3), srtp.protect(S1.send, 0x5100, rr1, true)));
+  std::vector<uint8_t> stun(20, 0);
+  dp::pkt::store_be16(stun.data(), 0x0001);
+  dp::pkt::store_be32(stun.data() + 4, 0x2112A442);
+  in.push_back(frame_from(S1, evil, kApplianceIp, stun));
+  // A publishes.
+  for (int i = 0; i < kPackets; ++i) {
+    const auto seq = static_cast<uint16_t>(100 + i);
+    in.push_back(frame_from(
+        A, A.mac, kApplianceIp,
+        srtp.protect(A.send, kSsrcA,
+                     rtp(111, seq, 960u * i, kSsrcA, false, payload_for(kSsrcA, seq, 60)), false)));
+  }
+  ASSERT_TRUE(test::write_pcap(wire_in, in));
+  // The kernel answers a check of S3 (which sends nothing on the wire here):
+  // a STUN success response out of the exception port to S3's flow.
+  dp::pkt::UdpPath k;
+  k.src_mac = kApplianceMac;
+  k.dst_mac = S3.mac;
+  k.src = kApplianceIp;
+  k.dst = S3.ip;
+  k.src_port = kLocalPort;
+  k.dst_port = S3.port;
+  std::vector<uint8_t> success(20, 0);
+  dp::pkt::store_be16(success.data(), 0x0101);
+  dp::pkt::store_be32(success.data() + 4, 0x2112A442);
+  Frame kf(k.header_len() + success.size());
+  std::copy(success.begin(), success.end(), kf.begin() + static_cast<long>(k.header_len()));
+  dp::pkt::write_udp_headers(kf.data(), k, static_cast<uint16_t>(success.size()));
+  ASSERT_TRUE(test::write_pcap(exc_in, {kf}));
+
+  rte_mempool* pool = rte_pktmbuf_pool_create("golden_path", 4095, 128, 0, 2176, 0);
+  ASSERT_NE(pool, nullptr);
+  uint64_t path_changes = 0, punted = 0;
+  {
+    auto wire =
+        dp::Port::probe_vdev("wire", "net_pcap_gpath0,rx_pcap=" + wire_in + ",tx_pcap=" + wire_out);
+    ASSERT_TRUE(wire.ok()) << wire.error().message;
+    auto exc = dp::Port::probe_vdev("exception",
+                                    "net_pcap_gpath1,rx_pcap=" + exc_in + ",tx_pcap=" + exc_out);
+    ASSERT_TRUE(exc.ok()) << exc.error().message;
+    auto engine = fastpath_engine("auto");
+    ASSERT_NE(engine, nullptr);
+    dp::fanout::FastpathLimits limits;
+    limits.max_participants = 8;
+    limits.max_tracks = 8;
+    limits.max_downtracks = 16;
+    limits.rtx_depth = 64;
+    dp::WorkerSetParams wp;
+    wp.lcores = {1};
+    wp.wire_port = wire->id();
+    wp.exception_port = exc->id();
+    wp.pool = pool;
+    wp.engine = engine.get();
+    wp.limits = limits;
+    wp.flow_capacity = 16;
+    wp.rules.mac = kApplianceMac;
+    wp.rules.check_mac = true;
+    wp.rules.addrs[0] = kApplianceIp;
+    wp.rules.naddrs = 1;
+    auto workers = dp::WorkerSet::create(wp);
+    ASSERT_TRUE(workers.ok()) << workers.error().message;
+    auto& ws = *workers.value();
+    sp::DpControl ctl(ws, *engine, limits);
+    const auto pa = add_peer(ctl, A, 1, 0xFEED0001), p1 = add_peer(ctl, S1, 2, 0xFEED0002),
+               p3 = add_peer(ctl, S3, 3, 0xFEED0003);
+    auto ta = ctl.add_track(pa, {10, kSsrcA, 48000, dp::control::MediaKind::kAudio});
+    ASSERT_TRUE(ta.ok());
+    sp::DowntrackParams d;
+    d.id = 100;
+    d.ssrc = 0x51A;
+    d.pt_map = {{111, 111}};
+    ASSERT_TRUE(ctl.add_downtrack(ta.value(), p1, d).ok());
+    d.id = 101;
+    d.ssrc = 0x53A;
+    ASSERT_TRUE(ctl.add_downtrack(ta.value(), p3, d).ok());
+    ASSERT_TRUE(wire->start({1, 1024, 1024, false}, pool).ok());
+    ASSERT_TRUE(exc->start({1, 1024, 1024, false}, pool).ok());
+    ASSERT_TRUE(ws.launch().ok());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    const dp::Worker& w = ws.worker(0);
+    while ((w.stats.wire_to_exception.rx_pkts.get() < in.size() ||
+            w.stats.exception_to_wire.rx_pkts.get() < 1) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ws.stop();
+    auto drops = [&](dp::DropReason r) { return drop_count(w, r); };
+    EXPECT_EQ(drops(dp::DropReason::kSrtpAuthFail), 1u);
+    EXPECT_EQ(drops(dp::DropReason::kSrtpReplay), 1u);
+    EXPECT_EQ(drops(dp::DropReason::kNotForUs), 1u);
+    EXPECT_EQ(w.stats.media.rtp_in.get(), static_cast<uint64_t>(kPackets));
+    path_changes = w.stats.media.path_changes.get();
+    punted = w.stats.media.punted_session.get();
+    ctl.poll_events();
+    (void)p3;
+    exc->close();
+    wire->close();
+  }
+  rte_mempool_free(pool);
+  // A, S1 (from their SRTP/SRTCP) and S3 (from the kernel's frame); none
+  // from the spoofed frames.
+  EXPECT_EQ(path_changes, 3u);
+  EXPECT_EQ(punted, 1u);  // the STUN check, for the ICE agent to judge
+
+  const auto out = parse_output(test::read_pcap(wire_out));
+  int to_s1 = 0, to_s3 = 0;
+  for (const Output& o : out) {
+    EXPECT_NE(o.dst_mac, evil);
+    if (o.dst == S1.ip) {
+      EXPECT_EQ(o.dst_mac, S1.mac);
+      ++to_s1;
+    }
+    if (o.dst == S3.ip) {
+      EXPECT_EQ(o.dst_mac, S3.mac);
+      ++to_s3;
+    }
+  }
+  EXPECT_EQ(to_s1, kPackets);  // every packet of A, to S1's own MAC
+  // S3's path came with the kernel's frame, which the worker read after its
+  // first wire burst: the packets from then on reached S3.
+  EXPECT_GE(to_s3, 1);
+  // The kernel's frame itself went out to S3 too.
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace edgesfu
