@@ -72,8 +72,8 @@ struct FastpathConfig {
       30000;  // consent: a silent participant is removed after this; 0: never
   // Packets/s each source (address, port and priority) may send to the
   // exception path; 0: no per-source limit.
-  uint32_t punt_rate = 2000;
-  uint32_t punt_burst = 400;
+  uint32_t punt_rate = 10000;
+  uint32_t punt_burst = 1000;
   uint32_t punt_syn_rate = 20;  // SYNs/s to the signalling port per source address
   uint32_t punt_syn_burst = 40;
   uint32_t punt_budget = 20000;  // packets/s to the exception path per worker; 0: unlimited
@@ -104,6 +104,19 @@ struct RtcConfig {
 
 struct RoomConfig {
   uint32_t empty_timeout_s = 300;  // a room with nobody in it closes after this
+  uint32_t max_participants = 0;   // a join past this is refused (503); 0: no limit
+};
+
+// Limits that keep one client (or many) from taking what others need
+// (docs/security.md).
+struct LimitConfig {
+  uint32_t max_pending_sessions = 256;       // answered, not connected yet, in all
+  uint32_t max_pending_per_identity = 4;     // of one identity
+  uint32_t first_check_timeout_ms = 10000;   // answer -> first valid ICE check
+  uint32_t http_request_timeout_ms = 10000;  // accept -> request read
+  uint32_t http_connections_per_source = 64;
+  uint32_t http_listen_backlog = 1024;
+  uint32_t http_max_body_kb = 128;
 };
 
 struct Config {
@@ -111,6 +124,7 @@ struct Config {
   RtcConfig rtc;
   std::map<std::string, std::string> keys;  // API key -> secret (JWT HS256)
   RoomConfig room;
+  LimitConfig limit;
   LoggingConfig logging;
   DataplaneConfig dataplane;
 };

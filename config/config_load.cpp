@@ -341,6 +341,19 @@ Result<Config> parse_config(const std::string& yaml_text) {
   {
     YamlReader r = top.child("room");
     r.read_uint_as("empty_timeout", 0, 86400 * 7, cfg.room.empty_timeout_s);
+    r.read_uint_as("max_participants", 0, 1000000, cfg.room.max_participants);
+    r.finish();
+  }
+  {
+    YamlReader r = top.child("limit");
+    LimitConfig& l = cfg.limit;
+    r.read_uint_as("max_pending_sessions", 1, 1000000, l.max_pending_sessions);
+    r.read_uint_as("max_pending_per_identity", 1, 1000000, l.max_pending_per_identity);
+    r.read_uint_as("first_check_timeout_ms", 1000, 30000, l.first_check_timeout_ms);
+    r.read_uint_as("http_request_timeout_ms", 1000, 600000, l.http_request_timeout_ms);
+    r.read_uint_as("http_connections_per_source", 1, 1000000, l.http_connections_per_source);
+    r.read_uint_as("http_listen_backlog", 16, 65535, l.http_listen_backlog);
+    r.read_uint_as("http_max_body_kb", 64, 65536, l.http_max_body_kb);
     r.finish();
   }
   read_keys(top, cfg.keys);

@@ -70,21 +70,27 @@ bool addressed_to_us(const PuntRules& r, const pkt::UdpFrame& f);
 // One worker's punt budget: a token bucket that each priority may draw down
 // only to its reserve, so that when a flood of one priority empties it the
 // higher ones still find tokens (kSession down to 0, kTcpConnected to 1/8 of
-// the burst, kTcpSyn to 1/4, kOther to 1/2).
+// the burst, kTcpSyn to 1/4, kOther to 1/2). kOther (what no session or
+// signalling connection needs: ARP, ICMP, stray UDP) is also capped at 1/8
+// of the rate, so that a flood of it costs the kernel little.
 class PuntBudget {
  public:
   PuntBudget() = default;
   PuntBudget(uint32_t rate_per_s, uint32_t burst, uint64_t hz, uint64_t now)
-      : bucket_(rate_per_s, burst, hz, now), burst_(burst) {}
+      : bucket_(rate_per_s, burst, hz, now),
+        other_(rate_per_s / 8 == 0 ? 1 : rate_per_s / 8, burst / 8 == 0 ? 1 : burst / 8, hz, now),
+        burst_(burst) {}
   bool take(Priority p, uint64_t now) {
     static constexpr uint32_t kReserveEighths[kPriorityCount] = {0, 1, 2, 4};
     const uint32_t reserve = burst_ * kReserveEighths[static_cast<std::size_t>(p)] / 8;
     if (bucket_.tokens(now) <= reserve) return false;
+    if (p == Priority::kOther && !other_.take(now)) return false;
     return bucket_.take(now);
   }
 
  private:
   TokenBucket bucket_;
+  TokenBucket other_;
   uint32_t burst_ = 0;
 };
 

@@ -47,17 +47,6 @@ struct Sorted {
   uint16_t nrtcp = 0;
 };
 
-// Kernel frames handed to the owning lcore are tagged in the pointer's low
-// bit (an mbuf is cache-line aligned), so the hand-off ring needs no second
-// kind of element.
-void* tag_kernel(rte_mbuf* m) {
-  return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(m) | 1u);
-}
-bool is_kernel_tagged(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 1u) != 0; }
-rte_mbuf* untag(void* p) {
-  return reinterpret_cast<rte_mbuf*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t{1});
-}
-
 // A kernel frame to a flow this lcore owns.
 void learn_kernel_flow(Worker& w, const flow::FlowRef& ref, const pkt::UdpFrame& f, rte_mbuf* m,
                        uint64_t now_us) {

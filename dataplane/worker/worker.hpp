@@ -14,6 +14,7 @@
 // No locks, no allocation, no exceptions, no logging in the loop.
 #pragma once
 
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include <atomic>
@@ -67,6 +68,18 @@ struct alignas(64) Worker {
   fanout::TxStage tx;
   LcoreStats stats;
 };
+
+// Kernel frames handed to the owning lcore (to learn a flow's path from, then
+// send) are tagged in the pointer's low bit (an mbuf is cache-line aligned),
+// so the hand-off ring needs no second kind of element. Whoever drains a
+// hand-off ring untags what it frees.
+inline void* tag_kernel(rte_mbuf* m) {
+  return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(m) | 1u);
+}
+inline bool is_kernel_tagged(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 1u) != 0; }
+inline rte_mbuf* untag(void* p) {
+  return reinterpret_cast<rte_mbuf*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t{1});
+}
 
 // lcore_function_t for rte_eal_remote_launch; `arg` is a Worker*. Returns 0
 // when `stop` is set.

@@ -65,7 +65,8 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
       w->syn_limiter = set->limiters_.back().get();
     }
     w->rules = p.rules;
-    w->rules.guard = set->guard_.get();
+    // Without a fast path every packet is the kernel's: nothing to guard.
+    w->rules.guard = p.engine != nullptr ? set->guard_.get() : nullptr;
     if (p.punt_budget != 0) {
       w->budget = punt::PuntBudget(p.punt_budget, p.punt_budget_burst, w->tsc_hz, rte_rdtsc());
       w->budget_enabled = true;
@@ -137,7 +138,7 @@ WorkerSet::~WorkerSet() {
   fastpaths_.clear();
   for (rte_ring* r : handoffs_) {
     void* m = nullptr;
-    while (rte_ring_sc_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+    while (rte_ring_sc_dequeue(r, &m) == 0) rte_pktmbuf_free(untag(m));
   }
   for (auto* v : {&commands_, &events_, &handoffs_}) {
     for (rte_ring* r : *v) rte_ring_free(r);

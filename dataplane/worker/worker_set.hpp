@@ -31,8 +31,8 @@ struct WorkerSetParams {
   uint32_t flow_capacity = 4096;
   // Per source (address, port and priority; SYNs per address): packets/s
   // to the exception path; 0: no limiter.
-  uint32_t punt_rate = 2000;
-  uint32_t punt_burst = 400;
+  uint32_t punt_rate = 10000;
+  uint32_t punt_burst = 1000;
   uint32_t punt_syn_rate = 20;
   uint32_t punt_syn_burst = 40;
   // Per worker, all sources: packets/s to the exception path; 0: no budget.

@@ -215,6 +215,7 @@ Status Appliance::run_main_loop() {
   loop_ = g_main_loop_new(ctx, FALSE);
   // Signalling, ICE and DTLS on this context.
   std::unique_ptr<rooms::Rooms> rooms;
+  std::unique_ptr<session::Admission> admission;  // outlives the sessions' tickets
   std::unique_ptr<signalling::WhipServer> whip;
   Status started = ok_status();
   if (cfg_.dataplane.exception.addresses.empty()) {
@@ -232,6 +233,13 @@ Status Appliance::run_main_loop() {
       deps.context = ctx;
       deps.dp = dp_control_.get();
       deps.rooms = rooms.get();
+      session::AdmissionLimits al;
+      al.max_pending = cfg_.limit.max_pending_sessions;
+      al.max_pending_per_identity = cfg_.limit.max_pending_per_identity;
+      al.room_max_participants = cfg_.room.max_participants;
+      al.first_check_timeout_ms = cfg_.limit.first_check_timeout_ms;
+      admission = std::make_unique<session::Admission>(al);
+      deps.admission = admission.get();
       deps.cert = cert.value();
       deps.local_address = buf;
       deps.advertised_address = cfg_.rtc.node_ip.empty() ? buf : cfg_.rtc.node_ip;

@@ -156,7 +156,12 @@ Result<ParticipantRef> DpControl::add_participant(const ParticipantParams& p) {
   }
   const uint16_t w = worker_for_room(p.room);
   SlotTable& t = tables_[w];
-  if (t.free_participants.empty()) {
+  if (p.reserved && (rooms_.count(p.room) == 0 || t.reserved_participants == 0)) {
+    return make_error(ErrorCode::kInternal, "dataplane: no reservation for this participant");
+  }
+  // Slots reserved for others are not free for this one.
+  const uint32_t others = t.reserved_participants - (p.reserved ? 1u : 0u);
+  if (t.free_participants.size() <= others) {
     return make_error(ErrorCode::kUnavailable,
                       "dataplane: no participant slot left on worker " + std::to_string(w));
   }
@@ -195,8 +200,35 @@ Result<ParticipantRef> DpControl::add_participant(const ParticipantParams& p) {
   ps.tx_keys = p.tx_keys;
   auto& room = rooms_[p.room];
   room.first = w;
-  ++room.second;
+  if (p.reserved) {
+    --t.reserved_participants;  // the reservation becomes the participant
+  } else {
+    ++room.second;
+  }
   return ParticipantRef{w, slot, gen};
+}
+
+Status DpControl::reserve_participant(uint64_t room) {
+  const uint16_t w = worker_for_room(room);
+  SlotTable& t = tables_[w];
+  if (t.free_participants.size() <= t.reserved_participants) {
+    return make_error(ErrorCode::kUnavailable,
+                      "no capacity: all " + std::to_string(t.participants.size()) +
+                          " participant slots of the room's worker are in use or reserved");
+  }
+  ++t.reserved_participants;
+  auto& r = rooms_[room];
+  r.first = w;
+  ++r.second;
+  return ok_status();
+}
+
+void DpControl::release_participant(uint64_t room) {
+  auto r = rooms_.find(room);
+  if (r == rooms_.end()) return;
+  SlotTable& t = tables_[r->second.first];
+  if (t.reserved_participants != 0) --t.reserved_participants;
+  if (--r->second.second == 0) rooms_.erase(r);
 }
 
 Status DpControl::remove_participant(const ParticipantRef& p) {

@@ -31,6 +31,7 @@ struct ParticipantParams {
   dp::srtp::Keys rx_keys;      // what the participant sends (its write keys)
   dp::srtp::Keys tx_keys;      // what we send it (our write keys)
   uint32_t feedback_ssrc = 0;  // our SSRC in RTCP to it as a publisher
+  bool reserved = false;       // takes the slot reserve_participant() held for it
 };
 
 struct TrackParams {
@@ -58,6 +59,15 @@ class DpControl {
   ~DpControl();  // after the workers stopped: destroys every session still alive
   DpControl(const DpControl&) = delete;
   DpControl& operator=(const DpControl&) = delete;
+
+  // Admission (issue 12 #7): holds a participant slot on the worker that owns
+  // (or will own) `room`, for a session answered but not connected yet, so
+  // that it is refused before its answer when the worker is full (error
+  // kUnavailable with the reason), not ended after ICE and DTLS. The slot is
+  // taken by add_participant() with `reserved` set, or given back by
+  // release_participant().
+  Status reserve_participant(uint64_t room);
+  void release_participant(uint64_t room);
 
   Result<ParticipantRef> add_participant(const ParticipantParams& p);
   // Removes the flow, then the participant with its tracks and downtracks.
@@ -128,6 +138,7 @@ class DpControl {
     std::vector<uint16_t> free_participants, free_tracks;
     std::vector<uint32_t> free_downtracks;
     uint32_t live_participants = 0, live_tracks = 0, live_downtracks = 0;
+    uint32_t reserved_participants = 0;  // held for sessions not connected yet
   };
   Result<dp::srtp::Session*> session(const dp::srtp::Keys& k, dp::srtp::Direction d, uint32_t ssrc);
   void destroy(dp::srtp::Session* s);
@@ -147,8 +158,10 @@ class DpControl {
   dp::WorkerSet& workers_;
   dp::srtp::Engine& engine_;
   dp::fanout::FastpathLimits limits_;
-  std::vector<SlotTable> tables_;                            // by worker
-  std::map<uint64_t, std::pair<uint16_t, uint32_t>> rooms_;  // room -> (worker, participants)
+  std::vector<SlotTable> tables_;  // by worker
+  // room -> (worker, participants live or reserved): a room stays on its
+  // worker while anyone is in it or on the way.
+  std::map<uint64_t, std::pair<uint16_t, uint32_t>> rooms_;
   std::set<dp::srtp::Session*> sessions_;
   std::vector<std::deque<dp::control::Command>> backlog_;  // by worker
   uint64_t commands_deferred_ = 0;

@@ -44,6 +44,12 @@ Result<std::unique_ptr<ParticipantSession>> ParticipantSession::create(const std
   s->on_ended_ = std::move(on_ended);
   s->sid_ = rooms::new_id("PA_");
   s->started_us_ = g_get_monotonic_time();
+  if (deps.admission != nullptr) {
+    const rooms::Room* r = deps.rooms->find(room);
+    auto ticket = deps.admission->admit(identity, r != nullptr ? r->participants.size() : 0);
+    if (!ticket) return ticket.error();
+    s->ticket_ = std::move(ticket).value();
+  }
   ice::AgentParams ip;
   ip.context = deps.context;
   ip.local_address = deps.local_address;
@@ -60,8 +66,8 @@ Result<std::unique_ptr<ParticipantSession>> ParticipantSession::create(const std
   // addresses that pass checks) through to the agent; the rest they drop.
   if (deps.dp != nullptr) {
     deps.dp->open_port(s->ice_->local_port(), s->ice_->credentials().first);
-    s->ice_->on_validated([self](const dp::pkt::IpAddr& ip, uint16_t port) {
-      self->deps_.dp->port_validated(self->ice_->local_port(), ip, port);
+    s->ice_->on_validated([self](const dp::pkt::IpAddr& remote, uint16_t remote_port) {
+      self->deps_.dp->port_validated(self->ice_->local_port(), remote, remote_port);
     });
   }
   s->timer_ = g_timeout_source_new(100);
@@ -70,7 +76,12 @@ Result<std::unique_ptr<ParticipantSession>> ParticipantSession::create(const std
   rooms::Participant p;
   p.sid = s->sid_;
   p.identity = identity;
-  deps.rooms->join(room, p, g_get_monotonic_time());
+  s->room_key_ = deps.rooms->join(room, p, g_get_monotonic_time()).key;
+  // Capacity before the answer: a participant slot on the room's worker.
+  if (deps.dp != nullptr) {
+    if (auto rc = deps.dp->reserve_participant(s->room_key_); !rc) return rc.error();
+    s->reserved_ = true;
+  }
   return s;
 }
 
@@ -82,6 +93,7 @@ ParticipantSession::~ParticipantSession() {
   // Removing the participant removes its tracks (with every downtrack of
   // them) and its own downtracks on the lcore.
   if (installed_) (void)deps_.dp->remove_participant(participant_);
+  if (reserved_) deps_.dp->release_participant(room_key_);
   if (deps_.dp != nullptr && ice_) deps_.dp->close_port(ice_->local_port());
   if (dtls_ && dtls_->counters().app_records_in != 0) {
     spdlog::info("session {}: {} DTLS application records ({} bytes) arrived", sid_,
@@ -309,6 +321,11 @@ gboolean ParticipantSession::on_timer(gpointer p) {
       self->end("DTLS failed");
     } else if (g_get_monotonic_time() - self->started_us_ > kHandshakeTimeoutUs) {
       self->end("ICE/DTLS did not complete within 30 s");
+    } else if (self->deps_.admission != nullptr && self->ice_->counters().checks_answered == 0 &&
+               g_get_monotonic_time() - self->started_us_ >
+                   int64_t{self->deps_.admission->limits().first_check_timeout_ms} * 1000) {
+      self->end("no valid ICE check within " +
+                std::to_string(self->deps_.admission->limits().first_check_timeout_ms) + " ms");
     }
   }
   return G_SOURCE_CONTINUE;
@@ -337,6 +354,7 @@ void ParticipantSession::maybe_install() {
   pp.rx_keys = keys->remote;
   pp.tx_keys = keys->local;
   pp.feedback_ssrc = random_u32();
+  pp.reserved = reserved_;
   auto part = deps_.dp->add_participant(pp);
   if (!part) {
     end("dataplane: " + part.error().message);
@@ -344,6 +362,8 @@ void ParticipantSession::maybe_install() {
   }
   participant_ = part.value();
   installed_ = true;
+  reserved_ = false;  // the reservation became the participant
+  ticket_.release();  // connected: no longer counts as connecting
   install_tracks();
   room_changed();
   spdlog::info(

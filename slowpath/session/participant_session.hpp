@@ -21,6 +21,7 @@
 #include "slowpath/dtls/dtls.hpp"
 #include "slowpath/ice/lite_agent.hpp"
 #include "slowpath/rooms/rooms.hpp"
+#include "slowpath/session/admission.hpp"
 #include "slowpath/session/participant_media.hpp"
 
 namespace edgesfu::sp::session {
@@ -29,6 +30,7 @@ struct SessionDeps {
   GMainContext* context = nullptr;
   DpControl* dp = nullptr;
   rooms::Rooms* rooms = nullptr;
+  Admission* admission = nullptr;  // null: every session is admitted
   std::shared_ptr<dtls::Certificate> cert;
   std::string local_address;       // the appliance IP
   std::string advertised_address;  // rtc.node_ip
@@ -52,8 +54,10 @@ class ParticipantSession {
   // timing out, a dataplane refusal): the owner drops it, not from inside.
   using OnEnded = std::function<void(const std::string& sid, const std::string& why)>;
 
-  // Makes the transport (binds the ICE-lite agent's socket) and joins the
-  // room. kUnavailable when no port is left.
+  // Admits the session (the room's size, sessions still connecting, a
+  // participant slot on the room's worker, held until it connects), makes
+  // the transport (binds the ICE-lite agent's socket) and joins the room.
+  // kUnavailable, with the reason, when any of them says no.
   static Result<std::unique_ptr<ParticipantSession>> create(const std::string& room,
                                                             const std::string& identity,
                                                             const Grants& grants,
@@ -114,6 +118,9 @@ class ParticipantSession {
   ParticipantMedia media_;
   GSource* timer_ = nullptr;
   int64_t started_us_ = 0;
+  Admission::Ticket ticket_;  // held while connecting
+  bool reserved_ = false;     // a participant slot of the room's worker is held
+  uint64_t room_key_ = 0;
   bool installed_ = false;
   bool ended_ = false;
   ParticipantRef participant_;

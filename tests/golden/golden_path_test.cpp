@@ -179,5 +179,56 @@ TEST(GoldenPath, SpoofedFramesDoNotMoveASubscribersMedia) {
   std::filesystem::remove_all(dir);
 }
 
+// Admission against the dataplane (issue 12 #7): a session answered holds a
+// participant slot of its room's worker until it connects, so the session
+// past the worker's capacity is refused before its answer, not ended after
+// ICE and DTLS.
+TEST(DpControlTest, ReservationsHoldSlotsUntilTheParticipantArrives) {
+  dp::fanout::FastpathLimits limits;
+  limits.max_participants = 3;
+  limits.max_tracks = 4;
+  limits.max_downtracks = 8;
+  limits.rtx_depth = 16;
+  NullDataplane dataplane;
+  ASSERT_EQ(dataplane.start("dpres", limits, 16), "");
+  sp::DpControl ctl(*dataplane.workers, *dataplane.engine, limits);
+  ASSERT_TRUE(dataplane.workers->launch().ok());
+  const auto prof = dp::srtp::Profile::kAeadAes128Gcm;
+  auto peer = [&](uint8_t host, bool reserved) {
+    sp::ParticipantParams pp;
+    pp.room = 5;
+    pp.id = host;
+    pp.remote = ip4(198, 18, 0, host);
+    pp.remote_port = 4000;
+    pp.local_port = kLocalPort;
+    pp.rx_keys = keys(prof, host);
+    pp.tx_keys = keys(prof, static_cast<uint8_t>(host + 1));
+    pp.reserved = reserved;
+    return ctl.add_participant(pp);
+  };
+  ASSERT_TRUE(ctl.reserve_participant(5).ok());
+  ASSERT_TRUE(ctl.reserve_participant(5).ok());
+  auto a = peer(10, false);  // one slot is left for someone without a reservation
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  auto full = ctl.reserve_participant(5);  // 1 live + 2 reserved = 3
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.error().code, ErrorCode::kUnavailable);
+  EXPECT_FALSE(peer(11, false).ok());  // the free slots are reserved for others
+  auto b = peer(12, true);             // a reservation becomes a participant
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  ctl.release_participant(5);  // the other reserved session ended before connecting
+  EXPECT_TRUE(ctl.reserve_participant(5).ok());
+  auto c = peer(13, true);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_FALSE(peer(14, true).ok());  // no reservation left to take
+  EXPECT_FALSE(ctl.reserve_participant(5).ok());
+  ASSERT_TRUE(ctl.remove_participant(a.value()).ok());
+  EXPECT_TRUE(ctl.reserve_participant(5).ok());
+  ctl.release_participant(5);
+  for (const auto& r : {b.value(), c.value()}) ASSERT_TRUE(ctl.remove_participant(r).ok());
+  dataplane.workers->stop();
+  ctl.poll_events();
+}
+
 }  // namespace
 }  // namespace edgesfu

@@ -30,13 +30,19 @@ fail() {
 }
 step() { echo "== $*"; }
 
-# Brings the topology up and starts edgesfu on dev.yaml renamed to this prefix;
-# returns once edgesfu says it runs.
+# Brings the topology up and starts edgesfu on dev.yaml renamed to this prefix
+# (with the sed expressions in `esfu_yaml_sed`, an array of -e EXPR, and the
+# text in `esfu_yaml_append` added at its end: dataplane is its last section,
+# so indented keys land there, unindented ones at the top level); returns
+# once edgesfu says it runs.
+esfu_yaml_sed=()
+esfu_yaml_append=
 start_topology_and_edgesfu() {
   step "topology $P up"
   bash "$topo" up "$P" || fail "dev-topology up"
   sed -e "s/esfu-/$P-/g" -e "s/file_prefix: esfu/file_prefix: $P/" \
-      "$src/config/dev.yaml" > "$work/edgesfu.yaml"
+      "${esfu_yaml_sed[@]}" "$src/config/dev.yaml" > "$work/edgesfu.yaml"
+  [[ -n $esfu_yaml_append ]] && printf '%s\n' "$esfu_yaml_append" >> "$work/edgesfu.yaml"
   "$bin" --check-config "$work/edgesfu.yaml" >/dev/null || fail "derived config invalid"
   start_edgesfu
 }

@@ -14,8 +14,9 @@
 # Test (default): every loadgen stream keeps flowing (no stream silent over
 # 1 s), every WHIP POST is answered 201, each defence's counter shows the
 # attack, the spoofed frames move no path, and edgesfu stops cleanly.
-# Benchmark (ATTACK_BENCH=1): also prints, per attack, the legitimate loss and
-# the slowest WHIP answer against issue 12's targets (< 1 %, < 1 s).
+# Benchmark (ATTACK_BENCH=1, bench/attack): first a baseline run without a
+# flood, and per attack the legitimate loss and the slowest WHIP answer
+# against issue 12's targets (< 1 %, < 1 s).
 #
 # usage: netns_attack.sh EDGESFU LOADGEN FLOOD SOURCE_DIR
 #   ATTACK_PPS (150000), ATTACK_SECONDS (4), ATTACK_SOURCES (250)
@@ -65,8 +66,12 @@ run_attack() {
     sleep 0.1
   done
   sleep 1
-  in_wire nice -n 10 "$flood" --iface "$iface" --dst-mac "$TAP_MAC" --seconds "$secs" "$@" \
-    > "$work/$name.flood" 2>&1 &
+  if [[ $name == none ]]; then  # the baseline: the same run without a flood
+    (sleep "$secs"; echo '{"sent": 0, "seconds": 0, "pps": 0}') > "$work/$name.flood" &
+  else
+    in_wire nice -n 10 "$flood" --iface "$iface" --dst-mac "$TAP_MAC" --seconds "$secs" "$@" \
+      > "$work/$name.flood" 2>&1 &
+  fi
   local fl=$!
   sleep 0.5
   local worst=0 codes=""
@@ -106,6 +111,7 @@ PY
   [[ $lg_rc == 0 ]] || { tail -3 "$work/$name.lg"; fail "attack $name: loadgen exited $lg_rc"; }
 }
 
+((bench)) && run_attack none
 run_attack rtp --dst-ip 198.18.0.2 --mode rtp --sources "$sources" --port-lo 50000 --port-hi 50999 \
   --src-ip 198.18.0.3 --pps "$pps"
 run_attack stun --dst-ip 198.18.0.2 --mode stun --sources "$sources" --port-lo 50000 --port-hi 50999 \

@@ -14,6 +14,8 @@ source "$src/tests/integration/lib.sh"
 BASE=http://198.18.0.2:7880
 
 esfu_wrap=(prlimit --nofile=256:256 --)
+# Admission's caps on sessions still connecting would refuse these first.
+esfu_yaml_append=$'limit:\n  max_pending_sessions: 1000\n  max_pending_per_identity: 1000\n  first_check_timeout_ms: 30000'
 start_topology_and_edgesfu
 grep -q 'descriptors: limit 256' "$work/err" || fail "the descriptor limit is not the one set"
 

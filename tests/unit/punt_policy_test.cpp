@@ -224,24 +224,32 @@ TEST(PuntBudgetTest, FloodsOfOnePriorityLeaveTheHigherOnesTheirReserve) {
   PuntBudget b(1000, 800, kHz, 0);  // 1,000/s, burst 800
   int other = 0;
   for (int i = 0; i < 2000; ++i) other += b.take(Priority::kOther, 0);
-  EXPECT_EQ(other, 400);  // down to half the burst
+  EXPECT_EQ(other, 100);  // its own cap: an eighth of the burst
+  // Half a second on, the cap allows an eighth of the rate more (62), the
+  // main bucket is full again.
+  for (int i = 0; i < 2000; ++i) other += b.take(Priority::kOther, 500'000);
+  EXPECT_EQ(other, 162);
+  // Drain the main bucket to half, as a flood of kOther could without its cap.
+  int tcp_fill = 0;
+  while (b.take(Priority::kTcpConnected, 500'000) && tcp_fill < 1000) ++tcp_fill;
+  EXPECT_EQ(tcp_fill, 800 - 62 - 100);  // down to an eighth of the burst
+  int dummy = 0;
+  for (int i = 0; i < 2000; ++i) dummy += b.take(Priority::kOther, 500'000);
+  EXPECT_EQ(dummy, 0);  // below the half: none for kOther
   int syn = 0;
-  for (int i = 0; i < 2000; ++i) syn += b.take(Priority::kTcpSyn, 0);
-  EXPECT_EQ(syn, 200);  // down to a quarter
-  int tcp = 0;
-  for (int i = 0; i < 2000; ++i) tcp += b.take(Priority::kTcpConnected, 0);
-  EXPECT_EQ(tcp, 100);  // down to an eighth
+  for (int i = 0; i < 2000; ++i) syn += b.take(Priority::kTcpSyn, 500'000);
+  EXPECT_EQ(syn, 0);  // at an eighth: below a quarter
   int session = 0;
-  for (int i = 0; i < 2000; ++i) session += b.take(Priority::kSession, 0);
+  for (int i = 0; i < 2000; ++i) session += b.take(Priority::kSession, 500'000);
   EXPECT_EQ(session, 100);  // the rest
   // Under a sustained flood of the last priority, sessions still get tokens.
   int sessions_later = 0, others_later = 0;
   for (uint64_t t = 1; t <= 1000; ++t) {  // one second, 1 ms steps
-    for (int i = 0; i < 100; ++i) others_later += b.take(Priority::kOther, t * 1000);
-    sessions_later += b.take(Priority::kSession, t * 1000);
+    for (int i = 0; i < 100; ++i) others_later += b.take(Priority::kOther, 500'000 + t * 1000);
+    sessions_later += b.take(Priority::kSession, 500'000 + t * 1000);
   }
   EXPECT_EQ(sessions_later, 1000);
-  EXPECT_LE(others_later, 1000);
+  EXPECT_LE(others_later, 125 + 100);  // its cap: an eighth of the rate (and of the burst)
 }
 
 }  // namespace

@@ -99,7 +99,12 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
   if (w->server_ == nullptr) return make_error("http: soup_server_new failed");
   soup_server_add_handler(w->server_, nullptr, &WhipServer::handle, w.get(), nullptr);
   soup_server_add_early_handler(w->server_, nullptr, &WhipServer::early, w.get(), nullptr);
-  w->guard_ = std::make_unique<HttpGuard>(w->server_, HttpLimits{});
+  HttpLimits hl;
+  hl.request_deadline_ms = cfg.limit.http_request_timeout_ms;
+  hl.per_source_connections = cfg.limit.http_connections_per_source;
+  hl.listen_backlog = static_cast<int>(cfg.limit.http_listen_backlog);
+  hl.max_body = std::size_t{cfg.limit.http_max_body_kb} * 1024;
+  w->guard_ = std::make_unique<HttpGuard>(w->server_, hl);
   if (auto s = w->guard_->listen(deps.local_address, cfg.port); !s) return s.error();
   w->sweep_ = g_timeout_source_new_seconds(1);
   g_source_set_callback(w->sweep_, &WhipServer::on_sweep, w.get(), nullptr);
