@@ -36,6 +36,11 @@ EVIL_MAC=02:00:c6:12:01:ee
 
 start_topology_and_edgesfu
 iface=$P-cl0
+# The clients (loadgen, the flood, curl) stay off CPU 1, dev.yaml's worker
+# lcore: on this one machine an attacker scheduled onto the worker's CPU
+# would stall it and show as loss that a remote attacker could not cause.
+pin=()
+(($(nproc) > 1)) && pin=(taskset -c 0)
 TOK=$(mint --room attack --identity prober)
 report=()
 
@@ -57,7 +62,7 @@ run_attack() {
   local name=$1
   shift
   step "attack $name: $* for $secs s under 2 publishers x 4 subscribers"
-  in_wire "$loadgen" --config "$work/edgesfu.yaml" --room "lg-$name" --publishers 2 --subscribers 4 \
+  in_wire "${pin[@]}" "$loadgen" --config "$work/edgesfu.yaml" --room "lg-$name" --publishers 2 --subscribers 4 \
     --seconds $((secs + 3)) --quiet --json "$work/$name.json" > "$work/$name.lg" 2>&1 &
   local lg=$! i
   for i in $(seq 200); do
@@ -69,7 +74,7 @@ run_attack() {
   if [[ $name == none ]]; then  # the baseline: the same run without a flood
     (sleep "$secs"; echo '{"sent": 0, "seconds": 0, "pps": 0}') > "$work/$name.flood" &
   else
-    in_wire nice -n 10 "$flood" --iface "$iface" --dst-mac "$TAP_MAC" --seconds "$secs" "$@" \
+    in_wire "${pin[@]}" nice -n 10 "$flood" --iface "$iface" --dst-mac "$TAP_MAC" --seconds "$secs" "$@" \
       > "$work/$name.flood" 2>&1 &
   fi
   local fl=$!
@@ -125,7 +130,7 @@ run_attack victim --dst-ip 198.18.0.2 --mode rtp --sources 1 --src-ip 198.18.0.1
 # port, with another MAC (and once to another destination IP), 1,000 frames/s
 # per flow. Flows are read from edgesfu's log as the sessions come up.
 step "attack spoof: every live flow's 5-tuple, another MAC and another destination IP"
-in_wire "$loadgen" --config "$work/edgesfu.yaml" --room lg-spoof --publishers 2 --subscribers 4 \
+in_wire "${pin[@]}" "$loadgen" --config "$work/edgesfu.yaml" --room lg-spoof --publishers 2 --subscribers 4 \
   --seconds $((secs + 3)) --quiet --json "$work/spoof.json" > "$work/spoof.lg" 2>&1 &
 lg=$!
 for _ in $(seq 200); do
@@ -142,7 +147,7 @@ for f in "${flows[@]}"; do
   read -r fip fport lport <<< "$f"
   dst=198.18.0.2
   ((n++ % 2 == 1)) && dst=198.18.0.9  # another destination IP behind the appliance's MAC
-  in_wire "$flood" --iface "$iface" --dst-mac "$TAP_MAC" --dst-ip "$dst" --mode spoof --src-ip "$fip" \
+  in_wire "${pin[@]}" "$flood" --iface "$iface" --dst-mac "$TAP_MAC" --dst-ip "$dst" --mode spoof --src-ip "$fip" \
     --src-port "$fport" --src-mac "$EVIL_MAC" --port-lo "$lport" --port-hi "$lport" --pps 1000 \
     --seconds "$secs" \
     > "$work/spoof.$n" 2>&1 &
