@@ -53,12 +53,17 @@ if ! command -v npm >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm
 fi
 
-# Real test clients from npm (pinned in tests/browser/package-lock.json),
+# Real test clients from npm (pinned in tests/*/package-lock.json),
 # installed offline-safe with `npm ci` when the lock changed or nothing is there.
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ ! -d $root/tests/browser/node_modules/playwright-core ]]; then
   echo "install-deps: npm ci in tests/browser"
   (cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# LiveKit's own SDKs (pinned in tests/livekit/package-lock.json).
+if [[ ! -d $root/tests/livekit/node_modules/@livekit/rtc-node ]]; then
+  echo "install-deps: npm ci in tests/livekit"
+  (cd "$root/tests/livekit" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # Hugepages: DPDK wants them; edgesfu falls back to --no-huge when there are none

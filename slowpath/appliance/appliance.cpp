@@ -21,6 +21,7 @@
 #include "dataplane/stats/telemetry.hpp"
 #include "slowpath/dtls/dtls.hpp"
 #include "slowpath/rooms/rooms.hpp"
+#include "slowpath/signalling/livekit/rtc_server.hpp"
 #include "slowpath/signalling/whip/whip_server.hpp"
 
 namespace edgesfu::sp {
@@ -217,6 +218,7 @@ Status Appliance::run_main_loop() {
   std::unique_ptr<rooms::Rooms> rooms;
   std::unique_ptr<session::Admission> admission;  // outlives the sessions' tickets
   std::unique_ptr<signalling::WhipServer> whip;
+  std::unique_ptr<livekit::RtcServer> rtc;
   Status started = ok_status();
   if (cfg_.dataplane.exception.addresses.empty()) {
     spdlog::warn("signalling: dataplane.exception.addresses is empty; WHIP/WHEP not started");
@@ -245,10 +247,22 @@ Status Appliance::run_main_loop() {
       deps.advertised_address = cfg_.rtc.node_ip.empty() ? buf : cfg_.rtc.node_ip;
       deps.port_min = cfg_.rtc.port_range_start;
       deps.port_max = cfg_.rtc.port_range_end;
+      // Both front doors hear when a room's tracks change, whichever door
+      // the change came through.
+      deps.on_room_changed = [&whip, &rtc](const std::string& room) {
+        if (whip) whip->room_changed(room);
+        if (rtc) rtc->room_changed(room);
+      };
       auto w = signalling::WhipServer::start(cfg_, deps);
       if (w) {
         whip = std::move(w).value();
         spdlog::info("dtls: certificate sha-256 {}", cert.value()->fingerprint());
+        auto r = livekit::RtcServer::start(whip->server(), cfg_, deps);
+        if (r) {
+          rtc = std::move(r).value();
+        } else {
+          started = r.error();
+        }
       } else {
         started = w.error();
       }
@@ -282,6 +296,7 @@ Status Appliance::run_main_loop() {
     spdlog::info("edgesfu running; SIGINT or SIGTERM stops it");
     g_main_loop_run(loop_);
   }
+  rtc.reset();   // its routes are on the WHIP door's server
   whip.reset();  // sessions leave the dataplane while it still runs
   rooms.reset();
   for (GSource* src : {sigint, sigterm, events, tick}) {

@@ -16,7 +16,8 @@ std::string hmac_sha256(const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len) == nullptr) {
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
+           &len) == nullptr) {
     return {};
   }
   return std::string(reinterpret_cast<char*>(out), len);
@@ -82,12 +83,18 @@ bool base64url_decode(const std::string& in, std::string& out) {
   int bits = 0;
   for (const char c : in) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '-') v = 62;
-    else if (c == '_') v = 63;
-    else return false;  // no padding, no other alphabet (RFC 7515 §2)
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '-')
+      v = 62;
+    else if (c == '_')
+      v = 63;
+    else
+      return false;  // no padding, no other alphabet (RFC 7515 §2)
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -140,7 +147,8 @@ TokenResult verify(const std::string& token, const std::map<std::string, std::st
   if (now >= c.expires) return fail(TokenError::kExpired, "exp is in the past");
   auto nbf = payload.find("nbf");
   if (nbf != payload.end() && nbf->is_number_integer()) c.not_before = nbf->get<int64_t>();
-  if (c.not_before != 0 && now < c.not_before) return fail(TokenError::kNotYetValid, "nbf is in the future");
+  if (c.not_before != 0 && now < c.not_before)
+    return fail(TokenError::kNotYetValid, "nbf is in the future");
   c.identity = get_str(payload, "sub");
   c.name = get_str(payload, "name");
   c.metadata = get_str(payload, "metadata");
@@ -156,6 +164,22 @@ TokenResult verify(const std::string& token, const std::map<std::string, std::st
     c.video.can_subscribe = get_bool(v, "canSubscribe", true);
     c.video.can_publish_data = get_bool(v, "canPublishData", true);
     c.video.hidden = get_bool(v, "hidden", false);
+    c.video.can_update_own_metadata = get_bool(v, "canUpdateOwnMetadata", false);
+    c.video.agent = get_bool(v, "agent", false);
+    auto sources = v.find("canPublishSources");
+    if (sources != v.end() && sources->is_array()) {
+      c.video.sources_limited = true;
+      for (const auto& src : *sources) {
+        if (src.is_string()) c.video.can_publish_sources.push_back(src.get<std::string>());
+      }
+    }
+  }
+  c.kind = get_str(payload, "kind");
+  auto attrs = payload.find("attributes");
+  if (attrs != payload.end() && attrs->is_object()) {
+    for (const auto& [k, val] : attrs->items()) {
+      if (val.is_string()) c.attributes[k] = val.get<std::string>();
+    }
   }
   TokenResult r;
   r.ok = true;
@@ -172,12 +196,13 @@ std::string mint(const Claims& c, const std::string& secret) {
   if (c.video.room_create) video["roomCreate"] = true;
   if (c.video.room_admin) video["roomAdmin"] = true;
   if (c.video.room_list) video["roomList"] = true;
-  nlohmann::json payload = {{"iss", c.api_key}, {"sub", c.identity}, {"exp", c.expires}, {"video", video}};
+  nlohmann::json payload = {
+      {"iss", c.api_key}, {"sub", c.identity}, {"exp", c.expires}, {"video", video}};
   if (c.not_before != 0) payload["nbf"] = c.not_before;
   if (!c.name.empty()) payload["name"] = c.name;
   if (!c.metadata.empty()) payload["metadata"] = c.metadata;
-  const std::string signing = base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
-                              base64url_encode(payload.dump());
+  const std::string signing =
+      base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url_encode(payload.dump());
   return signing + "." + base64url_encode(hmac_sha256(secret, signing));
 }
 

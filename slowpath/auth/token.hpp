@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 
@@ -24,6 +25,12 @@ struct VideoGrant {
   bool can_subscribe = true;
   bool can_publish_data = true;
   bool hidden = false;
+  bool can_update_own_metadata = false;
+  bool agent = false;
+  // canPublishSources: "camera", "microphone", "screen_share",
+  // "screen_share_audio"; absent (sources_limited false): any source.
+  bool sources_limited = false;
+  std::vector<std::string> can_publish_sources;
 };
 
 struct Claims {
@@ -31,6 +38,8 @@ struct Claims {
   std::string identity;  // sub
   std::string name;
   std::string metadata;
+  std::string kind;  // "agent", "ingress", ... ("" = standard)
+  std::map<std::string, std::string> attributes;
   int64_t expires = 0;     // exp, seconds since the epoch
   int64_t not_before = 0;  // nbf, 0 when absent
   VideoGrant video;

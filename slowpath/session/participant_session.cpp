@@ -105,8 +105,10 @@ ParticipantSession::~ParticipantSession() {
 std::vector<SourceTrack> ParticipantSession::wanted() const {
   std::vector<SourceTrack> out;
   if (!grants_.can_subscribe) return out;
+  // The msid stream is "<participant>|<track>", as LiveKit's SDKs read it
+  // (the publisher is taken from it); WHEP players ignore it.
   for (const rooms::Track* t : deps_.rooms->wanted(room_, sid_))
-    out.push_back({t->sid, t->publisher, t->desc});
+    out.push_back({t->sid, t->publisher + "|" + t->sid, t->desc});
   return out;
 }
 
@@ -226,7 +228,16 @@ void ParticipantSession::apply(const Changes& c) {
   }
   for (const Publication& p : c.published) {
     rooms::Track t;
-    t.sid = rooms::new_id("TR_");
+    // A sid the front door gave this track already (LiveKit's add_track, by
+    // the msid track id of its m-line), else a new one.
+    const std::string msid_track = p.track.msid.substr(p.track.msid.find(' ') + 1);
+    if (auto named = named_tracks_.find(msid_track);
+        !p.track.msid.empty() && named != named_tracks_.end()) {
+      t.sid = named->second;
+      named_tracks_.erase(named);
+    } else {
+      t.sid = rooms::new_id("TR_");
+    }
     t.publisher = sid_;
     t.desc = p.track;
     track_sids_[p.mid] = t.sid;

@@ -85,6 +85,16 @@ class ParticipantSession {
   // later issue): the hook; dtls::Transport counts what arrives, and the
   // session logs it when it ends.
   void on_app_data(dtls::Transport::AppDataFn f) { on_app_data_ = std::move(f); }
+  // The room's sid for the track the participant will send with msid track
+  // id `msid_track` (LiveKit: add_track's cid, answered before the offer).
+  void name_track(const std::string& msid_track, const std::string& sid) {
+    named_tracks_[msid_track] = sid;
+  }
+  // The room's sid of what the participant publishes on `mid` ("" if none).
+  std::string track_sid(const std::string& mid) const {
+    auto it = track_sids_.find(mid);
+    return it == track_sids_.end() ? std::string() : it->second;
+  }
   // Ends the session from outside (consent lost); the owner drops it later.
   void expire(const std::string& why) { end(why); }
 
@@ -126,6 +136,7 @@ class ParticipantSession {
   ParticipantRef participant_;
   // Publications: mid -> the room's track sid; installed ones -> the lcore's track.
   std::map<std::string, std::string> track_sids_;
+  std::map<std::string, std::string> named_tracks_;  // msid track id -> sid, until published
   std::map<std::string, TrackRef> tracks_;
   uint32_t next_track_id_ = 0;  // the dataplane's number for each track (events)
   // Subscriptions attached in the dataplane: mid -> downtrack (and its source).

@@ -34,7 +34,7 @@ TEST(ConfigTest, DevYamlValues) {
   const Config& c = r.value();
   EXPECT_EQ(c.dataplane.main_lcore, 0u);
   EXPECT_EQ(c.dataplane.worker_lcores, std::vector<unsigned>{1});
-  EXPECT_EQ(c.dataplane.wire.vdev, "net_af_packet0,iface=esfu-dp0");
+  EXPECT_EQ(c.dataplane.wire.vdev, "net_af_packet0,iface=esfu-dp0,framecnt=4096");
   EXPECT_EQ(c.dataplane.exception.netns, "esfu-app");
   EXPECT_EQ(to_string(c.dataplane.exception.mac), "02:00:c6:12:00:02");
   ASSERT_EQ(c.dataplane.exception.addresses.size(), 1u);
@@ -98,7 +98,8 @@ TEST_P(BadConfigTest, IsRefusedWithKeyPathAndReason) {
   auto r = parse_config(c.yaml);
   ASSERT_FALSE(r.ok()) << c.name << " was accepted";
   EXPECT_NE(r.error().message.find(c.expect), std::string::npos)
-      << c.name << ": error was\n" << r.error().message << "\nexpected to contain: " << c.expect;
+      << c.name << ": error was\n"
+      << r.error().message << "\nexpected to contain: " << c.expect;
 }
 
 const BadCase kBadCases[] = {
@@ -115,59 +116,96 @@ const BadCase kBadCases[] = {
     {"int_is_string", with("  burst: lots\n"), "dataplane.burst: expected a non-negative integer"},
     {"int_is_negative", with("  memory_mb: -5\n"), "dataplane.memory_mb: expected a non-negative"},
     {"int_is_list", with("  burst: [1, 2]\n"), "dataplane.burst: expected a single value"},
-    {"list_is_scalar", "dataplane: {worker_lcores: 1, wire: {vdev: net_null0}, exception: {iface: t}}",
+    {"list_is_scalar",
+     "dataplane: {worker_lcores: 1, wire: {vdev: net_null0}, exception: {iface: t}}",
      "dataplane.worker_lcores: expected a list"},
     {"section_is_scalar", with("", "logging: loud\n"), "logging: expected a mapping"},
-    {"enum_bad", with("  hugepages: maybe\n"), "dataplane.hugepages: 'maybe' is not one of: auto, on, off"},
-    {"engine_bad", with("  srtp_engine: openssl\n"), "dataplane.srtp_engine: 'openssl' is not one of: auto, ipsec-mb, libsrtp2"},
+    {"enum_bad", with("  hugepages: maybe\n"),
+     "dataplane.hugepages: 'maybe' is not one of: auto, on, off"},
+    {"engine_bad", with("  srtp_engine: openssl\n"),
+     "dataplane.srtp_engine: 'openssl' is not one of: auto, ipsec-mb, libsrtp2"},
     {"level_bad", with("", "logging: {level: chatty}\n"), "logging.level: 'chatty' is not one of"},
     {"no_value", with("  burst:\n"), "dataplane.burst: has no value"},
     // Out of range.
     {"burst_zero", with("  burst: 0\n"), "dataplane.burst: 0 is out of range [1, 512]"},
-    {"burst_huge", with("  burst: 99999999999999999999999\n"), "dataplane.burst: '99999999999999999999999' is out of range"},
+    {"burst_huge", with("  burst: 99999999999999999999999\n"),
+     "dataplane.burst: '99999999999999999999999' is out of range"},
     {"memory_small", with("  memory_mb: 8\n"), "dataplane.memory_mb: 8 is out of range"},
-    {"desc_small", ports("{vdev: net_null0, rx_desc: 16}", "{iface: t0}"), "dataplane.wire.rx_desc: 16 is out of range"},
+    {"desc_small", ports("{vdev: net_null0, rx_desc: 16}", "{iface: t0}"),
+     "dataplane.wire.rx_desc: 16 is out of range"},
     {"lcore_big", with("  main_lcore: 5000\n"), "dataplane.main_lcore: 5000 is out of range"},
-    {"stats_interval", with("", "logging: {stats_interval: 99999}\n"), "logging.stats_interval: 99999 is out of range"},
+    {"stats_interval", with("", "logging: {stats_interval: 99999}\n"),
+     "logging.stats_interval: 99999 is out of range"},
     // Malformed values.
-    {"mac_bad", ports("{vdev: net_null0}", "{iface: t0, mac: '02:00:00:00:00'}"), "dataplane.exception.mac: '02:00:00:00:00' is not a MAC"},
-    {"mac_multicast", ports("{vdev: net_null0}", "{iface: t0, mac: '01:00:5e:00:00:01'}"), "must be a unicast"},
-    {"cidr_no_prefix", ports("{vdev: net_null0}", "{iface: t0, addresses: ['198.18.0.2']}"), "dataplane.exception.addresses: '198.18.0.2' has no prefix length"},
-    {"cidr_bad_addr", ports("{vdev: net_null0}", "{iface: t0, addresses: ['198.18.0.300/24']}"), "is not an IPv4 or IPv6 address"},
-    {"cidr_bad_len", ports("{vdev: net_null0}", "{iface: t0, addresses: ['198.18.0.2/33']}"), "prefix length '33' is not in [1, 32]"},
-    {"ifname_long", ports("{vdev: net_null0}", "{iface: abcdefghijklmnopq}"), "dataplane.exception.iface: 'abcdefghijklmnopq' is not a Linux interface name"},
-    {"netns_bad", ports("{vdev: net_null0}", "{iface: t0, netns: '../etc'}"), "dataplane.exception.netns: '../etc' is not a network namespace name"},
+    {"mac_bad", ports("{vdev: net_null0}", "{iface: t0, mac: '02:00:00:00:00'}"),
+     "dataplane.exception.mac: '02:00:00:00:00' is not a MAC"},
+    {"mac_multicast", ports("{vdev: net_null0}", "{iface: t0, mac: '01:00:5e:00:00:01'}"),
+     "must be a unicast"},
+    {"cidr_no_prefix", ports("{vdev: net_null0}", "{iface: t0, addresses: ['198.18.0.2']}"),
+     "dataplane.exception.addresses: '198.18.0.2' has no prefix length"},
+    {"cidr_bad_addr", ports("{vdev: net_null0}", "{iface: t0, addresses: ['198.18.0.300/24']}"),
+     "is not an IPv4 or IPv6 address"},
+    {"cidr_bad_len", ports("{vdev: net_null0}", "{iface: t0, addresses: ['198.18.0.2/33']}"),
+     "prefix length '33' is not in [1, 32]"},
+    {"ifname_long", ports("{vdev: net_null0}", "{iface: abcdefghijklmnopq}"),
+     "dataplane.exception.iface: 'abcdefghijklmnopq' is not a Linux interface name"},
+    {"netns_bad", ports("{vdev: net_null0}", "{iface: t0, netns: '../etc'}"),
+     "dataplane.exception.netns: '../etc' is not a network namespace name"},
     {"prefix_bad", with("  file_prefix: 'a b'\n"), "dataplane.file_prefix: 'a b' must be"},
-    {"pci_bad", "dataplane: {wire: {pci: 'eth0'}, exception: {iface: t0}}", "dataplane.wire.pci: 'eth0' is not a PCI address"},
-    {"vdev_unknown_driver", "dataplane: {wire: {vdev: 'net_virtio_user0'}, exception: {iface: t0}}", "dataplane.wire.vdev: 'net_virtio_user0' is not a supported wire vdev"},
-    {"vdev_no_instance", "dataplane: {wire: {vdev: 'net_null'}, exception: {iface: t0}}", "is not a supported wire vdev"},
-    {"vdev_bad_arg", "dataplane: {wire: {vdev: 'net_af_packet0,iface'}, exception: {iface: t0}}", "device argument 'iface' is not key=value"},
+    {"pci_bad", "dataplane: {wire: {pci: 'eth0'}, exception: {iface: t0}}",
+     "dataplane.wire.pci: 'eth0' is not a PCI address"},
+    {"vdev_unknown_driver", "dataplane: {wire: {vdev: 'net_virtio_user0'}, exception: {iface: t0}}",
+     "dataplane.wire.vdev: 'net_virtio_user0' is not a supported wire vdev"},
+    {"vdev_no_instance", "dataplane: {wire: {vdev: 'net_null'}, exception: {iface: t0}}",
+     "is not a supported wire vdev"},
+    {"vdev_bad_arg", "dataplane: {wire: {vdev: 'net_af_packet0,iface'}, exception: {iface: t0}}",
+     "device argument 'iface' is not key=value"},
     // Inconsistent combinations.
-    {"main_in_workers", with("  main_lcore: 1\n"), "dataplane.worker_lcores: contains main_lcore 1"},
-    {"workers_dup", "dataplane: {worker_lcores: [1, 1], wire: {vdev: net_null0}, exception: {iface: t0}}", "dataplane.worker_lcores: lists an lcore twice"},
-    {"workers_empty", "dataplane: {worker_lcores: [], wire: {vdev: net_null0}, exception: {iface: t0}}", "dataplane.worker_lcores: needs at least one"},
-    {"wire_both", "dataplane: {wire: {vdev: net_null0, pci: '0000:01:00.0'}, exception: {iface: t0}}", "dataplane.wire: set either pci or vdev, not both"},
-    {"wire_neither", "dataplane: {wire: {rx_desc: 512}, exception: {iface: t0}}", "dataplane.wire: needs pci"},
+    {"main_in_workers", with("  main_lcore: 1\n"),
+     "dataplane.worker_lcores: contains main_lcore 1"},
+    {"workers_dup",
+     "dataplane: {worker_lcores: [1, 1], wire: {vdev: net_null0}, exception: {iface: t0}}",
+     "dataplane.worker_lcores: lists an lcore twice"},
+    {"workers_empty",
+     "dataplane: {worker_lcores: [], wire: {vdev: net_null0}, exception: {iface: t0}}",
+     "dataplane.worker_lcores: needs at least one"},
+    {"wire_both",
+     "dataplane: {wire: {vdev: net_null0, pci: '0000:01:00.0'}, exception: {iface: t0}}",
+     "dataplane.wire: set either pci or vdev, not both"},
+    {"wire_neither", "dataplane: {wire: {rx_desc: 512}, exception: {iface: t0}}",
+     "dataplane.wire: needs pci"},
     {"wire_absent", "dataplane: {exception: {iface: t0}}", "dataplane.wire: needs pci"},
-    {"pci_without_hugepages", "dataplane: {hugepages: 'off', wire: {pci: '0000:01:00.0'}, exception: {iface: t0}}", "dataplane.hugepages: 'off' cannot drive a PCI NIC"},
-    {"burst_over_desc", ports("{vdev: net_null0, rx_desc: 128}", "{iface: t0}", "  burst: 256\n"), "dataplane.burst: 256 exceeds a port's rx_desc"},
-    {"mempool_too_small", with("  worker_lcores: [1, 2, 3]\n  mempool: {mbufs: 4095, cache: 256}\n"), "dataplane.mempool.mbufs: 4095 is fewer than"},
-    {"cache_too_big", with("  mempool: {cache: 1024}\n"), "dataplane.mempool.cache: 1024 is out of range [0, 512]"},
-    {"memory_below_pool", with("  memory_mb: 64\n  mempool: {mbufs: 65535}\n"), "dataplane.memory_mb: 64 MiB cannot hold the mempool"},
+    {"pci_without_hugepages",
+     "dataplane: {hugepages: 'off', wire: {pci: '0000:01:00.0'}, exception: {iface: t0}}",
+     "dataplane.hugepages: 'off' cannot drive a PCI NIC"},
+    {"burst_over_desc", ports("{vdev: net_null0, rx_desc: 128}", "{iface: t0}", "  burst: 256\n"),
+     "dataplane.burst: 256 exceeds a port's rx_desc"},
+    {"mempool_too_small",
+     with("  worker_lcores: [1, 2, 3]\n  mempool: {mbufs: 4095, cache: 256}\n"),
+     "dataplane.mempool.mbufs: 4095 is fewer than"},
+    {"cache_too_big", with("  mempool: {cache: 1024}\n"),
+     "dataplane.mempool.cache: 1024 is out of range [0, 512]"},
+    {"memory_below_pool", with("  memory_mb: 64\n  mempool: {mbufs: 65535}\n"),
+     "dataplane.memory_mb: 64 MiB cannot hold the mempool"},
     {"secret_short", with("", "keys: {k1: short}\n"), "keys.k1: secret is too short"},
-    {"port_range_inverted", with("", "rtc: {port_range_start: 6000, port_range_end: 5000}\n"), "rtc.port_range_end: is below port_range_start"},
-    {"node_ip_bad", with("", "rtc: {node_ip: 'example.com'}\n"), "rtc.node_ip: 'example.com' is not an IP address"},
+    {"port_range_inverted", with("", "rtc: {port_range_start: 6000, port_range_end: 5000}\n"),
+     "rtc.port_range_end: is below port_range_start"},
+    {"node_ip_bad", with("", "rtc: {node_ip: 'example.com'}\n"),
+     "rtc.node_ip: 'example.com' is not an IP address"},
     {"port_zero", with("", "port: 0\n"), "port: 0 is out of range"},
     {"rtc_unknown", with("", "rtc: {udp_port: 7882}\n"), "rtc.udp_port: unknown key"},
-    {"tap_is_wire_iface", "dataplane: {wire: {vdev: 'net_af_packet0,iface=eth1'}, exception: {iface: eth1}}", "dataplane.exception.iface: 'eth1' is also the wire port's interface"},
+    {"tap_is_wire_iface",
+     "dataplane: {wire: {vdev: 'net_af_packet0,iface=eth1'}, exception: {iface: eth1}}",
+     "dataplane.exception.iface: 'eth1' is also the wire port's interface"},
 };
 
 INSTANTIATE_TEST_SUITE_P(AllClasses, BadConfigTest, ::testing::ValuesIn(kBadCases),
                          [](const auto& p) { return std::string(p.param.name); });
 
 TEST(ConfigTest, ListItemOutOfRange) {
-  auto r = parse_config("dataplane: {worker_lcores: [1, x], wire: {vdev: net_null0}, "
-                        "exception: {iface: t0}}");
+  auto r = parse_config(
+      "dataplane: {worker_lcores: [1, x], wire: {vdev: net_null0}, "
+      "exception: {iface: t0}}");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("dataplane.worker_lcores: item 1 'x' is not an integer"),
             std::string::npos)
@@ -175,12 +213,15 @@ TEST(ConfigTest, ListItemOutOfRange) {
 }
 
 TEST(ConfigTest, EveryProblemIsReportedWithItsLine) {
-  auto r = parse_config("logging:\n  level: loud\ndataplane:\n  burst: 0\n  wire: {vdev: net_null0}\n"
-                        "  exception: {iface: t0}\n  extra: 1\n");
+  auto r = parse_config(
+      "logging:\n  level: loud\ndataplane:\n  burst: 0\n  wire: {vdev: net_null0}\n"
+      "  exception: {iface: t0}\n  extra: 1\n");
   ASSERT_FALSE(r.ok());
   const std::string& m = r.error().message;
-  EXPECT_NE(m.find("logging.level: 'loud' is not one of: trace, debug, info, warn, error, off (line 2)"),
-            std::string::npos) << m;
+  EXPECT_NE(
+      m.find("logging.level: 'loud' is not one of: trace, debug, info, warn, error, off (line 2)"),
+      std::string::npos)
+      << m;
   EXPECT_NE(m.find("dataplane.burst: 0 is out of range [1, 512] (line 4)"), std::string::npos) << m;
   EXPECT_NE(m.find("dataplane.extra: unknown key (line 7)"), std::string::npos) << m;
 }
@@ -206,7 +247,8 @@ TEST(ConfigTest, FastpathSection) {
   EXPECT_EQ(r->dataplane.fastpath.max_participants, 256u);  // default kept
   auto bad = parse_config(std::string(kBase) + "  fastpath: {rtx_depth: 8, nacks: 1}\n");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message.find("dataplane.fastpath.rtx_depth: 8 is out of range"), std::string::npos);
+  EXPECT_NE(bad.error().message.find("dataplane.fastpath.rtx_depth: 8 is out of range"),
+            std::string::npos);
   EXPECT_NE(bad.error().message.find("dataplane.fastpath.nacks: unknown key"), std::string::npos);
 }
 }  // namespace

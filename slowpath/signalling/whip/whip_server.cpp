@@ -81,7 +81,9 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
   w->empty_timeout_us_ = int64_t{cfg.room.empty_timeout_s} * 1000000;
   w->deps_ = deps;
   WhipServer* self = w.get();
-  w->deps_.on_room_changed = [self](const std::string& room) { self->room_changed(room); };
+  if (!w->deps_.on_room_changed) {
+    w->deps_.on_room_changed = [self](const std::string& room) { self->room_changed(room); };
+  }
   // Consent lost (the dataplane saw nothing from the peer for its idle
   // timeout): end that session.
   w->idle_handler_ = deps.dp->add_idle_handler([self](const ParticipantRef& ref) {
@@ -317,7 +319,7 @@ void WhipServer::drop(const std::string& id) {
   const std::string room = it->second->room();
   const bool had_tracks = !it->second->media().publications().empty();
   sessions_.erase(it);
-  if (had_tracks) room_changed(room);
+  if (had_tracks && deps_.on_room_changed) deps_.on_room_changed(room);
 }
 
 void WhipServer::drop_later(const std::string& id) {

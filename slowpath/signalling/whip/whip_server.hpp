@@ -40,6 +40,10 @@ class WhipServer {
   ~WhipServer();
 
   std::size_t sessions() const { return sessions_.size(); }
+  // The HTTP server (its limits guarded), for the other front doors' routes.
+  SoupServer* server() const { return server_; }
+  // The tracks of `room` changed: this door's sessions of the room follow.
+  void room_changed(const std::string& room);
 
  private:
   WhipServer() = default;
@@ -56,7 +60,6 @@ class WhipServer {
   void drop_later(const std::string& id);
   // Removes a session; the other sessions of its room let go of its tracks.
   void drop(const std::string& id);
-  void room_changed(const std::string& room);
   static gboolean on_sweep(gpointer self);
 
   std::map<std::string, std::string> keys_;

@@ -1,0 +1,266 @@
+#include "slowpath/signalling/livekit/rtc_server.hpp"
+
+#include <libsoup/soup.h>
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "base/printable.hpp"
+#include "slowpath/signalling/http_status.hpp"
+#include "slowpath/signalling/livekit/lk_connection.hpp"
+#include "slowpath/signalling/livekit/lk_info.hpp"
+#include "slowpath/signalling/livekit/signal_codec.hpp"
+
+namespace edgesfu::sp::livekit {
+
+namespace {
+
+void reply(SoupServerMessage* msg, int status, const std::string& body) {
+  SoupMessageHeaders* h = soup_server_message_get_response_headers(msg);
+  // The SDKs probe from pages of another origin (LIVEKIT-SDKS.md §1).
+  soup_message_headers_replace(h, "Access-Control-Allow-Origin", "*");
+  soup_server_message_set_status(msg, static_cast<guint>(status), nullptr);
+  soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_COPY, body.data(), body.size());
+}
+
+std::string query_value(GHashTable* query, const char* key) {
+  if (query == nullptr) return {};
+  const auto* v = static_cast<const char*>(g_hash_table_lookup(query, key));
+  return v != nullptr ? v : "";
+}
+
+// A leave{RECONNECT} to a client that asked to resume a session this server
+// does not keep: it rejoins from scratch (LIVEKIT-SDKS.md §3.15).
+void refuse_resume(SoupWebsocketConnection* ws) {
+  ::livekit::SignalResponse r;
+  r.mutable_leave()->set_reason(::livekit::STATE_MISMATCH);
+  r.mutable_leave()->set_action(::livekit::LeaveRequest::RECONNECT);
+  r.mutable_leave()->set_can_reconnect(true);
+  const std::string b = encode_signal(r);
+  soup_websocket_connection_send_binary(ws, b.data(), b.size());
+  soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_NORMAL, "resume not supported");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server, const config::Config& cfg,
+                                                    const session::SessionDeps& deps) {
+  std::unique_ptr<RtcServer> r(new RtcServer());
+  r->cfg_ = cfg;
+  r->deps_ = deps;
+  r->server_ = server;
+  soup_server_add_handler(server, "/rtc/v1", &RtcServer::on_http, r.get(), nullptr);
+  soup_server_add_websocket_handler(server, "/rtc/v1", nullptr, nullptr, &RtcServer::on_websocket,
+                                    r.get(), nullptr);
+  soup_server_add_handler(server, "/rtc", &RtcServer::on_v0, r.get(), nullptr);
+  spdlog::info("http: LiveKit signalling on ws://{}:{}/rtc/v1", deps.local_address, cfg.port);
+  return r;
+}
+
+RtcServer::~RtcServer() {
+  if (server_ != nullptr) {
+    soup_server_remove_handler(server_, "/rtc/v1");
+    soup_server_remove_handler(server_, "/rtc");
+  }
+  for (auto& [msg, c] : pending_) {
+    g_signal_handlers_disconnect_by_data(msg, this);
+  }
+  pending_.clear();
+  conns_.clear();
+}
+
+Result<auth::Claims> RtcServer::authorize(SoupServerMessage* msg, GHashTable* query) const {
+  std::string token = query_value(query, "access_token");
+  if (token.empty()) {
+    const char* h =
+        soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+    const std::string bearer = h != nullptr ? h : "";
+    if (bearer.rfind("Bearer ", 0) == 0) token = bearer.substr(7);
+  }
+  if (token.empty()) {
+    return Error{"no access token (access_token or Authorization: Bearer)",
+                 ErrorCode::kUnauthenticated};
+  }
+  const auth::TokenResult t =
+      auth::verify(token, cfg_.keys, static_cast<int64_t>(std::time(nullptr)));
+  if (!t.ok) {
+    return Error{std::string("invalid token: ") + auth::to_string(t.error) + ": " + t.detail,
+                 ErrorCode::kUnauthenticated};
+  }
+  if (t.claims.identity.empty()) {
+    return Error{"invalid token: an identity (sub) is required to join",
+                 ErrorCode::kUnauthenticated};
+  }
+  if (!t.claims.video.room_join || t.claims.video.room.empty()) {
+    return Error{"permission denied: the token grants no roomJoin for a room",
+                 ErrorCode::kPermissionDenied};
+  }
+  return t.claims;
+}
+
+void RtcServer::on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
+                        gpointer p) {
+  auto* self = static_cast<RtcServer*>(p);
+  const std::string route = path != nullptr ? path : "";
+  if (std::string(soup_server_message_get_method(msg)) != "GET") {
+    reply(msg, 405, "use GET (a WebSocket upgrade on /rtc/v1)\n");
+    return;
+  }
+  auto claims = self->authorize(msg, query);
+  if (!claims) {
+    reply(msg, signalling::http_status(claims.error().code), claims.error().message + "\n");
+    return;
+  }
+  if (route == "/rtc/v1/validate") {
+    reply(msg, 200, "success");
+    return;
+  }
+  if (route != "/rtc/v1") {
+    reply(msg, 404, "not found: LiveKit signalling is /rtc/v1\n");
+    return;
+  }
+  const std::string param = query_value(query, "join_request");
+  if (param.empty()) {
+    reply(msg, 400, "join_request is missing (the /rtc/v1 JoinRequest)\n");
+    return;
+  }
+  auto join = decode_join_request(param);
+  if (!join) {
+    reply(msg, 400, join.error().message + "\n");
+    return;
+  }
+  if (join->reconnect() || query_value(query, "reconnect") == "1") {
+    // Accepted, then told to rejoin (on_websocket): no session is resumed.
+    self->pending_[msg] = nullptr;
+  } else {
+    auto conn = LkConnection::create(*self, self->deps_, claims.value(), std::move(join).value());
+    if (!conn) {
+      reply(msg, signalling::http_status(conn.error().code), conn.error().message + "\n");
+      return;
+    }
+    self->pending_[msg] = std::move(conn).value();
+  }
+  // Not upgraded after all (no WebSocket handshake): the pending join goes.
+  g_signal_connect(msg, "finished", G_CALLBACK(&RtcServer::on_message_finished), self);
+}
+
+void RtcServer::on_message_finished(SoupServerMessage* msg, gpointer p) {
+  auto* self = static_cast<RtcServer*>(p);
+  g_signal_handlers_disconnect_by_data(msg, self);
+  self->pending_.erase(msg);
+}
+
+void RtcServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
+                             SoupWebsocketConnection* ws, gpointer p) {
+  auto* self = static_cast<RtcServer*>(p);
+  g_signal_handlers_disconnect_by_data(msg, self);
+  auto it = self->pending_.find(msg);
+  if (it == self->pending_.end()) {
+    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "not authorized");
+    return;
+  }
+  std::unique_ptr<LkConnection> conn = std::move(it->second);
+  self->pending_.erase(it);
+  if (!conn) {
+    refuse_resume(ws);
+    return;
+  }
+  // The same identity in the same room: the older session goes
+  // (DUPLICATE_IDENTITY), as LiveKit does.
+  for (auto& [sid, other] : self->conns_) {
+    if (other->room() == conn->room() && other->identity() == conn->identity()) {
+      other->leave(::livekit::DUPLICATE_IDENTITY, ::livekit::LeaveRequest::DISCONNECT);
+      self->drop_later(sid);
+    }
+  }
+  LkConnection* c = conn.get();
+  const std::string sid = conn->sid();
+  self->conns_[sid] = std::move(conn);
+  c->attach(ws);
+  // Everyone else hears of the new participant.
+  if (!c->hidden()) self->broadcast(c->room(), c->info());
+}
+
+void RtcServer::on_v0(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer) {
+  reply(msg, 404,
+        "LiveKit v0 signalling (/rtc, two PeerConnections) is not supported yet: edgesfu speaks "
+        "/rtc/v1 (single PeerConnection, the default of livekit-client >= 2.17 and the Rust "
+        "SDKs)\n");
+}
+
+std::vector<::livekit::ParticipantInfo> RtcServer::others(const std::string& room,
+                                                          const std::string& self_sid) const {
+  std::vector<::livekit::ParticipantInfo> out;
+  const rooms::Room* r = deps_.rooms->find(room);
+  if (r == nullptr) return out;
+  for (const auto& [sid, p] : r->participants) {
+    if (sid == self_sid) continue;
+    auto c = conns_.find(sid);
+    if (c != conns_.end()) {
+      if (!c->second->hidden()) out.push_back(c->second->info());
+    } else if (pending_participant(sid)) {
+      continue;  // answered but not upgraded yet: not in the room for others
+    } else {
+      out.push_back(door_participant_info(*r, p));
+    }
+  }
+  return out;
+}
+
+void RtcServer::broadcast(const std::string& room, const ::livekit::ParticipantInfo& who) {
+  ::livekit::SignalResponse r;
+  *r.mutable_update()->add_participants() = who;
+  for (auto& [sid, c] : conns_) {
+    if (c->room() == room) c->send(r);
+  }
+}
+
+void RtcServer::room_changed(const std::string& room) {
+  for (auto& [sid, c] : conns_) {
+    if (c->room() == room) c->room_changed();
+  }
+}
+
+void RtcServer::drop_later(const std::string& sid) {
+  struct Ctx {
+    RtcServer* s;
+    std::string sid;
+  };
+  auto* c = new Ctx{this, sid};
+  GSource* src = g_idle_source_new();
+  g_source_set_callback(
+      src,
+      [](gpointer p) -> gboolean {
+        auto* ctx = static_cast<Ctx*>(p);
+        ctx->s->drop(ctx->sid);
+        return G_SOURCE_REMOVE;
+      },
+      c, [](gpointer p) { delete static_cast<Ctx*>(p); });
+  g_source_attach(src, deps_.context);
+  g_source_unref(src);
+}
+
+void RtcServer::drop(const std::string& sid) {
+  auto it = conns_.find(sid);
+  if (it == conns_.end()) return;
+  const std::string room = it->second->room();
+  ::livekit::ParticipantInfo gone = it->second->info();
+  const bool hidden = it->second->hidden();
+  const bool had_tracks = gone.tracks_size() != 0;
+  conns_.erase(it);  // its session leaves the room and the dataplane
+  spdlog::info("livekit: {} removed; dataplane flows now {}", sid, deps_.dp->flows());
+  gone.set_state(::livekit::ParticipantInfo::DISCONNECTED);
+  gone.set_version(gone.version() + 1);
+  gone.clear_tracks();
+  if (!hidden) broadcast(room, gone);
+  if (had_tracks && deps_.on_room_changed) deps_.on_room_changed(room);
+}
+
+bool RtcServer::pending_participant(const std::string& sid) const {
+  for (const auto& [msg, c] : pending_) {
+    if (c && c->sid() == sid) return true;
+  }
+  return false;
+}
+
+}  // namespace edgesfu::sp::livekit

@@ -1,0 +1,81 @@
+// LiveKit's front door (issue 13), in the single-PeerConnection form every
+// current SDK tries first: on the HTTP server of the WHIP door,
+//   * WebSocket /rtc/v1: the token (access_token or Authorization: Bearer)
+//     and the join_request are judged before the upgrade (401, 403, 400,
+//     admission's 503, with the reason); then binary SignalRequest frames
+//     (protojson text frames accepted), JoinResponse first;
+//   * GET /rtc/v1/validate: 200 "success" or the token's refusal;
+//   * /rtc and /rtc/validate (v0, two PeerConnections): 404 with a reason
+//     and CORS, so that clients fail fast and clearly (a later issue).
+// It keeps the room's LiveKit connections and broadcasts ParticipantUpdates
+// between them. Slow-path thread only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "livekit_rtc.pb.h"
+#include "slowpath/auth/token.hpp"
+#include "slowpath/session/participant_session.hpp"
+#include "slowpath/signalling/http_guard.hpp"
+
+typedef struct _SoupServer SoupServer;
+typedef struct _SoupServerMessage SoupServerMessage;
+typedef struct _SoupWebsocketConnection SoupWebsocketConnection;
+
+namespace edgesfu::sp::livekit {
+
+class LkConnection;
+
+inline constexpr const char* kServerVersion = "1.9.0";  // what the SDKs check (semver)
+inline constexpr int32_t kProtocol = 16;
+
+class RtcServer {
+ public:
+  static Result<std::unique_ptr<RtcServer>> start(SoupServer* server, const config::Config& cfg,
+                                                  const session::SessionDeps& deps);
+  ~RtcServer();
+  RtcServer(const RtcServer&) = delete;
+  RtcServer& operator=(const RtcServer&) = delete;
+
+  // The tracks of `room` changed (a session of any door published, left, or
+  // a track became usable): every LiveKit connection of the room is told.
+  void room_changed(const std::string& room);
+
+  // For connections: the room's other participants as LiveKit describes
+  // them (hidden ones left out); a ParticipantUpdate to every connection of
+  // the room; dropping a connection from the loop (never from inside it).
+  std::vector<::livekit::ParticipantInfo> others(const std::string& room,
+                                                 const std::string& self_sid) const;
+  void broadcast(const std::string& room, const ::livekit::ParticipantInfo& who);
+  void drop_later(const std::string& sid);
+  const config::Config& config() const { return cfg_; }
+  rooms::Rooms& rooms() const { return *deps_.rooms; }
+  std::size_t connections() const { return conns_.size(); }
+
+ private:
+  RtcServer() = default;
+  static void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
+                      gpointer self);
+  static void on_websocket(SoupServer*, SoupServerMessage* msg, const char* path,
+                           SoupWebsocketConnection* ws, gpointer self);
+  static void on_v0(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                    gpointer self);
+  static void on_message_finished(SoupServerMessage* msg, gpointer self);
+  // The token of a request: its claims, or the HTTP status and reason.
+  Result<auth::Claims> authorize(SoupServerMessage* msg, GHashTable* query) const;
+  void drop(const std::string& sid);
+  bool pending_participant(const std::string& sid) const;
+
+  config::Config cfg_;
+  session::SessionDeps deps_;
+  SoupServer* server_ = nullptr;
+  // Authorized and admitted, waiting for the upgrade (at most one per request).
+  std::map<SoupServerMessage*, std::unique_ptr<LkConnection>> pending_;
+  std::map<std::string, std::unique_ptr<LkConnection>> conns_;  // by participant sid
+};
+
+}  // namespace edgesfu::sp::livekit

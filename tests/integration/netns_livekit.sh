@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Integration test (ctest label netns), issue 13: LiveKit's own Rust-based SDK
+# (@livekit/rtc-node 1.1.0, unchanged) against edgesfu's /rtc/v1 door in a dev
+# topology of the test's own. Before any upgrade: bad, expired, forged and
+# wrong-room tokens, a missing or broken join_request are refused with the
+# right status and a reason; /rtc (v0) is a clear 404; /rtc/v1/validate says
+# "success" to a good token. Then tests/livekit/audio_bots.mjs: a speaker
+# publishes a 440 Hz sine, a listener hears it (level and frequency of the
+# decoded frames), a late joiner publishes 660 Hz and is heard too. Every
+# session ends with its bots; edgesfu keeps no flow and stops cleanly.
+#
+# usage: netns_livekit.sh EDGESFU_BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$2
+source "$src/tests/integration/lib.sh"
+BASE=http://198.18.0.2:7880
+start_topology_and_edgesfu
+secret=$(awk '/devkey:/ {print $2}' "$work/edgesfu.yaml")
+
+step "refused before the upgrade, with the reason"
+JR=$("$py" - <<'PY'
+import base64
+# WrappedJoinRequest{compression NONE, join_request=JoinRequest{client_info{sdk JS}}}
+print(base64.urlsafe_b64encode(b"\x08\x00\x12\x04\x0a\x02\x08\x01").decode())
+PY
+)
+upgrade() {  # upgrade QUERY [HEADER...]: prints the HTTP status; body in $work/body
+  local q=$1
+  shift
+  in_wire curl -s -m 5 -o "$work/body" -w '%{http_code}' -H 'Connection: Upgrade' \
+    -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
+    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "$@" "$BASE/rtc/v1?$q"
+}
+expect() {  # expect STATUS TEXT WHAT STATUS_GOT
+  [[ $4 == "$1" ]] || fail "$3: HTTP $4, want $1: $(cat "$work/body")"
+  grep -q "$2" "$work/body" || fail "$3: no '$2' in: $(cat "$work/body")"
+  echo "   $3 -> $4 ($(head -c 90 "$work/body" | tr '\n' ' '))"
+}
+GOOD=$(mint --room lk --identity alice)
+EXPIRED=$(mint --room lk --identity alice --ttl -60)
+WRONGKEY=$("$py" "$src/tools/mint-token" --key devkey --secret "not-the-secret-0123456789abcdefXX" \
+  --room lk --identity alice)
+NOJOIN=$("$py" - "$secret" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=").decode()
+h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+p = b(json.dumps({"iss": "devkey", "sub": "alice", "exp": int(time.time()) + 600,
+                  "video": {"room": "lk", "canPublish": True}}).encode())
+s = b(hmac.new(sys.argv[1].encode(), f"{h}.{p}".encode(), hashlib.sha256).digest())
+print(f"{h}.{p}.{s}")
+PY
+)
+expect 401 "no access token" "no token" "$(upgrade "join_request=$JR")"
+expect 401 "invalid token" "expired token" "$(upgrade "access_token=$EXPIRED&join_request=$JR")"
+expect 401 "invalid token" "forged token" "$(upgrade "access_token=$WRONGKEY&join_request=$JR")"
+expect 403 "roomJoin" "token without roomJoin" "$(upgrade "access_token=$NOJOIN&join_request=$JR")"
+expect 400 "join_request is missing" "no join_request" "$(upgrade "access_token=$GOOD")"
+expect 400 "join_request" "broken join_request" "$(upgrade "access_token=$GOOD&join_request=AAAA%2A")"
+expect 401 "invalid token" "Bearer forged" \
+  "$(upgrade "join_request=$JR" -H "Authorization: Bearer $WRONGKEY")"
+code=$(in_wire curl -s -m 5 -o "$work/body" -w '%{http_code}' "$BASE/rtc/v1/validate?access_token=$GOOD")
+expect 200 "success" "validate" "$code"
+code=$(in_wire curl -s -m 5 -o "$work/body" -w '%{http_code}' "$BASE/rtc?access_token=$GOOD")
+expect 404 "not supported yet" "v0 /rtc" "$code"
+
+step "rtc-node bots: a speaker (440 Hz), a listener, a late speaker (660 Hz)"
+(cd "$src/tests/livekit" && in_wire node audio_bots.mjs --url ws://198.18.0.2:7880 --key devkey \
+  --secret "$secret" --room bots --seconds 5) > "$work/bots.json" 2> "$work/bots.err" \
+  || { tail -20 "$work/bots.err"; cat "$work/bots.json"; fail "audio bots"; }
+tail -1 "$work/bots.json"
+
+step "every session ended: no flow left"
+for _ in $(seq 50); do
+  flows=$(grep -o 'dataplane flows now [0-9]*' "$work/err" | tail -1 | awk '{print $4}')
+  [[ -z $flows || $flows == 0 ]] && break
+  sleep 0.1
+done
+[[ -z $flows || $flows == 0 ]] || fail "edgesfu still has $flows flows after the bots left"
+grep -q 'livekit: .* joined room bots' "$work/err" || fail "no LiveKit join in the log"
+
+step "edgesfu stops"
+stop_edgesfu
+bash "$topo" down "$P" >/dev/null 2>&1
+assert_nothing_left
+echo "PASS"
