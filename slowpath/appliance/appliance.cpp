@@ -257,7 +257,7 @@ Status Appliance::run_main_loop() {
       if (w) {
         whip = std::move(w).value();
         spdlog::info("dtls: certificate sha-256 {}", cert.value()->fingerprint());
-        auto r = livekit::RtcServer::start(whip->server(), cfg_, deps);
+        auto r = livekit::RtcServer::start(whip->server(), whip->guard(), cfg_, deps);
         if (r) {
           rtc = std::move(r).value();
         } else {

@@ -197,7 +197,10 @@ Status Transport::on_datagram(std::span<const uint8_t> d) {
       counters_.app_bytes_in += static_cast<uint64_t>(n);
       if (on_app_data_) on_app_data_({buf, static_cast<std::size_t>(n)});
     }
-    if ((SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN) != 0) failed_ = true;
+    if ((SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN) != 0) {
+      failed_ = true;  // the peer closed the association (close_notify)
+      closed_by_peer_ = true;
+    }
     flush();
     return ok_status();
   }

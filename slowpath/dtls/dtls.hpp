@@ -84,6 +84,8 @@ class Transport {
 
   bool connected() const { return connected_; }
   bool failed() const { return failed_; }
+  // failed() because the peer sent close_notify (a normal end, not an error).
+  bool closed_by_peer() const { return closed_by_peer_; }
   // After connected(): the negotiated profile and keys.
   Result<SrtpMaterial> srtp() const;
 
@@ -102,6 +104,7 @@ class Transport {
   BIO* wbio_ = nullptr;  // owned by ssl_
   bool connected_ = false;
   bool failed_ = false;
+  bool closed_by_peer_ = false;
   AppDataFn on_app_data_;
   Counters counters_;
 };

@@ -317,7 +317,7 @@ void ParticipantSession::on_ice_data(std::span<const uint8_t> d) {
   if (d[0] >= 20 && d[0] <= 63) {
     if (auto s = dtls_->on_datagram(d); !s) spdlog::warn("session {}: {}", sid_, s.error().message);
     if (dtls_->failed()) {
-      end("DTLS failed");
+      end(dtls_->closed_by_peer() ? "the peer closed DTLS" : "DTLS failed");
       return;
     }
     maybe_install();

@@ -117,6 +117,20 @@ void HttpGuard::forget(SoupServerMessage* msg) {
   pending_.erase(it);
 }
 
+std::string HttpGuard::upgraded(SoupServerMessage* msg) {
+  auto it = pending_.find(msg);
+  if (it == pending_.end()) return {};
+  std::string source = it->second.source;
+  ++per_source_[source];  // kept for the WebSocket; forget() gives the request's back
+  forget(msg);
+  return source;
+}
+
+void HttpGuard::closed(const std::string& source) {
+  auto src = per_source_.find(source);
+  if (src != per_source_.end() && --src->second == 0) per_source_.erase(src);
+}
+
 void HttpGuard::refuse_body(SoupServerMessage* msg) {
   // What was kept is dropped and nothing more is kept; libsoup reads the
   // rest of the body (the request deadline bounds how long) and, the status

@@ -50,6 +50,11 @@ class HttpGuard {
   Status listen(const std::string& address, uint16_t port);
   // Cuts the connections whose request is late.
   void check(int64_t now_us);
+  // A request whose connection became a WebSocket (libsoup steals it and
+  // reports no end): no longer a request with a deadline, still one of its
+  // source's connections until closed(source). Returns the source.
+  std::string upgraded(SoupServerMessage* msg);
+  void closed(const std::string& source);
   const Counters& counters() const { return counters_; }
 
  private:

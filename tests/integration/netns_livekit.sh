@@ -6,8 +6,11 @@
 # right status and a reason; /rtc (v0) is a clear 404; /rtc/v1/validate says
 # "success" to a good token. Then tests/livekit/audio_bots.mjs: a speaker
 # publishes a 440 Hz sine, a listener hears it (level and frequency of the
-# decoded frames), a late joiner publishes 660 Hz and is heard too. Every
-# session ends with its bots; edgesfu keeps no flow and stops cleanly.
+# decoded frames), a late joiner publishes 660 Hz and is heard too. Then
+# livekit-client 2.23.0 (default Room options) in three headless Chromium
+# pages with their microphones on: each hears the two others (audio energy
+# at playout, tests/livekit/browser_rooms.mjs). Every session ends with its
+# clients; edgesfu keeps no flow and stops cleanly.
 #
 # usage: netns_livekit.sh EDGESFU_BINARY SOURCE_DIR
 set -u
@@ -64,11 +67,44 @@ expect 200 "success" "validate" "$code"
 code=$(in_wire curl -s -m 5 -o "$work/body" -w '%{http_code}' "$BASE/rtc?access_token=$GOOD")
 expect 404 "not supported yet" "v0 /rtc" "$code"
 
+step "80 WebSockets opened and closed one after the other from one address (per-source cap 64)"
+in_wire "$py" - "$secret" "$JR" <<'PY' || fail "sequential WebSockets"
+import base64, hashlib, hmac, json, socket, sys, time
+secret, jr = sys.argv[1], sys.argv[2]
+b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=").decode()
+def token(identity):  # one identity each: admission counts sessions per identity
+    h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    p = b(json.dumps({"iss": "devkey", "sub": identity, "exp": int(time.time()) + 600,
+                      "video": {"room": "ws", "roomJoin": True}}).encode())
+    return f"{h}.{p}." + b(hmac.new(secret.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest())
+for i in range(80):
+    s = socket.create_connection(("198.18.0.2", 7880), timeout=5)
+    s.sendall((f"GET /rtc/v1?access_token={token(f'ws-{i}')}&join_request={jr} HTTP/1.1\r\n"
+               "Host: 198.18.0.2\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").encode())
+    got = b""
+    while b"\x82" not in got.partition(b"\r\n\r\n")[2][:1]:  # the JoinResponse frame
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    if not got.startswith(b"HTTP/1.1 101"):
+        sys.exit(f"connection {i}: {got[:80]!r}")
+    s.close()
+print("   80 upgrades answered 101, each with a JoinResponse frame")
+PY
+
 step "rtc-node bots: a speaker (440 Hz), a listener, a late speaker (660 Hz)"
 (cd "$src/tests/livekit" && in_wire node audio_bots.mjs --url ws://198.18.0.2:7880 --key devkey \
   --secret "$secret" --room bots --seconds 5) > "$work/bots.json" 2> "$work/bots.err" \
   || { tail -20 "$work/bots.err"; cat "$work/bots.json"; fail "audio bots"; }
 tail -1 "$work/bots.json"
+
+step "livekit-client 2.23.0 in 3 Chromium pages (default options, microphone): each hears the others"
+(cd "$src/tests/livekit" && in_wire node browser_rooms.mjs --base "$BASE" --key devkey \
+  --secret "$secret" --room pages --pages 3 --seconds 5) > "$work/pages.json" 2> "$work/pages.err" \
+  || { grep -v DataChannel "$work/pages.err" | tail -20; cat "$work/pages.json"; fail "browser pages"; }
+tail -1 "$work/pages.json" | cut -c1-300
 
 step "every session ended: no flow left"
 for _ in $(seq 50); do

@@ -43,9 +43,12 @@ void refuse_resume(SoupWebsocketConnection* ws) {
 
 }  // namespace
 
-Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server, const config::Config& cfg,
+Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
+                                                    signalling::HttpGuard& guard,
+                                                    const config::Config& cfg,
                                                     const session::SessionDeps& deps) {
   std::unique_ptr<RtcServer> r(new RtcServer());
+  r->guard_ = &guard;
   r->cfg_ = cfg;
   r->deps_ = deps;
   r->server_ = server;
@@ -161,7 +164,10 @@ void RtcServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
   }
   std::unique_ptr<LkConnection> conn = std::move(it->second);
   self->pending_.erase(it);
+  // The HTTP limits follow the connection: it stays one of its source's.
+  const std::string source = self->guard_->upgraded(msg);
   if (!conn) {
+    self->guard_->closed(source);
     refuse_resume(ws);
     return;
   }
@@ -175,6 +181,7 @@ void RtcServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
   }
   LkConnection* c = conn.get();
   const std::string sid = conn->sid();
+  self->sources_[sid] = source;
   self->conns_[sid] = std::move(conn);
   c->attach(ws);
   // Everyone else hears of the new participant.
@@ -248,6 +255,10 @@ void RtcServer::drop(const std::string& sid) {
   const bool hidden = it->second->hidden();
   const bool had_tracks = gone.tracks_size() != 0;
   conns_.erase(it);  // its session leaves the room and the dataplane
+  if (auto src = sources_.find(sid); src != sources_.end()) {
+    guard_->closed(src->second);
+    sources_.erase(src);
+  }
   spdlog::info("livekit: {} removed; dataplane flows now {}", sid, deps_.dp->flows());
   gone.set_state(::livekit::ParticipantInfo::DISCONNECTED);
   gone.set_version(gone.version() + 1);

@@ -35,7 +35,9 @@ inline constexpr int32_t kProtocol = 16;
 
 class RtcServer {
  public:
-  static Result<std::unique_ptr<RtcServer>> start(SoupServer* server, const config::Config& cfg,
+  // `guard`: the limits of the HTTP server, which WebSockets stay under.
+  static Result<std::unique_ptr<RtcServer>> start(SoupServer* server, signalling::HttpGuard& guard,
+                                                  const config::Config& cfg,
                                                   const session::SessionDeps& deps);
   ~RtcServer();
   RtcServer(const RtcServer&) = delete;
@@ -73,6 +75,8 @@ class RtcServer {
   config::Config cfg_;
   session::SessionDeps deps_;
   SoupServer* server_ = nullptr;
+  signalling::HttpGuard* guard_ = nullptr;
+  std::map<std::string, std::string> sources_;  // participant sid -> its WebSocket's source
   // Authorized and admitted, waiting for the upgrade (at most one per request).
   std::map<SoupServerMessage*, std::unique_ptr<LkConnection>> pending_;
   std::map<std::string, std::unique_ptr<LkConnection>> conns_;  // by participant sid

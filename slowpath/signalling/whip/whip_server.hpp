@@ -42,6 +42,7 @@ class WhipServer {
   std::size_t sessions() const { return sessions_.size(); }
   // The HTTP server (its limits guarded), for the other front doors' routes.
   SoupServer* server() const { return server_; }
+  HttpGuard& guard() { return *guard_; }
   // The tracks of `room` changed: this door's sessions of the room follow.
   void room_changed(const std::string& room);
 
