@@ -6,7 +6,11 @@
 # right status and a reason; /rtc (v0) is a clear 404; /rtc/v1/validate says
 # "success" to a good token. Then tests/livekit/audio_bots.mjs: a speaker
 # publishes a 440 Hz sine, a listener hears it (level and frequency of the
-# decoded frames), a late joiner publishes 660 Hz and is heard too. Then
+# decoded frames), a late joiner publishes 660 Hz and is heard too; the room
+# rules (tests/livekit/room_rules.mjs: metadata, name and attributes seen by
+# others and refused without canUpdateOwnMetadata, mute and unmute, publish
+# refused without canPublish, nothing received without canSubscribe, a
+# duplicate identity replacing the older session, a leave). Then
 # livekit-client 2.23.0 (default Room options) in three headless Chromium
 # pages with their microphones on: each hears the two others (audio energy
 # at playout, tests/livekit/browser_rooms.mjs). Every session ends with its
@@ -99,6 +103,12 @@ step "rtc-node bots: a speaker (440 Hz), a listener, a late speaker (660 Hz)"
   --secret "$secret" --room bots --seconds 5) > "$work/bots.json" 2> "$work/bots.err" \
   || { tail -20 "$work/bots.err"; cat "$work/bots.json"; fail "audio bots"; }
 tail -1 "$work/bots.json"
+
+step "rtc-node room rules: metadata, mute, grants enforced by the server, duplicate identity, leave"
+(cd "$src/tests/livekit" && in_wire node room_rules.mjs --url ws://198.18.0.2:7880 --key devkey \
+  --secret "$secret" --room rules) > "$work/rules.json" 2> "$work/rules.err" \
+  || { tail -20 "$work/rules.err"; tail -1 "$work/rules.json"; fail "room rules"; }
+tail -1 "$work/rules.json" | cut -c1-400
 
 step "livekit-client 2.23.0 in 3 Chromium pages (default options, microphone): each hears the others"
 (cd "$src/tests/livekit" && in_wire node browser_rooms.mjs --base "$BASE" --key devkey \

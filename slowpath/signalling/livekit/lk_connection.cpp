@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "base/printable.hpp"
 #include "slowpath/sdp/sdp.hpp"
@@ -17,6 +18,7 @@ namespace edgesfu::sp::livekit {
 namespace {
 constexpr int32_t kPingIntervalS = 5;  // never 0: the Rust SDK's interval panics
 constexpr int32_t kPingTimeoutS = 15;
+constexpr int64_t kReofferRetryUs = 2'000'000;
 }  // namespace
 
 LkConnection::LkConnection(RtcServer& server, const auth::Claims& claims,
@@ -47,6 +49,10 @@ Result<std::unique_ptr<LkConnection>> LkConnection::create(RtcServer& server,
 }
 
 LkConnection::~LkConnection() {
+  if (timer_ != nullptr) {
+    g_source_destroy(timer_);
+    g_source_unref(timer_);
+  }
   if (ws_ != nullptr) {
     g_signal_handler_disconnect(ws_, sig_message_);
     g_signal_handler_disconnect(ws_, sig_closed_);
@@ -64,6 +70,16 @@ void LkConnection::attach(SoupWebsocketConnection* ws) {
   soup_websocket_connection_set_keepalive_interval(ws_, 10);
   sig_message_ = g_signal_connect(ws_, "message", G_CALLBACK(&LkConnection::on_message), this);
   sig_closed_ = g_signal_connect(ws_, "closed", G_CALLBACK(&LkConnection::on_closed), this);
+  // Once a second: a re-offer request that got no offer is sent again.
+  timer_ = g_timeout_source_new(1000);
+  g_source_set_callback(
+      timer_,
+      [](gpointer p) -> gboolean {
+        static_cast<LkConnection*>(p)->ask_for_reoffer(false);
+        return G_SOURCE_CONTINUE;
+      },
+      this, nullptr);
+  g_source_attach(timer_, g_main_context_get_thread_default());
   ::livekit::SignalResponse r;
   *r.mutable_join() = join_response();
   send(r);
@@ -213,6 +229,8 @@ void LkConnection::on_offer(const ::livekit::SessionDescription& offer) {
   }
   send(out);
   if (mine_changed) changed();
+  // What the room still wants us to carry, if this offer did not take it all.
+  ask_for_reoffer(true);
 }
 
 bool LkConnection::may_publish(::livekit::TrackSource source) const {
@@ -362,7 +380,6 @@ void LkConnection::changed() {
 }
 
 void LkConnection::room_changed() {
-  // Tracks the room wants us to receive that no m-line carries yet.
   const rooms::Room* r = server_.rooms().find(room());
   if (r == nullptr || !claims_.video.can_subscribe) return;
   // Tell the participant who publishes what before any answer carries it
@@ -371,15 +388,31 @@ void LkConnection::room_changed() {
   for (auto& o : server_.others(room(), sid())) *up.mutable_update()->add_participants() = o;
   if (up.update().participants_size() != 0) send(up);
   session_->room_changed();
-  uint32_t want_audio = 0, want_video = 0;
-  std::map<std::string, bool> subscribed;
+  ask_for_reoffer(false);
+}
+
+void LkConnection::ask_for_reoffer(bool after_offer) {
+  // Tracks the room wants this participant to receive that no m-line
+  // carries yet: the client is asked to re-offer, with as many more receive
+  // m-lines as its free ones fall short (the server never offers in v1).
+  const rooms::Room* r = server_.rooms().find(room());
+  if (r == nullptr || !claims_.video.can_subscribe || ws_ == nullptr) return;
+  std::set<std::string> subscribed, missing;
   for (const session::Subscription& s : session_->media().subscriptions())
-    subscribed[s.source] = true;
+    subscribed.insert(s.source);
+  uint32_t want_audio = 0, want_video = 0;
   for (const rooms::Track& t : r->tracks) {
     if (t.publisher == sid() || !t.ready || subscribed.count(t.sid) != 0) continue;
+    missing.insert(t.sid);
     (t.desc.kind == "video" ? want_video : want_audio) += 1;
   }
-  if (want_audio + want_video == 0 || reoffer_asked_) return;
+  // One request at a time; one that met no offer within kReofferRetryUs is
+  // sent again (an SDK may drop it while it negotiates something else).
+  const int64_t now = g_get_monotonic_time();
+  if (missing.empty() || (reoffer_asked_ && now - asked_at_us_ < kReofferRetryUs)) return;
+  // A re-offer that placed none of what we asked for: wait for the room to
+  // change rather than ask in a loop.
+  if (after_offer && missing == asked_for_) return;  // the timer asks again later
   uint32_t free_audio = 0, free_video = 0;
   for (const session::MLine& m : session_->media().mlines()) {
     if (m.rejected || m.published || m.sending) continue;
@@ -390,6 +423,10 @@ void LkConnection::room_changed() {
   need->set_num_audios(want_audio > free_audio ? want_audio - free_audio : 0);
   need->set_num_videos(want_video > free_video ? want_video - free_video : 0);
   reoffer_asked_ = true;
+  asked_at_us_ = now;
+  asked_for_ = missing;
+  spdlog::debug("livekit: {}: {} tracks wait for a receive m-line: re-offer with {}+{} more", sid(),
+                missing.size(), need->num_audios(), need->num_videos());
   send(req);
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "livekit_rtc.pb.h"
@@ -67,6 +68,7 @@ class LkConnection {
   ::livekit::ParticipantPermission permission() const;
   bool may_publish(::livekit::TrackSource source) const;
   void changed();  // our own info changed: version++ and broadcast
+  void ask_for_reoffer(bool after_offer);
   void end(const std::string& why);
 
   RtcServer& server_;
@@ -83,7 +85,10 @@ class LkConnection {
   // Our tracks by sid: announced by add_track (TrackInfo echoed back), then
   // published when an offer's m-line carries their cid.
   std::map<std::string, ::livekit::TrackInfo> tracks_;
-  bool reoffer_asked_ = false;  // a media_sections_requirement waits for its offer
+  bool reoffer_asked_ = false;       // a media_sections_requirement waits for its offer
+  std::set<std::string> asked_for_;  // the tracks it was asked for
+  int64_t asked_at_us_ = 0;
+  GSource* timer_ = nullptr;
   bool ended_ = false;
 };
 

@@ -172,13 +172,16 @@ void RtcServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
     return;
   }
   // The same identity in the same room: the older session goes
-  // (DUPLICATE_IDENTITY), as LiveKit does.
+  // (DUPLICATE_IDENTITY), as LiveKit does, and the room hears of its leaving
+  // before the newcomer's joining (the SDKs key participants by identity).
+  std::vector<std::string> replaced;
   for (auto& [sid, other] : self->conns_) {
     if (other->room() == conn->room() && other->identity() == conn->identity()) {
       other->leave(::livekit::DUPLICATE_IDENTITY, ::livekit::LeaveRequest::DISCONNECT);
-      self->drop_later(sid);
+      replaced.push_back(sid);
     }
   }
+  for (const std::string& sid : replaced) self->drop(sid);
   LkConnection* c = conn.get();
   const std::string sid = conn->sid();
   self->sources_[sid] = source;
