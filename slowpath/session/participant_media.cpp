@@ -262,6 +262,7 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
     if (!m.mid.empty() && !mids.insert(m.mid).second) {
       return make_error(ErrorCode::kInvalidArgument, at + "the mid is used twice");
     }
+    if (i < mlines_.size() && ml.mid != m.mid) ml.carried.clear();  // a recycled m-line is new
     ml.mid = m.mid;
     ml.kind = m.kind;
     const bool usable = bundled(m) && (m.kind == "audio" || m.kind == "video");
@@ -319,8 +320,10 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
     if (ml.sending || !bundled(m) || !receives(m.direction)) continue;
     for (const SourceTrack& src : wanted) {
       if (assigned.count(src.sid) != 0 || src.desc.kind != m.kind) continue;
+      if (!ml.carried.empty() && ml.carried != src.sid) continue;
       if (auto s = subscribe_answering(m, src, ssrcs_)) {
         ml.sending = *s;
+        ml.carried = src.sid;
         assigned.insert(src.sid);
         changes.subscribed.push_back(*s);
         break;

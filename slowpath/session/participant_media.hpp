@@ -73,6 +73,11 @@ struct MLine {
   bool rejected = false;                         // port 0: its index may be recycled with a new mid
   std::optional<sdp::PublishedTrack> published;  // what the participant sends on it
   std::optional<Subscription> sending;           // what we send on it
+  // The first track of ours it carried (a room track sid; empty: none yet).
+  // A participant's answer gives it no other: the remote receiver of an
+  // m-line keeps its first track, and a new one needs a new m-line, which
+  // LiveKit's SDKs add when asked.
+  std::string carried;
 };
 
 class ParticipantMedia {

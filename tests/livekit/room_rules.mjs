@@ -208,20 +208,25 @@ async function caseMetadata() {
   const seen = await observerSees('meta', since);
   const problems = [];
   if (!seen) problems.push('observer never saw "meta" join');
+  // One change at a time, each seen by the observer before the next: the
+  // SDK's request for one field carries its local view of the others, which
+  // catches up only when the server's update for the previous change arrives.
   const ops = [
-    ['setMetadata', () => lp.updateMetadata('m1')],
-    ['setName', () => lp.updateName('Meta Name')],
-    ['setAttributes', () => lp.setAttributes({ k: 'v' })],
+    ['setMetadata', () => lp.updateMetadata('m1'),
+      (e) => e.type === 'metadata' && e.identity === 'meta' && e.value === 'm1'],
+    ['setName', () => lp.updateName('Meta Name'),
+      (e) => e.type === 'name' && e.identity === 'meta' && e.value === 'Meta Name'],
+    ['setAttributes', () => lp.setAttributes({ k: 'v' }),
+      (e) => e.type === 'attributes' && e.identity === 'meta' && e.value?.k === 'v'],
   ];
-  for (const [name, fn] of ops) {
+  const seenEv = [];
+  for (const [name, fn, want] of ops) {
     try { await withTimeout(fn(), OP_MS, `meta ${name}`); log(`meta: ${name} resolved`); }
     catch (e) { problems.push(`${name}: ${errMsg(e)}`); }
+    seenEv.push(await waitEvent(want, EVENT_MS, since));
+    await new Promise((r) => setTimeout(r, 300));  // the publisher's own update, too
   }
-  const [md, nm, at] = await Promise.all([
-    waitEvent((e) => e.type === 'metadata' && e.identity === 'meta' && e.value === 'm1', EVENT_MS, since),
-    waitEvent((e) => e.type === 'name' && e.identity === 'meta' && e.value === 'Meta Name', EVENT_MS, since),
-    waitEvent((e) => e.type === 'attributes' && e.identity === 'meta' && e.value?.k === 'v', EVENT_MS, since),
-  ]);
+  const [md, nm, at] = seenEv;
   if (!md) problems.push('no ParticipantMetadataChanged "m1"');
   if (!nm) problems.push('no ParticipantNameChanged "Meta Name"');
   if (!at) problems.push('no ParticipantAttributesChanged {k:"v"}');

@@ -270,10 +270,17 @@ TEST(SessionTest, SubscriberGainsAndLosesTracksOnALiveConnection) {
   EXPECT_EQ(a.media[0].direction, Direction::kInactive);
   EXPECT_EQ(a.media[1].direction, Direction::kSendOnly);
 
-  // a new audio track takes the free audio m-line
+  // a new audio track does not take the m-line A used (the participant's
+  // receiver there keeps A's track): it waits for a new m-line
   const SourceTrack A2 = source("TR_A2", "audio", 0xC0);
   answer(p, recv, {V, A2}, c);
+  EXPECT_TRUE(c.subscribed.empty());
+  EXPECT_EQ(p.mlines()[0].carried, "TR_A");
+  std::vector<M> more = recv;
+  more.push_back({"audio", "2", "recvonly"});
+  answer(p, more, {V, A2}, c);
   EXPECT_EQ(sources(c.subscribed), (Strings{"TR_A2"}));
+  EXPECT_EQ(c.subscribed[0].mid, "2");
   EXPECT_NE(c.subscribed[0].track.ssrc, ssrc_a);
 }
 

@@ -415,7 +415,7 @@ void LkConnection::ask_for_reoffer(bool after_offer) {
   if (after_offer && missing == asked_for_) return;  // the timer asks again later
   uint32_t free_audio = 0, free_video = 0;
   for (const session::MLine& m : session_->media().mlines()) {
-    if (m.rejected || m.published || m.sending) continue;
+    if (m.rejected || m.published || m.sending || !m.carried.empty()) continue;
     (m.kind == "video" ? free_video : free_audio) += 1;
   }
   ::livekit::SignalResponse req;
