@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "base/printable.hpp"
+#include "slowpath/signalling/http_reply.hpp"
 #include "slowpath/signalling/http_status.hpp"
 #include "slowpath/signalling/livekit/lk_connection.hpp"
 #include "slowpath/signalling/livekit/lk_info.hpp"
@@ -14,14 +15,6 @@
 namespace edgesfu::sp::livekit {
 
 namespace {
-
-void reply(SoupServerMessage* msg, int status, const std::string& body) {
-  SoupMessageHeaders* h = soup_server_message_get_response_headers(msg);
-  // The SDKs probe from pages of another origin (LIVEKIT-SDKS.md §1).
-  soup_message_headers_replace(h, "Access-Control-Allow-Origin", "*");
-  soup_server_message_set_status(msg, static_cast<guint>(status), nullptr);
-  soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_COPY, body.data(), body.size());
-}
 
 std::string query_value(GHashTable* query, const char* key) {
   if (query == nullptr) return {};
@@ -106,30 +99,31 @@ void RtcServer::on_http(SoupServer*, SoupServerMessage* msg, const char* path, G
   auto* self = static_cast<RtcServer*>(p);
   const std::string route = path != nullptr ? path : "";
   if (std::string(soup_server_message_get_method(msg)) != "GET") {
-    reply(msg, 405, "use GET (a WebSocket upgrade on /rtc/v1)\n");
+    signalling::respond(msg, 405, "use GET (a WebSocket upgrade on /rtc/v1)\n");
     return;
   }
   auto claims = self->authorize(msg, query);
   if (!claims) {
-    reply(msg, signalling::http_status(claims.error().code), claims.error().message + "\n");
+    signalling::respond(msg, signalling::http_status(claims.error().code),
+                        claims.error().message + "\n");
     return;
   }
   if (route == "/rtc/v1/validate") {
-    reply(msg, 200, "success");
+    signalling::respond(msg, 200, "success");
     return;
   }
   if (route != "/rtc/v1") {
-    reply(msg, 404, "not found: LiveKit signalling is /rtc/v1\n");
+    signalling::respond(msg, 404, "not found: LiveKit signalling is /rtc/v1\n");
     return;
   }
   const std::string param = query_value(query, "join_request");
   if (param.empty()) {
-    reply(msg, 400, "join_request is missing (the /rtc/v1 JoinRequest)\n");
+    signalling::respond(msg, 400, "join_request is missing (the /rtc/v1 JoinRequest)\n");
     return;
   }
   auto join = decode_join_request(param);
   if (!join) {
-    reply(msg, 400, join.error().message + "\n");
+    signalling::respond(msg, 400, join.error().message + "\n");
     return;
   }
   if (join->reconnect() || query_value(query, "reconnect") == "1") {
@@ -138,7 +132,8 @@ void RtcServer::on_http(SoupServer*, SoupServerMessage* msg, const char* path, G
   } else {
     auto conn = LkConnection::create(*self, self->deps_, claims.value(), std::move(join).value());
     if (!conn) {
-      reply(msg, signalling::http_status(conn.error().code), conn.error().message + "\n");
+      signalling::respond(msg, signalling::http_status(conn.error().code),
+                          conn.error().message + "\n");
       return;
     }
     self->pending_[msg] = std::move(conn).value();
@@ -192,10 +187,11 @@ void RtcServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
 }
 
 void RtcServer::on_v0(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer) {
-  reply(msg, 404,
-        "LiveKit v0 signalling (/rtc, two PeerConnections) is not supported yet: edgesfu speaks "
-        "/rtc/v1 (single PeerConnection, the default of livekit-client >= 2.17 and the Rust "
-        "SDKs)\n");
+  signalling::respond(
+      msg, 404,
+      "LiveKit v0 signalling (/rtc, two PeerConnections) is not supported yet: edgesfu speaks "
+      "/rtc/v1 (single PeerConnection, the default of livekit-client >= 2.17 and the Rust "
+      "SDKs)\n");
 }
 
 std::vector<::livekit::ParticipantInfo> RtcServer::others(const std::string& room,

@@ -10,6 +10,7 @@
 #include "base/descriptors.hpp"
 #include "base/printable.hpp"
 #include "slowpath/auth/token.hpp"
+#include "slowpath/signalling/http_reply.hpp"
 #include "slowpath/signalling/http_status.hpp"
 #include "slowpath/signalling/whip/demo_page.hpp"
 
@@ -17,10 +18,9 @@ namespace edgesfu::sp::signalling {
 
 namespace {
 
+// WHIP's own CORS headers, beside respond()'s Allow-Origin.
 void cors(SoupServerMessage* msg) {
   SoupMessageHeaders* h = soup_server_message_get_response_headers(msg);
-  // A page on another origin may call us (the token is the credential).
-  soup_message_headers_replace(h, "Access-Control-Allow-Origin", "*");
   soup_message_headers_replace(h, "Access-Control-Allow-Methods", "POST, DELETE, PATCH, OPTIONS");
   soup_message_headers_replace(h, "Access-Control-Allow-Headers",
                                "Authorization, Content-Type, If-Match");
@@ -30,13 +30,7 @@ void cors(SoupServerMessage* msg) {
 void reply(SoupServerMessage* msg, int status, const std::string& body,
            const char* type = "text/plain; charset=utf-8") {
   cors(msg);
-  // One request per connection: Debian's libsoup 3.2 keeps a keep-alive
-  // connection that the client closed in CLOSE-WAIT for good, a descriptor
-  // leaked per client (issue 12); with "close" it ends with the response.
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
-                               "close");
-  soup_server_message_set_status(msg, static_cast<guint>(status), nullptr);
-  soup_server_message_set_response(msg, type, SOUP_MEMORY_COPY, body.data(), body.size());
+  respond(msg, status, body, type);
 }
 
 // Descriptors kept free when new sessions are refused.

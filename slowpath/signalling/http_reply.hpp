@@ -1,0 +1,17 @@
+// How every front door on the HTTP server answers a request: one request per
+// connection (Connection: close: Debian's libsoup 3.2 keeps a keep-alive
+// connection the client closed in CLOSE-WAIT for good, issue 12 #2) and
+// Access-Control-Allow-Origin * (pages on other origins call us; the token
+// is the credential). Slow-path thread only.
+#pragma once
+
+#include <string>
+
+typedef struct _SoupServerMessage SoupServerMessage;
+
+namespace edgesfu::sp::signalling {
+
+void respond(SoupServerMessage* msg, int status, const std::string& body,
+             const char* type = "text/plain; charset=utf-8");
+
+}  // namespace edgesfu::sp::signalling
