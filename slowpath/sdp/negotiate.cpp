@@ -7,12 +7,13 @@ namespace edgesfu::sp::sdp {
 
 namespace {
 
+constexpr const char* kMidUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
 // Header extensions the fast path forwards (IDs are remapped per subscriber).
 const char* const kForwardedExtensions[] = {
     "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
     "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
     "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
-    "urn:ietf:params:rtp-hdrext:sdes:mid",
+    kMidUri,
 };
 const char* const kFeedback[] = {"nack", "nack pli", "ccm fir", "transport-cc", "goog-remb"};
 
@@ -197,6 +198,8 @@ Result<PublishedTrack> published_track(const Media& m, std::size_t index) {
   }
   return t;
 }
+
+bool relayed_to_subscribers(const std::string& uri) { return uri != kMidUri; }
 
 const Codec* codec_for(const Media& m, const PublishedTrack& src) {
   for (const Codec& c : m.codecs) {

@@ -73,6 +73,13 @@ void add_codec(Media& am, const NegotiatedCodec& c, int rtx_pt);
 // a=ssrc/ssrc-group (kInvalidArgument: none; simulcast by rid alone is not
 // supported), the header extensions we forward.
 Result<PublishedTrack> published_track(const Media& m, std::size_t index);
+// Whether a published header extension goes on to subscribers (under their
+// IDs). The MID names an m-line of the publisher's connection, not the
+// subscriber's: relayed, it makes a subscriber's demuxer bind the SSRC to its
+// own m-line of that name, and libwebrtc then refuses its next answer
+// ("Failed to set up audio demuxing"). It becomes padding instead; the
+// subscriber demuxes by the a=ssrc lines of its answer.
+bool relayed_to_subscribers(const std::string& uri);
 // The codec of a receiving m-line that carries `src` unchanged (same name
 // and clock rate; same H264 profile), or nullptr.
 const Codec* codec_for(const Media& m, const PublishedTrack& src);

@@ -107,6 +107,7 @@ std::optional<Subscription> subscribe_answering(const sdp::Media& m, const Sourc
   }
   s.track.pt_map.emplace_back(src.desc.codec.pt, c->pt);
   for (const auto& [pid, uri] : src.desc.extmaps) {
+    if (!sdp::relayed_to_subscribers(uri)) continue;
     for (const sdp::Extmap& e : m.extmaps) {
       if (e.uri == uri) s.track.ext_map.emplace_back(pid, e.id);
     }
@@ -490,6 +491,7 @@ Result<sdp::Session> ParticipantMedia::create_offer(const sdp::LocalTransport& l
       }
     }
     for (const auto& [pid, uri] : src.desc.extmaps) {
+      if (!sdp::relayed_to_subscribers(uri)) continue;
       if (const uint8_t id = numbering.ext_id(uri); id != 0) s.track.ext_map.emplace_back(pid, id);
     }
     ml.sending = std::move(s);

@@ -13,8 +13,12 @@
 # duplicate identity replacing the older session, a leave). Then
 # livekit-client 2.23.0 (default Room options) in three headless Chromium
 # pages with their microphones on: each hears the two others (audio energy
-# at playout, tests/livekit/browser_rooms.mjs). Every session ends with its
-# clients; edgesfu keeps no flow and stops cleanly.
+# at playout, tests/livekit/browser_rooms.mjs). Churn (tests/livekit/churn.mjs):
+# 20 rtc-node publishers join and leave at random for 60 s while two listeners
+# stay; at the end every listener hears every present publisher, every
+# present publisher is subscribed to every other, nobody sees a departed one.
+# Every session ends with its clients; edgesfu keeps no flow, track or
+# subscription and stops cleanly.
 #
 # usage: netns_livekit.sh EDGESFU_BINARY SOURCE_DIR
 set -u
@@ -116,7 +120,20 @@ step "livekit-client 2.23.0 in 3 Chromium pages (default options, microphone): e
   || { grep -v DataChannel "$work/pages.err" | tail -20; cat "$work/pages.json"; fail "browser pages"; }
 tail -1 "$work/pages.json" | cut -c1-300
 
-step "every session ended: no flow left"
+step "churn: 20 rtc-node publishers join and leave at random for 60 s (at most 10 at once) while 2 listen"
+(cd "$src/tests/livekit" && in_wire node churn.mjs --url ws://198.18.0.2:7880 --key devkey \
+  --secret "$secret" --room churn --bots 20 --seconds 60 --max-connected 10 --seed 13) \
+  > "$work/churn.json" 2> "$work/churn.err" \
+  || { tail -30 "$work/churn.err"; tail -1 "$work/churn.json"; fail "churn"; }
+tail -1 "$work/churn.json" | cut -c1-300
+
+step "every session ended: no flow, track or subscription left"
+last_stats() { grep 'stats:' "$work/err" | tail -1; }
+for _ in $(seq 30); do
+  last_stats | grep -q 'flows 0 tracks 0 subscriptions 0' && break
+  sleep 0.1
+done
+last_stats | grep -q 'flows 0 tracks 0 subscriptions 0' || fail "left over: $(last_stats)"
 for _ in $(seq 50); do
   flows=$(grep -o 'dataplane flows now [0-9]*' "$work/err" | tail -1 | awk '{print $4}')
   [[ -z $flows || $flows == 0 ]] && break

@@ -263,9 +263,22 @@ async function disconnectBot(bot) {
 
 // ---------------------------------------------------------------- listeners
 
+// LK_RUST_LOG=1: print the Rust SDK's own log records (rtc-node captures them and sends them as FFI
+// `logs` events that it does not print itself) on stderr, to see what the client made of an answer.
+let rustLogHooked = false;
+function hookRustLog() {
+  if (rustLogHooked || !process.env.LK_RUST_LOG || !globalThis._ffiClientInstance) return;
+  rustLogHooked = true;
+  globalThis._ffiClientInstance.on('ffi_event', (ev) => {
+    if (ev.message?.case !== 'logs') return;
+    for (const r of ev.message.value.records) log(`rust ${r.level} ${r.target}: ${r.message}`);
+  });
+}
+
 async function startListener(identity) {
   const room = new Room();
   allRooms.add(room);
+  hookRustLog();
   const L = { identity, room, subscribed: 0, unsubscribed: 0 };
   room.on(RoomEvent.TrackSubscribed, (track, pub, p) => {
     L.subscribed++;
@@ -395,10 +408,14 @@ async function main() {
   result.present = present;
   log(`present (${present.length}): ${present.join(' ') || '-'}`);
 
-  // Settle: every present bot subscribed at both listeners, no absent bot visible.
+  // Settle: every present bot subscribed at both listeners (and, when bots subscribe, at every other
+  // present bot), no absent bot visible anywhere.
   const settleEnd = Date.now() + SETTLE_MS;
-  const settled = () => listeners.every((L) => present.every((id) => subscribedAudio(L.room, id))
-    && absent.every((id) => !findParticipant(L.room, id)));
+  const viewers = () => [...listeners.map((L) => ({ identity: L.identity, room: L.room })),
+    ...(BOT_SUBSCRIBE ? bots.filter((b) => b.state === 'up' && b.sess).map((b) => ({ identity: b.identity, room: b.sess.room })) : [])];
+  const viewOk = (v) => present.every((id) => id === v.identity || subscribedAudio(v.room, id))
+    && absent.every((id) => !findParticipant(v.room, id));
+  const settled = () => viewers().every(viewOk);
   while (!stopping && !settled() && Date.now() < settleEnd) await sleep(250);
   if (stopping) return;
   log(settled() ? `settled after ${Date.now() - (settleEnd - SETTLE_MS)} ms` : `not settled after ${SETTLE_MS} ms`);
@@ -422,6 +439,15 @@ async function main() {
         .then((r) => { entry.heard[id] = r; }));
     }
     if (entry.stale.length) problems.push(`${L.identity}: disconnected bots still in remoteParticipants: ${entry.stale.join(' ')}`);
+  }
+  // The bots' own view (subscription only; the listeners check what is heard).
+  result.bot_views = 0;
+  for (const v of viewers().slice(listeners.length)) {
+    result.bot_views++;
+    const missing = present.filter((id) => id !== v.identity && !subscribedAudio(v.room, id));
+    const stale = absent.filter((id) => findParticipant(v.room, id));
+    if (missing.length) problems.push(`${v.identity} has no subscribed audio track from ${missing.join(' ')}`);
+    if (stale.length) problems.push(`${v.identity} still sees disconnected ${stale.join(' ')}`);
   }
   await Promise.all(reads);
   for (const entry of result.listeners) {

@@ -113,6 +113,10 @@ sdp::Session browser_answer(const sdp::Session& ours,
   return r.value();
 }
 
+// The publisher's MID extension: it names the publisher's m-line, so the
+// fast path must never relay it (a subscriber would demux by it).
+constexpr const char* kMid = "urn:ietf:params:rtp-hdrext:sdes:mid";
+
 SourceTrack source(const std::string& sid, const std::string& kind, uint32_t ssrc) {
   SourceTrack t;
   t.sid = sid;
@@ -122,10 +126,11 @@ SourceTrack source(const std::string& sid, const std::string& kind, uint32_t ssr
   t.desc.ssrc = ssrc;
   if (kind == "audio") {
     t.desc.codec = {111, "opus", 48000, 2, "minptime=10;useinbandfec=1", {}, -1};
-    t.desc.extmaps = {{1, "urn:ietf:params:rtp-hdrext:ssrc-audio-level"}};
+    t.desc.extmaps = {{1, "urn:ietf:params:rtp-hdrext:ssrc-audio-level"}, {4, kMid}};
   } else {
     t.desc.codec = {96, "VP8", 90000, 0, "", {"nack", "nack pli"}, 97};
     t.desc.rtx_ssrc = ssrc + 1;
+    t.desc.extmaps = {{4, kMid}};
   }
   return t;
 }
@@ -326,6 +331,10 @@ TEST(SessionTest, ServerOffersTracksAndReusesMlines) {
   ASSERT_TRUE(p.apply_answer(browser_answer(off), c).ok());
   EXPECT_EQ(sources(c.subscribed), (Strings{"TR_A", "TR_V"}));
   EXPECT_FALSE(p.offer_pending());
+  for (const Subscription& s : c.subscribed) {
+    for (const auto& [from, to] : s.track.ext_map)
+      EXPECT_NE(from, 4) << s.source << " relays the MID";
+  }
 
   // A leaves: it stops at once; the m-line stays (inactive) in the next offer
   o = p.create_offer(local(), {V}, c);
