@@ -1,9 +1,11 @@
-// libFuzzer: RTP parsing, and extension parsing/rewriting of what it finds.
+// libFuzzer: RTP parsing, extension parsing/rewriting of what it finds, and
+// keyframe detection on its payload (VP8, H.264), which must only read it.
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
+#include "dataplane/pkt/keyframe.hpp"
 #include "dataplane/pkt/rtp.hpp"
 #include "dataplane/pkt/rtp_ext.hpp"
 
@@ -15,6 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Invariants of a successful parse.
   if (h.header_len + h.payload_len + h.padding_len != size) __builtin_trap();
   if (h.has_extension && h.ext_offset + h.ext_len > h.header_len) __builtin_trap();
+  // A copy of exactly the payload, so that ASan sees any read past it.
+  const std::vector<uint8_t> payload(data + h.header_len, data + h.header_len + h.payload_len);
+  (void)starts_keyframe(VideoCodec::kVp8, payload);
+  (void)starts_keyframe(VideoCodec::kH264, payload);
   if (h.has_extension) {
     std::vector<uint8_t> ext(data + h.ext_offset, data + h.ext_offset + h.ext_len);
     ExtElement e[kMaxExtElements];
