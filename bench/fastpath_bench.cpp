@@ -102,12 +102,22 @@ class PausingEngine final : public srtp::Engine {
  public:
   explicit PausingEngine(srtp::Engine& inner) : inner_(inner) {}
   const char* name() const override { return inner_.name(); }
-  Result<srtp::Session*> create_session(const srtp::SessionParams& p) override { return inner_.create_session(p); }
+  Result<srtp::Session*> create_session(const srtp::SessionParams& p) override {
+    return inner_.create_session(p);
+  }
   void destroy_session(srtp::Session* s) override { inner_.destroy_session(s); }
-  void protect_rtp(std::span<srtp::Op> ops) override { paused([&] { inner_.protect_rtp(ops); }); }
-  void unprotect_rtp(std::span<srtp::Op> ops) override { paused([&] { inner_.unprotect_rtp(ops); }); }
-  void protect_rtcp(std::span<srtp::Op> ops) override { paused([&] { inner_.protect_rtcp(ops); }); }
-  void unprotect_rtcp(std::span<srtp::Op> ops) override { paused([&] { inner_.unprotect_rtcp(ops); }); }
+  void protect_rtp(std::span<srtp::Op> ops) override {
+    paused([&] { inner_.protect_rtp(ops); });
+  }
+  void unprotect_rtp(std::span<srtp::Op> ops) override {
+    paused([&] { inner_.unprotect_rtp(ops); });
+  }
+  void protect_rtcp(std::span<srtp::Op> ops) override {
+    paused([&] { inner_.protect_rtcp(ops); });
+  }
+  void unprotect_rtcp(std::span<srtp::Op> ops) override {
+    paused([&] { inner_.unprotect_rtcp(ops); });
+  }
   bool counting_ = false;  // whether counting was on outside the engine
 
  private:
@@ -134,7 +144,8 @@ double crypto_floor_cycles(srtp::Engine& e, srtp::Profile prof, uint32_t k, uint
   for (uint32_t i = 0; i < k; ++i) {
     sessions.push_back(session(e, keys(prof, 1000 + i), srtp::Direction::kOutbound, 0x100000u + i));
   }
-  std::vector<std::vector<uint8_t>> bufs(64, std::vector<uint8_t>(12 + kPayload + srtp::kMaxTrailer));
+  std::vector<std::vector<uint8_t>> bufs(64,
+                                         std::vector<uint8_t>(12 + kPayload + srtp::kMaxTrailer));
   std::vector<srtp::Op> ops(64);
   uint64_t cycles = 0, n = 0;
   // One untimed op per session first: the engine's first use of a session is
@@ -148,8 +159,8 @@ double crypto_floor_cycles(srtp::Engine& e, srtp::Profile prof, uint32_t k, uint
       b[1] = 111;
       pkt::store_be16(&b[2], 0);
       pkt::store_be32(&b[8], 0x100000u + base + i);
-      ops[i] = srtp::Op{b.data(), static_cast<uint32_t>(12 + kPayload), static_cast<uint32_t>(b.size()),
-                        sessions[base + i], srtp::Status::kError};
+      ops[i] = srtp::Op{b.data(), static_cast<uint32_t>(12 + kPayload),
+                        static_cast<uint32_t>(b.size()), sessions[base + i], srtp::Status::kError};
     }
     e.protect_rtp({ops.data(), m});
   }
@@ -164,8 +175,8 @@ double crypto_floor_cycles(srtp::Engine& e, srtp::Profile prof, uint32_t k, uint
       pkt::store_be16(&b[2], static_cast<uint16_t>(1 + (n + i) / k));
       const uint32_t s = static_cast<uint32_t>((n + i) % k);
       pkt::store_be32(&b[8], 0x100000u + s);
-      ops[i] = srtp::Op{b.data(), static_cast<uint32_t>(12 + kPayload), static_cast<uint32_t>(b.size()),
-                        sessions[s], srtp::Status::kError};
+      ops[i] = srtp::Op{b.data(), static_cast<uint32_t>(12 + kPayload),
+                        static_cast<uint32_t>(b.size()), sessions[s], srtp::Status::kError};
     }
     const uint64_t a0 = bench::alloc_count();
     bench::alloc_counting(true);
@@ -187,12 +198,13 @@ double crypto_floor_cycles(srtp::Engine& e, srtp::Profile prof, uint32_t k, uint
   return static_cast<double>(cycles) / static_cast<double>(n);
 }
 
-CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16_t port, rte_mempool* pool,
-                bool quick) {
+CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16_t port,
+                    rte_mempool* pool, bool quick) {
   LcoreStats stats;
   static int ring_id = 0;
-  rte_ring* events = rte_ring_create_elem(("bev" + std::to_string(ring_id++)).c_str(), sizeof(control::Event),
-                                          rte_align32pow2(4 * k + 64), 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  rte_ring* events =
+      rte_ring_create_elem(("bev" + std::to_string(ring_id++)).c_str(), sizeof(control::Event),
+                           rte_align32pow2(4 * k + 64), 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
   fanout::FastpathLimits lim;
   lim.max_participants = static_cast<uint16_t>(std::min<uint32_t>(k + 1, 65535));
   lim.max_tracks = 1;
@@ -210,16 +222,30 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
   const srtp::Keys pub_keys = keys(prof, 1);
   control::Command c;
   c.type = control::CommandType::kAddParticipant;
-  c.add_participant = control::AddParticipant{0, 1, 1, 50000, ip4(0xc6120001), 40000, 0xfeed,
-                                              session(engine, pub_keys, srtp::Direction::kInbound, 0), nullptr};
+  c.add_participant =
+      control::AddParticipant{0,
+                              1,
+                              1,
+                              50000,
+                              ip4(0xc6120001),
+                              40000,
+                              0xfeed,
+                              session(engine, pub_keys, srtp::Direction::kInbound, 0),
+                              nullptr};
   all.push_back(c.add_participant.rx);
   fp->apply(c, 0, tx);
   for (uint32_t i = 0; i < k; ++i) {
     control::Command p;
     p.type = control::CommandType::kAddParticipant;
-    p.add_participant = control::AddParticipant{static_cast<uint16_t>(i + 1), 1, i + 2, 50000,
-                                                ip4(0xc6130000u + i), static_cast<uint16_t>(40000 + i % 20000),
-                                                0, nullptr, nullptr};
+    p.add_participant = control::AddParticipant{static_cast<uint16_t>(i + 1),
+                                                1,
+                                                i + 2,
+                                                50000,
+                                                ip4(0xc6130000u + i),
+                                                static_cast<uint16_t>(40000 + i % 20000),
+                                                0,
+                                                nullptr,
+                                                nullptr};
     fp->apply(p, 0, tx);
     pkt::UdpFrame f;
     f.src_mac = {2, 0, 0, 0, 0, 9};
@@ -231,7 +257,11 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
     fp->learn_path(static_cast<uint16_t>(i + 1), f, 0);
   }
   c.type = control::CommandType::kAddTrack;
-  c.add_track = control::AddTrack{0, 0, 1, 0xA1, 48000, control::MediaKind::kAudio};
+  c.add_track = control::AddTrack{};
+  c.add_track.id = 1;
+  c.add_track.ssrc = 0xA1;
+  c.add_track.clock_rate = 48000;
+  c.add_track.kind = control::MediaKind::kAudio;
   fp->apply(c, 0, tx);
   for (uint32_t i = 0; i < k; ++i) {
     control::Command d;
@@ -243,6 +273,7 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
     a.subscriber = static_cast<uint16_t>(i + 1);
     a.id = i;
     a.ssrc = 0x100000u + i;
+    a.ext_passthrough = true;  // as before: no extension map
     a.first_seq = static_cast<uint16_t>(i * 7);
     a.tx = session(engine, keys(prof, 1000 + i), srtp::Direction::kOutbound, a.ssrc);
     all.push_back(a.tx);
@@ -253,7 +284,8 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
   // About a second of work per case on this machine kind; large fan-outs with
   // a slow engine get fewer outputs (their per-packet cost is what is asked).
   const uint64_t target_out = (quick ? 300000u : 1500000u) / (k >= 1000 ? 5u : 1u);
-  const uint32_t n_in = static_cast<uint32_t>(std::clamp<uint64_t>(target_out / k, 24, quick ? 60000 : 200000));
+  const uint32_t n_in =
+      static_cast<uint32_t>(std::clamp<uint64_t>(target_out / k, 24, quick ? 60000 : 200000));
   srtp::Session* pub_tx = session(engine, pub_keys, srtp::Direction::kOutbound, 0xA1);
   std::vector<std::vector<uint8_t>> frames(n_in);
   pkt::UdpPath path;
@@ -271,7 +303,8 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
     pkt::store_be32(&rtp[4], 960u * i);
     pkt::store_be32(&rtp[8], 0xA1);
     for (std::size_t j = 0; j < kPayload; ++j) rtp[12 + j] = static_cast<uint8_t>(i + j);
-    srtp::Op op{rtp.data(), static_cast<uint32_t>(12 + kPayload), static_cast<uint32_t>(rtp.size()), pub_tx};
+    srtp::Op op{rtp.data(), static_cast<uint32_t>(12 + kPayload), static_cast<uint32_t>(rtp.size()),
+                pub_tx};
     engine.protect_rtp({&op, 1});
     auto& f = frames[i];
     f.resize(path.header_len() + op.len);
@@ -290,7 +323,8 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
     uint16_t slots[kBurst] = {};
     uint64_t arrival = rte_rdtsc();
     for (uint32_t done = 0; done < count && next < n_in;) {
-      const uint16_t b = static_cast<uint16_t>(std::min<uint32_t>({burst, count - done, n_in - next}));
+      const uint16_t b =
+          static_cast<uint16_t>(std::min<uint32_t>({burst, count - done, n_in - next}));
       if (gap != 0) {
         while (rte_rdtsc() < arrival) {
         }
@@ -302,7 +336,8 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
       }
       for (uint16_t i = 0; i < b; ++i) {
         const auto& f = frames[next + i];
-        std::memcpy(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(f.size())), f.data(), f.size());
+        std::memcpy(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(f.size())), f.data(),
+                    f.size());
         pkt::parse_udp_frame(f, uf[i]);
       }
       const uint64_t t0 = rte_rdtsc();
@@ -343,10 +378,19 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
   const uint64_t loop_allocs = bench::alloc_count() - allocs_before;
   uint64_t floor_allocs = 0;
   const double floor_c = crypto_floor_cycles(engine, prof, k, floor_allocs);
-  CaseResult r{engine.name(), kPayload, srtp::to_string(prof), k, hz / cpp / 1e6, cpp, hz / floor_c / 1e6, floor_c,
-               percentile(lat, 0.5), percentile(lat, 0.99),
+  CaseResult r{engine.name(),
+               kPayload,
+               srtp::to_string(prof),
+               k,
+               hz / cpp / 1e6,
+               cpp,
+               hz / floor_c / 1e6,
+               floor_c,
+               percentile(lat, 0.5),
+               percentile(lat, 0.99),
                static_cast<double>(loop_allocs) / static_cast<double>(std::max<uint64_t>(outs, 1)),
-               allocs_per_op_, outs};
+               allocs_per_op_,
+               outs};
   for (std::size_t i = 0; i < kDropReasonCount; ++i) {
     if (stats.drops[i].get() != 0) {
       std::fprintf(stderr, "warning: k=%u: %lu drops: %s\n", k,
@@ -366,33 +410,39 @@ int main(int argc, char** argv) {
   std::string json_path;
   std::vector<std::string> engine_names = {"ipsec-mb", "libsrtp2"};
   bool video = true;
-  std::vector<srtp::Profile> profiles = {srtp::Profile::kAes128CmHmacSha1_80, srtp::Profile::kAeadAes128Gcm};
+  std::vector<srtp::Profile> profiles = {srtp::Profile::kAes128CmHmacSha1_80,
+                                         srtp::Profile::kAeadAes128Gcm};
   bool quick = false;
   std::vector<uint32_t> fanouts = {1, 10, 100, 1000, 10000};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--json" && i + 1 < argc) json_path = argv[++i];
-    else if (a == "--quick") quick = true;
-    else if (a == "--fanout" && i + 1 < argc) fanouts = {static_cast<uint32_t>(std::stoul(argv[++i]))};
-    else if (a == "--engine" && i + 1 < argc) engine_names = {argv[++i]};
-    else if (a == "--no-video") video = false;
+    if (a == "--json" && i + 1 < argc)
+      json_path = argv[++i];
+    else if (a == "--quick")
+      quick = true;
+    else if (a == "--fanout" && i + 1 < argc)
+      fanouts = {static_cast<uint32_t>(std::stoul(argv[++i]))};
+    else if (a == "--engine" && i + 1 < argc)
+      engine_names = {argv[++i]};
+    else if (a == "--no-video")
+      video = false;
     else if (a == "--profile" && i + 1 < argc) {
       const std::string v = argv[++i];
-      profiles = {v == "gcm" ? srtp::Profile::kAeadAes128Gcm
+      profiles = {v == "gcm"       ? srtp::Profile::kAeadAes128Gcm
                   : v == "sha1_32" ? srtp::Profile::kAes128CmHmacSha1_32
                                    : srtp::Profile::kAes128CmHmacSha1_80};
-    }
-    else {
+    } else {
       std::fprintf(stderr,
                    "usage: fastpath_bench [--json FILE] [--quick] [--fanout K] [--engine E] "
                    "[--profile sha1|sha1_32|gcm] [--no-video]\n"
-                   "  E: ipsec-mb, ipsec-mb:sse|avx|avx2|avx512, libsrtp2 (default: ipsec-mb and libsrtp2)\n");
+                   "  E: ipsec-mb, ipsec-mb:sse|avx|avx2|avx512, libsrtp2 (default: ipsec-mb and "
+                   "libsrtp2)\n");
       return 2;
     }
   }
   const std::string prefix = "esfu-fpbench-" + std::to_string(getpid());
-  const char* eal[] = {"fastpath_bench", "--no-pci", "--no-huge", "-m", "1024", "-l", "0",
-                       "--file-prefix", prefix.c_str(), "--log-level=4"};
+  const char* eal[] = {"fastpath_bench", "--no-pci",     "--no-huge",    "-m", "1024", "-l", "0",
+                       "--file-prefix",  prefix.c_str(), "--log-level=4"};
   if (rte_eal_init(static_cast<int>(std::size(eal)), const_cast<char**>(eal)) < 0) {
     std::fprintf(stderr, "rte_eal_init failed\n");
     return 1;
@@ -402,9 +452,11 @@ int main(int argc, char** argv) {
   uint16_t port = 0;
   rte_eth_conf conf{};
   if (pool == nullptr || rte_vdev_init("net_null_fpb", "no-rx=1") != 0 ||
-      rte_eth_dev_get_port_by_name("net_null_fpb", &port) != 0 || rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
+      rte_eth_dev_get_port_by_name("net_null_fpb", &port) != 0 ||
+      rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
       rte_eth_rx_queue_setup(port, 0, 512, SOCKET_ID_ANY, nullptr, pool) != 0 ||
-      rte_eth_tx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr) != 0 || rte_eth_dev_start(port) != 0) {
+      rte_eth_tx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr) != 0 ||
+      rte_eth_dev_start(port) != 0) {
     std::fprintf(stderr, "setup failed\n");
     return 1;
   }
@@ -426,9 +478,9 @@ int main(int argc, char** argv) {
   }
   std::vector<CaseResult> results;
   std::printf("TSC %.2f GHz\n", static_cast<double>(rte_get_tsc_hz()) / 1e9);
-  std::printf("%-9s %5s %-24s %7s %10s %12s %11s %12s %9s %9s %9s %11s\n", "engine", "bytes", "profile",
-              "fanout", "Mpps out", "cycles/pkt", "floor Mpps", "floor cyc", "p50 us", "p99 us", "own a/p",
-              "engine a/p");
+  std::printf("%-9s %5s %-24s %7s %10s %12s %11s %12s %9s %9s %9s %11s\n", "engine", "bytes",
+              "profile", "fanout", "Mpps out", "cycles/pkt", "floor Mpps", "floor cyc", "p50 us",
+              "p99 us", "own a/p", "engine a/p");
   for (const Plan& plan : plans) {
     std::string why;
     // "ipsec-mb:sse|avx|avx2|avx512" forces one of the library's code paths.
@@ -447,8 +499,9 @@ int main(int argc, char** argv) {
         const CaseResult r = run_case(*engine, prof, k, port, pool, quick);
         results.push_back(r);
         std::printf("%-9s %5zu %-24s %7u %10.3f %12.0f %11.3f %12.0f %9.1f %9.1f %9.3f %11.2f\n",
-                    r.engine.c_str(), r.payload, r.profile, r.fanout, r.mpps, r.cycles_per_pkt, r.floor_mpps,
-                    r.floor_cycles, r.lat_p50_us, r.lat_p99_us, r.own_allocs_per_pkt, r.engine_allocs_per_pkt);
+                    r.engine.c_str(), r.payload, r.profile, r.fanout, r.mpps, r.cycles_per_pkt,
+                    r.floor_mpps, r.floor_cycles, r.lat_p50_us, r.lat_p99_us, r.own_allocs_per_pkt,
+                    r.engine_allocs_per_pkt);
         std::fflush(stdout);
       }
     }
@@ -456,18 +509,21 @@ int main(int argc, char** argv) {
   if (!json_path.empty()) {
     std::FILE* f = std::fopen(json_path.c_str(), "w");
     if (f != nullptr) {
-      std::fprintf(f, "{\"tsc_hz\": %lu, \"cases\": [\n", static_cast<unsigned long>(rte_get_tsc_hz()));
+      std::fprintf(f, "{\"tsc_hz\": %lu, \"cases\": [\n",
+                   static_cast<unsigned long>(rte_get_tsc_hz()));
       for (std::size_t i = 0; i < results.size(); ++i) {
         const CaseResult& r = results[i];
-        std::fprintf(f,
-                     "  {\"engine\": \"%s\", \"payload_bytes\": %zu, \"profile\": \"%s\", \"fanout\": %u, "
-                     "\"mpps\": %.4f, \"cycles_per_pkt\": %.1f, "
-                     "\"floor_mpps\": %.4f, \"floor_cycles_per_pkt\": %.1f, \"latency_p50_us\": %.2f, "
-                     "\"latency_p99_us\": %.2f, \"own_allocs_per_pkt\": %.4f, "
-                     "\"engine_allocs_per_pkt\": %.3f, \"outputs\": %lu}%s\n",
-                     r.engine.c_str(), r.payload, r.profile, r.fanout, r.mpps, r.cycles_per_pkt, r.floor_mpps,
-                     r.floor_cycles, r.lat_p50_us, r.lat_p99_us, r.own_allocs_per_pkt, r.engine_allocs_per_pkt,
-                     static_cast<unsigned long>(r.outputs), i + 1 == results.size() ? "" : ",");
+        std::fprintf(
+            f,
+            "  {\"engine\": \"%s\", \"payload_bytes\": %zu, \"profile\": \"%s\", \"fanout\": %u, "
+            "\"mpps\": %.4f, \"cycles_per_pkt\": %.1f, "
+            "\"floor_mpps\": %.4f, \"floor_cycles_per_pkt\": %.1f, \"latency_p50_us\": %.2f, "
+            "\"latency_p99_us\": %.2f, \"own_allocs_per_pkt\": %.4f, "
+            "\"engine_allocs_per_pkt\": %.3f, \"outputs\": %lu}%s\n",
+            r.engine.c_str(), r.payload, r.profile, r.fanout, r.mpps, r.cycles_per_pkt,
+            r.floor_mpps, r.floor_cycles, r.lat_p50_us, r.lat_p99_us, r.own_allocs_per_pkt,
+            r.engine_allocs_per_pkt, static_cast<unsigned long>(r.outputs),
+            i + 1 == results.size() ? "" : ",");
       }
       std::fprintf(f, "]}\n");
       std::fclose(f);

@@ -9,39 +9,57 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "dataplane/pkt/keyframe.hpp"
 #include "dataplane/pkt/net.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 
 namespace edgesfu::dp::control {
 
-inline constexpr int kMaxPtMap = 8;   // payload-type pairs per downtrack
-inline constexpr int kMaxExtMap = 16; // extension-ID pairs per downtrack
+inline constexpr int kMaxPtMap = 8;    // payload-type pairs per downtrack
+inline constexpr int kMaxExtMap = 16;  // extension-ID pairs per downtrack
+inline constexpr int kMaxLayers = 3;   // simulcast layers per track
+inline constexpr int kMaxMid =
+    16;  // bytes of a MID the fast path matches (RFC 8843 §15: 1-16 chars)
+inline constexpr int kMaxRid = 8;  // bytes of a RID the fast path matches
 
 enum class MediaKind : uint8_t { kAudio, kVideo };
 
 struct AddParticipant {
   uint16_t slot;
   uint32_t generation;
-  uint32_t id;              // the control thread's participant number (for events)
+  uint32_t id;  // the control thread's participant number (for events)
   uint16_t local_port;
-  pkt::IpAddr remote;       // the selected ICE pair's remote side
+  pkt::IpAddr remote;  // the selected ICE pair's remote side
   uint16_t remote_port;
-  uint32_t feedback_ssrc;   // our SSRC in RTCP we send this participant as a publisher
-  srtp::Session* rx;        // inbound: what the participant sends us
-  srtp::Session* tx_rtcp;   // outbound RTCP (RR, PLI, FIR) with feedback_ssrc
+  uint32_t feedback_ssrc;  // our SSRC in RTCP we send this participant as a publisher
+  srtp::Session* rx;       // inbound: what the participant sends us
+  srtp::Session* tx_rtcp;  // outbound RTCP (RR, PLI, FIR) with feedback_ssrc
 };
 
 struct RemoveParticipant {
   uint16_t slot;
 };
 
+// A published track: one RTP stream (`ssrc`), or simulcast layers that the
+// publisher names by RID only (nlayers > 0, lowest quality first): their
+// SSRCs are learned from the first authenticated packet carrying this MID and
+// RID in its header extensions (RFC 8852), and the best layer flowing is the
+// one forwarded. The extension IDs are the publisher's connection's (one
+// numbering under BUNDLE, so they are the same for all its tracks).
 struct AddTrack {
   uint16_t slot;
-  uint16_t participant;     // publisher's slot
+  uint16_t participant;  // publisher's slot
   uint32_t id;
-  uint32_t ssrc;
+  uint32_t ssrc;      // 0 with layers
+  uint32_t rtx_ssrc;  // the publisher's RTX stream: not forwarded (0: none)
   uint32_t clock_rate;
   MediaKind kind;
+  pkt::VideoCodec codec;
+  uint8_t twcc_ext;                    // transport-wide-cc: feedback sent when non-zero
+  uint8_t mid_ext, rid_ext, rrid_ext;  // sdes:mid, rtp-stream-id, repaired-rtp-stream-id
+  uint8_t nlayers;
+  char mid[kMaxMid];  // NUL-padded
+  char rids[kMaxLayers][kMaxRid];
 };
 
 struct RemoveTrack {
@@ -51,19 +69,20 @@ struct RemoveTrack {
 struct AddDowntrack {
   uint32_t slot;
   uint16_t track;
-  uint16_t subscriber;      // subscriber's participant slot
+  uint16_t subscriber;  // subscriber's participant slot
   uint32_t id;
-  uint32_t ssrc;            // what the subscriber sees
-  uint32_t rtx_ssrc;        // 0: no RTX negotiated, retransmit the original
+  uint32_t ssrc;      // what the subscriber sees
+  uint32_t rtx_ssrc;  // 0: no RTX negotiated, retransmit the original
   uint8_t rtx_pt;
   uint8_t npt;
   uint8_t next;
+  bool ext_passthrough;  // extensions left as they are (ext_* unused)
   uint16_t first_seq;
   uint32_t first_ts;
   uint8_t pt_from[kMaxPtMap], pt_to[kMaxPtMap];      // publisher PT -> subscriber PT
   uint8_t ext_from[kMaxExtMap], ext_to[kMaxExtMap];  // publisher ext ID -> subscriber's
-  srtp::Session* tx;        // outbound, SSRC-specific (ssrc)
-  srtp::Session* tx_rtx;    // outbound for rtx_ssrc, or null
+  srtp::Session* tx;                                 // outbound, SSRC-specific (ssrc)
+  srtp::Session* tx_rtx;                             // outbound for rtx_ssrc, or null
 };
 
 struct RemoveDowntrack {
@@ -102,8 +121,8 @@ static_assert(sizeof(Command) % 4 == 0, "rte_ring_elem needs a multiple of 4 byt
 
 // Events from a worker to the control thread.
 enum class EventType : uint8_t {
-  kSessionReleased,   // the worker no longer uses `session`: destroy it
-  kFlowIdle,          // participant `slot`/`generation` sent nothing for the idle timeout
+  kSessionReleased,  // the worker no longer uses `session`: destroy it
+  kFlowIdle,         // participant `slot`/`generation` sent nothing for the idle timeout
 };
 
 struct Event {

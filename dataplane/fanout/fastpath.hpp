@@ -16,6 +16,7 @@
 
 #include "base/result.hpp"
 #include "dataplane/control/command.hpp"
+#include "dataplane/fanout/layer_select.hpp"
 #include "dataplane/fanout/ssrc_map.hpp"
 #include "dataplane/flow/flow_key.hpp"
 #include "dataplane/munge/rtp_munger.hpp"
@@ -25,6 +26,7 @@
 #include "dataplane/pkt/rtp.hpp"
 #include "dataplane/pkt/rtp_ext.hpp"
 #include "dataplane/rtcp/receive_stats.hpp"
+#include "dataplane/rtcp/twcc_feedback.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 #include "dataplane/stats/lcore_stats.hpp"
 
@@ -37,6 +39,7 @@ struct FastpathLimits {
   uint32_t rtx_depth = 512;            // packets kept per track for NACKs
   uint32_t pli_throttle_ms = 500;      // at most one keyframe request per track per this
   uint32_t report_interval_ms = 1000;  // SR per downtrack, RR per track
+  uint32_t twcc_interval_ms = 50;      // transport-wide congestion feedback to publishers
   // A participant silent this long is reported (consent, RFC 7675).
   uint32_t idle_timeout_ms = 30000;
 };
@@ -68,6 +71,13 @@ struct Participant {
   uint32_t generation = 0;
   uint32_t id = 0;
   uint32_t feedback_ssrc = 0;
+  // The header extension IDs of its connection (from its tracks).
+  uint8_t twcc_ext = 0, mid_ext = 0, rid_ext = 0, rrid_ext = 0;
+  // Its simulcast tracks (up to kMaxSimulcastTracks learn their layers).
+  static constexpr uint8_t kMaxSimulcastTracks = 4;
+  uint8_t nsimulcast = 0;
+  uint16_t simulcast[kMaxSimulcastTracks];
+  uint32_t last_media_ssrc = 0;  // named in its TWCC reports
   srtp::Session* rx = nullptr;
   srtp::Session* tx_rtcp = nullptr;
   pkt::UdpPath path;
@@ -76,17 +86,36 @@ struct Participant {
   pkt::TwccHeader twcc;
 };
 
+// What an SSRC is to its track (the high half of a track_by_ssrc_ value; the
+// low half is the track slot): its one stream, simulcast layer i (1 + i), or
+// an RTX stream that is not forwarded.
+inline constexpr uint32_t kRoleStream = 0, kRoleRtx = 0xf;
+inline uint32_t stream_value(uint16_t track, uint32_t role) { return track | (role << 16); }
+inline uint16_t stream_track(uint32_t v) { return static_cast<uint16_t>(v & 0xffff); }
+inline uint32_t stream_role(uint32_t v) { return v >> 16; }
+
 struct Track {
   bool used = false;
   bool have_sr = false;
   control::MediaKind kind = control::MediaKind::kAudio;
+  pkt::VideoCodec codec = pkt::VideoCodec::kOther;
   uint16_t participant = 0;
   uint32_t id = 0;
-  uint32_t ssrc = 0;
+  uint32_t ssrc = 0;  // the stream forwarded (with layers: the current layer's, or 0)
+  uint32_t rtx_ssrc = 0;
+  // Simulcast: layers by RID, lowest first; their SSRCs once learned, and
+  // which one is forwarded.
+  uint8_t nlayers = 0;
+  char mid[control::kMaxMid];
+  char rids[control::kMaxLayers][control::kMaxRid];
+  uint32_t layer_ssrc[control::kMaxLayers];
+  uint32_t layer_rtx_ssrc[control::kMaxLayers];
+  LayerSelector<control::kMaxLayers> layers;
   uint32_t clock_rate = 48000;
   uint32_t first_downtrack = kNoIndex;
   uint64_t last_sr_us = 0;
   uint64_t last_keyframe_req_us = 0;
+  uint32_t last_keyframe_ssrc = 0;
   pkt::SenderInfo last_sr;
   rtcp::ReceiveStats stats;
   std::unique_ptr<RtxRingT> ring;  // made at create(), cleared on reuse
@@ -241,7 +270,20 @@ class Fastpath {
   void fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const pkt::RtpHeader& h,
                uint64_t now_us, TxStage& tx);
   void retransmit(Downtrack& d, uint16_t out_seq, TxStage& tx);
-  void request_keyframe(Track& t, bool fir, uint64_t now_us, TxStage& tx);
+  void request_keyframe(Track& t, bool fir, uint64_t now_us, TxStage& tx);  // its stream forwarded
+  void request_keyframe(Track& t, uint32_t media_ssrc, bool fir, uint64_t now_us, TxStage& tx);
+  // Simulcast: the track and role of an SSRC this publisher never announced,
+  // from the MID and RID in its header extensions (bound on the way), or
+  // SsrcMap::kNone; then whether a packet of layer `layer` is forwarded (a
+  // switch to a better layer, or away from one that stopped, happens at a
+  // keyframe; until then a keyframe is asked for).
+  uint32_t bind_stream(uint16_t slot, const uint8_t* rtp, const pkt::RtpHeader& h);
+  bool select_layer(Track& t, uint8_t layer, const uint8_t* rtp, const pkt::RtpHeader& h,
+                    uint64_t now_us, TxStage& tx);
+  // Transport-wide congestion feedback: one packet's arrival, and the reports.
+  void record_twcc(uint16_t slot, const uint8_t* rtp, const pkt::RtpHeader& h, uint64_t now_us,
+                   TxStage& tx);
+  void send_twcc(uint16_t slot, TxStage& tx);
   void handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t len, uint64_t now_us,
                             TxStage& tx);
   void drop(DropReason r, uint64_t n = 1) { stats_->drops[static_cast<std::size_t>(r)].add(n); }
@@ -274,6 +316,8 @@ class Fastpath {
   SsrcMap track_by_ssrc_;      // (publisher slot, ssrc) -> track slot
   SsrcMap downtrack_by_ssrc_;  // (subscriber slot, ssrc or rtx ssrc) -> downtrack slot
   uint64_t next_report_us_ = 0;
+  std::unique_ptr<rtcp::TwccRecorder[]> twcc_;  // per participant
+  uint64_t next_twcc_us_ = 0;
 
   // Protect batch for RTP going out.
   // Output mbufs come from the pool a bulk at a time (one mempool call per

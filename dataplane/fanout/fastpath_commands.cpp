@@ -14,7 +14,7 @@ Fastpath::Fastpath(const FastpathLimits& l, srtp::Engine* e, rte_mempool* p, rte
       pool_(p),
       events_(ev),
       stats_(s),
-      track_by_ssrc_(l.max_tracks),
+      track_by_ssrc_(l.max_tracks * 4u),  // a stream or 3 layers, and RTX
       downtrack_by_ssrc_(l.max_downtracks * 2u) {}
 
 Result<std::unique_ptr<Fastpath>> Fastpath::create(const FastpathLimits& limits,
@@ -30,6 +30,7 @@ Result<std::unique_ptr<Fastpath>> Fastpath::create(const FastpathLimits& limits,
   for (uint32_t i = 0; i < limits.max_tracks; ++i) {
     f->tracks_[i].ring = std::make_unique<RtxRingT>(limits.rtx_depth, RtxRelease{});
   }
+  f->twcc_ = std::make_unique<rtcp::TwccRecorder[]>(limits.max_participants);
   return f;
 }
 
@@ -55,7 +56,9 @@ void Fastpath::release_session(srtp::Session* s, uint32_t id) {
 void Fastpath::apply(const control::Command& c, uint64_t now_us, TxStage& tx) {
   switch (c.type) {
     case control::CommandType::kAddParticipant: add_participant(c.add_participant); break;
-    case control::CommandType::kRemoveParticipant: remove_participant(c.remove_participant.slot); break;
+    case control::CommandType::kRemoveParticipant:
+      remove_participant(c.remove_participant.slot);
+      break;
     case control::CommandType::kAddTrack: add_track(c.add_track); break;
     case control::CommandType::kRemoveTrack: remove_track(c.remove_track.slot); break;
     case control::CommandType::kAddDowntrack: add_downtrack(c.add_downtrack); break;
@@ -79,6 +82,7 @@ void Fastpath::add_participant(const control::AddParticipant& c) {
   p.feedback_ssrc = c.feedback_ssrc;
   p.rx = c.rx;
   p.tx_rtcp = c.tx_rtcp;
+  twcc_[c.slot] = rtcp::TwccRecorder{};
   p.last_seen_us = 0;  // set by the first frame or the first timer tick
   // The remote side is known from ICE; the MACs are learned from its frames,
   // or — so that media can flow before it sends any — from the kernel's own
@@ -123,29 +127,55 @@ void Fastpath::add_track(const control::AddTrack& c) {
   t.used = true;
   t.have_sr = false;
   t.kind = c.kind;
+  t.codec = c.codec;
   t.participant = c.participant;
   t.id = c.id;
-  t.ssrc = c.ssrc;
+  t.nlayers = c.nlayers > control::kMaxLayers ? control::kMaxLayers : c.nlayers;
+  t.ssrc = t.nlayers == 0 ? c.ssrc : 0;
+  t.rtx_ssrc = c.rtx_ssrc;
+  t.layers.reset();
+  std::memcpy(t.mid, c.mid, sizeof t.mid);
+  std::memcpy(t.rids, c.rids, sizeof t.rids);
+  for (uint8_t i = 0; i < control::kMaxLayers; ++i) t.layer_ssrc[i] = t.layer_rtx_ssrc[i] = 0;
   t.clock_rate = c.clock_rate == 0 ? 90000 : c.clock_rate;
   t.first_downtrack = kNoIndex;
   t.last_keyframe_req_us = 0;
   t.stats = rtcp::ReceiveStats(t.clock_rate);
-  track_by_ssrc_.insert(c.participant, c.ssrc, c.slot);
+  if (t.ssrc != 0) track_by_ssrc_.insert(c.participant, t.ssrc, stream_value(c.slot, kRoleStream));
+  if (t.rtx_ssrc != 0)
+    track_by_ssrc_.insert(c.participant, t.rtx_ssrc, stream_value(c.slot, kRoleRtx));
+  Participant& p = participants_[c.participant];
+  if (c.twcc_ext != 0) p.twcc_ext = c.twcc_ext;
+  if (c.mid_ext != 0) p.mid_ext = c.mid_ext;
+  if (c.rid_ext != 0) p.rid_ext = c.rid_ext;
+  if (c.rrid_ext != 0) p.rrid_ext = c.rrid_ext;
+  if (t.nlayers != 0 && p.nsimulcast < Participant::kMaxSimulcastTracks) {
+    p.simulcast[p.nsimulcast++] = c.slot;
+  }
 }
 
 void Fastpath::remove_track(uint16_t slot) {
   if (slot >= limits_.max_tracks || !tracks_[slot].used) return;
   Track& t = tracks_[slot];
   while (t.first_downtrack != kNoIndex) remove_downtrack(t.first_downtrack);
-  track_by_ssrc_.erase(t.participant, t.ssrc);
+  if (t.nlayers == 0) track_by_ssrc_.erase(t.participant, t.ssrc);
+  Participant& p = participants_[t.participant];
+  for (uint8_t i = 0; i < p.nsimulcast; ++i) {
+    if (p.simulcast[i] == slot) p.simulcast[i] = p.simulcast[--p.nsimulcast];
+  }
+  if (t.rtx_ssrc != 0) track_by_ssrc_.erase(t.participant, t.rtx_ssrc);
+  // Layers and their RTX streams, as learned from packets.
+  for (uint8_t i = 0; i < control::kMaxLayers; ++i) {
+    if (t.layer_ssrc[i] != 0) track_by_ssrc_.erase(t.participant, t.layer_ssrc[i]);
+    if (t.layer_rtx_ssrc[i] != 0) track_by_ssrc_.erase(t.participant, t.layer_rtx_ssrc[i]);
+  }
   t.ring->clear();
   t.used = false;
 }
 
 void Fastpath::add_downtrack(const control::AddDowntrack& c) {
-  if (c.slot >= limits_.max_downtracks || c.track >= limits_.max_tracks ||
-      !tracks_[c.track].used || c.subscriber >= limits_.max_participants ||
-      !participants_[c.subscriber].used) {
+  if (c.slot >= limits_.max_downtracks || c.track >= limits_.max_tracks || !tracks_[c.track].used ||
+      c.subscriber >= limits_.max_participants || !participants_[c.subscriber].used) {
     return;
   }
   if (downtracks_[c.slot].used) remove_downtrack(c.slot);
@@ -170,9 +200,10 @@ void Fastpath::add_downtrack(const control::AddDowntrack& c) {
   for (uint8_t i = 0; i < c.npt && i < control::kMaxPtMap; ++i) {
     d.pt_map[c.pt_from[i] & 0x7f] = c.pt_to[i] & 0x7f;
   }
-  d.ext_identity = c.next == 0;
+  d.ext_identity = c.ext_passthrough;
   d.ext_map.fill(0);
-  for (uint8_t i = 0; i < c.next && i < control::kMaxExtMap; ++i) d.ext_map[c.ext_from[i]] = c.ext_to[i];
+  for (uint8_t i = 0; i < c.next && i < control::kMaxExtMap; ++i)
+    d.ext_map[c.ext_from[i]] = c.ext_to[i];
   // Link at the head of the track's list.
   Track& t = tracks_[c.track];
   d.prev = kNoIndex;
@@ -187,7 +218,10 @@ void Fastpath::remove_downtrack(uint32_t slot) {
   if (slot >= limits_.max_downtracks || !downtracks_[slot].used) return;
   Downtrack& d = downtracks_[slot];
   Track& t = tracks_[d.track];
-  if (d.prev != kNoIndex) downtracks_[d.prev].next = d.next; else t.first_downtrack = d.next;
+  if (d.prev != kNoIndex)
+    downtracks_[d.prev].next = d.next;
+  else
+    t.first_downtrack = d.next;
   if (d.next != kNoIndex) downtracks_[d.next].prev = d.prev;
   downtrack_by_ssrc_.erase(d.subscriber, d.ssrc);
   if (d.rtx_ssrc != 0) downtrack_by_ssrc_.erase(d.subscriber, d.rtx_ssrc);

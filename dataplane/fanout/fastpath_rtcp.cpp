@@ -39,15 +39,26 @@ void Fastpath::send_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* 
 }
 
 void Fastpath::request_keyframe(Track& t, bool fir, uint64_t now_us, TxStage& tx) {
+  request_keyframe(t, t.ssrc, fir, now_us, tx);
+}
+
+void Fastpath::request_keyframe(Track& t, uint32_t media_ssrc, bool fir, uint64_t now_us,
+                                TxStage& tx) {
+  if (media_ssrc == 0) return;  // simulcast before its first layer: nothing to ask yet
   // Throttle: subscribers joining together or losing the same packet would
-  // otherwise flood the publisher with requests.
+  // otherwise flood the publisher with requests. Per stream: a simulcast
+  // layer to switch to is asked even just after the current one was.
   const uint64_t gap = uint64_t{limits_.pli_throttle_ms} * 1000u;
-  if (t.last_keyframe_req_us != 0 && now_us - t.last_keyframe_req_us < gap) return;
+  if (t.last_keyframe_req_us != 0 && media_ssrc == t.last_keyframe_ssrc &&
+      now_us - t.last_keyframe_req_us < gap) {
+    return;
+  }
   t.last_keyframe_req_us = now_us == 0 ? 1 : now_us;
+  t.last_keyframe_ssrc = media_ssrc;
   Participant& pub = participants_[t.participant];
   uint8_t buf[32];
-  const std::size_t len = fir ? pkt::build_fir(buf, pub.feedback_ssrc, t.ssrc, pub.fir_seq++)
-                              : pkt::build_pli(buf, pub.feedback_ssrc, t.ssrc);
+  const std::size_t len = fir ? pkt::build_fir(buf, pub.feedback_ssrc, media_ssrc, pub.fir_seq++)
+                              : pkt::build_pli(buf, pub.feedback_ssrc, media_ssrc);
   send_rtcp(t.participant, pub.tx_rtcp, buf, len, tx);
   stats_->media.keyframe_requests.add(1);
 }
@@ -113,9 +124,11 @@ void Fastpath::handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t le
       // A publisher's SR: keep it for LSR/DLSR and for translating our SRs.
       pkt::SenderInfo si;
       if (pkt::parse_sr(rp, si, blocks, nb) != pkt::RtcpError::kOk) continue;
-      const uint32_t ti = track_by_ssrc_.find(slot, si.ssrc);
-      if (ti != SsrcMap::kNone) {
-        Track& t = tracks_[ti];
+      // Only the stream forwarded: its SR maps the timestamps subscribers get.
+      const uint32_t v = track_by_ssrc_.find(slot, si.ssrc);
+      if (v != SsrcMap::kNone && stream_role(v) != kRoleRtx &&
+          tracks_[stream_track(v)].ssrc == si.ssrc) {
+        Track& t = tracks_[stream_track(v)];
         t.stats.on_sender_report(si.ntp, now_us);
         t.last_sr = si;
         t.last_sr_us = now_us;
@@ -210,6 +223,12 @@ void Fastpath::on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint1
 }
 
 void Fastpath::on_timer(uint64_t now_us, TxStage& tx) {
+  if (now_us >= next_twcc_us_) {
+    next_twcc_us_ = now_us + uint64_t{limits_.twcc_interval_ms} * 1000u;
+    for (uint16_t pi = 0; pi < limits_.max_participants; ++pi) {
+      if (participants_[pi].used && twcc_[pi].pending() != 0) send_twcc(pi, tx);
+    }
+  }
   if (now_us < next_report_us_) return;
   next_report_us_ = now_us + uint64_t{limits_.report_interval_ms} * 1000u;
   // Consent (RFC 7675): a peer that sent nothing, not even a STUN check, for
@@ -232,7 +251,7 @@ void Fastpath::on_timer(uint64_t now_us, TxStage& tx) {
   // RR to each publisher, one block per track it sends (RFC 3550 §6.4.2).
   for (uint16_t ti = 0; ti < limits_.max_tracks; ++ti) {
     Track& t = tracks_[ti];
-    if (!t.used || !t.stats.started()) continue;
+    if (!t.used || !t.stats.started() || t.ssrc == 0) continue;
     const pkt::ReportBlock rb = t.stats.make_report(t.ssrc, now_us);
     const Participant& pub = participants_[t.participant];
     const std::size_t len = pkt::build_rr(buf, pub.feedback_ssrc, {&rb, 1});

@@ -194,14 +194,33 @@ void Fastpath::on_rtp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16
         rte_pktmbuf_free(m);
         continue;
       }
-      const uint32_t ti = track_by_ssrc_.find(slots[base + i], h.ssrc);
-      if (ti == SsrcMap::kNone) {
+      const uint16_t slot = slots[base + i];
+      // Every packet on the transport counts for congestion feedback,
+      // whatever its stream (RTX probes too).
+      if (h.has_extension && participants_[slot].twcc_ext != 0)
+        record_twcc(slot, rtp, h, now_us, tx);
+      uint32_t v = track_by_ssrc_.find(slot, h.ssrc);
+      if (v == SsrcMap::kNone) v = bind_stream(slot, rtp, h);
+      if (v == SsrcMap::kNone) {
         drop(DropReason::kRtpUnknownSsrc);
         rte_pktmbuf_free(m);
         continue;
       }
+      Track& t = tracks_[stream_track(v)];
+      const uint32_t role = stream_role(v);
+      if (role == kRoleRtx) {
+        // The publisher's retransmissions and bandwidth probes: we keep our
+        // own packets for subscribers' NACKs, so these go no further.
+        stats_->media.rtx_in_ignored.add(1);
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      if (role != kRoleStream &&
+          !select_layer(t, static_cast<uint8_t>(role - 1), rtp, h, now_us, tx)) {
+        rte_pktmbuf_free(m);
+        continue;
+      }
       stats_->media.rtp_in.add(1);
-      Track& t = tracks_[ti];
       t.stats.on_packet(h.seq, h.timestamp, now_us, len);
       fan_out(t, rtp, len, h, now_us, tx);
       // The plaintext stays for NACKs: the ring takes this reference (no copy).

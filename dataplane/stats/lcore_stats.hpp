@@ -91,6 +91,10 @@ struct alignas(64) DirectionStats {
   X(rtx_out, "retransmissions sent in answer to NACKs")                      \
   X(nack_miss, "NACKed packets no longer (or never) in the ring")            \
   X(keyframe_requests, "PLI/FIR forwarded to publishers")                    \
+  X(layer_skipped, "simulcast packets of a layer not forwarded")             \
+  X(layer_switches, "simulcast layer switches (at a keyframe)")              \
+  X(rtx_in_ignored, "publishers' RTX and probe packets (not forwarded)")     \
+  X(twcc_reports, "transport-wide congestion feedback sent to publishers")   \
   X(punted, "packets handed to the exception path")                          \
   X(punted_session, "of which STUN/DTLS of sessions (first priority)")       \
   X(punted_tcp, "of which TCP of connections to the signalling port")        \

@@ -264,10 +264,39 @@ Result<TrackRef> DpControl::add_track(const ParticipantRef& pub, const TrackPara
   SlotTable& t = tables_[pub.worker];
   if (t.free_tracks.empty())
     return make_error(ErrorCode::kUnavailable, "dataplane: no track slot left");
+  if (tp.mid.size() > dp::control::kMaxMid || tp.rids.size() > dp::control::kMaxLayers ||
+      std::any_of(tp.rids.begin(), tp.rids.end(), [](const std::string& r) {
+        return r.empty() || r.size() > dp::control::kMaxRid;
+      })) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "track: at most 3 simulcast layers, RIDs of 1-8 and a MID of 16 bytes");
+  }
+  if (!tp.rids.empty() && (tp.mid.empty() || tp.mid_ext == 0 || tp.rid_ext == 0)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "track: simulcast layers need the MID and RID header extensions");
+  }
   const uint16_t slot = t.free_tracks.back();
   Command c;
   c.type = CommandType::kAddTrack;
-  c.add_track = dp::control::AddTrack{slot, pub.slot, tp.id, tp.ssrc, tp.clock_rate, tp.kind};
+  dp::control::AddTrack& a = c.add_track;
+  a = dp::control::AddTrack{};
+  a.slot = slot;
+  a.participant = pub.slot;
+  a.id = tp.id;
+  a.ssrc = tp.ssrc;
+  a.rtx_ssrc = tp.rtx_ssrc;
+  a.clock_rate = tp.clock_rate;
+  a.kind = tp.kind;
+  a.codec = tp.codec;
+  a.twcc_ext = tp.twcc_ext;
+  a.mid_ext = tp.mid_ext;
+  a.rid_ext = tp.rid_ext;
+  a.rrid_ext = tp.rrid_ext;
+  a.nlayers = static_cast<uint8_t>(tp.rids.size());
+  std::memcpy(a.mid, tp.mid.data(), tp.mid.size());
+  for (std::size_t i = 0; i < tp.rids.size(); ++i) {
+    std::memcpy(a.rids[i], tp.rids[i].data(), tp.rids[i].size());
+  }
   send(pub.worker, c);
   t.free_tracks.pop_back();
   TrackSlot& ts = t.tracks[slot];
@@ -352,6 +381,7 @@ Result<DowntrackRef> DpControl::add_downtrack(const TrackRef& track, const Parti
     a.pt_from[i] = d.pt_map[i].first;
     a.pt_to[i] = d.pt_map[i].second;
   }
+  a.ext_passthrough = d.ext_passthrough;
   a.next = static_cast<uint8_t>(d.ext_map.size());
   for (std::size_t i = 0; i < d.ext_map.size(); ++i) {
     a.ext_from[i] = d.ext_map[i].first;

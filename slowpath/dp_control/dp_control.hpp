@@ -9,12 +9,14 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
 #include "dataplane/control/command.hpp"
 #include "dataplane/flow/flow_key.hpp"
+#include "dataplane/pkt/keyframe.hpp"
 #include "dataplane/pkt/net.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 #include "dataplane/worker/worker_set.hpp"
@@ -36,9 +38,15 @@ struct ParticipantParams {
 
 struct TrackParams {
   uint32_t id = 0;
-  uint32_t ssrc = 0;
+  uint32_t ssrc = 0;  // 0 with simulcast layers
   uint32_t clock_rate = 48000;
   dp::control::MediaKind kind = dp::control::MediaKind::kAudio;
+  uint32_t rtx_ssrc = 0;  // the publisher's RTX stream (not forwarded)
+  dp::pkt::VideoCodec codec = dp::pkt::VideoCodec::kOther;
+  // The publisher's header extension IDs (0: not negotiated).
+  uint8_t twcc_ext = 0, mid_ext = 0, rid_ext = 0, rrid_ext = 0;
+  std::string mid;
+  std::vector<std::string> rids;  // simulcast layers by RID, lowest first; empty: one stream
 };
 
 struct DowntrackParams {
@@ -46,8 +54,11 @@ struct DowntrackParams {
   uint32_t ssrc = 0;      // the SSRC the subscriber sees
   uint32_t rtx_ssrc = 0;  // 0 when RTX was not negotiated
   uint8_t rtx_pt = 0;
-  std::vector<std::pair<uint8_t, uint8_t>> pt_map;   // publisher PT -> subscriber PT
-  std::vector<std::pair<uint8_t, uint8_t>> ext_map;  // publisher ext ID -> subscriber's
+  std::vector<std::pair<uint8_t, uint8_t>> pt_map;  // publisher PT -> subscriber PT
+  // Publisher ext ID -> subscriber's; an extension not in it becomes padding,
+  // unless `ext_passthrough` (IDs the same on both sides: left as they are).
+  std::vector<std::pair<uint8_t, uint8_t>> ext_map;
+  bool ext_passthrough = false;
   uint16_t first_seq = 0;
   uint32_t first_ts = 0;
 };

@@ -203,8 +203,8 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
     sp::DpControl ctl(ws, *engine, limits);
     const auto pa = add_peer(ctl, A, 1, 0xFEED0001), pb = add_peer(ctl, B, 2, 0xFEED0002);
     const auto p1 = add_peer(ctl, S1, 3, 0xFEED0003), p2 = add_peer(ctl, S2, 4, 0xFEED0004);
-    auto ta = ctl.add_track(pa, {10, kSsrcA, 48000, dp::control::MediaKind::kAudio});
-    auto tb = ctl.add_track(pb, {11, kSsrcB, 90000, dp::control::MediaKind::kVideo});
+    auto ta = ctl.add_track(pa, track(10, kSsrcA, 48000, dp::control::MediaKind::kAudio));
+    auto tb = ctl.add_track(pb, track(11, kSsrcB, 90000, dp::control::MediaKind::kVideo));
     ASSERT_TRUE(ta.ok() && tb.ok());
     sp::DowntrackParams d;
     d = {};
@@ -226,6 +226,7 @@ TEST_P(GoldenFastpath, TwoPublishersTwoSubscribers) {
     d = {};
     d.id = 102;
     d.ssrc = 0x52A;
+    d.ext_passthrough = true;
     d.first_seq = 0;
     d.first_ts = 1;
     ASSERT_TRUE(ctl.add_downtrack(ta.value(), p2, d).ok());
@@ -443,7 +444,7 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     auto pub = peer(10, 1);
     auto sub = peer(20, 2);
     ASSERT_TRUE(pub.ok() && sub.ok());
-    auto tr = ctl.add_track(pub.value(), {1, 0xA1, 48000, dp::control::MediaKind::kAudio});
+    auto tr = ctl.add_track(pub.value(), track(1, 0xA1, 48000, dp::control::MediaKind::kAudio));
     ASSERT_TRUE(tr.ok());
     sp::DowntrackParams d;
     d.ssrc = 0x51;
@@ -465,7 +466,8 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     // Removing the publisher takes its track and the downtrack with it.
     ASSERT_TRUE(ctl.remove_participant(pub.value()).ok());
     EXPECT_FALSE(ctl.remove_participant(pub.value()).ok());  // twice
-    EXPECT_FALSE(ctl.add_track(pub.value(), {2, 0xA2, 48000, dp::control::MediaKind::kAudio}).ok());
+    EXPECT_FALSE(
+        ctl.add_track(pub.value(), track(2, 0xA2, 48000, dp::control::MediaKind::kAudio)).ok());
     EXPECT_FALSE(ctl.request_keyframe(tr.value()).ok());
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (ctl.live_sessions() > 2 && std::chrono::steady_clock::now() < deadline) {
@@ -544,7 +546,8 @@ TEST(DpControlTest, FullCommandRingLosesNothing) {
       ASSERT_TRUE(r.ok()) << i << ": " << r.error().message;
       refs.push_back(r.value());
       ASSERT_TRUE(
-          ctl.add_track(r.value(), {i, 0x1000 + i, 48000, dp::control::MediaKind::kAudio}).ok());
+          ctl.add_track(r.value(), track(i, 0x1000 + i, 48000, dp::control::MediaKind::kAudio))
+              .ok());
     }
     EXPECT_EQ(ctl.live_sessions(), 2u * kN);
     for (const auto& r : refs) ASSERT_TRUE(ctl.remove_participant(r).ok());

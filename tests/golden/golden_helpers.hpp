@@ -97,6 +97,17 @@ inline sp::ParticipantRef add_peer(sp::DpControl& ctl, const Peer& p, uint32_t i
   return r.ok() ? r.value() : sp::ParticipantRef{};
 }
 
+// A published track of one RTP stream.
+inline sp::TrackParams track(uint32_t id, uint32_t ssrc, uint32_t clock_rate,
+                             dp::control::MediaKind kind) {
+  sp::TrackParams t;
+  t.id = id;
+  t.ssrc = ssrc;
+  t.clock_rate = clock_rate;
+  t.kind = kind;
+  return t;
+}
+
 inline std::vector<uint8_t> payload_for(uint32_t ssrc, uint16_t seq, std::size_t n) {
   std::vector<uint8_t> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(ssrc * 31 + seq * 7 + i);

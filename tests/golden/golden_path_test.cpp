@@ -118,7 +118,7 @@ TEST(GoldenPath, SpoofedFramesDoNotMoveASubscribersMedia) {
     sp::DpControl ctl(ws, *engine, limits);
     const auto pa = add_peer(ctl, A, 1, 0xFEED0001), p1 = add_peer(ctl, S1, 2, 0xFEED0002),
                p3 = add_peer(ctl, S3, 3, 0xFEED0003);
-    auto ta = ctl.add_track(pa, {10, kSsrcA, 48000, dp::control::MediaKind::kAudio});
+    auto ta = ctl.add_track(pa, track(10, kSsrcA, 48000, dp::control::MediaKind::kAudio));
     ASSERT_TRUE(ta.ok());
     sp::DowntrackParams d;
     d.id = 100;
