@@ -17,11 +17,14 @@ const char* const kForwardedExtensions[] = {
 };
 const char* const kFeedback[] = {"nack", "nack pli", "ccm fir", "transport-cc", "goog-remb"};
 
-// transport-cc toward a publisher would promise feedback the SFU does not
-// send yet (bandwidth estimation is later work); without it the publisher's
-// congestion control runs on RTCP receiver reports.
+// transport-cc toward a publisher: the fast path sends it transport-wide
+// feedback (rtcp::TwccRecorder) for its send-side bandwidth estimation.
 constexpr const char* kTwccUri =
     "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+constexpr const char* kRidUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
+constexpr const char* kRepairedRidUri = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
+// What the fast path can hold (dp::control::kMaxLayers, kMaxRid, kMaxMid).
+constexpr std::size_t kMaxSimulcastLayers = 3, kMaxRidLength = 8, kMaxMidLength = 16;
 
 bool iequal(const std::string& a, const std::string& b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -176,19 +179,49 @@ Result<PublishedTrack> published_track(const Media& m, std::size_t index) {
   t.kind = m.kind;
   t.msid = m.msid;
   t.codec = negotiated(m, *c);
-  t.codec.rtcp_fb.erase(std::remove(t.codec.rtcp_fb.begin(), t.codec.rtcp_fb.end(), "transport-cc"),
-                        t.codec.rtcp_fb.end());
-  const auto ssrcs = m.ssrcs();
-  if (ssrcs.empty()) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      at + "no a=ssrc (simulcast with rid only is not supported)");
+  for (const Extmap& e : m.extmaps) {
+    if (e.uri == kTwccUri) t.twcc_ext = e.id;
+    if (e.uri == kMidUri) t.mid_ext = e.id;
+    if (e.uri == kRidUri) t.rid_ext = e.id;
+    if (e.uri == kRepairedRidUri) t.rrid_ext = e.id;
   }
-  t.ssrc = ssrcs.front();
-  for (const SsrcGroup& g : m.ssrc_groups) {
-    if (g.semantics == "FID" && g.ssrcs.size() == 2 && g.ssrcs[0] == t.ssrc)
-      t.rtx_ssrc = g.ssrcs[1];
+  // Transport-wide feedback only with its extension (RFC 8888's rtcp-fb alone says nothing).
+  if (t.twcc_ext == 0) {
+    t.codec.rtcp_fb.erase(
+        std::remove(t.codec.rtcp_fb.begin(), t.codec.rtcp_fb.end(), "transport-cc"),
+        t.codec.rtcp_fb.end());
   }
-  if (t.rtx_ssrc == 0) t.codec.rtx_pt = -1;
+  // Simulcast named by RID (RFC 8853), as browsers send it: no a=ssrc; the
+  // fast path learns each layer's SSRC from the MID and RID extensions.
+  for (const std::string& r : m.simulcast_send) {
+    const bool declared = std::any_of(m.rids.begin(), m.rids.end(), [&](const Rid& d) {
+      return d.id == r && d.direction == "send";
+    });
+    if (declared) t.rids.push_back(r);
+  }
+  if (!t.rids.empty()) {
+    if (t.rids.size() > kMaxSimulcastLayers ||
+        std::any_of(t.rids.begin(), t.rids.end(),
+                    [](const std::string& r) { return r.size() > kMaxRidLength; })) {
+      return make_error(ErrorCode::kUnsupported,
+                        at + "simulcast with more than 3 layers or RIDs over 8 characters");
+    }
+    if (t.mid_ext == 0 || t.rid_ext == 0 || m.mid.size() > kMaxMidLength) {
+      return make_error(ErrorCode::kUnsupported,
+                        at + "simulcast without the MID and RID header extensions");
+    }
+  } else {
+    const auto ssrcs = m.ssrcs();
+    if (ssrcs.empty()) {
+      return make_error(ErrorCode::kInvalidArgument, at + "no a=ssrc and no simulcast by RID");
+    }
+    t.ssrc = ssrcs.front();
+    for (const SsrcGroup& g : m.ssrc_groups) {
+      if (g.semantics == "FID" && g.ssrcs.size() == 2 && g.ssrcs[0] == t.ssrc)
+        t.rtx_ssrc = g.ssrcs[1];
+    }
+    if (t.rtx_ssrc == 0) t.codec.rtx_pt = -1;
+  }
   for (const Extmap& e : m.extmaps) {
     if (e.uri != kTwccUri &&
         std::find(std::begin(kForwardedExtensions), std::end(kForwardedExtensions), e.uri) !=
@@ -199,7 +232,31 @@ Result<PublishedTrack> published_track(const Media& m, std::size_t index) {
   return t;
 }
 
+void answer_publication(Media& am, const PublishedTrack& t) {
+  for (const auto& [id, uri] : t.extmaps) am.extmaps.push_back(Extmap{id, "", uri});
+  auto add = [&](uint8_t id, const char* uri) {
+    const bool taken = std::any_of(am.extmaps.begin(), am.extmaps.end(),
+                                   [&](const Extmap& e) { return e.id == id || e.uri == uri; });
+    if (id != 0 && !taken) am.extmaps.push_back(Extmap{id, "", uri});
+  };
+  add(t.mid_ext, kMidUri);
+  add(t.twcc_ext, kTwccUri);
+  if (!t.rids.empty()) {
+    add(t.rid_ext, kRidUri);
+    add(t.rrid_ext, kRepairedRidUri);
+    for (const std::string& r : t.rids) am.rids.push_back(Rid{r, "recv", ""});
+    am.simulcast_recv = t.rids;
+  }
+}
+
 bool relayed_to_subscribers(const std::string& uri) { return uri != kMidUri; }
+
+bool answered_extension(const std::string& uri, const std::string& kind) {
+  if (uri == kRidUri || uri == kRepairedRidUri) return kind == "video";
+  if (uri == "urn:ietf:params:rtp-hdrext:ssrc-audio-level") return kind == "audio";
+  return uri == kMidUri || uri == kTwccUri ||
+         uri == "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
+}
 
 const Codec* codec_for(const Media& m, const PublishedTrack& src) {
   for (const Codec& c : m.codecs) {

@@ -41,7 +41,11 @@ struct PublishedTrack {
   uint32_t ssrc = 0;
   uint32_t rtx_ssrc = 0;
   NegotiatedCodec codec;
-  std::vector<std::pair<uint8_t, std::string>> extmaps;  // publisher's ID -> URI
+  std::vector<std::pair<uint8_t, std::string>> extmaps;  // relayed ones: publisher's ID -> URI
+  // Simulcast layers by RID, lowest first as offered (then ssrc is 0).
+  std::vector<std::string> rids;
+  // The publisher's IDs of the extensions the fast path reads (0: none).
+  uint8_t twcc_ext = 0, mid_ext = 0, rid_ext = 0, rrid_ext = 0;
 };
 
 // One track a participant receives: what the fast path needs for a downtrack.
@@ -70,9 +74,15 @@ void add_codec(Media& am, const NegotiatedCodec& c, int rtx_pt);
 
 // What a participant publishes on its sending m-line `m` (the `index`-th):
 // the codec (kUnsupported: none we forward), the SSRC and its RTX from
-// a=ssrc/ssrc-group (kInvalidArgument: none; simulcast by rid alone is not
-// supported), the header extensions we forward.
+// a=ssrc/ssrc-group, or simulcast layers by RID from a=simulcast/a=rid
+// (kUnsupported: more than 3, or without the MID and RID extensions;
+// kInvalidArgument: neither SSRC nor layers), the header extensions.
 Result<PublishedTrack> published_track(const Media& m, std::size_t index);
+// What an answer to the publisher's m-line says of `t` beyond its codec: the
+// extensions it may send (relayed ones, MID, transport-wide sequence
+// numbers; RID and repaired RID with layers) and a=rid recv / a=simulcast:recv
+// for its layers.
+void answer_publication(Media& am, const PublishedTrack& t);
 // Whether a published header extension goes on to subscribers (under their
 // IDs). The MID names an m-line of the publisher's connection, not the
 // subscriber's: relayed, it makes a subscriber's demuxer bind the SSRC to its
@@ -80,6 +90,12 @@ Result<PublishedTrack> published_track(const Media& m, std::size_t index);
 // ("Failed to set up audio demuxing"). It becomes padding instead; the
 // subscriber demuxes by the a=ssrc lines of its answer.
 bool relayed_to_subscribers(const std::string& uri);
+// Whether an answer accepts this offered header extension on an m-line of
+// `kind`, whatever flows on it: every extension we read or relay. Chromium
+// stops offering, on every later m-line of the session, an extension that an
+// answer left out once: a first answer without the RID extension makes its
+// later simulcast offers invalid.
+bool answered_extension(const std::string& uri, const std::string& kind);
 // The codec of a receiving m-line that carries `src` unchanged (same name
 // and clock rate; same H264 profile), or nullptr.
 const Codec* codec_for(const Media& m, const PublishedTrack& src);

@@ -1,6 +1,7 @@
 #include "slowpath/sdp/sdp.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <sstream>
 
@@ -12,6 +13,7 @@ constexpr std::size_t kMaxText = 64 * 1024;
 constexpr std::size_t kMaxMedia = 64;
 constexpr std::size_t kMaxLines = 4096;
 constexpr std::size_t kMaxGroupSsrcs = 8;  // per a=ssrc-group
+constexpr std::size_t kMaxRids = 8;        // a=rid lines and simulcast streams per m-line
 
 template <typename T>
 bool to_uint(std::string_view s, T& out, uint64_t max) {
@@ -53,6 +55,28 @@ Codec& codec_for(Media& m, uint8_t pt) {
 }
 
 // Handles one "a=" attribute at media level; false with `why` on error.
+// RFC 8851 §10: rid-id = 1*(alpha-numeric / "-" / "_"), kept short here.
+bool rid_name(std::string_view s) {
+  if (s.empty() || s.size() > 32) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+  });
+}
+
+// "a;~b,c;d" -> {a, b, d}: one stream per ';', its first alternative, unpaused.
+bool simulcast_list(std::string_view s, std::vector<std::string>& out) {
+  while (!s.empty()) {
+    const auto semi = s.find(';');
+    std::string_view stream = s.substr(0, semi);
+    s = semi == std::string_view::npos ? std::string_view{} : s.substr(semi + 1);
+    stream = stream.substr(0, stream.find(','));
+    if (!stream.empty() && stream.front() == '~') stream.remove_prefix(1);
+    if (!rid_name(stream) || out.size() == kMaxRids) return false;
+    out.emplace_back(stream);
+  }
+  return !out.empty();
+}
+
 bool media_attr(Media& m, std::string_view name, std::string_view value, bool has_value,
                 std::string& why) {
   if (name == "mid") {
@@ -180,6 +204,33 @@ bool media_attr(Media& m, std::string_view name, std::string_view value, bool ha
     m.ssrc_groups.push_back(std::move(g));
   } else if (name == "bundle-only") {
     m.bundle_only = true;
+  } else if (name == "rid") {
+    // a=rid:<rid-id> <send|recv> [<params>] (RFC 8851 §10).
+    const auto [id, rest] = split1(value);
+    const auto [dir, params] = split1(rest);
+    if (!rid_name(id) || (dir != "send" && dir != "recv")) {
+      why = "a=rid: bad RID or direction";
+      return false;
+    }
+    if (m.rids.size() == kMaxRids) {
+      why = "a=rid: more than " + std::to_string(kMaxRids);
+      return false;
+    }
+    m.rids.push_back(Rid{std::string(id), std::string(dir), std::string(params)});
+  } else if (name == "simulcast") {
+    // a=simulcast:<send|recv> <list> [<recv|send> <list>] (RFC 8853 §5.1).
+    const auto w = words(value);
+    if (w.empty() || w.size() % 2 != 0 || w.size() > 4) {
+      why = "a=simulcast: needs a direction and a stream list";
+      return false;
+    }
+    for (std::size_t i = 0; i < w.size(); i += 2) {
+      auto& list = w[i] == "send" ? m.simulcast_send : m.simulcast_recv;
+      if ((w[i] != "send" && w[i] != "recv") || !list.empty() || !simulcast_list(w[i + 1], list)) {
+        why = "a=simulcast: bad direction or stream list";
+        return false;
+      }
+    }
   } else {
     m.other.push_back(std::string(name) + (has_value ? ":" + std::string(value) : ""));
   }
@@ -360,6 +411,25 @@ std::string write(const Session& s) {
       o << "\r\n";
     }
     for (const auto& [ssrc, attr] : m.ssrc_attrs) o << "a=ssrc:" << ssrc << ' ' << attr << "\r\n";
+    for (const Rid& r : m.rids) {
+      o << "a=rid:" << r.id << ' ' << r.direction << (r.params.empty() ? "" : " " + r.params)
+        << "\r\n";
+    }
+    if (!m.simulcast_send.empty() || !m.simulcast_recv.empty()) {
+      auto list = [&](const std::vector<std::string>& l) {
+        for (std::size_t i = 0; i < l.size(); ++i) o << (i == 0 ? "" : ";") << l[i];
+      };
+      o << "a=simulcast:";
+      if (!m.simulcast_send.empty()) {
+        o << "send ";
+        list(m.simulcast_send);
+      }
+      if (!m.simulcast_recv.empty()) {
+        o << (m.simulcast_send.empty() ? "recv " : " recv ");
+        list(m.simulcast_recv);
+      }
+      o << "\r\n";
+    }
     for (const auto& c : m.candidates) o << "a=candidate:" << c << "\r\n";
     if (m.end_of_candidates) o << "a=end-of-candidates\r\n";
     for (const auto& a : m.other) o << "a=" << a << "\r\n";

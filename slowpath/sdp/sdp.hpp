@@ -37,6 +37,13 @@ struct SsrcGroup {
   std::vector<uint32_t> ssrcs;
 };
 
+// RFC 8851: one RTP stream of an m-line named by its RID.
+struct Rid {
+  std::string id;
+  std::string direction;  // send, recv
+  std::string params;     // restrictions (max-width=..;...), as written
+};
+
 enum class Direction { kSendRecv, kSendOnly, kRecvOnly, kInactive };
 const char* to_string(Direction d);
 
@@ -61,6 +68,10 @@ struct Media {
   std::vector<SsrcGroup> ssrc_groups;
   std::vector<std::string> other;  // attributes not typed above, without "a="
   bool bundle_only = false;        // a=bundle-only (RFC 8843 §6)
+  // a=rid lines, and a=simulcast (RFC 8853): the RIDs sent and received in
+  // order, the first of each set of alternatives, paused ones ("~") included.
+  std::vector<Rid> rids;
+  std::vector<std::string> simulcast_send, simulcast_recv;
 
   const Codec* codec(uint8_t pt) const;
   // SSRCs in order of first mention (a=ssrc lines).

@@ -30,8 +30,10 @@ const SourceTrack* find_source(const std::vector<SourceTrack>& wanted, const std
 
 // The same publication, as far as the dataplane is concerned.
 bool same_track(const sdp::PublishedTrack& a, const sdp::PublishedTrack& b) {
-  return a.ssrc == b.ssrc && a.rtx_ssrc == b.rtx_ssrc && a.codec.pt == b.codec.pt &&
-         a.codec.name == b.codec.name && a.extmaps == b.extmaps;
+  return a.ssrc == b.ssrc && a.rtx_ssrc == b.rtx_ssrc && a.rids == b.rids &&
+         a.codec.pt == b.codec.pt && a.codec.name == b.codec.name && a.extmaps == b.extmaps &&
+         a.twcc_ext == b.twcc_ext && a.mid_ext == b.mid_ext && a.rid_ext == b.rid_ext &&
+         a.rrid_ext == b.rrid_ext;
 }
 
 // The msid and SSRC lines of a track we send (RFC 8830, RFC 5576).
@@ -271,7 +273,7 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
     std::optional<sdp::PublishedTrack> pub;
     if (usable && sends(m.direction)) {
       auto t = sdp::published_track(m, i);
-      if (t && (!ssrcs.insert(t->ssrc).second ||
+      if (t && ((t->ssrc != 0 && !ssrcs.insert(t->ssrc).second) ||
                 (t->rtx_ssrc != 0 && !ssrcs.insert(t->rtx_ssrc).second))) {
         return make_error(ErrorCode::kInvalidArgument, at + "SSRC " + std::to_string(t->ssrc) +
                                                            " is sent on another m-line too");
@@ -343,9 +345,12 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
       continue;
     }
     sdp::Media am = sdp::answer_media(m, local);
+    for (const sdp::Extmap& e : m.extmaps) {
+      if (sdp::answered_extension(e.uri, m.kind)) add_extmap(am, e.id, e.uri);
+    }
     if (ml.published) {
       sdp::add_codec(am, ml.published->codec, ml.published->codec.rtx_pt);
-      for (const auto& [id, uri] : ml.published->extmaps) add_extmap(am, id, uri);
+      sdp::answer_publication(am, *ml.published);
     }
     if (ml.sending) {
       // The codec as the subscriber offered it.
@@ -395,7 +400,7 @@ sdp::Media ParticipantMedia::offer_media(const MLine& ml, const sdp::LocalTransp
   om.setup = "actpass";
   if (ml.published) {
     sdp::add_codec(om, ml.published->codec, ml.published->codec.rtx_pt);
-    for (const auto& [id, uri] : ml.published->extmaps) add_extmap(om, id, uri);
+    sdp::answer_publication(om, *ml.published);
   }
   if (ml.sending) {
     // The publisher's codec under this connection's payload type.

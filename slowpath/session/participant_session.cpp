@@ -1,7 +1,12 @@
 #include "slowpath/session/participant_session.hpp"
 
+#include <fmt/ranges.h>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
 
 #include "slowpath/ice/sockaddr.hpp"
 
@@ -241,8 +246,13 @@ void ParticipantSession::apply(const Changes& c) {
     t.publisher = sid_;
     t.desc = p.track;
     track_sids_[p.mid] = t.sid;
-    spdlog::info("session {}: publishes {} {} (mid {}, SSRC {})", sid_, p.track.kind, t.sid, p.mid,
-                 p.track.ssrc);
+    if (p.track.rids.empty()) {
+      spdlog::info("session {}: publishes {} {} (mid {}, SSRC {})", sid_, p.track.kind, t.sid,
+                   p.mid, p.track.ssrc);
+    } else {
+      spdlog::info("session {}: publishes {} {} (mid {}, simulcast {})", sid_, p.track.kind, t.sid,
+                   p.mid, fmt::join(p.track.rids, "/"));
+    }
     deps_.rooms->add_track(room_, std::move(t));
     room_changed_tracks = true;
   }
@@ -252,6 +262,23 @@ void ParticipantSession::apply(const Changes& c) {
   }
   if (room_changed_tracks && deps_.on_room_changed) deps_.on_room_changed(room_);
 }
+
+namespace {
+
+// The fast path looks for keyframes (simulcast switches) in these.
+dp::pkt::VideoCodec video_codec(const std::string& name) {
+  auto is = [&](const char* n) {
+    return std::equal(name.begin(), name.end(), n, n + std::strlen(n), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) ==
+             std::tolower(static_cast<unsigned char>(b));
+    });
+  };
+  if (is("VP8")) return dp::pkt::VideoCodec::kVp8;
+  if (is("H264")) return dp::pkt::VideoCodec::kH264;
+  return dp::pkt::VideoCodec::kOther;
+}
+
+}  // namespace
 
 void ParticipantSession::install_tracks() {
   for (const Publication& p : media_.publications()) {
@@ -264,6 +291,14 @@ void ParticipantSession::install_tracks() {
     tp.clock_rate = p.track.codec.clock_rate;
     tp.kind =
         p.track.kind == "video" ? dp::control::MediaKind::kVideo : dp::control::MediaKind::kAudio;
+    tp.rtx_ssrc = p.track.rtx_ssrc;
+    tp.codec = video_codec(p.track.codec.name);
+    tp.twcc_ext = p.track.twcc_ext;
+    tp.mid_ext = p.track.mid_ext;
+    tp.rid_ext = p.track.rid_ext;
+    tp.rrid_ext = p.track.rrid_ext;
+    tp.mid = p.mid;
+    tp.rids = p.track.rids;
     auto ref = deps_.dp->add_track(participant_, tp);
     if (!ref) {
       spdlog::warn("session {}: track {}: {}", sid_, sid->second, ref.error().message);

@@ -210,14 +210,18 @@ TEST(NegotiateTest, PublishAnswerForAChromiumOffer) {
   EXPECT_EQ(a.codec.pt, 111);
   EXPECT_EQ(a.ssrc, 1001u);
   EXPECT_EQ(a.rtx_ssrc, 0u);
-  EXPECT_EQ(a.extmaps.size(), 3u);  // transport-cc is not negotiated with publishers
+  EXPECT_EQ(a.extmaps.size(), 3u);  // relayed: audio level, abs-send-time, MID
+  EXPECT_EQ(a.twcc_ext, 3);         // read by the fast path, not relayed
+  EXPECT_EQ(a.mid_ext, 4);
   const PublishedTrack& v = c.published[1].track;
   EXPECT_EQ(v.codec.name, "VP8");
   EXPECT_EQ(v.codec.rtx_pt, 97);
   EXPECT_EQ(v.ssrc, 2001u);
   EXPECT_EQ(v.rtx_ssrc, 2002u);
-  EXPECT_EQ(v.extmaps.size(), 1u);  // toffset and transport-cc are not
-  EXPECT_EQ(v.codec.rtcp_fb.size(), 4u);
+  EXPECT_EQ(v.extmaps.size(), 1u);  // toffset and transport-cc are not relayed
+  EXPECT_EQ(v.twcc_ext, 3);
+  EXPECT_EQ(v.codec.rtcp_fb.size(), 5u);  // transport-cc included: the fast path sends it
+  EXPECT_TRUE(v.rids.empty());
 
   const std::string text = write(answer.value());
   auto ans = parse(text);
@@ -234,6 +238,85 @@ TEST(NegotiateTest, PublishAnswerForAChromiumOffer) {
   EXPECT_NE(ans.value().media[1].codec(97), nullptr);
   EXPECT_EQ(ans.value().media[1].codec(97)->fmtp, "apt=96");
   EXPECT_EQ(ans.value().media[1].codec(102), nullptr);  // only the chosen codec
+  // Transport-wide feedback promised: its extension and rtcp-fb.
+  const Media& av = ans.value().media[1];
+  EXPECT_TRUE(std::any_of(av.extmaps.begin(), av.extmaps.end(), [](const Extmap& e) {
+    return e.id == 3 && e.uri.find("transport-wide-cc") != std::string::npos;
+  }));
+  const auto& fb = av.codec(96)->rtcp_fb;
+  EXPECT_NE(std::find(fb.begin(), fb.end(), "transport-cc"), fb.end());
+  EXPECT_TRUE(av.simulcast_recv.empty());
+}
+
+// livekit-client's default camera publication (Chromium): three layers by
+// RID, no a=ssrc. The answer receives them (a=rid recv, a=simulcast:recv) and
+// lets the publisher send the RID, repaired RID, MID and transport-wide
+// sequence number extensions.
+TEST(NegotiateTest, SimulcastByRidIsReceived) {
+  std::string text = replace_all(kChromeOffer, "a=ssrc-group:FID 2001 2002\r\n", "");
+  for (const char* l : {"a=ssrc:2001 cname:abcd\r\n", "a=ssrc:2002 cname:abcd\r\n"}) {
+    text = replace_all(text, l, "");
+  }
+  text = replace_all(text, "a=extmap:14 urn:ietf:params:rtp-hdrext:toffset\r\n",
+                     "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+                     "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n"
+                     "a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id\r\n");
+  text +=
+      "a=rid:q send\r\na=rid:h send\r\na=rid:f send max-width=1280;max-height=720\r\n"
+      "a=simulcast:send q;h;~f\r\n";
+  auto offer = parse(text);
+  ASSERT_TRUE(offer.ok()) << offer.error().message;
+  const Media& om = offer.value().media[1];
+  ASSERT_TRUE(om.ssrcs().empty()) << text;
+  ASSERT_EQ(om.rids.size(), 3u);
+  EXPECT_EQ(om.rids[2].params, "max-width=1280;max-height=720");
+  EXPECT_EQ(om.simulcast_send,
+            (std::vector<std::string>{"q", "h", "f"}));  // ~f: paused, still a layer
+  ParticipantMedia p = participant();
+  Changes c;
+  auto answer = p.answer_offer(offer.value(), local(), {}, c);
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  ASSERT_EQ(c.published.size(), 2u);
+  const PublishedTrack& v = c.published[1].track;
+  EXPECT_EQ(v.ssrc, 0u);
+  EXPECT_EQ(v.rids, (std::vector<std::string>{"q", "h", "f"}));
+  EXPECT_EQ(v.mid_ext, 4);
+  EXPECT_EQ(v.rid_ext, 10);
+  EXPECT_EQ(v.rrid_ext, 11);
+  EXPECT_EQ(v.codec.rtx_pt, 97);  // RTX stays: the browser probes on it
+  auto ans = parse(write(answer.value()));
+  ASSERT_TRUE(ans.ok());
+  const Media& av = ans.value().media[1];
+  EXPECT_EQ(av.simulcast_recv, (std::vector<std::string>{"q", "h", "f"}));
+  ASSERT_EQ(av.rids.size(), 3u);
+  for (const Rid& r : av.rids) EXPECT_EQ(r.direction, "recv");
+  for (const int id : {3, 4, 10, 11}) {
+    EXPECT_TRUE(std::any_of(av.extmaps.begin(), av.extmaps.end(), [&](const Extmap& e) {
+      return e.id == id;
+    })) << id;
+  }
+
+  // Refused (the m-line, not the offer): four layers; layers without RIDs' extension.
+  std::string four = replace_all(text, "a=simulcast:send q;h;~f", "a=simulcast:send q;h;f;x");
+  four = replace_all(four, "a=rid:q send", "a=rid:q send\r\na=rid:x send");
+  std::string no_ext =
+      replace_all(text, "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n", "");
+  for (const std::string& t : {four, no_ext}) {
+    auto o = parse(t);
+    ASSERT_TRUE(o.ok()) << o.error().message;
+    ParticipantMedia q = participant();
+    Changes cc;
+    auto a = q.answer_offer(o.value(), local(), {}, cc);
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    EXPECT_EQ(cc.published.size(), 1u);  // the audio
+    EXPECT_EQ(cc.refused.size(), 1u);
+  }
+  // Bad a=rid and a=simulcast lines are parse errors.
+  for (const char* bad : {"a=rid:q sideways\r\n", "a=rid:q!x send\r\n", "a=simulcast:send\r\n",
+                          "a=simulcast:both q\r\n", "a=simulcast:send q;;h\r\n",
+                          "a=simulcast:send q recv h send f\r\n"}) {
+    EXPECT_FALSE(parse(text + bad).ok()) << bad;
+  }
 }
 
 // What GStreamer 1.22's webrtcbin sends as a max-bundle WHIP publisher
