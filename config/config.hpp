@@ -87,6 +87,9 @@ struct DataplaneConfig {
   HugepageMode hugepages = HugepageMode::kAuto;
   uint32_t memory_mb = 256;
   uint16_t burst = 32;
+  // A worker that found nothing to do for 64 loops in a row sleeps this long
+  // before polling again; 0: it polls without pause (the appliance's mode).
+  uint32_t idle_sleep_us = 0;
   std::string srtp_engine = "auto";  // auto, ipsec-mb, libsrtp2
   MempoolConfig mempool;
   WirePortConfig wire;

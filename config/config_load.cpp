@@ -232,6 +232,7 @@ void read_dataplane(YamlReader r, DataplaneConfig& c) {
   if (hp >= 0) c.hugepages = static_cast<HugepageMode>(hp);
   r.read_uint_as("memory_mb", 16, 1024 * 1024, c.memory_mb);
   r.read_uint_as("burst", 1, 512, c.burst);
+  r.read_uint_as("idle_sleep_us", 0, 10000, c.idle_sleep_us);
   const char* const engines[] = {"auto", "ipsec-mb", "libsrtp2"};
   const int se = r.read_choice("srtp_engine", {engines[0], engines[1], engines[2]});
   if (se >= 0) c.srtp_engine = engines[se];

@@ -4,8 +4,7 @@
 
 namespace edgesfu::config {
 
-YamlReader::YamlReader(const YAML::Node& node, std::string path,
-                       std::vector<std::string>* errors)
+YamlReader::YamlReader(const YAML::Node& node, std::string path, std::vector<std::string>* errors)
     : node_(node), path_(std::move(path)), errors_(errors) {
   if (!node_.IsDefined() || node_.IsNull()) return;
   if (!node_.IsMap()) {

@@ -299,9 +299,14 @@ int worker_main(void* arg) {
     RTE_LOG(ERR, USER1, "worker %u: the SRTP engine could not set up this lcore\n", w.index);
   }
   uint64_t busy = 0, idle = 0, loops = 0;
+  uint32_t idle_loops = 0;
   uint64_t prev = rte_rdtsc();
   while (!w.stop->load(std::memory_order_relaxed)) {
     const uint16_t n = worker_poll_once(w);
+    // A CPU shared with other work: back off while nothing arrives (the
+    // first packet after a pause waits at most idle_sleep_us).
+    idle_loops = n != 0 ? 0 : idle_loops + 1;
+    if (w.idle_sleep_us != 0 && idle_loops >= 64) rte_delay_us_sleep(w.idle_sleep_us);
     // No flow reference is held across iterations: a quiescent point.
     if (w.flows != nullptr) w.flows->quiescent(w.index);
     const uint64_t now = rte_rdtsc();

@@ -41,6 +41,7 @@ struct alignas(64) Worker {
   uint16_t exception_port = 0;
   uint16_t queue = 0;  // this worker's RX/TX queue on both ports
   uint16_t burst = 32;
+  uint32_t idle_sleep_us = 0;  // see WorkerSetParams
   uint64_t tsc_hz = 1;
   // Set by the main thread to end the loop. Relaxed is enough: the flag carries
   // no data, and the main thread joins the lcore (rte_eal_wait_lcore) afterwards,

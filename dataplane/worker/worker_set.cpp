@@ -49,6 +49,7 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
     w->exception_port = p.exception_port;
     w->queue = i;
     w->burst = p.burst;
+    w->idle_sleep_us = p.idle_sleep_us;
     w->tsc_hz = rte_get_tsc_hz();
     w->stop = &set->stop_;
     w->tx.port = p.wire_port;

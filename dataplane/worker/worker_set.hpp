@@ -24,6 +24,8 @@ struct WorkerSetParams {
   uint16_t wire_port = 0;
   uint16_t exception_port = 0;
   uint16_t burst = 32;
+  // After 64 loops in a row with nothing to do, sleep this long (0: never).
+  uint32_t idle_sleep_us = 0;
   rte_mempool* pool = nullptr;
   // The fast path; without an engine, every packet takes the exception path.
   srtp::Engine* engine = nullptr;

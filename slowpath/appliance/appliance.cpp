@@ -109,6 +109,7 @@ Status Appliance::launch_workers() {
   p.wire_port = wire_->id();
   p.exception_port = exception_->id();
   p.burst = dp.burst;
+  p.idle_sleep_us = dp.idle_sleep_us;
   p.pool = pool_;
   p.engine = srtp_.get();
   p.limits.max_participants = static_cast<uint16_t>(fp.max_participants);
@@ -164,6 +165,7 @@ gboolean Appliance::on_stats_tick(gpointer self) {
   const uint64_t now_us = static_cast<uint64_t>(g_get_monotonic_time());
   const double secs = static_cast<double>(now_us - a->last_tick_us_) / 1e6;
   uint64_t w2e = 0, e2w = 0, drops = 0, busy = 0, total = 0, media_out = 0, media_in = 0;
+  uint64_t switches = 0, keyframes = 0;
   for (std::size_t i = 0; i < now.lcores.size(); ++i) {
     const auto& s = now.lcores[i].s;
     const auto& p =
@@ -174,6 +176,10 @@ gboolean Appliance::on_stats_tick(gpointer self) {
     media_out += s.fastpath_to_wire.tx_pkts - p.fastpath_to_wire.tx_pkts;
     constexpr auto kRtpIn = static_cast<std::size_t>(dp::MediaCounter::rtp_in);
     media_in += s.media[kRtpIn] - p.media[kRtpIn];
+    constexpr auto kSwitches = static_cast<std::size_t>(dp::MediaCounter::layer_switches);
+    constexpr auto kKeyframes = static_cast<std::size_t>(dp::MediaCounter::keyframe_requests);
+    switches += s.media[kSwitches] - p.media[kSwitches];
+    keyframes += s.media[kKeyframes] - p.media[kKeyframes];
     busy += s.busy_cycles - p.busy_cycles;
     total += (s.busy_cycles + s.idle_cycles) - (p.busy_cycles + p.idle_cycles);
   }
@@ -187,6 +193,10 @@ gboolean Appliance::on_stats_tick(gpointer self) {
         static_cast<double>(drops) / secs, dc != nullptr ? dc->flows() : 0,
         dc != nullptr ? dc->tracks() : 0, dc != nullptr ? dc->downtracks() : 0,
         total != 0 ? 100.0 * static_cast<double>(busy) / static_cast<double>(total) : 0.0);
+    if (switches != 0 || keyframes != 0) {
+      spdlog::info("stats: video: {} simulcast layer switches, {} keyframe requests", switches,
+                   keyframes);
+    }
   }
   a->last_tick_ = now;
   a->last_tick_us_ = now_us;

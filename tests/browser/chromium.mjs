@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // Returns { browser, close }: a persistent context on a fresh profile, and
-// the function that closes it and removes the profile.
-export async function launchChromium(base) {
+// the function that closes it and removes the profile. `videoFile`: a Y4M file
+// the fake camera plays (its size is the camera's), instead of its pattern.
+export async function launchChromium(base, { videoFile } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'esfu-chromium-'));
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -19,7 +20,8 @@ export async function launchChromium(base) {
       '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
       '--autoplay-policy=no-user-gesture-required',
       '--disable-features=WebRtcHideLocalIpsWithMdns',
-      `--unsafely-treat-insecure-origin-as-secure=${base}`],
+      `--unsafely-treat-insecure-origin-as-secure=${base}`,
+      ...(videoFile ? [`--use-file-for-fake-video-capture=${videoFile}`] : [])],
   }).catch(e => {
     rmSync(profile, { recursive: true, force: true });
     throw e;

@@ -12,8 +12,12 @@
 # refused without canPublish, nothing received without canSubscribe, a
 # duplicate identity replacing the older session, a leave). Then
 # livekit-client 2.23.0 (default Room options) in three headless Chromium
-# pages with their microphones on: each hears the two others (audio energy
-# at playout, tests/livekit/browser_rooms.mjs). Churn (tests/livekit/churn.mjs):
+# pages with microphone and camera (simulcast, the default): each hears the
+# two others (audio energy at playout) and decodes their video at 640x480
+# (the fake camera's size: the top layer, forwarded once the publisher's
+# bandwidth estimate allows it on edgesfu's transport-wide feedback); one
+# leaves, the others are told and keep their media, it comes back and
+# everyone has everyone again (tests/livekit/browser_rooms.mjs). Churn (tests/livekit/churn.mjs):
 # 20 rtc-node publishers join and leave at random for 60 s while two listeners
 # stay; at the end every listener hears every present publisher, every
 # present publisher is subscribed to every other, nobody sees a departed one.
@@ -26,6 +30,9 @@ bin=$1
 src=$2
 source "$src/tests/integration/lib.sh"
 BASE=http://198.18.0.2:7880
+# Two CPUs run the worker and three Chromium pages that encode and decode
+# video: the worker backs off while idle instead of spinning.
+esfu_yaml_append="  idle_sleep_us: 200"
 start_topology_and_edgesfu
 secret=$(awk '/devkey:/ {print $2}' "$work/edgesfu.yaml")
 
@@ -114,9 +121,10 @@ step "rtc-node room rules: metadata, mute, grants enforced by the server, duplic
   || { tail -20 "$work/rules.err"; tail -1 "$work/rules.json"; fail "room rules"; }
 tail -1 "$work/rules.json" | cut -c1-400
 
-step "livekit-client 2.23.0 in 3 Chromium pages (default options, microphone): each hears the others"
+step "livekit-client 2.23.0 in 3 Chromium pages (default options, microphone, simulcast camera): all hear and see each other at 640x480, one leaves and comes back"
 (cd "$src/tests/livekit" && in_wire node browser_rooms.mjs --base "$BASE" --key devkey \
-  --secret "$secret" --room pages --pages 3 --seconds 5) > "$work/pages.json" 2> "$work/pages.err" \
+  --secret "$secret" --room pages --pages 3 --seconds 8 --camera 1 --camera-size 640x480 \
+  --min-width 640 --min-height 480) > "$work/pages.json" 2> "$work/pages.err" \
   || { grep -v DataChannel "$work/pages.err" | tail -20; cat "$work/pages.json"; fail "browser pages"; }
 tail -1 "$work/pages.json" | cut -c1-300
 

@@ -9,9 +9,14 @@
 // everyone gets everyone back. Prints one JSON line (publishers' layers and
 // what each page received); exit 0 when every check held.
 //
+// The camera is Chromium's fake device playing a moving test picture of
+// --camera-size (default 640x480, what two CPUs can encode in three pages at
+// once; 1280x720 gives livekit-client's full 720p layers).
+//
 //   node browser_rooms.mjs --base http://198.18.0.2:7880 --secret S [--pages 3] [--seconds 6]
-//     [--camera 1] [--min-width 640] [--min-height 480]
-import { readFileSync } from 'node:fs';
+//     [--camera 1] [--camera-size 640x480] [--min-width 640] [--min-height 480]
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AccessToken } from 'livekit-server-sdk';
@@ -128,7 +133,29 @@ async function check(tabs, present, phase, problems) {
   return out;
 }
 
-const { browser, close } = await launchChromium(base);
+// A Y4M clip (4:2:0) of a gradient with a bright square moving across it.
+function testClip(w, h, frames) {
+  const header = Buffer.from(`YUV4MPEG2 W${w} H${h} F20:1 Ip A1:1 C420jpeg\n`);
+  const parts = [header];
+  for (let f = 0; f < frames; ++f) {
+    const y = Buffer.alloc(w * h), u = Buffer.alloc((w / 2) * (h / 2), 128), v = Buffer.alloc((w / 2) * (h / 2), 128);
+    const bx = Math.floor((f / frames) * (w - 64)), by = Math.floor(h / 2 - 32);
+    for (let r = 0; r < h; ++r) {
+      for (let c = 0; c < w; ++c) {
+        const inBox = c >= bx && c < bx + 64 && r >= by && r < by + 64;
+        y[r * w + c] = inBox ? 235 : (c + r + 4 * f) & 0xff;
+      }
+    }
+    for (let i = 0; i < u.length; ++i) u[i] = (i + 8 * f) & 0xff;
+    parts.push(Buffer.from('FRAME\n'), y, u, v);
+  }
+  return Buffer.concat(parts);
+}
+const [camW, camH] = (args['camera-size'] ?? '640x480').split('x').map(Number);
+const clipDir = mkdtempSync(join(tmpdir(), 'esfu-clip-'));
+const videoFile = join(clipDir, 'camera.y4m');
+writeFileSync(videoFile, testClip(camW, camH, 40));
+const { browser, close } = await launchChromium(base, { videoFile });
 let result = { ok: false, reason: '' };
 try {
   const tabs = [];
@@ -167,6 +194,7 @@ try {
   result = { ok: false, reason: String(e?.message ?? e) };
 } finally {
   await close();
+  rmSync(clipDir, { recursive: true, force: true });
   clearTimeout(hard);
 }
 console.log(JSON.stringify(result));
