@@ -106,8 +106,17 @@ struct RtcConfig {
 };
 
 struct RoomConfig {
-  uint32_t empty_timeout_s = 300;  // a room with nobody in it closes after this
-  uint32_t max_participants = 0;   // a join past this is refused (503); 0: no limit
+  uint32_t empty_timeout_s = 300;     // a room nobody joined closes after this
+  uint32_t departure_timeout_s = 20;  // a room closes this long after its last participant left
+  uint32_t max_participants = 0;      // a join past this is refused (503); 0: no limit
+};
+
+// Active speakers, LiveKit's `audio` keys.
+struct AudioConfig {
+  uint32_t active_level = 35;    // RFC 6464 level (0 loudest .. 127 silent) that counts as speech
+  uint32_t min_percentile = 40;  // % of an interval at active_level to count
+  uint32_t update_interval_ms = 400;  // speaker updates (and level windows)
+  uint32_t smooth_intervals = 2;      // intervals the level is smoothed over
 };
 
 // Limits that keep one client (or many) from taking what others need
@@ -127,6 +136,7 @@ struct Config {
   RtcConfig rtc;
   std::map<std::string, std::string> keys;  // API key -> secret (JWT HS256)
   RoomConfig room;
+  AudioConfig audio;
   LimitConfig limit;
   LoggingConfig logging;
   DataplaneConfig dataplane;

@@ -342,7 +342,16 @@ Result<Config> parse_config(const std::string& yaml_text) {
   {
     YamlReader r = top.child("room");
     r.read_uint_as("empty_timeout", 0, 86400 * 7, cfg.room.empty_timeout_s);
+    r.read_uint_as("departure_timeout", 0, 86400 * 7, cfg.room.departure_timeout_s);
     r.read_uint_as("max_participants", 0, 1000000, cfg.room.max_participants);
+    r.finish();
+  }
+  {
+    YamlReader r = top.child("audio");
+    r.read_uint_as("active_level", 0, 127, cfg.audio.active_level);
+    r.read_uint_as("min_percentile", 0, 100, cfg.audio.min_percentile);
+    r.read_uint_as("update_interval", 100, 10000, cfg.audio.update_interval_ms);
+    r.read_uint_as("smooth_intervals", 0, 100, cfg.audio.smooth_intervals);
     r.finish();
   }
   {

@@ -57,6 +57,7 @@ struct AddTrack {
   pkt::VideoCodec codec;
   uint8_t twcc_ext;                    // transport-wide-cc: feedback sent when non-zero
   uint8_t mid_ext, rid_ext, rrid_ext;  // sdes:mid, rtp-stream-id, repaired-rtp-stream-id
+  uint8_t audio_level_ext;  // ssrc-audio-level (RFC 6464): windows reported when non-zero
   uint8_t nlayers;
   char mid[kMaxMid];  // NUL-padded
   char rids[kMaxLayers][kMaxRid];
@@ -123,13 +124,17 @@ static_assert(sizeof(Command) % 4 == 0, "rte_ring_elem needs a multiple of 4 byt
 enum class EventType : uint8_t {
   kSessionReleased,  // the worker no longer uses `session`: destroy it
   kFlowIdle,         // participant `slot`/`generation` sent nothing for the idle timeout
+  kAudioLevel,       // track `slot` (id `id`): one window of its audio levels
 };
 
 struct Event {
   EventType type;
+  uint8_t level;  // kAudioLevel: the loudest level while active (127: none)
   uint16_t slot;
   uint32_t id;
   uint32_t generation;
+  uint16_t active_ms;    // kAudioLevel: time at or above the active level
+  uint16_t observed_ms;  // kAudioLevel: the window's length
   srtp::Session* session;
 };
 static_assert(std::is_trivially_copyable_v<Event>);

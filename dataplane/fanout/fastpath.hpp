@@ -25,6 +25,7 @@
 #include "dataplane/pkt/rtcp.hpp"
 #include "dataplane/pkt/rtp.hpp"
 #include "dataplane/pkt/rtp_ext.hpp"
+#include "dataplane/rtcp/audio_level.hpp"
 #include "dataplane/rtcp/receive_stats.hpp"
 #include "dataplane/rtcp/twcc_feedback.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
@@ -40,6 +41,10 @@ struct FastpathLimits {
   uint32_t pli_throttle_ms = 500;      // at most one keyframe request per track per this
   uint32_t report_interval_ms = 1000;  // SR per downtrack, RR per track
   uint32_t twcc_interval_ms = 50;      // transport-wide congestion feedback to publishers
+  // Audio levels (LiveKit's audio.active_level and update_interval): a track
+  // with the level extension reports a window this long to the slow path.
+  uint8_t audio_active_level = 35;
+  uint16_t audio_window_ms = 400;
   // A participant silent this long is reported (consent, RFC 7675).
   uint32_t idle_timeout_ms = 30000;
 };
@@ -111,6 +116,8 @@ struct Track {
   uint32_t layer_ssrc[control::kMaxLayers];
   uint32_t layer_rtx_ssrc[control::kMaxLayers];
   LayerSelector<control::kMaxLayers> layers;
+  uint8_t level_ext = 0;  // the publisher's audio level extension ID (0: none)
+  rtcp::AudioLevelWindow level;
   uint32_t clock_rate = 48000;
   uint32_t first_downtrack = kNoIndex;
   uint64_t last_sr_us = 0;
@@ -284,6 +291,9 @@ class Fastpath {
   void record_twcc(uint16_t slot, const uint8_t* rtp, const pkt::RtpHeader& h, uint64_t now_us,
                    TxStage& tx);
   void send_twcc(uint16_t slot, TxStage& tx);
+  // One audio packet's level into its track's window; a full window is
+  // reported to the control thread.
+  void observe_level(Track& t, uint16_t slot, const uint8_t* rtp, const pkt::RtpHeader& h);
   void handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t len, uint64_t now_us,
                             TxStage& tx);
   void drop(DropReason r, uint64_t n = 1) { stats_->drops[static_cast<std::size_t>(r)].add(n); }

@@ -44,7 +44,10 @@ Fastpath::~Fastpath() {
 
 void Fastpath::release_session(srtp::Session* s, uint32_t id) {
   if (s == nullptr) return;
-  control::Event ev{control::EventType::kSessionReleased, 0, id, 0, s};
+  control::Event ev{};
+  ev.type = control::EventType::kSessionReleased;
+  ev.id = id;
+  ev.session = s;
   // Single producer (this lcore), single consumer (the control thread).
   if (rte_ring_sp_enqueue_elem(events_, &ev, sizeof ev) != 0) {
     // The control thread will not hear of it: the session leaks, which is
@@ -134,6 +137,8 @@ void Fastpath::add_track(const control::AddTrack& c) {
   t.ssrc = t.nlayers == 0 ? c.ssrc : 0;
   t.rtx_ssrc = c.rtx_ssrc;
   t.layers.reset();
+  t.level_ext = c.kind == control::MediaKind::kAudio ? c.audio_level_ext : 0;
+  t.level = rtcp::AudioLevelWindow{};
   std::memcpy(t.mid, c.mid, sizeof t.mid);
   std::memcpy(t.rids, c.rids, sizeof t.rids);
   for (uint8_t i = 0; i < control::kMaxLayers; ++i) t.layer_ssrc[i] = t.layer_rtx_ssrc[i] = 0;

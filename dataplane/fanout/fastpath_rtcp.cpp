@@ -239,7 +239,11 @@ void Fastpath::on_timer(uint64_t now_us, TxStage& tx) {
     if (!p.used || p.idle_reported) continue;
     if (p.last_seen_us == 0) p.last_seen_us = now_us;
     if (idle_us != 0 && now_us - p.last_seen_us >= idle_us) {
-      control::Event ev{control::EventType::kFlowIdle, pi, p.id, p.generation, nullptr};
+      control::Event ev{};
+      ev.type = control::EventType::kFlowIdle;
+      ev.slot = pi;
+      ev.id = p.id;
+      ev.generation = p.generation;
       if (rte_ring_sp_enqueue_elem(events_, &ev, sizeof ev) == 0) {
         p.idle_reported = true;
       } else {

@@ -223,6 +223,7 @@ void Fastpath::on_rtp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16
       stats_->media.rtp_in.add(1);
       t.stats.on_packet(h.seq, h.timestamp, now_us, len);
       fan_out(t, rtp, len, h, now_us, tx);
+      if (t.level_ext != 0 && h.has_extension) observe_level(t, stream_track(v), rtp, h);
       // The plaintext stays for NACKs: the ring takes this reference (no copy).
       t.ring->put(h.seq, RtxEntry{m, frames[base + i].payload_offset, static_cast<uint16_t>(len)});
     }

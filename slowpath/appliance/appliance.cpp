@@ -21,6 +21,7 @@
 #include "dataplane/stats/telemetry.hpp"
 #include "slowpath/dtls/dtls.hpp"
 #include "slowpath/rooms/rooms.hpp"
+#include "slowpath/rooms/speakers.hpp"
 #include "slowpath/signalling/livekit/rtc_server.hpp"
 #include "slowpath/signalling/whip/whip_server.hpp"
 
@@ -119,6 +120,8 @@ Status Appliance::launch_workers() {
   p.limits.pli_throttle_ms = fp.pli_throttle_ms;
   p.limits.report_interval_ms = fp.report_interval_ms;
   p.limits.idle_timeout_ms = fp.idle_timeout_ms;
+  p.limits.audio_active_level = static_cast<uint8_t>(cfg_.audio.active_level);
+  p.limits.audio_window_ms = static_cast<uint16_t>(cfg_.audio.update_interval_ms);
   p.flow_capacity = fp.flow_capacity;
   p.punt_rate = fp.punt_rate;
   p.punt_burst = fp.punt_burst;
@@ -226,6 +229,7 @@ Status Appliance::run_main_loop() {
   loop_ = g_main_loop_new(ctx, FALSE);
   // Signalling, ICE and DTLS on this context.
   std::unique_ptr<rooms::Rooms> rooms;
+  std::unique_ptr<rooms::Speakers> speakers;
   std::unique_ptr<session::Admission> admission;  // outlives the sessions' tickets
   std::unique_ptr<signalling::WhipServer> whip;
   std::unique_ptr<livekit::RtcServer> rtc;
@@ -245,6 +249,17 @@ Status Appliance::run_main_loop() {
       deps.context = ctx;
       deps.dp = dp_control_.get();
       deps.rooms = rooms.get();
+      rooms::AudioConfig ac;
+      ac.active_level = static_cast<uint8_t>(cfg_.audio.active_level);
+      ac.min_percentile = static_cast<uint8_t>(cfg_.audio.min_percentile);
+      ac.update_interval_ms = cfg_.audio.update_interval_ms;
+      ac.smooth_intervals = cfg_.audio.smooth_intervals;
+      speakers = std::make_unique<rooms::Speakers>(ac);
+      deps.speakers = speakers.get();
+      dp_control_->set_level_handler(
+          [s = speakers.get()](const TrackRef& t, const DpControl::AudioLevelReport& r) {
+            s->observe(t, r.loudest, r.active_ms, r.observed_ms, g_get_monotonic_time());
+          });
       session::AdmissionLimits al;
       al.max_pending = cfg_.limit.max_pending_sessions;
       al.max_pending_per_identity = cfg_.limit.max_pending_per_identity;
@@ -309,6 +324,8 @@ Status Appliance::run_main_loop() {
   rtc.reset();   // its routes are on the WHIP door's server
   whip.reset();  // sessions leave the dataplane while it still runs
   rooms.reset();
+  if (dp_control_) dp_control_->set_level_handler(nullptr);
+  speakers.reset();
   for (GSource* src : {sigint, sigterm, events, tick}) {
     if (src == nullptr) continue;
     g_source_destroy(src);

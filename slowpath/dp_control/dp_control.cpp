@@ -142,6 +142,12 @@ unsigned DpControl::poll_events() {
           // A copy: a handler may remove itself (its front door stopping).
           const auto handlers = idle_handlers_;
           for (const auto& [id, f] : handlers) f(ParticipantRef{i, ev[k].slot, ev[k].generation});
+        } else if (ev[k].type == dp::control::EventType::kAudioLevel && level_handler_ &&
+                   ev[k].slot < tables_[i].tracks.size() && tables_[i].tracks[ev[k].slot].live) {
+          // A window may arrive after its track went; a slot reused since
+          // gets it at worst (one window of levels).
+          level_handler_(TrackRef{i, ev[k].slot, tables_[i].tracks[ev[k].slot].generation},
+                         AudioLevelReport{ev[k].level, ev[k].active_ms, ev[k].observed_ms});
         }
       }
       handled += n;
@@ -292,6 +298,7 @@ Result<TrackRef> DpControl::add_track(const ParticipantRef& pub, const TrackPara
   a.mid_ext = tp.mid_ext;
   a.rid_ext = tp.rid_ext;
   a.rrid_ext = tp.rrid_ext;
+  a.audio_level_ext = tp.audio_level_ext;
   a.nlayers = static_cast<uint8_t>(tp.rids.size());
   std::memcpy(a.mid, tp.mid.data(), tp.mid.size());
   for (std::size_t i = 0; i < tp.rids.size(); ++i) {

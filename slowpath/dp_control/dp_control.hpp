@@ -45,6 +45,7 @@ struct TrackParams {
   dp::pkt::VideoCodec codec = dp::pkt::VideoCodec::kOther;
   // The publisher's header extension IDs (0: not negotiated).
   uint8_t twcc_ext = 0, mid_ext = 0, rid_ext = 0, rrid_ext = 0;
+  uint8_t audio_level_ext = 0;  // audio: its levels are reported (speakers)
   std::string mid;
   std::vector<std::string> rids;  // simulcast layers by RID, lowest first; empty: one stream
 };
@@ -111,6 +112,13 @@ class DpControl {
     return next_idle_handler_;
   }
   void remove_idle_handler(uint32_t id) { idle_handlers_.erase(id); }
+  // Where windows of published tracks' audio levels go (one handler).
+  struct AudioLevelReport {
+    uint8_t loudest = 127;  // RFC 6464: 0 loudest .. 127 silent
+    uint16_t active_ms = 0, observed_ms = 0;
+  };
+  using LevelHandler = std::function<void(const TrackRef&, const AudioLevelReport&)>;
+  void set_level_handler(LevelHandler f) { level_handler_ = std::move(f); }
 
   std::size_t live_sessions() const { return sessions_.size(); }
   std::size_t flows() const;  // one per live participant
@@ -178,6 +186,7 @@ class DpControl {
   uint64_t commands_deferred_ = 0;
   std::map<uint32_t, IdleHandler> idle_handlers_;
   uint32_t next_idle_handler_ = 0;
+  LevelHandler level_handler_;
 };
 
 }  // namespace edgesfu::sp

@@ -31,6 +31,7 @@ Room& Rooms::join(const std::string& name, const Participant& p, int64_t) {
   in = p;
   in.number = it->second.next_number++;
   it->second.empty_since_us = 0;
+  it->second.joined_once = true;
   return it->second;
 }
 
@@ -95,11 +96,13 @@ Track* Rooms::track(const std::string& name, const std::string& track_sid) {
   return nullptr;
 }
 
-std::vector<std::string> Rooms::sweep(int64_t now_us, int64_t timeout_us) {
+std::vector<std::string> Rooms::sweep(int64_t now_us, int64_t empty_timeout_us,
+                                      int64_t departure_timeout_us) {
   std::vector<std::string> closed;
   for (auto it = rooms_.begin(); it != rooms_.end();) {
+    const int64_t timeout = it->second.joined_once ? departure_timeout_us : empty_timeout_us;
     if (it->second.participants.empty() && it->second.empty_since_us != 0 &&
-        now_us - it->second.empty_since_us >= timeout_us) {
+        now_us - it->second.empty_since_us >= timeout) {
       closed.push_back(it->first);
       it = rooms_.erase(it);
     } else {

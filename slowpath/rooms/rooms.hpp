@@ -38,6 +38,7 @@ struct Room {
   std::vector<Track> tracks;
   uint32_t next_number = 1;
   int64_t empty_since_us = 0;  // monotonic; 0 while someone is in it
+  bool joined_once = false;    // someone was in it (departure_timeout), else empty_timeout
 };
 
 class Rooms {
@@ -59,8 +60,11 @@ class Rooms {
   // subscription permissions, hidden publishers and explicit subscriptions).
   std::vector<const Track*> wanted(const std::string& name, const std::string& participant_sid);
   Track* track(const std::string& name, const std::string& track_sid);
-  // Closes rooms empty for at least `timeout_us`; returns their names.
-  std::vector<std::string> sweep(int64_t now_us, int64_t timeout_us);
+  // Closes rooms nobody is in, as LiveKit: `departure_timeout_us` after the
+  // last participant left, `empty_timeout_us` after a room nobody ever
+  // joined was made; returns their names.
+  std::vector<std::string> sweep(int64_t now_us, int64_t empty_timeout_us,
+                                 int64_t departure_timeout_us);
   std::size_t size() const { return rooms_.size(); }
 
  private:

@@ -21,6 +21,7 @@ const char* const kFeedback[] = {"nack", "nack pli", "ccm fir", "transport-cc", 
 // feedback (rtcp::TwccRecorder) for its send-side bandwidth estimation.
 constexpr const char* kTwccUri =
     "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+constexpr const char* kAudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 constexpr const char* kRidUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 constexpr const char* kRepairedRidUri = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
 // What the fast path can hold (dp::control::kMaxLayers, kMaxRid, kMaxMid).
@@ -184,6 +185,7 @@ Result<PublishedTrack> published_track(const Media& m, std::size_t index) {
     if (e.uri == kMidUri) t.mid_ext = e.id;
     if (e.uri == kRidUri) t.rid_ext = e.id;
     if (e.uri == kRepairedRidUri) t.rrid_ext = e.id;
+    if (e.uri == kAudioLevelUri && m.kind == "audio") t.audio_level_ext = e.id;
   }
   // Transport-wide feedback only with its extension (RFC 8888's rtcp-fb alone says nothing).
   if (t.twcc_ext == 0) {
@@ -253,7 +255,7 @@ bool relayed_to_subscribers(const std::string& uri) { return uri != kMidUri; }
 
 bool answered_extension(const std::string& uri, const std::string& kind) {
   if (uri == kRidUri || uri == kRepairedRidUri) return kind == "video";
-  if (uri == "urn:ietf:params:rtp-hdrext:ssrc-audio-level") return kind == "audio";
+  if (uri == kAudioLevelUri) return kind == "audio";
   return uri == kMidUri || uri == kTwccUri ||
          uri == "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
 }

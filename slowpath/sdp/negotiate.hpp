@@ -45,7 +45,7 @@ struct PublishedTrack {
   // Simulcast layers by RID, lowest first as offered (then ssrc is 0).
   std::vector<std::string> rids;
   // The publisher's IDs of the extensions the fast path reads (0: none).
-  uint8_t twcc_ext = 0, mid_ext = 0, rid_ext = 0, rrid_ext = 0;
+  uint8_t twcc_ext = 0, mid_ext = 0, rid_ext = 0, rrid_ext = 0, audio_level_ext = 0;
 };
 
 // One track a participant receives: what the fast path needs for a downtrack.

@@ -33,7 +33,7 @@ bool same_track(const sdp::PublishedTrack& a, const sdp::PublishedTrack& b) {
   return a.ssrc == b.ssrc && a.rtx_ssrc == b.rtx_ssrc && a.rids == b.rids &&
          a.codec.pt == b.codec.pt && a.codec.name == b.codec.name && a.extmaps == b.extmaps &&
          a.twcc_ext == b.twcc_ext && a.mid_ext == b.mid_ext && a.rid_ext == b.rid_ext &&
-         a.rrid_ext == b.rrid_ext;
+         a.rrid_ext == b.rrid_ext && a.audio_level_ext == b.audio_level_ext;
 }
 
 // The msid and SSRC lines of a track we send (RFC 8830, RFC 5576).

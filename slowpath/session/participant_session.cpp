@@ -297,6 +297,7 @@ void ParticipantSession::install_tracks() {
     tp.mid_ext = p.track.mid_ext;
     tp.rid_ext = p.track.rid_ext;
     tp.rrid_ext = p.track.rrid_ext;
+    tp.audio_level_ext = p.track.audio_level_ext;
     tp.mid = p.mid;
     tp.rids = p.track.rids;
     auto ref = deps_.dp->add_track(participant_, tp);

@@ -21,6 +21,7 @@
 #include "slowpath/dtls/dtls.hpp"
 #include "slowpath/ice/lite_agent.hpp"
 #include "slowpath/rooms/rooms.hpp"
+#include "slowpath/rooms/speakers.hpp"
 #include "slowpath/session/admission.hpp"
 #include "slowpath/session/participant_media.hpp"
 
@@ -30,7 +31,8 @@ struct SessionDeps {
   GMainContext* context = nullptr;
   DpControl* dp = nullptr;
   rooms::Rooms* rooms = nullptr;
-  Admission* admission = nullptr;  // null: every session is admitted
+  rooms::Speakers* speakers = nullptr;  // null: no active-speaker levels
+  Admission* admission = nullptr;       // null: every session is admitted
   std::shared_ptr<dtls::Certificate> cert;
   std::string local_address;       // the appliance IP
   std::string advertised_address;  // rtc.node_ip

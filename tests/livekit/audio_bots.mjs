@@ -30,7 +30,7 @@ function withTimeout(p, ms, what) {
 }
 
 const rooms = [];
-const result = { ok: false, speaker: null, late: null, reason: '' };
+const result = { ok: false, speaker: null, late: null, active_speakers: [], reason: '' };
 let stopping = false;
 
 async function finish(ok, reason) {
@@ -152,6 +152,13 @@ async function main() {
   });
   listener.on(RoomEvent.TrackSubscriptionFailed, (sid, p, reason) => log(`listener: subscription failed ${sid} from ${p?.identity}: ${reason}`));
   listener.on(RoomEvent.Disconnected, (reason) => { if (!stopping) finish(false, `listener disconnected (reason ${reason})`); });
+  // Active speakers as the server reports them (SpeakersChanged): the bots'
+  // sines are loud and continuous, so each must be named while it plays.
+  const spoke = new Set();
+  listener.on(RoomEvent.ActiveSpeakersChanged, (speakers) => {
+    for (const p of speakers) spoke.add(p.identity);
+    log(`listener: active speakers [${speakers.map((p) => `${p.identity}:${p.audioLevel?.toFixed?.(2)}`).join(' ')}]`);
+  });
   const waitSub = (id) => withTimeout(new Promise((res) => {
     if (subs.has(id)) return res(subs.get(id));
     waiters.set(id, () => res(subs.get(id)));
@@ -184,6 +191,8 @@ async function main() {
     if (pubs.length === 0) problems.push(`${id} has no track publications`);
     for (const pub of pubs) if (!pub.sid?.startsWith('TR_')) problems.push(`${id} track sid "${pub.sid}" not TR_`);
   }
+  result.active_speakers = [...spoke];
+  for (const id of ['speaker', 'late']) if (!spoke.has(id)) problems.push(`${id} was never an active speaker`);
   for (const [id, r, hz] of [['speaker', s, 440], ['late', l, 660]]) {
     if (r.frames < 100) problems.push(`${id}: only ${r.frames} frames`);
     if (r.rms <= 500) problems.push(`${id}: rms ${r.rms} <= 500`);

@@ -28,6 +28,7 @@ TEST(LivekitInfoTest, RoomAndWhipParticipantsAsLivekitSeesThem) {
   r.tracks.push_back(track("TR_v", "PA_pub", "video", "VP8"));
   config::Config cfg;
   cfg.room.empty_timeout_s = 120;
+  cfg.room.departure_timeout_s = 15;
   cfg.room.max_participants = 10;
   const ::livekit::Room ri = room_info(r, cfg);
   EXPECT_EQ(ri.sid(), "RM_x");
@@ -35,6 +36,7 @@ TEST(LivekitInfoTest, RoomAndWhipParticipantsAsLivekitSeesThem) {
   EXPECT_EQ(ri.num_participants(), 2u);
   EXPECT_EQ(ri.num_publishers(), 1u);
   EXPECT_EQ(ri.empty_timeout(), 120u);
+  EXPECT_EQ(ri.departure_timeout(), 15u);
   EXPECT_EQ(ri.max_participants(), 10u);
 
   const ::livekit::ParticipantInfo pub = door_participant_info(r, r.participants["PA_pub"]);

@@ -26,16 +26,18 @@ TEST(RoomsTest, CreatedOnJoinClosedAfterEmptyTimeout) {
   EXPECT_EQ(rooms.find("lobby")->tracks.size(), 1u);
   rooms.leave("lobby", "PA_a", 2000);  // the publisher's tracks go with it
   EXPECT_TRUE(rooms.find("lobby")->tracks.empty());
-  EXPECT_TRUE(rooms.sweep(10'000'000, 300'000'000).empty());  // bob is still there
+  EXPECT_TRUE(rooms.sweep(10'000'000, 1, 20'000'000).empty());  // bob is still there
   rooms.leave("lobby", "PA_b", 3'000'000);
-  EXPECT_TRUE(rooms.sweep(3'000'000 + 299'999'999, 300'000'000).empty());
-  EXPECT_EQ(rooms.sweep(3'000'000 + 300'000'000, 300'000'000), std::vector<std::string>{"lobby"});
+  // Someone was in it: departure_timeout (20 s here), not empty_timeout.
+  EXPECT_TRUE(rooms.sweep(3'000'000 + 19'999'999, 1, 20'000'000).empty());
+  EXPECT_EQ(rooms.sweep(3'000'000 + 20'000'000, 300'000'000, 20'000'000),
+            std::vector<std::string>{"lobby"});
   EXPECT_EQ(rooms.find("lobby"), nullptr);
   // Rejoining an empty room stops its timer.
   rooms.join("x", a, 1);
   rooms.leave("x", "PA_a", 5);
   rooms.join("x", b, 6);
-  EXPECT_TRUE(rooms.sweep(1'000'000'000, 1).empty());
+  EXPECT_TRUE(rooms.sweep(1'000'000'000, 1, 1).empty());
 }
 
 TEST(RoomsTest, TrackReadiness) {

@@ -191,7 +191,9 @@ TEST(TwccFeedback, CapacityAndSizeBounds) {
     const Decoded d = decode(b);
     ASSERT_TRUE(d.ok);
     for (const auto& [s, t] : d.packets) {
-      if (t >= 0) EXPECT_TRUE(seen.emplace(s, t).second) << s;
+      if (t >= 0) {
+        EXPECT_TRUE(seen.emplace(s, t).second) << s;
+      }
     }
   }
   EXPECT_EQ(r.pending(), 0);

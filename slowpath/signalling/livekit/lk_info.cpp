@@ -7,6 +7,7 @@ namespace edgesfu::sp::livekit {
   out.set_sid(r.sid);
   out.set_name(r.name);
   out.set_empty_timeout(cfg.room.empty_timeout_s);
+  out.set_departure_timeout(cfg.room.departure_timeout_s);
   out.set_max_participants(cfg.room.max_participants);
   out.set_num_participants(static_cast<uint32_t>(r.participants.size()));
   uint32_t publishers = 0;

@@ -49,11 +49,20 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
   soup_server_add_websocket_handler(server, "/rtc/v1", nullptr, nullptr, &RtcServer::on_websocket,
                                     r.get(), nullptr);
   soup_server_add_handler(server, "/rtc", &RtcServer::on_v0, r.get(), nullptr);
+  if (deps.speakers != nullptr) {
+    r->speakers_timer_ = g_timeout_source_new(deps.speakers->config().update_interval_ms);
+    g_source_set_callback(r->speakers_timer_, &RtcServer::on_speakers_tick, r.get(), nullptr);
+    g_source_attach(r->speakers_timer_, deps.context);
+  }
   spdlog::info("http: LiveKit signalling on ws://{}:{}/rtc/v1", deps.local_address, cfg.port);
   return r;
 }
 
 RtcServer::~RtcServer() {
+  if (speakers_timer_ != nullptr) {
+    g_source_destroy(speakers_timer_);
+    g_source_unref(speakers_timer_);
+  }
   if (server_ != nullptr) {
     soup_server_remove_handler(server_, "/rtc/v1");
     soup_server_remove_handler(server_, "/rtc");
@@ -271,6 +280,46 @@ bool RtcServer::pending_participant(const std::string& sid) const {
     if (c && c->sid() == sid) return true;
   }
   return false;
+}
+
+gboolean RtcServer::on_speakers_tick(gpointer self) {
+  static_cast<RtcServer*>(self)->send_speaker_changes();
+  return G_SOURCE_CONTINUE;
+}
+
+void RtcServer::send_speaker_changes() {
+  const int64_t now = g_get_monotonic_time();
+  std::set<std::string> rooms, hidden;
+  for (const auto& [sid, c] : conns_) {
+    rooms.insert(c->room());
+    if (c->hidden()) hidden.insert(sid);
+  }
+  for (const std::string& room : rooms) {
+    const rooms::Room* r = deps_.rooms->find(room);
+    if (r == nullptr) continue;
+    // Each participant's loudest audio track (a hidden one is never named).
+    std::map<std::string, std::pair<double, bool>> levels;
+    for (const rooms::Track& t : r->tracks) {
+      if (!t.ready || t.desc.kind != "audio" || hidden.count(t.publisher) != 0) continue;
+      const auto [level, active] = deps_.speakers->level(t.ref, now);
+      auto& e = levels[t.publisher];
+      e.first = std::max(e.first, level);
+      e.second = e.second || active;
+    }
+    const auto changes = deps_.speakers->changes(room, levels);
+    if (changes.empty()) continue;
+    ::livekit::SignalResponse resp;
+    for (const rooms::SpeakerChange& c : changes) {
+      ::livekit::SpeakerInfo* s = resp.mutable_speakers_changed()->add_speakers();
+      s->set_sid(c.sid);
+      s->set_level(c.level);
+      s->set_active(c.active);
+    }
+    for (auto& [sid, c] : conns_) {
+      if (c->room() == room) c->send(resp);
+    }
+  }
+  deps_.speakers->sweep(now, {rooms.begin(), rooms.end()});
 }
 
 }  // namespace edgesfu::sp::livekit

@@ -71,11 +71,16 @@ class RtcServer {
   Result<auth::Claims> authorize(SoupServerMessage* msg, GHashTable* query) const;
   void drop(const std::string& sid);
   bool pending_participant(const std::string& sid) const;
+  // Every audio.update_interval: SpeakersChanged to the rooms whose
+  // speakers changed.
+  static gboolean on_speakers_tick(gpointer self);
+  void send_speaker_changes();
 
   config::Config cfg_;
   session::SessionDeps deps_;
   SoupServer* server_ = nullptr;
   signalling::HttpGuard* guard_ = nullptr;
+  GSource* speakers_timer_ = nullptr;
   std::map<std::string, std::string> sources_;  // participant sid -> its WebSocket's source
   // Authorized and admitted, waiting for the upgrade (at most one per request).
   std::map<SoupServerMessage*, std::unique_ptr<LkConnection>> pending_;

@@ -73,6 +73,7 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
   std::unique_ptr<WhipServer> w(new WhipServer());
   w->keys_ = cfg.keys;
   w->empty_timeout_us_ = int64_t{cfg.room.empty_timeout_s} * 1000000;
+  w->departure_timeout_us_ = int64_t{cfg.room.departure_timeout_s} * 1000000;
   w->deps_ = deps;
   WhipServer* self = w.get();
   if (!w->deps_.on_room_changed) {
@@ -127,7 +128,8 @@ WhipServer::~WhipServer() {
 gboolean WhipServer::on_sweep(gpointer p) {
   auto* w = static_cast<WhipServer*>(p);
   w->guard_->check(g_get_monotonic_time());
-  for (const auto& name : w->deps_.rooms->sweep(g_get_monotonic_time(), w->empty_timeout_us_)) {
+  for (const auto& name : w->deps_.rooms->sweep(g_get_monotonic_time(), w->empty_timeout_us_,
+                                                w->departure_timeout_us_)) {
     spdlog::info("room {} closed (empty)", name);
   }
   return G_SOURCE_CONTINUE;

@@ -64,7 +64,7 @@ class WhipServer {
   static gboolean on_sweep(gpointer self);
 
   std::map<std::string, std::string> keys_;
-  int64_t empty_timeout_us_ = 0;
+  int64_t empty_timeout_us_ = 0, departure_timeout_us_ = 0;
   uint16_t port_ = 0;
   std::string host_;
   SessionDeps deps_;

@@ -1,0 +1,29 @@
+// Fastpath: audio levels (RFC 6464) of published tracks, reported to the
+// control thread one window at a time for active-speaker detection.
+#include <rte_ring_elem.h>
+
+#include "dataplane/fanout/fastpath.hpp"
+
+namespace edgesfu::dp::fanout {
+
+void Fastpath::observe_level(Track& t, uint16_t slot, const uint8_t* rtp, const pkt::RtpHeader& h) {
+  const std::span<const uint8_t> v =
+      pkt::find_extension({rtp + h.ext_offset, h.ext_len}, h.ext_profile, t.level_ext);
+  if (v.empty()) return;
+  if (!t.level.observe(v[0], h.timestamp, t.clock_rate, limits_.audio_active_level,
+                       limits_.audio_window_ms)) {
+    return;
+  }
+  control::Event ev{};
+  ev.type = control::EventType::kAudioLevel;
+  ev.slot = slot;
+  ev.id = t.id;
+  ev.level = t.level.loudest;
+  ev.active_ms = t.level.active_ms;
+  ev.observed_ms = t.level.observed_ms;
+  t.level.reset();
+  // Single producer (this lcore); a full ring loses one window of one track.
+  if (rte_ring_sp_enqueue_elem(events_, &ev, sizeof ev) != 0) stats_->media.events_lost.add(1);
+}
+
+}  // namespace edgesfu::dp::fanout
