@@ -125,6 +125,7 @@ enum class EventType : uint8_t {
   kSessionReleased,  // the worker no longer uses `session`: destroy it
   kFlowIdle,         // participant `slot`/`generation` sent nothing for the idle timeout
   kAudioLevel,       // track `slot` (id `id`): one window of its audio levels
+  kQuality,          // participant `slot`/`generation` (id `id`): its last report interval
 };
 
 struct Event {
@@ -135,6 +136,10 @@ struct Event {
   uint32_t generation;
   uint16_t active_ms;    // kAudioLevel: time at or above the active level
   uint16_t observed_ms;  // kAudioLevel: the window's length
+  // kQuality: the worst loss (RFC 3550 fraction, /256) of what it sends us
+  // and of what it reported receiving, the worst jitter and round trip (ms).
+  uint8_t loss_in, loss_out;
+  uint16_t jitter_ms, rtt_ms;
   srtp::Session* session;
 };
 static_assert(std::is_trivially_copyable_v<Event>);

@@ -89,6 +89,10 @@ struct Participant {
   pkt::HeaderTemplate hdr;  // of `path`, rebuilt whenever it changes
   pkt::Remb remb;
   pkt::TwccHeader twcc;
+  // This report interval's connection quality, reported to the control thread.
+  bool q_any = false;
+  uint8_t q_loss_in = 0, q_loss_out = 0;
+  uint16_t q_jitter_ms = 0, q_rtt_ms = 0;
 };
 
 // What an SSRC is to its track (the high half of a track_by_ssrc_ value; the

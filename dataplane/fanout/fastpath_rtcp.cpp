@@ -2,6 +2,7 @@
 // transport-cc), retransmissions, keyframe requests, and the periodic SR/RR.
 #include <rte_ring_elem.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "dataplane/fanout/fastpath.hpp"
@@ -252,12 +253,25 @@ void Fastpath::on_timer(uint64_t now_us, TxStage& tx) {
     }
   }
   uint8_t buf[kMaxRtcpOut];
+  for (uint16_t pi = 0; pi < limits_.max_participants; ++pi) {
+    Participant& p = participants_[pi];
+    p.q_any = false;
+    p.q_loss_in = p.q_loss_out = 0;
+    p.q_jitter_ms = p.q_rtt_ms = 0;
+  }
+  auto ms_of = [](uint32_t ticks, uint32_t clock) {
+    const uint64_t ms = uint64_t{ticks} * 1000u / (clock == 0 ? 90000u : clock);
+    return static_cast<uint16_t>(ms > 0xffff ? 0xffff : ms);
+  };
   // RR to each publisher, one block per track it sends (RFC 3550 §6.4.2).
   for (uint16_t ti = 0; ti < limits_.max_tracks; ++ti) {
     Track& t = tracks_[ti];
     if (!t.used || !t.stats.started() || t.ssrc == 0) continue;
     const pkt::ReportBlock rb = t.stats.make_report(t.ssrc, now_us);
-    const Participant& pub = participants_[t.participant];
+    Participant& pub = participants_[t.participant];
+    pub.q_any = true;
+    pub.q_loss_in = std::max(pub.q_loss_in, rb.fraction_lost);
+    pub.q_jitter_ms = std::max(pub.q_jitter_ms, ms_of(rb.jitter, t.clock_rate));
     const std::size_t len = pkt::build_rr(buf, pub.feedback_ssrc, {&rb, 1});
     send_rtcp(t.participant, pub.tx_rtcp, buf, len, tx);
   }
@@ -267,6 +281,14 @@ void Fastpath::on_timer(uint64_t now_us, TxStage& tx) {
     Downtrack& d = downtracks_[di];
     if (!d.used || d.packets == 0) continue;
     const Track& t = tracks_[d.track];
+    // What the subscriber's receiver reports said of this downtrack.
+    Participant& sub = participants_[d.subscriber];
+    sub.q_any = true;
+    sub.q_loss_out = std::max(sub.q_loss_out, d.fraction_lost);
+    sub.q_jitter_ms = std::max(sub.q_jitter_ms, ms_of(d.jitter, t.clock_rate));
+    sub.q_rtt_ms =
+        std::max(sub.q_rtt_ms, static_cast<uint16_t>(std::min<uint32_t>(
+                                   static_cast<uint32_t>(uint64_t{d.rtt} * 1000 >> 16), 0xffff)));
     if (!t.have_sr) continue;
     const pkt::SenderInfo si =
         rtcp::translate_sr(t.last_sr, t.last_sr_us, now_us, t.clock_rate, d.munger, d.ssrc,
@@ -275,6 +297,21 @@ void Fastpath::on_timer(uint64_t now_us, TxStage& tx) {
     send_rtcp(d.subscriber, d.tx, buf, len, tx);
     d.last_sr_ntp = si.ntp;
     d.last_sr_sent_us = now_us;
+  }
+  // Each participant's quality over this interval, to the control thread.
+  for (uint16_t pi = 0; pi < limits_.max_participants; ++pi) {
+    const Participant& p = participants_[pi];
+    if (!p.used || !p.q_any) continue;
+    control::Event ev{};
+    ev.type = control::EventType::kQuality;
+    ev.slot = pi;
+    ev.id = p.id;
+    ev.generation = p.generation;
+    ev.loss_in = p.q_loss_in;
+    ev.loss_out = p.q_loss_out;
+    ev.jitter_ms = p.q_jitter_ms;
+    ev.rtt_ms = p.q_rtt_ms;
+    if (rte_ring_sp_enqueue_elem(events_, &ev, sizeof ev) != 0) stats_->media.events_lost.add(1);
   }
 }
 

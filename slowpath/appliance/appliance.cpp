@@ -230,6 +230,7 @@ Status Appliance::run_main_loop() {
   // Signalling, ICE and DTLS on this context.
   std::unique_ptr<rooms::Rooms> rooms;
   std::unique_ptr<rooms::Speakers> speakers;
+  std::unique_ptr<rooms::Qualities> qualities;
   std::unique_ptr<session::Admission> admission;  // outlives the sessions' tickets
   std::unique_ptr<signalling::WhipServer> whip;
   std::unique_ptr<livekit::RtcServer> rtc;
@@ -260,6 +261,13 @@ Status Appliance::run_main_loop() {
           [s = speakers.get()](const TrackRef& t, const DpControl::AudioLevelReport& r) {
             s->observe(t, r.loudest, r.active_ms, r.observed_ms, g_get_monotonic_time());
           });
+      qualities = std::make_unique<rooms::Qualities>();
+      deps.qualities = qualities.get();
+      dp_control_->set_quality_handler([q = qualities.get()](uint64_t room, uint32_t number,
+                                                             const DpControl::QualityFigures& f) {
+        q->report(room, number, rooms::QualityReport{f.loss_in, f.loss_out, f.jitter_ms, f.rtt_ms},
+                  g_get_monotonic_time());
+      });
       session::AdmissionLimits al;
       al.max_pending = cfg_.limit.max_pending_sessions;
       al.max_pending_per_identity = cfg_.limit.max_pending_per_identity;
@@ -324,8 +332,12 @@ Status Appliance::run_main_loop() {
   rtc.reset();   // its routes are on the WHIP door's server
   whip.reset();  // sessions leave the dataplane while it still runs
   rooms.reset();
-  if (dp_control_) dp_control_->set_level_handler(nullptr);
+  if (dp_control_) {
+    dp_control_->set_level_handler(nullptr);
+    dp_control_->set_quality_handler(nullptr);
+  }
   speakers.reset();
+  qualities.reset();
   for (GSource* src : {sigint, sigterm, events, tick}) {
     if (src == nullptr) continue;
     g_source_destroy(src);

@@ -148,6 +148,13 @@ unsigned DpControl::poll_events() {
           // gets it at worst (one window of levels).
           level_handler_(TrackRef{i, ev[k].slot, tables_[i].tracks[ev[k].slot].generation},
                          AudioLevelReport{ev[k].level, ev[k].active_ms, ev[k].observed_ms});
+        } else if (ev[k].type == dp::control::EventType::kQuality && quality_handler_) {
+          if (const ParticipantSlot* p =
+                  live_participant(ParticipantRef{i, ev[k].slot, ev[k].generation})) {
+            quality_handler_(
+                p->room, ev[k].id,
+                QualityFigures{ev[k].loss_in, ev[k].loss_out, ev[k].jitter_ms, ev[k].rtt_ms});
+          }
         }
       }
       handled += n;

@@ -119,6 +119,14 @@ class DpControl {
   };
   using LevelHandler = std::function<void(const TrackRef&, const AudioLevelReport&)>;
   void set_level_handler(LevelHandler f) { level_handler_ = std::move(f); }
+  // Where each participant's quality over a report interval goes (one
+  // handler): its room key and number (ParticipantParams), and the figures.
+  struct QualityFigures {
+    uint8_t loss_in = 0, loss_out = 0;  // RFC 3550 fractions (/256)
+    uint16_t jitter_ms = 0, rtt_ms = 0;
+  };
+  using QualityHandler = std::function<void(uint64_t room, uint32_t number, const QualityFigures&)>;
+  void set_quality_handler(QualityHandler f) { quality_handler_ = std::move(f); }
 
   std::size_t live_sessions() const { return sessions_.size(); }
   std::size_t flows() const;  // one per live participant
@@ -187,6 +195,7 @@ class DpControl {
   std::map<uint32_t, IdleHandler> idle_handlers_;
   uint32_t next_idle_handler_ = 0;
   LevelHandler level_handler_;
+  QualityHandler quality_handler_;
 };
 
 }  // namespace edgesfu::sp

@@ -20,6 +20,7 @@
 #include "slowpath/dp_control/dp_control.hpp"
 #include "slowpath/dtls/dtls.hpp"
 #include "slowpath/ice/lite_agent.hpp"
+#include "slowpath/rooms/quality.hpp"
 #include "slowpath/rooms/rooms.hpp"
 #include "slowpath/rooms/speakers.hpp"
 #include "slowpath/session/admission.hpp"
@@ -31,8 +32,9 @@ struct SessionDeps {
   GMainContext* context = nullptr;
   DpControl* dp = nullptr;
   rooms::Rooms* rooms = nullptr;
-  rooms::Speakers* speakers = nullptr;  // null: no active-speaker levels
-  Admission* admission = nullptr;       // null: every session is admitted
+  rooms::Speakers* speakers = nullptr;    // null: no active-speaker levels
+  rooms::Qualities* qualities = nullptr;  // null: no connection quality
+  Admission* admission = nullptr;         // null: every session is admitted
   std::shared_ptr<dtls::Certificate> cert;
   std::string local_address;       // the appliance IP
   std::string advertised_address;  // rtc.node_ip

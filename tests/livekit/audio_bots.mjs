@@ -159,6 +159,13 @@ async function main() {
     for (const p of speakers) spoke.add(p.identity);
     log(`listener: active speakers [${speakers.map((p) => `${p.identity}:${p.audioLevel?.toFixed?.(2)}`).join(' ')}]`);
   });
+  // Connection quality as the server scores it: on this clean loopback the
+  // speaker must be rated EXCELLENT (2) at least once.
+  const quality = {};
+  listener.on(RoomEvent.ConnectionQualityChanged, (q, p) => {
+    (quality[p.identity] ??= []).push(q);
+    log(`listener: connection quality of ${p.identity}: ${q}`);
+  });
   const waitSub = (id) => withTimeout(new Promise((res) => {
     if (subs.has(id)) return res(subs.get(id));
     waiters.set(id, () => res(subs.get(id)));
@@ -192,6 +199,8 @@ async function main() {
     for (const pub of pubs) if (!pub.sid?.startsWith('TR_')) problems.push(`${id} track sid "${pub.sid}" not TR_`);
   }
   result.active_speakers = [...spoke];
+  result.quality = quality;
+  if (!(quality.speaker ?? []).includes(2)) problems.push(`speaker never rated EXCELLENT (${JSON.stringify(quality.speaker ?? [])})`);
   for (const id of ['speaker', 'late']) if (!spoke.has(id)) problems.push(`${id} was never an active speaker`);
   for (const [id, r, hz] of [['speaker', s, 440], ['late', l, 660]]) {
     if (r.frames < 100) problems.push(`${id}: only ${r.frames} frames`);

@@ -23,7 +23,9 @@ TEST(AudioLevelWindow, CountsTimeFromTimestampsAndReportsFullWindows) {
     const bool done = w.observe(i < 12 ? 20 : 90, ts, 48000, 35, 400);
     ts += 960;
     full += done ? 1 : 0;
-    if (i < 19) EXPECT_FALSE(done) << i;
+    if (i < 19) {
+      EXPECT_FALSE(done) << i;
+    }
   }
   EXPECT_EQ(full, 1);
   EXPECT_EQ(w.observed_ms, 400);

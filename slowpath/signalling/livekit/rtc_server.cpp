@@ -15,6 +15,10 @@
 namespace edgesfu::sp::livekit {
 
 namespace {
+constexpr guint kQualityIntervalMs = 2000;  // connection quality updates
+}  // namespace
+
+namespace {
 
 std::string query_value(GHashTable* query, const char* key) {
   if (query == nullptr) return {};
@@ -49,6 +53,11 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
   soup_server_add_websocket_handler(server, "/rtc/v1", nullptr, nullptr, &RtcServer::on_websocket,
                                     r.get(), nullptr);
   soup_server_add_handler(server, "/rtc", &RtcServer::on_v0, r.get(), nullptr);
+  if (deps.qualities != nullptr) {
+    r->quality_timer_ = g_timeout_source_new(kQualityIntervalMs);
+    g_source_set_callback(r->quality_timer_, &RtcServer::on_quality_tick, r.get(), nullptr);
+    g_source_attach(r->quality_timer_, deps.context);
+  }
   if (deps.speakers != nullptr) {
     r->speakers_timer_ = g_timeout_source_new(deps.speakers->config().update_interval_ms);
     g_source_set_callback(r->speakers_timer_, &RtcServer::on_speakers_tick, r.get(), nullptr);
@@ -59,6 +68,10 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
 }
 
 RtcServer::~RtcServer() {
+  if (quality_timer_ != nullptr) {
+    g_source_destroy(quality_timer_);
+    g_source_unref(quality_timer_);
+  }
   if (speakers_timer_ != nullptr) {
     g_source_destroy(speakers_timer_);
     g_source_unref(speakers_timer_);
@@ -282,6 +295,21 @@ bool RtcServer::pending_participant(const std::string& sid) const {
   return false;
 }
 
+std::pair<std::set<std::string>, std::set<std::string>> RtcServer::rooms_and_hidden() const {
+  std::set<std::string> rooms, hidden;
+  for (const auto& [sid, c] : conns_) {
+    rooms.insert(c->room());
+    if (c->hidden()) hidden.insert(sid);
+  }
+  return {rooms, hidden};
+}
+
+void RtcServer::send_to_room(const std::string& room, const ::livekit::SignalResponse& r) {
+  for (auto& [sid, c] : conns_) {
+    if (c->room() == room) c->send(r);
+  }
+}
+
 gboolean RtcServer::on_speakers_tick(gpointer self) {
   static_cast<RtcServer*>(self)->send_speaker_changes();
   return G_SOURCE_CONTINUE;
@@ -289,11 +317,7 @@ gboolean RtcServer::on_speakers_tick(gpointer self) {
 
 void RtcServer::send_speaker_changes() {
   const int64_t now = g_get_monotonic_time();
-  std::set<std::string> rooms, hidden;
-  for (const auto& [sid, c] : conns_) {
-    rooms.insert(c->room());
-    if (c->hidden()) hidden.insert(sid);
-  }
+  const auto [rooms, hidden] = rooms_and_hidden();
   for (const std::string& room : rooms) {
     const rooms::Room* r = deps_.rooms->find(room);
     if (r == nullptr) continue;
@@ -315,11 +339,35 @@ void RtcServer::send_speaker_changes() {
       s->set_level(c.level);
       s->set_active(c.active);
     }
-    for (auto& [sid, c] : conns_) {
-      if (c->room() == room) c->send(resp);
-    }
+    send_to_room(room, resp);
   }
   deps_.speakers->sweep(now, {rooms.begin(), rooms.end()});
+}
+
+gboolean RtcServer::on_quality_tick(gpointer self) {
+  static_cast<RtcServer*>(self)->send_quality();
+  return G_SOURCE_CONTINUE;
+}
+
+void RtcServer::send_quality() {
+  const int64_t now = g_get_monotonic_time();
+  const auto [rooms, hidden] = rooms_and_hidden();
+  for (const std::string& room : rooms) {
+    const rooms::Room* r = deps_.rooms->find(room);
+    if (r == nullptr) continue;
+    ::livekit::SignalResponse resp;
+    for (const auto& [sid, p] : r->participants) {
+      double score = 0;
+      if (hidden.count(sid) != 0 || !deps_.qualities->score(r->key, p.number, now, score)) continue;
+      ::livekit::ConnectionQualityInfo* q = resp.mutable_connection_quality()->add_updates();
+      q->set_participant_sid(sid);
+      q->set_quality(static_cast<::livekit::ConnectionQuality>(rooms::quality_of(score)));
+      q->set_score(static_cast<float>(score));
+    }
+    if (!resp.has_connection_quality()) continue;
+    send_to_room(room, resp);
+  }
+  deps_.qualities->sweep(now);
 }
 
 }  // namespace edgesfu::sp::livekit

@@ -13,7 +13,9 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -75,12 +77,20 @@ class RtcServer {
   // speakers changed.
   static gboolean on_speakers_tick(gpointer self);
   void send_speaker_changes();
+  // Every 2 s: each room's ConnectionQualityUpdate (every participant with a
+  // recent quality report) to its connections.
+  static gboolean on_quality_tick(gpointer self);
+  void send_quality();
+  // The rooms that have LiveKit connections, and the hidden participants.
+  std::pair<std::set<std::string>, std::set<std::string>> rooms_and_hidden() const;
+  void send_to_room(const std::string& room, const ::livekit::SignalResponse& r);
 
   config::Config cfg_;
   session::SessionDeps deps_;
   SoupServer* server_ = nullptr;
   signalling::HttpGuard* guard_ = nullptr;
   GSource* speakers_timer_ = nullptr;
+  GSource* quality_timer_ = nullptr;
   std::map<std::string, std::string> sources_;  // participant sid -> its WebSocket's source
   // Authorized and admitted, waiting for the upgrade (at most one per request).
   std::map<SoupServerMessage*, std::unique_ptr<LkConnection>> pending_;
