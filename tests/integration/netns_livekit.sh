@@ -109,6 +109,57 @@ for i in range(80):
 print("   80 upgrades answered 101, each with a JoinResponse frame")
 PY
 
+step "one participant announces 40 tracks: 32 are published, the rest refused LIMIT_EXCEEDED"
+in_wire "$py" - "$(mint --room limits --identity hoarder)" "$JR" <<'PY' || fail "add_track limit"
+import os, socket, struct, sys
+token, jr = sys.argv[1], sys.argv[2]
+s = socket.create_connection(("198.18.0.2", 7880), timeout=5)
+s.sendall((f"GET /rtc/v1?access_token={token}&join_request={jr} HTTP/1.1\r\n"
+           "Host: 198.18.0.2\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+           "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").encode())
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += s.recv(65536)
+head, _, buf = buf.partition(b"\r\n\r\n")
+assert head.startswith(b"HTTP/1.1 101"), head[:60]
+def frames():
+    global buf
+    while True:
+        while len(buf) >= 2:
+            n, o = buf[1] & 0x7f, 2
+            if n == 126:
+                if len(buf) < 4: break
+                n, o = struct.unpack(">H", buf[2:4])[0], 4
+            elif n == 127:
+                if len(buf) < 10: break
+                n, o = struct.unpack(">Q", buf[2:10])[0], 10
+            if len(buf) < o + n: break
+            op, payload, buf = buf[0] & 0x0f, buf[o:o + n], buf[o + n:]
+            if op == 2: yield payload
+        chunk = s.recv(65536)
+        if not chunk: return
+        buf += chunk
+def send(payload):  # a masked binary frame
+    mask = os.urandom(4)
+    s.sendall(bytes([0x82, 0x80 | len(payload)]) + mask +
+              bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+it = frames()
+next(it)  # JoinResponse
+for i in range(40):
+    cid = f"t{i}".encode()
+    req = b"\x0a" + bytes([len(cid)]) + cid                 # AddTrackRequest{cid}
+    send(b"\x22" + bytes([len(req)]) + req)                   # SignalRequest{add_track}
+published = refused = 0
+while published + refused < 40:
+    m = next(it)
+    if m[:1] == b"\x32":
+        published += 1      # track_published
+    elif m[:2] == b"\xb2\x01" and m[3:5] == b"\x10\x03":
+        refused += 1        # request_response, LIMIT_EXCEEDED
+print(f"   {published} track_published, {refused} refused with LIMIT_EXCEEDED")
+sys.exit(0 if (published, refused) == (32, 8) else 1)
+PY
+
 step "rtc-node bots: a speaker (440 Hz), a listener, a late speaker (660 Hz)"
 (cd "$src/tests/livekit" && in_wire node audio_bots.mjs --url ws://198.18.0.2:7880 --key devkey \
   --secret "$secret" --room bots --seconds 5) > "$work/bots.json" 2> "$work/bots.err" \

@@ -242,17 +242,27 @@ bool LkConnection::may_publish(::livekit::TrackSource source) const {
 }
 
 void LkConnection::on_add_track(const ::livekit::AddTrackRequest& req) {
+  auto refuse = [&](::livekit::RequestResponse::Reason reason, const char* why) {
+    ::livekit::SignalResponse out;
+    auto* rr = out.mutable_request_response();
+    rr->set_reason(reason);
+    rr->set_message(why);
+    *rr->mutable_add_track() = req;
+    send(out);
+    spdlog::info("livekit: {}: add_track {} refused: {}", sid(), printable(req.cid()), why);
+  };
   if (!may_publish(req.source())) {
     // The server enforces the grant, not only the client: no TrackInfo, and
     // an m-line with this cid will be refused by the session (no canPublish)
     // or never get a sid of ours.
-    ::livekit::SignalResponse out;
-    auto* rr = out.mutable_request_response();
-    rr->set_reason(::livekit::RequestResponse::NOT_ALLOWED);
-    rr->set_message("the token does not allow publishing this source");
-    *rr->mutable_add_track() = req;
-    send(out);
-    spdlog::info("livekit: {}: add_track {} refused (grant)", sid(), printable(req.cid()));
+    refuse(::livekit::RequestResponse::NOT_ALLOWED,
+           "the token does not allow publishing this source");
+    return;
+  }
+  // Announced and published tracks together: a client cannot grow our state
+  // (or everyone's ParticipantInfo) without bound.
+  if (tracks_.size() >= kMaxTracks) {
+    refuse(::livekit::RequestResponse::LIMIT_EXCEEDED, "too many tracks (at most 32)");
     return;
   }
   ::livekit::TrackInfo info;

@@ -22,6 +22,9 @@ namespace edgesfu::sp::livekit {
 
 class RtcServer;
 
+// Tracks one participant may announce and publish at a time.
+inline constexpr std::size_t kMaxTracks = 32;
+
 class LkConnection {
  public:
   // Admits and creates the participant's session (before the WebSocket
