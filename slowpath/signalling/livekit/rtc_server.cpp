@@ -11,6 +11,7 @@
 #include "slowpath/signalling/livekit/lk_connection.hpp"
 #include "slowpath/signalling/livekit/lk_info.hpp"
 #include "slowpath/signalling/livekit/signal_codec.hpp"
+#include "slowpath/signalling/run_later.hpp"
 
 namespace edgesfu::sp::livekit {
 
@@ -250,22 +251,7 @@ void RtcServer::room_changed(const std::string& room) {
 }
 
 void RtcServer::drop_later(const std::string& sid) {
-  struct Ctx {
-    RtcServer* s;
-    std::string sid;
-  };
-  auto* c = new Ctx{this, sid};
-  GSource* src = g_idle_source_new();
-  g_source_set_callback(
-      src,
-      [](gpointer p) -> gboolean {
-        auto* ctx = static_cast<Ctx*>(p);
-        ctx->s->drop(ctx->sid);
-        return G_SOURCE_REMOVE;
-      },
-      c, [](gpointer p) { delete static_cast<Ctx*>(p); });
-  g_source_attach(src, deps_.context);
-  g_source_unref(src);
+  signalling::run_later(deps_.context, [this, sid] { drop(sid); });
 }
 
 void RtcServer::drop(const std::string& sid) {

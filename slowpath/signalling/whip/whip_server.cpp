@@ -12,6 +12,7 @@
 #include "slowpath/auth/token.hpp"
 #include "slowpath/signalling/http_reply.hpp"
 #include "slowpath/signalling/http_status.hpp"
+#include "slowpath/signalling/run_later.hpp"
 #include "slowpath/signalling/whip/demo_page.hpp"
 
 namespace edgesfu::sp::signalling {
@@ -320,25 +321,10 @@ void WhipServer::drop(const std::string& id) {
 
 void WhipServer::drop_later(const std::string& id) {
   // Called from inside the session's own callbacks: destroy it from the loop.
-  struct Ctx {
-    WhipServer* w;
-    std::string id;
-  };
-  auto* c = new Ctx{this, id};
-  GSource* src = g_idle_source_new();
-  g_source_set_callback(
-      src,
-      [](gpointer p) -> gboolean {
-        auto* ctx = static_cast<Ctx*>(p);
-        ctx->w->drop(ctx->id);
-        spdlog::info("session {} removed; dataplane flows now {}", ctx->id,
-                     ctx->w->deps_.dp->flows());
-        delete ctx;
-        return G_SOURCE_REMOVE;
-      },
-      c, nullptr);
-  g_source_attach(src, deps_.context);
-  g_source_unref(src);
+  run_later(deps_.context, [this, id] {
+    drop(id);
+    spdlog::info("session {} removed; dataplane flows now {}", id, deps_.dp->flows());
+  });
 }
 
 }  // namespace edgesfu::sp::signalling
