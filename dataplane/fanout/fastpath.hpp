@@ -63,6 +63,14 @@ using RtxRingT = nack_cache::RtxRing<RtxEntry, RtxRelease>;
 
 inline constexpr uint32_t kNoIndex = 0xffffffffu;
 
+// Room the event ring keeps for session releases (every session the lcore
+// could release at once): telemetry events (audio levels, quality) are
+// dropped and counted rather than take it, or a release could be lost and
+// its SRTP session leak.
+inline uint32_t event_release_reserve(const FastpathLimits& l) {
+  return 2u * (uint32_t{l.max_participants} + l.max_downtracks) + 64u;
+}
+
 // The drop reason for an SRTP/SRTCP failure.
 DropReason srtp_drop(srtp::Status s);
 
@@ -119,6 +127,7 @@ struct Track {
   char rids[control::kMaxLayers][control::kMaxRid];
   uint32_t layer_ssrc[control::kMaxLayers];
   uint32_t layer_rtx_ssrc[control::kMaxLayers];
+  uint64_t layer_keyframe_req_us[control::kMaxLayers];  // per layer: two layers waiting interleave
   LayerSelector<control::kMaxLayers> layers;
   uint8_t level_ext = 0;  // the publisher's audio level extension ID (0: none)
   rtcp::AudioLevelWindow level;
@@ -298,6 +307,9 @@ class Fastpath {
   // One audio packet's level into its track's window; a full window is
   // reported to the control thread.
   void observe_level(Track& t, uint16_t slot, const uint8_t* rtp, const pkt::RtpHeader& h);
+  // An audio-level or quality event, unless the ring is down to the room
+  // kept for session releases (then counted in events_lost).
+  void send_telemetry(const control::Event& ev);
   void handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t len, uint64_t now_us,
                             TxStage& tx);
   void drop(DropReason r, uint64_t n = 1) { stats_->drops[static_cast<std::size_t>(r)].add(n); }

@@ -6,6 +6,16 @@
 
 namespace edgesfu::dp::fanout {
 
+void Fastpath::send_telemetry(const control::Event& ev) {
+  // Single producer (this lcore); never into the room kept for releases. The
+  // ring API takes a non-const pointer.
+  control::Event copy = ev;
+  if (rte_ring_free_count(events_) <= event_release_reserve(limits_) ||
+      rte_ring_sp_enqueue_elem(events_, &copy, sizeof copy) != 0) {
+    stats_->media.events_lost.add(1);
+  }
+}
+
 void Fastpath::observe_level(Track& t, uint16_t slot, const uint8_t* rtp, const pkt::RtpHeader& h) {
   const std::span<const uint8_t> v =
       pkt::find_extension({rtp + h.ext_offset, h.ext_len}, h.ext_profile, t.level_ext);
@@ -22,8 +32,7 @@ void Fastpath::observe_level(Track& t, uint16_t slot, const uint8_t* rtp, const 
   ev.active_ms = t.level.active_ms;
   ev.observed_ms = t.level.observed_ms;
   t.level.reset();
-  // Single producer (this lcore); a full ring loses one window of one track.
-  if (rte_ring_sp_enqueue_elem(events_, &ev, sizeof ev) != 0) stats_->media.events_lost.add(1);
+  send_telemetry(ev);
 }
 
 }  // namespace edgesfu::dp::fanout

@@ -141,7 +141,10 @@ void Fastpath::add_track(const control::AddTrack& c) {
   t.level = rtcp::AudioLevelWindow{};
   std::memcpy(t.mid, c.mid, sizeof t.mid);
   std::memcpy(t.rids, c.rids, sizeof t.rids);
-  for (uint8_t i = 0; i < control::kMaxLayers; ++i) t.layer_ssrc[i] = t.layer_rtx_ssrc[i] = 0;
+  for (uint8_t i = 0; i < control::kMaxLayers; ++i) {
+    t.layer_ssrc[i] = t.layer_rtx_ssrc[i] = 0;
+    t.layer_keyframe_req_us[i] = 0;
+  }
   t.clock_rate = c.clock_rate == 0 ? 90000 : c.clock_rate;
   t.first_downtrack = kNoIndex;
   t.last_keyframe_req_us = 0;

@@ -311,7 +311,7 @@ void Fastpath::on_timer(uint64_t now_us, TxStage& tx) {
     ev.loss_out = p.q_loss_out;
     ev.jitter_ms = p.q_jitter_ms;
     ev.rtt_ms = p.q_rtt_ms;
-    if (rte_ring_sp_enqueue_elem(events_, &ev, sizeof ev) != 0) stats_->media.events_lost.add(1);
+    send_telemetry(ev);
   }
 }
 

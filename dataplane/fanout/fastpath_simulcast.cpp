@@ -47,7 +47,13 @@ uint32_t Fastpath::bind_stream(uint16_t slot, const uint8_t* rtp, const pkt::Rtp
         bound = 0;
         return SsrcMap::kNone;
       }
-      if (!repaired && t.layers.current() == i) t.ssrc = h.ssrc;
+      if (!repaired && t.layers.current() == i) {
+        // The layer forwarded restarted: start over (the next layer taken
+        // waits for a keyframe; the old stream's NACK ring and statistics go
+        // at that switch).
+        t.layers.reset();
+        t.ssrc = 0;
+      }
       bound = h.ssrc;
       return v;
     }
@@ -66,7 +72,17 @@ bool Fastpath::select_layer(Track& t, uint8_t layer, const uint8_t* rtp, const p
   switch (t.layers.on_packet(layer, now_us, key)) {
     case LayerVerdict::kForward: return true;
     case LayerVerdict::kSkip: break;
-    case LayerVerdict::kWantKeyframe: request_keyframe(t, h.ssrc, false, now_us, tx); break;
+    case LayerVerdict::kWantKeyframe: {
+      // At most one request per layer per pli_throttle_ms: packets of two
+      // waiting layers interleave, and the track's own throttle (per SSRC
+      // asked last) would let every one of them through.
+      uint64_t& last = t.layer_keyframe_req_us[layer];
+      if (last == 0 || now_us - last >= uint64_t{limits_.pli_throttle_ms} * 1000u) {
+        last = now_us == 0 ? 1 : now_us;
+        request_keyframe(t, h.ssrc, false, now_us, tx);
+      }
+      break;
+    }
     case LayerVerdict::kSwitch:
       t.ssrc = h.ssrc;
       // What referred to the old layer's stream: its packets kept for NACKs,

@@ -78,9 +78,10 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
     rte_ring* cmd = rte_ring_create_elem(("esfu_cmd" + n).c_str(), sizeof(control::Command),
                                          p.command_ring, wsock, RING_F_SP_ENQ | RING_F_SC_DEQ);
     // Events: this lcore produces, the control thread consumes. Room for every
-    // session the lcore could release at once.
-    const uint32_t nev =
-        rte_align32pow2(2u * (p.limits.max_participants + p.limits.max_downtracks) + 64);
+    // session the lcore could release at once, and for a few report intervals
+    // of telemetry (a quality report per participant, level windows per track).
+    const uint32_t nev = rte_align32pow2(fanout::event_release_reserve(p.limits) +
+                                         4u * (p.limits.max_participants + p.limits.max_tracks));
     rte_ring* ev = rte_ring_create_elem(("esfu_ev" + n).c_str(), sizeof(control::Event), nev, wsock,
                                         RING_F_SP_ENQ | RING_F_SC_DEQ);
     // Hand-off: any worker may produce, this one consumes.

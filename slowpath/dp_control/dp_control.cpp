@@ -143,9 +143,10 @@ unsigned DpControl::poll_events() {
           const auto handlers = idle_handlers_;
           for (const auto& [id, f] : handlers) f(ParticipantRef{i, ev[k].slot, ev[k].generation});
         } else if (ev[k].type == dp::control::EventType::kAudioLevel && level_handler_ &&
-                   ev[k].slot < tables_[i].tracks.size() && tables_[i].tracks[ev[k].slot].live) {
-          // A window may arrive after its track went; a slot reused since
-          // gets it at worst (one window of levels).
+                   ev[k].slot < tables_[i].tracks.size() && tables_[i].tracks[ev[k].slot].live &&
+                   tables_[i].tracks[ev[k].slot].id == ev[k].id) {
+          // A window may arrive after its track went (the slot reused since
+          // holds another id: dropped).
           level_handler_(TrackRef{i, ev[k].slot, tables_[i].tracks[ev[k].slot].generation},
                          AudioLevelReport{ev[k].level, ev[k].active_ms, ev[k].observed_ms});
         } else if (ev[k].type == dp::control::EventType::kQuality && quality_handler_) {
@@ -277,7 +278,8 @@ Result<TrackRef> DpControl::add_track(const ParticipantRef& pub, const TrackPara
   SlotTable& t = tables_[pub.worker];
   if (t.free_tracks.empty())
     return make_error(ErrorCode::kUnavailable, "dataplane: no track slot left");
-  if (tp.mid.size() > dp::control::kMaxMid || tp.rids.size() > dp::control::kMaxLayers ||
+  if ((!tp.rids.empty() && tp.mid.size() > dp::control::kMaxMid) ||
+      tp.rids.size() > dp::control::kMaxLayers ||
       std::any_of(tp.rids.begin(), tp.rids.end(), [](const std::string& r) {
         return r.empty() || r.size() > dp::control::kMaxRid;
       })) {
@@ -307,14 +309,15 @@ Result<TrackRef> DpControl::add_track(const ParticipantRef& pub, const TrackPara
   a.rrid_ext = tp.rrid_ext;
   a.audio_level_ext = tp.audio_level_ext;
   a.nlayers = static_cast<uint8_t>(tp.rids.size());
-  std::memcpy(a.mid, tp.mid.data(), tp.mid.size());
+  // Only layers are matched by MID (checked above); a longer one is not needed.
+  std::memcpy(a.mid, tp.mid.data(), std::min(tp.mid.size(), sizeof a.mid));
   for (std::size_t i = 0; i < tp.rids.size(); ++i) {
     std::memcpy(a.rids[i], tp.rids[i].data(), tp.rids[i].size());
   }
   send(pub.worker, c);
   t.free_tracks.pop_back();
   TrackSlot& ts = t.tracks[slot];
-  ts = TrackSlot{true, ts.generation + 1, pub.slot};
+  ts = TrackSlot{true, ts.generation + 1, pub.slot, tp.id};
   ++t.live_tracks;
   return TrackRef{pub.worker, slot, ts.generation};
 }

@@ -151,6 +151,7 @@ class DpControl {
     bool live = false;
     uint32_t generation = 0;
     uint16_t publisher = 0;
+    uint32_t id = 0;  // TrackParams::id: an event of the slot's previous track does not match
   };
   struct DowntrackSlot {
     bool live = false;

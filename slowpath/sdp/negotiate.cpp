@@ -235,12 +235,12 @@ Result<PublishedTrack> published_track(const Media& m, std::size_t index) {
 }
 
 void answer_publication(Media& am, const PublishedTrack& t) {
-  for (const auto& [id, uri] : t.extmaps) am.extmaps.push_back(Extmap{id, "", uri});
-  auto add = [&](uint8_t id, const char* uri) {
+  auto add = [&](uint8_t id, const std::string& uri) {
     const bool taken = std::any_of(am.extmaps.begin(), am.extmaps.end(),
                                    [&](const Extmap& e) { return e.id == id || e.uri == uri; });
     if (id != 0 && !taken) am.extmaps.push_back(Extmap{id, "", uri});
   };
+  for (const auto& [id, uri] : t.extmaps) add(id, uri);
   add(t.mid_ext, kMidUri);
   add(t.twcc_ext, kTwccUri);
   if (!t.rids.empty()) {

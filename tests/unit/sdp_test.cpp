@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "slowpath/sdp/sdp.hpp"
 
 namespace edgesfu::sp::sdp {
@@ -238,6 +240,11 @@ TEST(NegotiateTest, PublishAnswerForAChromiumOffer) {
   EXPECT_NE(ans.value().media[1].codec(97), nullptr);
   EXPECT_EQ(ans.value().media[1].codec(97)->fmtp, "apt=96");
   EXPECT_EQ(ans.value().media[1].codec(102), nullptr);  // only the chosen codec
+  // Each extension once per m-line (relayed ones and those the fast path reads overlap).
+  for (const Media& m : ans.value().media) {
+    std::set<int> ids;
+    for (const Extmap& e : m.extmaps) EXPECT_TRUE(ids.insert(e.id).second) << m.mid << " " << e.uri;
+  }
   // Transport-wide feedback promised: its extension and rtcp-fb.
   const Media& av = ans.value().media[1];
   EXPECT_TRUE(std::any_of(av.extmaps.begin(), av.extmaps.end(), [](const Extmap& e) {
