@@ -4,12 +4,27 @@
 
 namespace edgesfu::sp::signalling {
 
-void respond(SoupServerMessage* msg, int status, const std::string& body, const char* type) {
+namespace {
+
+void headers_and_status(SoupServerMessage* msg, int status) {
   SoupMessageHeaders* h = soup_server_message_get_response_headers(msg);
   soup_message_headers_replace(h, "Access-Control-Allow-Origin", "*");
   soup_message_headers_replace(h, "Connection", "close");
   soup_server_message_set_status(msg, static_cast<guint>(status), nullptr);
+}
+
+}  // namespace
+
+void respond(SoupServerMessage* msg, int status, const std::string& body, const char* type) {
+  headers_and_status(msg, status);
   soup_server_message_set_response(msg, type, SOUP_MEMORY_COPY, body.data(), body.size());
+}
+
+void respond_static(SoupServerMessage* msg, int status, std::string_view body, const char* type) {
+  headers_and_status(msg, status);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
+                               "public, max-age=3600");
+  soup_server_message_set_response(msg, type, SOUP_MEMORY_STATIC, body.data(), body.size());
 }
 
 }  // namespace edgesfu::sp::signalling

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 typedef struct _SoupServerMessage SoupServerMessage;
 
@@ -13,5 +14,9 @@ namespace edgesfu::sp::signalling {
 
 void respond(SoupServerMessage* msg, int status, const std::string& body,
              const char* type = "text/plain; charset=utf-8");
+
+// The same with a body that lives as long as the process (served without a
+// copy), cacheable by the browser for an hour.
+void respond_static(SoupServerMessage* msg, int status, std::string_view body, const char* type);
 
 }  // namespace edgesfu::sp::signalling

@@ -17,7 +17,11 @@
 # (the fake camera's size: the top layer, forwarded once the publisher's
 # bandwidth estimate allows it on edgesfu's transport-wide feedback); one
 # leaves, the others are told and keep their media, it comes back and
-# everyone has everyone again (tests/livekit/browser_rooms.mjs). Churn (tests/livekit/churn.mjs):
+# everyone has everyone again (tests/livekit/browser_rooms.mjs). The demo
+# page's LiveKit mode (tests/livekit/demo_page.mjs): edgesfu's own page, with
+# the livekit-client it serves, joins a room where a WHIP page publishes; two
+# such pages hear and see the WHIP publisher and each other, and one leaving
+# drops from the other's page. Churn (tests/livekit/churn.mjs):
 # 20 rtc-node publishers join and leave at random for 60 s while two listeners
 # stay; at the end every listener hears every present publisher, every
 # present publisher is subscribed to every other, nobody sees a departed one.
@@ -178,6 +182,12 @@ step "livekit-client 2.23.0 in 3 Chromium pages (default options, microphone, si
   --min-width 640 --min-height 480) > "$work/pages.json" 2> "$work/pages.err" \
   || { grep -v DataChannel "$work/pages.err" | tail -20; cat "$work/pages.json"; fail "browser pages"; }
 tail -1 "$work/pages.json" | cut -c1-300
+
+step "the demo page's LiveKit mode: 2 pages join a room with a WHIP publisher, see and hear it and each other"
+(cd "$src/tests/livekit" && in_wire node demo_page.mjs --base "$BASE" --key devkey \
+  --secret "$secret" --room demo --seconds 8) > "$work/demo.json" 2> "$work/demo.err" \
+  || { tail -20 "$work/demo.err"; cat "$work/demo.json"; fail "demo page LiveKit mode"; }
+tail -1 "$work/demo.json" | cut -c1-300
 
 step "churn: 20 rtc-node publishers join and leave at random for 60 s (at most 10 at once) while 2 listen"
 churn() {  # churn ROOM

@@ -1,5 +1,6 @@
 // livekit-client 2.23.0 (unchanged, default Room options) in headless
-// Chromium pages against edgesfu's /rtc/v1. Each page joins one room, turns
+// Chromium pages against edgesfu's /rtc/v1: edgesfu's own page in its LiveKit
+// mode (the livekit-client edgesfu serves). Each page joins one room, turns
 // its microphone on (Chromium's fake device: a beep) and, with --camera 1, its
 // camera (the fake device's pattern; livekit-client's defaults: 720p,
 // simulcast in three layers). Each page must hear every other (inbound audio
@@ -15,12 +16,12 @@
 //
 //   node browser_rooms.mjs --base http://198.18.0.2:7880 --secret S [--pages 3] [--seconds 6]
 //     [--camera 1] [--camera-size 640x480] [--min-width 640] [--min-height 480]
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { AccessToken } from 'livekit-server-sdk';
 import { launchChromium, gotoSettled } from '../browser/chromium.mjs';
+import { testClip } from '../browser/y4m_clip.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) =>
   (i % 2 === 0 ? a.concat([[v.replace(/^--/, ''), all[i + 1]]]) : a), []));
@@ -31,8 +32,6 @@ const room = args.room ?? 'browsers';
 const camera = args.camera === '1';
 const minWidth = Number(args['min-width'] ?? 640);
 const minHeight = Number(args['min-height'] ?? 480);
-const here = dirname(fileURLToPath(import.meta.url));
-const umd = readFileSync(join(here, 'node_modules/livekit-client/dist/livekit-client.umd.js'), 'utf8');
 const log = (...m) => console.error('[browser_rooms]', ...m);
 const sleep = (ms) => new Promise(r => setTimeout(r, ms));
 
@@ -47,53 +46,26 @@ const hard = setTimeout(() => {
   process.exit(1);
 }, (3 * seconds + 120) * 1000);
 
-// Joins (or joins again) in `page` as user-i, publishing microphone (and camera).
+// Joins (or joins again) in `page` as user-i, publishing microphone (and
+// camera), with the page's LiveKit mode (edgesfu's page at /: a default Room,
+// every subscribed track played, as an app would: Chromium counts audio
+// energy at playout and decodes video only for a sink).
 async function joinRoom(page, i) {
   const t = await token(`user-${i}`);
   const t0 = Date.now();
-  await page.evaluate(async ({ url, t, camera }) => {
-    const r = new LivekitClient.Room();
-    window.lkRoom = r;
+  await page.evaluate(async ({ t, camera }) => {
     window.lkLeft = [];
-    // Played, as an app would: Chromium counts audio energy at playout and
-    // decodes video only for a sink.
-    r.on(LivekitClient.RoomEvent.TrackSubscribed, (track) => {
-      const el = track.attach();
-      el.muted = track.kind === 'video';
-      document.body.appendChild(el);
-    });
-    r.on(LivekitClient.RoomEvent.ParticipantDisconnected, (p) => window.lkLeft.push(p.identity));
-    await r.connect(url, t);
-    await r.localParticipant.setMicrophoneEnabled(true);
-    if (camera) await r.localParticipant.setCameraEnabled(true);
-  }, { url: base.replace(/^http/, 'ws'), t, camera });
+    await lkJoin(t, { camera });
+    lkRoom.on(LivekitClient.RoomEvent.ParticipantDisconnected, (p) => window.lkLeft.push(p.identity));
+  }, { t, camera });
   log(`page ${i} connected and publishing in ${Date.now() - t0} ms`);
 }
 
 // What a page receives from each remote participant, and what it sends.
 function sample(page) {
   return page.evaluate(async () => {
-    const r = window.lkRoom;
-    const from = {};
-    for (const p of r.remoteParticipants.values()) {
-      const e = { energy: 0, audio_packets: 0, frames: 0, width: 0, height: 0 };
-      for (const pub of p.trackPublications.values()) {
-        const rec = pub.track?.receiver;
-        if (!rec) continue;
-        for (const s of (await rec.getStats()).values()) {
-          if (s.type !== 'inbound-rtp') continue;
-          if (s.kind === 'audio') {
-            e.energy += s.totalAudioEnergy ?? 0;
-            e.audio_packets += s.packetsReceived ?? 0;
-          } else {
-            e.frames += s.framesDecoded ?? 0;
-            e.width = Math.max(e.width, s.frameWidth ?? 0);
-            e.height = Math.max(e.height, s.frameHeight ?? 0);
-          }
-        }
-      }
-      from[p.identity] = e;
-    }
+    const r = lkRoom;
+    const from = await lkStats();
     const layers = [];
     for (const pub of r.localParticipant.trackPublications.values()) {
       const snd = pub.track?.sender;
@@ -135,24 +107,6 @@ async function check(tabs, present, phase, problems) {
   return out;
 }
 
-// A Y4M clip (4:2:0) of a gradient with a bright square moving across it.
-function testClip(w, h, frames) {
-  const header = Buffer.from(`YUV4MPEG2 W${w} H${h} F20:1 Ip A1:1 C420jpeg\n`);
-  const parts = [header];
-  for (let f = 0; f < frames; ++f) {
-    const y = Buffer.alloc(w * h), u = Buffer.alloc((w / 2) * (h / 2), 128), v = Buffer.alloc((w / 2) * (h / 2), 128);
-    const bx = Math.floor((f / frames) * (w - 64)), by = Math.floor(h / 2 - 32);
-    for (let r = 0; r < h; ++r) {
-      for (let c = 0; c < w; ++c) {
-        const inBox = c >= bx && c < bx + 64 && r >= by && r < by + 64;
-        y[r * w + c] = inBox ? 235 : (c + r + 4 * f) & 0xff;
-      }
-    }
-    for (let i = 0; i < u.length; ++i) u[i] = (i + 8 * f) & 0xff;
-    parts.push(Buffer.from('FRAME\n'), y, u, v);
-  }
-  return Buffer.concat(parts);
-}
 const [camW, camH] = (args['camera-size'] ?? '640x480').split('x').map(Number);
 const clipDir = mkdtempSync(join(tmpdir(), 'esfu-clip-'));
 const videoFile = join(clipDir, 'camera.y4m');
@@ -165,7 +119,6 @@ try {
     const page = await browser.newPage();
     page.on('console', m => { if (m.type() === 'error') log(`page ${i}:`, m.text()); });
     await gotoSettled(page, `${base}/`);
-    await page.addScriptTag({ content: umd });
     await joinRoom(page, i);
     tabs.push(page);
   }
@@ -176,7 +129,7 @@ try {
 
   // The last page leaves; the others are told and keep their media.
   const last = pages - 1;
-  await tabs[last].evaluate(() => window.lkRoom.disconnect());
+  await tabs[last].evaluate(() => lkLeave());
   await sleep(1500);
   const rest = all.slice(0, last);
   for (const i of rest) {
@@ -191,7 +144,7 @@ try {
   result.rejoined = await check(tabs, all, 'rejoined', problems);
   result.ok = problems.length === 0;
   result.reason = problems.join('; ');
-  for (const page of tabs) await page.evaluate(() => window.lkRoom.disconnect()).catch(() => {});
+  for (const page of tabs) await page.evaluate(() => lkLeave()).catch(() => {});
 } catch (e) {
   result = { ok: false, reason: String(e?.message ?? e) };
 } finally {

@@ -10,10 +10,11 @@
 #include "base/descriptors.hpp"
 #include "base/printable.hpp"
 #include "slowpath/auth/token.hpp"
+#include "slowpath/signalling/demo/bundled_js.hpp"
+#include "slowpath/signalling/demo/demo_page.hpp"
 #include "slowpath/signalling/http_reply.hpp"
 #include "slowpath/signalling/http_status.hpp"
 #include "slowpath/signalling/run_later.hpp"
-#include "slowpath/signalling/whip/demo_page.hpp"
 
 namespace edgesfu::sp::signalling {
 
@@ -145,6 +146,15 @@ void WhipServer::on_request(SoupServerMessage* msg, const std::string& path) {
   const std::string method = soup_server_message_get_method(msg);
   if (path == "/" && method == "GET") {
     reply(msg, 200, kDemoPage, "text/html; charset=utf-8");
+    return;
+  }
+  if (path == "/lib/livekit-client.umd.js" && method == "GET") {
+    const std::string_view js = livekit_client_js();
+    if (js.empty()) {
+      reply(msg, 404, "this build of edgesfu has no livekit-client (see README: the demo page)\n");
+    } else {
+      respond_static(msg, 200, js, "text/javascript; charset=utf-8");
+    }
     return;
   }
   const std::optional<Route> route = parse_route(path);
