@@ -13,7 +13,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 # Build: compiler, CMake, DPDK and the libraries of the slow path (protobuf:
-# LiveKit's signalling messages).
+# LiveKit's signalling messages; usrsctp: data channels).
 # Test: GoogleTest, Google Benchmark, clang (libFuzzer), and the tools the
 # netns integration tests drive (iproute2, ethtool, ping, curl, python3).
 # Bench: gnuplot for the plots, janus as bench/compare's reference SFU.
@@ -22,7 +22,7 @@ packages=(
   dpdk libdpdk-dev libnuma-dev
   libsrtp2-dev libipsec-mb-dev libssl-dev libnice-dev libglib2.0-dev libopus-dev libsoup-3.0-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
-  protobuf-compiler libprotobuf-dev
+  protobuf-compiler libprotobuf-dev libusrsctp-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 ethtool iputils-ping curl python3 procps gnuplot-nox chromium
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice

@@ -6,26 +6,25 @@
 #ifdef EDGESFU_LIVEKIT_CLIENT_JS
 __asm__(
     ".pushsection .rodata.edgesfu_livekit_client_js,\"a\",@progbits\n"
-    ".global edgesfu_livekit_client_js_begin\n"
-    ".hidden edgesfu_livekit_client_js_begin\n"
-    "edgesfu_livekit_client_js_begin:\n"
+    ".global kEdgesfuLivekitClientJsBegin\n"
+    ".hidden kEdgesfuLivekitClientJsBegin\n"
+    "kEdgesfuLivekitClientJsBegin:\n"
     ".incbin \"" EDGESFU_LIVEKIT_CLIENT_JS
     "\"\n"
-    ".global edgesfu_livekit_client_js_end\n"
-    ".hidden edgesfu_livekit_client_js_end\n"
-    "edgesfu_livekit_client_js_end:\n"
+    ".global kEdgesfuLivekitClientJsEnd\n"
+    ".hidden kEdgesfuLivekitClientJsEnd\n"
+    "kEdgesfuLivekitClientJsEnd:\n"
     ".popsection\n");
-extern "C" const char edgesfu_livekit_client_js_begin[];
-extern "C" const char edgesfu_livekit_client_js_end[];
+extern "C" const char kEdgesfuLivekitClientJsBegin[];
+extern "C" const char kEdgesfuLivekitClientJsEnd[];
 #endif
 
 namespace edgesfu::sp::signalling {
 
 std::string_view livekit_client_js() {
 #ifdef EDGESFU_LIVEKIT_CLIENT_JS
-  return {
-      edgesfu_livekit_client_js_begin,
-      static_cast<std::size_t>(edgesfu_livekit_client_js_end - edgesfu_livekit_client_js_begin)};
+  return {kEdgesfuLivekitClientJsBegin,
+          static_cast<std::size_t>(kEdgesfuLivekitClientJsEnd - kEdgesfuLivekitClientJsBegin)};
 #else
   return {};
 #endif
