@@ -119,6 +119,13 @@ struct AudioConfig {
   uint32_t smooth_intervals = 2;      // intervals the level is smoothed over
 };
 
+// Data channels (LiveKit's data packets, relayed by the slow path).
+struct DataConfig {
+  uint32_t send_buffer_kb = 1024;      // queued toward one receiver before its sends are refused
+  uint32_t max_messages_per_s = 2000;  // relayed from one sender; past it: dropped, counted
+  uint32_t max_kbytes_per_s = 8192;    // the same in bytes
+};
+
 // Limits that keep one client (or many) from taking what others need
 // (docs/security.md).
 struct LimitConfig {
@@ -137,6 +144,7 @@ struct Config {
   std::map<std::string, std::string> keys;  // API key -> secret (JWT HS256)
   RoomConfig room;
   AudioConfig audio;
+  DataConfig data;
   LimitConfig limit;
   LoggingConfig logging;
   DataplaneConfig dataplane;

@@ -355,6 +355,13 @@ Result<Config> parse_config(const std::string& yaml_text) {
     r.finish();
   }
   {
+    YamlReader r = top.child("data");
+    r.read_uint_as("send_buffer_kb", 64, 65536, cfg.data.send_buffer_kb);
+    r.read_uint_as("max_messages_per_second", 1, 1000000, cfg.data.max_messages_per_s);
+    r.read_uint_as("max_kbytes_per_second", 64, 1000000, cfg.data.max_kbytes_per_s);
+    r.finish();
+  }
+  {
     YamlReader r = top.child("limit");
     LimitConfig& l = cfg.limit;
     r.read_uint_as("max_pending_sessions", 1, 1000000, l.max_pending_sessions);

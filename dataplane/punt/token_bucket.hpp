@@ -21,6 +21,14 @@ class TokenBucket {
     return true;
   }
 
+  // Takes `n` tokens if there are that many (a message of n bytes).
+  bool take(uint64_t now, uint32_t n) {
+    refill(now);
+    if (tokens_ < n) return false;
+    tokens_ -= n;
+    return true;
+  }
+
   uint32_t tokens(uint64_t now) {
     refill(now);
     return tokens_;

@@ -280,6 +280,7 @@ Status Appliance::run_main_loop() {
       deps.advertised_address = cfg_.rtc.node_ip.empty() ? buf : cfg_.rtc.node_ip;
       deps.port_min = cfg_.rtc.port_range_start;
       deps.port_max = cfg_.rtc.port_range_end;
+      deps.data_send_buffer = cfg_.data.send_buffer_kb * 1024;
       // Both front doors hear when a room's tracks change, whichever door
       // the change came through.
       deps.on_room_changed = [&whip, &rtc](const std::string& room) {

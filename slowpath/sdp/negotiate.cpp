@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <optional>
+#include <string_view>
 
 namespace edgesfu::sp::sdp {
 
@@ -295,6 +298,55 @@ Media answer_media(const Media& m, const LocalTransport& local) {
   am.candidates = local.candidates;
   am.end_of_candidates = true;
   return am;
+}
+
+bool is_data_channel(const Media& m) {
+  return m.kind == "application" && (m.proto == "UDP/DTLS/SCTP" || m.proto == "TCP/DTLS/SCTP") &&
+         std::find(m.fmts.begin(), m.fmts.end(), "webrtc-datachannel") != m.fmts.end();
+}
+
+Result<DataSection> data_section(const Media& m) {
+  DataSection d;
+  d.mid = m.mid;
+  // The number after `prefix` in attribute `a`, or nullopt when `a` is
+  // another attribute; a value that is not a whole number is an error.
+  auto value = [&](const std::string& a, std::string_view prefix,
+                   uint64_t& out) -> std::optional<bool> {
+    if (a.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+    const char* first = a.data() + prefix.size();
+    const char* last = a.data() + a.size();
+    auto [end, ec] = std::from_chars(first, last, out);
+    return ec == std::errc() && end == last && first != last;
+  };
+  for (const std::string& a : m.other) {
+    uint64_t n = 0;
+    std::optional<bool> ok = value(a, "sctp-port:", n);
+    if (ok) {
+      if (!*ok || n == 0 || n > 65535) {
+        return make_error(ErrorCode::kInvalidArgument, "mid " + m.mid + ": bad a=" + a);
+      }
+      d.sctp_port = static_cast<uint16_t>(n);
+      continue;
+    }
+    ok = value(a, "max-message-size:", n);
+    if (ok) {
+      if (!*ok) return make_error(ErrorCode::kInvalidArgument, "mid " + m.mid + ": bad a=" + a);
+      d.max_message = n;
+    }
+  }
+  return d;
+}
+
+Media data_media(const Media& shape, const LocalTransport& local, uint64_t max_message,
+                 const std::string& setup) {
+  Media dm = answer_media(shape, local);
+  dm.proto = "UDP/DTLS/SCTP";
+  dm.fmts = {"webrtc-datachannel"};
+  dm.rtcp_mux = false;
+  dm.rtcp_rsize = false;
+  dm.setup = setup;
+  dm.other = {"sctp-port:5000", "max-message-size:" + std::to_string(max_message)};
+  return dm;
 }
 
 Media rejected(const Media& m) {

@@ -110,4 +110,23 @@ Media answer_media(const Media& m, const LocalTransport& local);
 // A rejected m-line (port 0, RFC 3264 §6).
 Media rejected(const Media& m);
 
+// Data channels (RFC 8841): an m=application section for SCTP over DTLS
+// ("UDP/DTLS/SCTP webrtc-datachannel"; the older "DTLS/SCTP 5000" form is
+// not taken).
+bool is_data_channel(const Media& m);
+// What the peer's data section says: its SCTP port (a=sctp-port, default
+// 5000) and the largest message it takes (a=max-message-size, default 64 KiB;
+// 0: no limit).
+struct DataSection {
+  std::string mid;
+  uint16_t sctp_port = 5000;
+  uint64_t max_message = 65536;
+};
+Result<DataSection> data_section(const Media& m);
+// Our side of a data section: the transport attributes, our SCTP port 5000
+// and the largest message we take. `setup` as for media ("passive" in an
+// answer, "actpass" in an offer).
+Media data_media(const Media& shape, const LocalTransport& local, uint64_t max_message,
+                 const std::string& setup);
+
 }  // namespace edgesfu::sp::sdp

@@ -385,7 +385,8 @@ std::string write(const Session& s) {
     o << "\r\nc=IN IP4 0.0.0.0\r\n";
     if (!m.mid.empty()) o << "a=mid:" << m.mid << "\r\n";
     if (m.bundle_only) o << "a=bundle-only\r\n";
-    o << "a=" << to_string(m.direction) << "\r\n";
+    // A data section has no direction (RFC 8841 §5.1).
+    if (m.kind != "application") o << "a=" << to_string(m.direction) << "\r\n";
     if (!m.ice_ufrag.empty()) o << "a=ice-ufrag:" << m.ice_ufrag << "\r\n";
     if (!m.ice_pwd.empty()) o << "a=ice-pwd:" << m.ice_pwd << "\r\n";
     if (!m.fingerprint.empty())

@@ -336,9 +336,22 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
 
   // 3. The answer.
   sdp::Session ans = sdp::answer_session();
+  std::optional<sdp::DataSection> data;
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const sdp::Media& m = offer.media[i];
     MLine& ml = next[i];
+    // One data section per connection: the first one offered (a later offer
+    // keeps it on its mid).
+    const bool data_mid = data_ ? data_->mid == m.mid : !data;
+    if (data_max_message_ != 0 && bundled(m) && sdp::is_data_channel(m) && data_mid) {
+      auto d = sdp::data_section(m);
+      if (!d) return d.error();
+      data = std::move(d).value();
+      ans.media.push_back(sdp::data_media(m, local, data_max_message_, "passive"));
+      ml.rejected = false;
+      ans.bundle.push_back(m.mid);
+      continue;
+    }
     if (!bundled(m) || (m.kind != "audio" && m.kind != "video")) {
       ans.media.push_back(sdp::rejected(m));
       ml.rejected = true;
@@ -382,6 +395,9 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
   }
   numbering_.learn(offer);
   mlines_ = std::move(next);
+  changes.data_opened = !data_ && data;
+  changes.data_closed = data_ && !data;
+  data_ = std::move(data);
   return ans;
 }
 
@@ -392,6 +408,12 @@ sdp::Media ParticipantMedia::offer_media(const MLine& ml, const sdp::LocalTransp
   shape.kind = ml.kind;
   shape.proto = "UDP/TLS/RTP/SAVPF";
   shape.mid = ml.mid;
+  if (ml.kind == "application") {
+    shape.proto = "UDP/DTLS/SCTP";
+    shape.fmts = {"webrtc-datachannel"};
+    if (ml.rejected || !data_ || data_->mid != ml.mid) return sdp::rejected(shape);
+    return sdp::data_media(shape, local, data_max_message_, "actpass");
+  }
   if (ml.rejected) return sdp::rejected(shape);
   shape.rtcp_rsize = true;
   // Our transport attributes as in an answer, but actpass: an offer says
@@ -562,6 +584,10 @@ Status ParticipantMedia::apply_answer(const sdp::Session& answer, Changes& chang
     if (!accepted) {
       ml.sending.reset();
       ml.rejected = true;
+      if (data_ && data_->mid == ml.mid) {
+        data_.reset();
+        changes.data_closed = true;
+      }
       continue;
     }
     if (!ml.sending || was_sending) continue;

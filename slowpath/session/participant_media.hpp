@@ -61,6 +61,10 @@ struct Changes {
   // Our offer was waiting when the remote offer came (glare): the server is
   // the polite side (RFC 8829 §4.1.8.2 rollback) and its offer is dropped.
   bool rolled_back = false;
+  // The data section (m=application, SCTP) was accepted for the first time,
+  // or is gone (rejected by a later offer or answer).
+  bool data_opened = false;
+  bool data_closed = false;
   bool empty() const {
     return published.empty() && unpublished.empty() && subscribed.empty() && unsubscribed.empty();
   }
@@ -69,7 +73,7 @@ struct Changes {
 // One m-line of the connection, as last negotiated.
 struct MLine {
   std::string mid;
-  std::string kind;                              // audio, video
+  std::string kind;                              // audio, video, application (data)
   bool rejected = false;                         // port 0: its index may be recycled with a new mid
   std::optional<sdp::PublishedTrack> published;  // what the participant sends on it
   std::optional<Subscription> sending;           // what we send on it
@@ -84,6 +88,11 @@ class ParticipantMedia {
  public:
   // `ssrcs` hands out our SSRCs toward this participant (random, non-zero).
   explicit ParticipantMedia(std::function<uint32_t()> ssrcs) : ssrcs_(std::move(ssrcs)) {}
+
+  // Whether an offered data section (m=application, SCTP data channels) is
+  // accepted, advertising `max_message` bytes as the largest message we take;
+  // 0 (the default): data sections are answered rejected. One per connection.
+  void accept_data_channels(uint64_t max_message) { data_max_message_ = max_message; }
 
   // Answers `offer`; `wanted` are the tracks the room says this participant
   // should receive, in order of preference (each lands on at most one m-line
@@ -104,6 +113,8 @@ class ParticipantMedia {
   const std::vector<MLine>& mlines() const { return mlines_; }
   std::vector<Publication> publications() const;
   std::vector<Subscription> subscriptions() const;
+  // The accepted data section, as the participant described it.
+  const std::optional<sdp::DataSection>& data() const { return data_; }
 
  private:
   // The connection's numbering: inside one BUNDLE an extension ID means one
@@ -129,6 +140,8 @@ class ParticipantMedia {
   std::optional<std::vector<MLine>> pending_;
   Numbering pending_numbering_;
   uint32_t next_mid_ = 0;
+  uint64_t data_max_message_ = 0;
+  std::optional<sdp::DataSection> data_;
 };
 
 }  // namespace edgesfu::sp::session

@@ -45,6 +45,7 @@ Result<std::unique_ptr<ParticipantSession>> ParticipantSession::create(const std
   std::unique_ptr<ParticipantSession> s(new ParticipantSession());
   s->room_ = room;
   s->grants_ = grants;
+  if (grants.data_channels) s->media_.accept_data_channels(kDataMaxMessage);
   s->deps_ = deps;
   s->on_ended_ = std::move(on_ended);
   s->sid_ = rooms::new_id("PA_");
@@ -100,10 +101,14 @@ ParticipantSession::~ParticipantSession() {
   if (installed_) (void)deps_.dp->remove_participant(participant_);
   if (reserved_) deps_.dp->release_participant(room_key_);
   if (deps_.dp != nullptr && ice_) deps_.dp->close_port(ice_->local_port());
-  if (dtls_ && dtls_->counters().app_records_in != 0) {
-    spdlog::info("session {}: {} DTLS application records ({} bytes) arrived", sid_,
-                 dtls_->counters().app_records_in, dtls_->counters().app_bytes_in);
+  if (data_) {
+    const DataLink::Counters& c = data_->counters();
+    spdlog::info(
+        "session {}: data channels: {} messages ({} bytes) in, {} ({} bytes) out; {} refused "
+        "for a full send buffer",
+        sid_, c.messages_in, c.bytes_in, c.messages_out, c.bytes_out, c.send_buffer_full);
   }
+  data_.reset();  // its ABORT goes out through dtls_
   if (deps_.rooms != nullptr) deps_.rooms->leave(room_, sid_, g_get_monotonic_time());
 }
 
@@ -150,7 +155,7 @@ Status ParticipantSession::start_transport(const sdp::Session& offer) {
   if (!tr) return tr.error();
   dtls_ = std::move(tr).value();
   dtls_->on_app_data([self](std::span<const uint8_t> d) {
-    if (self->on_app_data_) self->on_app_data_(d);
+    if (self->data_) self->data_->input(d);
   });
   remote_ufrag_ = ufrag;
   remote_pwd_ = pwd;
@@ -211,6 +216,8 @@ Status ParticipantSession::on_remote_answer(const sdp::Session& answer, Changes&
 }
 
 void ParticipantSession::apply(const Changes& c) {
+  if (c.data_closed) data_.reset();
+  if (c.data_opened) maybe_start_data();
   bool room_changed_tracks = false;
   for (const Subscription& s : c.unsubscribed) {
     auto it = downtracks_.find(s.mid);
@@ -357,7 +364,37 @@ void ParticipantSession::on_ice_data(std::span<const uint8_t> d) {
       return;
     }
     maybe_install();
+    maybe_start_data();
   }
+}
+
+void ParticipantSession::maybe_start_data() {
+  if (data_ || ended_ || !dtls_ || !dtls_->connected() || !media_.data()) return;
+  DataLinkOptions o;
+  o.remote_port = media_.data()->sctp_port;
+  o.dtls_server = true;  // we answer passive, or offer actpass and refuse passive answers
+  o.max_message = kDataMaxMessage;
+  o.send_buffer = deps_.data_send_buffer;
+  ParticipantSession* self = this;
+  auto link = DataLink::create(
+      o, deps_.context,
+      [self](std::span<const uint8_t> p) {
+        if (self->dtls_ && self->dtls_->connected()) (void)self->dtls_->send_app_data(p);
+      },
+      [self](const sctp::Channel& ch, bool binary, std::span<const uint8_t> msg) {
+        if (self->on_data_) self->on_data_(ch, binary, msg);
+      });
+  if (!link) {
+    spdlog::warn("session {}: data channels: {}", sid_, link.error().message);
+    return;
+  }
+  data_ = std::move(link).value();
+}
+
+sctp::SendResult ParticipantSession::send_data(const std::string& label, bool binary,
+                                               std::span<const uint8_t> msg) {
+  if (!data_) return sctp::SendResult::kNotConnected;
+  return data_->send(label, binary, msg);
 }
 
 gboolean ParticipantSession::on_timer(gpointer p) {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "slowpath/rooms/rooms.hpp"
 #include "slowpath/rooms/speakers.hpp"
 #include "slowpath/session/admission.hpp"
+#include "slowpath/session/data_link.hpp"
 #include "slowpath/session/participant_media.hpp"
 
 namespace edgesfu::sp::session {
@@ -39,6 +41,7 @@ struct SessionDeps {
   std::string local_address;       // the appliance IP
   std::string advertised_address;  // rtc.node_ip
   uint16_t port_min = 0, port_max = 0;
+  uint32_t data_send_buffer = 1024 * 1024;  // bytes queued toward one participant's data channels
   // Called when the tracks of `room` changed (a track became usable in the
   // dataplane, or went away), so that the room's other sessions reconcile.
   std::function<void(const std::string& room)> on_room_changed;
@@ -50,7 +53,14 @@ struct SessionDeps {
 struct Grants {
   bool can_publish = true;
   bool can_subscribe = true;
+  // Data channels are set up when offered (the LiveKit door relays them;
+  // WHIP/WHEP answer a data section rejected).
+  bool data_channels = false;
 };
+
+// The largest data channel message a participant may send us (our
+// a=max-message-size): LiveKit's own limit, which its SDKs cap at 64,000.
+inline constexpr uint32_t kDataMaxMessage = 65535;
 
 class ParticipantSession {
  public:
@@ -85,10 +95,13 @@ class ParticipantSession {
   // The room's tracks changed: downtracks follow what is usable now (sources
   // that became ready are attached, sources that went away are let go).
   void room_changed();
-  // DTLS application data from the participant (SCTP for data channels, a
-  // later issue): the hook; dtls::Transport counts what arrives, and the
-  // session logs it when it ends.
-  void on_app_data(dtls::Transport::AppDataFn f) { on_app_data_ = std::move(f); }
+  // Data channels (with Grants::data_channels): each whole message the
+  // participant sends on a channel it opened goes to `f`; send_data() sends
+  // one on the participant's channel labelled `label` (kNotConnected while
+  // there is none, kBufferFull when its send buffer is full).
+  void on_data(DataLink::MessageFn f) { on_data_ = std::move(f); }
+  sctp::SendResult send_data(const std::string& label, bool binary, std::span<const uint8_t> msg);
+  const DataLink* data_link() const { return data_.get(); }
   // The room's sid for the track the participant will send with msid track
   // id `msid_track` (LiveKit: add_track's cid, answered before the offer).
   void name_track(const std::string& msid_track, const std::string& sid) {
@@ -117,6 +130,7 @@ class ParticipantSession {
   void install_tracks();
   void on_ice_data(std::span<const uint8_t> d);
   void maybe_install();
+  void maybe_start_data();
   void end(const std::string& why);
   static gboolean on_timer(gpointer self);
 
@@ -126,9 +140,10 @@ class ParticipantSession {
   std::string remote_ufrag_, remote_pwd_, remote_fingerprint_;
   SessionDeps deps_;
   OnEnded on_ended_;
-  dtls::Transport::AppDataFn on_app_data_;
+  DataLink::MessageFn on_data_;
   std::unique_ptr<ice::LiteAgent> ice_;
   std::unique_ptr<dtls::Transport> dtls_;
+  std::unique_ptr<DataLink> data_;  // sends through dtls_: declared after it, ends before it
   ParticipantMedia media_;
   GSource* timer_ = nullptr;
   int64_t started_us_ = 0;

@@ -39,13 +39,34 @@ Result<std::unique_ptr<LkConnection>> LkConnection::create(RtcServer& server,
   session::Grants grants;
   grants.can_publish = claims.video.can_publish;
   grants.can_subscribe = claims.video.can_subscribe;
+  grants.data_channels = true;
   LkConnection* self = c.get();
   auto s = session::ParticipantSession::create(
       claims.video.room, claims.identity, grants, deps,
       [self](const std::string&, const std::string& why) { self->end(why); });
   if (!s) return s.error();
   c->session_ = std::move(s).value();
+  c->session_->on_data(
+      [self](const sctp::Channel& ch, bool /*binary*/, std::span<const uint8_t> msg) {
+        self->server_.relay_data(*self, ch.label, msg);
+      });
+  c->data_sender_ = DataSender{c->session_->sid(), claims.identity, claims.video.can_publish_data,
+                               claims.video.hidden, claims.video.agent || claims.kind == "agent"};
+  const config::DataConfig& dc = server.config().data;
+  const auto now_us = static_cast<uint64_t>(g_get_monotonic_time());
+  // A second's worth may come at once (a burst), then the rate.
+  c->data_messages_ =
+      dp::punt::TokenBucket(dc.max_messages_per_s, dc.max_messages_per_s, 1'000'000, now_us);
+  c->data_bytes_ = dp::punt::TokenBucket(dc.max_kbytes_per_s * 1024, dc.max_kbytes_per_s * 1024,
+                                         1'000'000, now_us);
   return c;
+}
+
+bool LkConnection::data_within_rate(std::size_t bytes) {
+  const auto now_us = static_cast<uint64_t>(g_get_monotonic_time());
+  const auto n = static_cast<uint32_t>(std::min<std::size_t>(bytes, UINT32_MAX));
+  if (data_bytes_.tokens(now_us) < n || data_messages_.tokens(now_us) == 0) return false;
+  return data_bytes_.take(now_us, n) && data_messages_.take(now_us);
 }
 
 LkConnection::~LkConnection() {

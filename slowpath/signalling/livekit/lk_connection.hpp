@@ -12,9 +12,11 @@
 #include <set>
 #include <string>
 
+#include "dataplane/punt/token_bucket.hpp"
 #include "livekit_rtc.pb.h"
 #include "slowpath/auth/token.hpp"
 #include "slowpath/session/participant_session.hpp"
+#include "slowpath/signalling/livekit/data_relay.hpp"
 
 typedef struct _SoupWebsocketConnection SoupWebsocketConnection;
 
@@ -57,6 +59,12 @@ class LkConnection {
   // This participant as LiveKit describes it, with its published tracks.
   ::livekit::ParticipantInfo info() const;
   session::ParticipantSession& session() { return *session_; }
+  // As a sender of data packets: who it is, what it may, its sequence.
+  const DataSender& data_sender() const { return data_sender_; }
+  DataSenderState& data_state() { return data_state_; }
+  // Takes one message of `bytes` from the sender's data.max_* rate; false
+  // when it is past it.
+  bool data_within_rate(std::size_t bytes);
 
  private:
   LkConnection(RtcServer& server, const auth::Claims& claims, ::livekit::JoinRequest join);
@@ -93,6 +101,9 @@ class LkConnection {
   int64_t asked_at_us_ = 0;
   GSource* timer_ = nullptr;
   bool ended_ = false;
+  DataSender data_sender_;
+  DataSenderState data_state_;
+  dp::punt::TokenBucket data_messages_, data_bytes_;  // per-sender rate (µs clock)
 };
 
 }  // namespace edgesfu::sp::livekit

@@ -3,6 +3,7 @@
 #include <libsoup/soup.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "base/printable.hpp"
@@ -39,6 +40,8 @@ void refuse_resume(SoupWebsocketConnection* ws) {
   soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_NORMAL, "resume not supported");
 }
 
+constexpr guint kDataLogIntervalS = 10;
+
 }  // namespace
 
 Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
@@ -64,11 +67,18 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
     g_source_set_callback(r->speakers_timer_, &RtcServer::on_speakers_tick, r.get(), nullptr);
     g_source_attach(r->speakers_timer_, deps.context);
   }
+  r->data_log_timer_ = g_timeout_source_new_seconds(kDataLogIntervalS);
+  g_source_set_callback(r->data_log_timer_, &RtcServer::on_data_log_tick, r.get(), nullptr);
+  g_source_attach(r->data_log_timer_, deps.context);
   spdlog::info("http: LiveKit signalling on ws://{}:{}/rtc/v1", deps.local_address, cfg.port);
   return r;
 }
 
 RtcServer::~RtcServer() {
+  if (data_log_timer_ != nullptr) {
+    g_source_destroy(data_log_timer_);
+    g_source_unref(data_log_timer_);
+  }
   if (quality_timer_ != nullptr) {
     g_source_destroy(quality_timer_);
     g_source_unref(quality_timer_);
@@ -262,6 +272,14 @@ void RtcServer::drop(const std::string& sid) {
   const bool hidden = it->second->hidden();
   const bool had_tracks = gone.tracks_size() != 0;
   conns_.erase(it);  // its session leaves the room and the dataplane
+  const bool room_left = std::none_of(conns_.begin(), conns_.end(),
+                                      [&](const auto& c) { return c.second->room() == room; });
+  if (auto d = room_data_.find(room); room_left && d != room_data_.end()) {
+    if (!(d->second == DataCounters{})) {
+      spdlog::info("livekit: room {} data: {}", room, to_string(d->second));
+    }
+    room_data_.erase(d);
+  }
   if (auto src = sources_.find(sid); src != sources_.end()) {
     guard_->closed(src->second);
     sources_.erase(src);
@@ -354,6 +372,68 @@ void RtcServer::send_quality() {
     send_to_room(room, resp);
   }
   deps_.qualities->sweep(now);
+}
+
+void RtcServer::relay_data(LkConnection& from, const std::string& label,
+                           std::span<const uint8_t> msg) {
+  DataCounters& room = room_data_[from.room()];
+  DataCounters d;  // this message's counts, added to the room's and the totals
+  DataKind kind = DataKind::kReliable;
+  bool labelled = true;
+  if (label == "_lossy") {
+    kind = DataKind::kLossy;
+  } else if (label == "_data_track") {
+    ++d.data_track;  // data tracks need their own signalling (a later issue)
+  } else if (label != "_reliable") {
+    labelled = false;  // an app's own channel: relayed as a user packet, reliably
+  }
+  const auto k = static_cast<std::size_t>(kind);
+  ++d.in[k].messages;
+  d.in[k].bytes += msg.size();
+  DataRoute r;
+  bool relay = false;
+  if (d.data_track != 0) {
+    // not relayed
+  } else if (!from.data_within_rate(msg.size())) {
+    ++d.rate_limited;
+  } else {
+    r = labelled ? route_data(msg, kind, from.data_sender(), from.data_state())
+                 : wrap_unlabeled(msg, from.data_sender());
+    relay = r.drop == DataDrop::kNone;
+    if (!relay) ++d.drops[static_cast<std::size_t>(r.drop)];
+  }
+  const rooms::Room* rm = relay ? deps_.rooms->find(from.room()) : nullptr;
+  if (rm != nullptr) {
+    const std::span<const uint8_t> packet(reinterpret_cast<const uint8_t*>(r.packet.data()),
+                                          r.packet.size());
+    const char* out_label = kind == DataKind::kReliable ? "_reliable" : "_lossy";
+    for (const auto& [sid, p] : rm->participants) {
+      if (sid == from.sid()) continue;
+      auto c = conns_.find(sid);  // other doors' participants have no data channels
+      if (c == conns_.end() || !is_recipient(r, sid, c->second->identity())) continue;
+      switch (c->second->session().send_data(out_label, true, packet)) {
+        case sctp::SendResult::kSent:
+          ++d.out[k].messages;
+          d.out[k].bytes += packet.size();
+          break;
+        case sctp::SendResult::kBufferFull: ++d.slow_receiver[k]; break;
+        case sctp::SendResult::kNotConnected: ++d.no_channel; break;
+        case sctp::SendResult::kTooLarge:
+        case sctp::SendResult::kFailed: ++d.send_failed; break;
+      }
+    }
+  }
+  room += d;
+  data_totals_ += d;
+}
+
+gboolean RtcServer::on_data_log_tick(gpointer self) {
+  auto* s = static_cast<RtcServer*>(self);
+  if (!(s->data_totals_ == s->data_logged_)) {
+    spdlog::info("stats: livekit data since start: {}", to_string(s->data_totals_));
+    s->data_logged_ = s->data_totals_;
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 }  // namespace edgesfu::sp::livekit

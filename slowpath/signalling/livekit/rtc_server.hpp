@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "slowpath/auth/token.hpp"
 #include "slowpath/session/participant_session.hpp"
 #include "slowpath/signalling/http_guard.hpp"
+#include "slowpath/signalling/livekit/data_relay.hpp"
 
 typedef struct _SoupServer SoupServer;
 typedef struct _SoupServerMessage SoupServerMessage;
@@ -56,6 +58,11 @@ class RtcServer {
                                                  const std::string& self_sid) const;
   void broadcast(const std::string& room, const ::livekit::ParticipantInfo& who);
   void drop_later(const std::string& sid);
+  // A data channel message from `from` on its channel `label`: relayed to
+  // the room as LiveKit does (data_relay.hpp), each receiver on its channel
+  // of the same kind; counted per room.
+  void relay_data(LkConnection& from, const std::string& label, std::span<const uint8_t> msg);
+  const DataCounters& data_totals() const { return data_totals_; }
   const config::Config& config() const { return cfg_; }
   rooms::Rooms& rooms() const { return *deps_.rooms; }
   std::size_t connections() const { return conns_.size(); }
@@ -95,6 +102,13 @@ class RtcServer {
   // Authorized and admitted, waiting for the upgrade (at most one per request).
   std::map<SoupServerMessage*, std::unique_ptr<LkConnection>> pending_;
   std::map<std::string, std::unique_ptr<LkConnection>> conns_;  // by participant sid
+  // Data counters of the rooms with LiveKit connections (logged when the
+  // last one leaves), and of all rooms since start (logged every 10 s when
+  // they moved).
+  std::map<std::string, DataCounters> room_data_;
+  DataCounters data_totals_, data_logged_;
+  GSource* data_log_timer_ = nullptr;
+  static gboolean on_data_log_tick(gpointer self);
 };
 
 }  // namespace edgesfu::sp::livekit
