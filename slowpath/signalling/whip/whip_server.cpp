@@ -148,6 +148,10 @@ void WhipServer::on_request(SoupServerMessage* msg, const std::string& path) {
     reply(msg, 200, kDemoPage, "text/html; charset=utf-8");
     return;
   }
+  if (path == "/favicon.ico" && method == "GET") {
+    reply(msg, 204, "");  // none: browsers ask on every page load
+    return;
+  }
   if (path == "/lib/livekit-client.umd.js" && method == "GET") {
     const std::string_view js = livekit_client_js();
     if (js.empty()) {
