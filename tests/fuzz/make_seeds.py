@@ -129,6 +129,16 @@ def main():
           + rec(2, 0, dcep_open(False, 0, b"_lossy")) + rec(0, 2, b"\x0a\x02hi")
           + rec(2, 1, b"text") + rec(0, 5, b"") + rec(2, 0, b"\x02"))
 
+    # LiveKit data packets (flags byte, then a DataPacket): a livekit-client
+    # user packet with a topic and a destination, a Rust one with a sequence.
+    def pb(field, wire, body):
+        key = bytes([(field << 3) | wire])
+        return key + (bytes([len(body)]) + body if wire == 2 else body)
+    user = pb(2, 2, b"hi") + pb(4, 2, b"chat") + pb(6, 2, b"bob")
+    write("lk_data", "js_user", b"\x01" + pb(2, 2, user))
+    write("lk_data", "rust_rpc", b"\x01" + pb(5, 2, b"bob") + bytes([0x80, 0x01, 7])
+          + pb(10, 2, pb(1, 2, b"id") + pb(2, 2, b"echo")))
+
     cfg_dir = os.path.join(HERE, "..", "..", "config")
     for name in ("dev.yaml", os.path.join("examples", "baremetal.yaml")):
         with open(os.path.join(cfg_dir, name), "rb") as f:

@@ -34,6 +34,14 @@ std::string offer_text(const std::vector<M>& ms) {
   }
   s += "\r\na=msid-semantic: WMS\r\n";
   for (const M& m : ms) {
+    if (m.kind == "application") {
+      s += "m=application " + std::to_string(m.port) +
+           " UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\n"
+           "a=ice-pwd:0123456789012345678901\r\na=fingerprint:sha-256 11:22:33\r\n"
+           "a=setup:actpass\r\na=mid:" +
+           m.mid + "\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n";
+      continue;
+    }
     if (m.kind == "audio") {
       s += "m=audio " + std::to_string(m.port) + " UDP/TLS/RTP/SAVPF 111 0\r\n";
     } else {
@@ -551,6 +559,89 @@ TEST(SessionTest, BundleOnlyMlinesAreAnsweredLikeAnyOther) {
       p, {{"audio", "0", "sendonly", 1001}, {"video", "1", "sendonly", 2001, 0, 0, true}}, {}, c);
   EXPECT_EQ(mids(c.published), (Strings{"0", "1"}));
   EXPECT_NE(a.media[1].port, 0);
+}
+
+}  // namespace
+}  // namespace edgesfu::sp::session
+
+namespace edgesfu::sp::session {
+namespace {
+
+TEST(SessionTest, DataSectionAcceptedOnlyWhenTheDoorRelaysData) {
+  const std::vector<M> ms = {{"audio", "0", "recvonly"}, {"application", "1", ""}};
+  {
+    ParticipantMedia p = participant();  // WHIP/WHEP: no data channels
+    Changes c;
+    sdp::Session a = answer(p, ms, {}, c);
+    ASSERT_EQ(a.media.size(), 2u);
+    EXPECT_EQ(a.media[1].port, 0);
+    EXPECT_FALSE(c.data_opened);
+    EXPECT_FALSE(p.data());
+  }
+  ParticipantMedia p = participant();
+  p.accept_data_channels(65535);
+  Changes c;
+  sdp::Session a = answer(p, ms, {}, c);
+  ASSERT_EQ(a.media.size(), 2u);
+  const sdp::Media& d = a.media[1];
+  EXPECT_EQ(d.port, 9);
+  EXPECT_EQ(d.proto, "UDP/DTLS/SCTP");
+  EXPECT_EQ(d.fmts, Strings{"webrtc-datachannel"});
+  EXPECT_EQ(d.setup, "passive");
+  EXPECT_NE(std::find(d.other.begin(), d.other.end(), "sctp-port:5000"), d.other.end());
+  EXPECT_NE(std::find(d.other.begin(), d.other.end(), "max-message-size:65535"), d.other.end());
+  EXPECT_NE(std::find(a.bundle.begin(), a.bundle.end(), "1"), a.bundle.end());
+  // No direction attribute on a data section (RFC 8841 §5.1).
+  const std::string text = sdp::write(a);
+  const std::string data_part = text.substr(text.find("m=application"));
+  EXPECT_EQ(data_part.find("a=sendrecv"), std::string::npos);
+  EXPECT_TRUE(c.data_opened);
+  ASSERT_TRUE(p.data());
+  EXPECT_EQ(p.data()->mid, "1");
+  EXPECT_EQ(p.data()->sctp_port, 5000);
+  EXPECT_EQ(p.data()->max_message, 262144u);
+
+  // A re-offer keeps it (nothing new); a second data section is refused.
+  const std::vector<M> more = {
+      {"audio", "0", "recvonly"}, {"application", "1", ""}, {"application", "2", ""}};
+  a = answer(p, more, {}, c);
+  ASSERT_EQ(a.media.size(), 3u);
+  EXPECT_EQ(a.media[1].port, 9);
+  EXPECT_EQ(a.media[2].port, 0);
+  EXPECT_FALSE(c.data_opened);
+  EXPECT_FALSE(c.data_closed);
+
+  // A re-offer that rejects it closes the data channels.
+  std::vector<M> gone = more;
+  gone[1].port = 0;
+  a = answer(p, gone, {}, c);
+  EXPECT_TRUE(c.data_closed);
+  EXPECT_FALSE(p.data());
+}
+
+TEST(SessionTest, DataSectionAttributesAreChecked) {
+  sdp::Media m;
+  m.kind = "application";
+  m.proto = "UDP/DTLS/SCTP";
+  m.fmts = {"webrtc-datachannel"};
+  m.mid = "d";
+  EXPECT_TRUE(sdp::is_data_channel(m));
+  auto d = sdp::data_section(m);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->sctp_port, 5000);
+  EXPECT_EQ(d->max_message, 65536u);
+  for (const char* bad : {"sctp-port:0", "sctp-port:70000", "sctp-port:x",
+                          "sctp-port:", "max-message-size:-1", "max-message-size:1e9"}) {
+    m.other = {bad};
+    EXPECT_FALSE(sdp::data_section(m).ok()) << bad;
+  }
+  m.other = {"sctp-port:5001", "max-message-size:0"};
+  d = sdp::data_section(m);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->sctp_port, 5001);
+  EXPECT_EQ(d->max_message, 0u);
+  m.fmts = {"5000"};  // the pre-RFC 8841 form
+  EXPECT_FALSE(sdp::is_data_channel(m));
 }
 
 }  // namespace
