@@ -78,6 +78,10 @@ struct FastpathConfig {
   uint32_t punt_syn_burst = 40;
   uint32_t punt_budget = 20000;  // packets/s to the exception path per worker; 0: unlimited
   uint32_t punt_budget_burst = 2000;
+  // DTLS of live participants (data channels), apart from the above:
+  // packets/s per flow and per worker; 0: no limit.
+  uint32_t punt_flow_rate = 20000;
+  uint32_t punt_flow_budget = 50000;
 };
 
 struct DataplaneConfig {

@@ -216,6 +216,8 @@ void read_fastpath(YamlReader r, FastpathConfig& c) {
   r.read_uint_as("punt_syn_burst", 1, 100000000, c.punt_syn_burst);
   r.read_uint_as("punt_budget", 0, 100000000, c.punt_budget);
   r.read_uint_as("punt_budget_burst", 8, 100000000, c.punt_budget_burst);
+  r.read_uint_as("punt_flow_rate", 0, 100000000, c.punt_flow_rate);
+  r.read_uint_as("punt_flow_budget", 0, 100000000, c.punt_flow_budget);
   r.finish();
 }
 

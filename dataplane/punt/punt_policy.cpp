@@ -70,10 +70,11 @@ Verdict judge(const PuntRules& r, pkt::FrameKind kind, const pkt::UdpFrame& f, p
         return punt(Priority::kSession, f, true, !flow_hit);
       }
       case pkt::UdpClass::kDtls:
-        if (!flow_hit && !r.guard->validated(f.dst_port, f.src, f.src_port)) {
+        if (flow_hit) return punt(Priority::kFlowData, f, true, true);
+        if (!r.guard->validated(f.dst_port, f.src, f.src_port)) {
           return drop(DropReason::kDtlsUnvalidated);
         }
-        return punt(Priority::kSession, f, true, !flow_hit);
+        return punt(Priority::kSession, f, true, true);
       default:
         // RTP/RTCP of a live flow never get here (the fast path takes them);
         // the rest, and anything from no flow, the ICE agent would discard.

@@ -9,8 +9,12 @@
 //    and anything else never (the ICE agent would discard them).
 //  * What is punted has a priority: STUN/DTLS of sessions first, then TCP
 //    segments of connections to the signalling port, then SYNs to it, then
-//    everything else (ARP, ND, ICMP, other UDP and TCP, fragments).
-//  * Each punt also spends a per-source token: established flows are exempt;
+//    everything else (ARP, ND, ICMP, other UDP and TCP, fragments). DTLS of
+//    a live participant (its data channels: a stream that can be heavy) is
+//    a class of its own, kFlowData: a per-flow limit and a budget of its
+//    own, so that data never takes what ICE and signalling need.
+//  * Each punt also spends a per-source token: established flows are exempt
+//    (their data channels' DTLS spends a token of the per-flow limiter);
 //    the key is address, port and priority (so a spoofer using a victim's
 //    address with other ports, or another kind of packet, spends buckets of
 //    its own) — except SYNs, keyed by address alone, so that a flood of SYNs
@@ -30,7 +34,7 @@
 namespace edgesfu::dp::punt {
 
 // Punt priorities, highest first.
-enum class Priority : uint8_t { kSession = 0, kTcpConnected, kTcpSyn, kOther, kCount };
+enum class Priority : uint8_t { kSession = 0, kTcpConnected, kTcpSyn, kOther, kFlowData, kCount };
 inline constexpr std::size_t kPriorityCount = static_cast<std::size_t>(Priority::kCount);
 
 // The appliance as the wire sees it, and what it listens on.
@@ -67,7 +71,8 @@ Verdict judge(const PuntRules& r, pkt::FrameKind kind, const pkt::UdpFrame& f, p
 // Broadcast and multicast are, and IPv6 link-local (neighbour discovery).
 bool addressed_to_us(const PuntRules& r, const pkt::UdpFrame& f);
 
-// One worker's punt budget: a token bucket that each priority may draw down
+// One worker's punt budget (kFlowData has a budget of its own, not this):
+// a token bucket that each priority may draw down
 // only to its reserve, so that when a flood of one priority empties it the
 // higher ones still find tokens (kSession down to 0, kTcpConnected to 1/8 of
 // the burst, kTcpSyn to 1/4, kOther to 1/2). kOther (what no session or
@@ -81,7 +86,7 @@ class PuntBudget {
         other_(rate_per_s / 8 == 0 ? 1 : rate_per_s / 8, burst / 8 == 0 ? 1 : burst / 8, hz, now),
         burst_(burst) {}
   bool take(Priority p, uint64_t now) {
-    static constexpr uint32_t kReserveEighths[kPriorityCount] = {0, 1, 2, 4};
+    static constexpr uint32_t kReserveEighths[kPriorityCount] = {0, 1, 2, 4, 0};
     const uint32_t reserve = burst_ * kReserveEighths[static_cast<std::size_t>(p)] / 8;
     if (bucket_.tokens(now) <= reserve) return false;
     if (p == Priority::kOther && !other_.take(now)) return false;

@@ -100,6 +100,7 @@ struct alignas(64) DirectionStats {
   X(punted_tcp, "of which TCP of connections to the signalling port")        \
   X(punted_syn, "of which SYNs to the signalling port")                      \
   X(punted_other, "of which anything else (last priority)")                  \
+  X(punted_data, "of which DTLS of live participants (data channels)")       \
   X(path_changes, "reply paths learned or changed by authenticated packets") \
   X(handed_off, "packets handed to the owning lcore")                        \
   X(events_lost, "events the control thread could not be told (ring full)")

@@ -70,10 +70,14 @@ void punt_or_drop(Worker& w, Sorted& s, rte_mbuf* m, pkt::FrameKind kind, const 
   const punt::Verdict v = punt::judge(w.rules, kind, f, cls, payload, flow_hit);
   DropReason why = v.drop;
   if (v.punt) {
-    punt::SourceLimiter* lim = v.priority == punt::Priority::kTcpSyn ? w.syn_limiter : w.limiter;
+    const bool data = v.priority == punt::Priority::kFlowData;
+    punt::SourceLimiter* lim = v.priority == punt::Priority::kTcpSyn ? w.syn_limiter
+                               : data                                ? w.flow_limiter
+                                                                     : w.limiter;
     if (v.limit && lim != nullptr && !lim->allow(v.key.b, v.key.len, tsc)) {
       why = DropReason::kPuntRateLimited;
-    } else if (w.budget_enabled && !w.budget.take(v.priority, tsc)) {
+    } else if (data ? w.flow_budget_enabled && !w.flow_budget.take(tsc)
+                    : w.budget_enabled && !w.budget.take(v.priority, tsc)) {
       why = DropReason::kPuntBudget;
     } else {
       s.punt[s.npunt++] = m;
@@ -81,6 +85,7 @@ void punt_or_drop(Worker& w, Sorted& s, rte_mbuf* m, pkt::FrameKind kind, const 
         case punt::Priority::kSession: w.stats.media.punted_session.add(1); break;
         case punt::Priority::kTcpConnected: w.stats.media.punted_tcp.add(1); break;
         case punt::Priority::kTcpSyn: w.stats.media.punted_syn.add(1); break;
+        case punt::Priority::kFlowData: w.stats.media.punted_data.add(1); break;
         default: w.stats.media.punted_other.add(1); break;
       }
       return;

@@ -60,11 +60,14 @@ struct alignas(64) Worker {
   rte_ring* commands = nullptr;         // SP/SC, control::Command elements
   rte_ring* handoff[kMaxWorkers] = {};  // MP/SC mbuf rings, by worker index
   uint16_t workers = 1;
-  punt::SourceLimiter* limiter = nullptr;      // per address, port, priority
-  punt::SourceLimiter* syn_limiter = nullptr;  // SYNs to the signalling port, per address
-  punt::PuntRules rules;                       // what is ours and what the slow path would take
-  punt::PuntBudget budget;                     // this lcore's punts per second, by priority
+  punt::SourceLimiter* limiter = nullptr;       // per address, port, priority
+  punt::SourceLimiter* syn_limiter = nullptr;   // SYNs to the signalling port, per address
+  punt::SourceLimiter* flow_limiter = nullptr;  // live participants' DTLS, per flow
+  punt::PuntRules rules;                        // what is ours and what the slow path would take
+  punt::PuntBudget budget;                      // this lcore's punts per second, by priority
   bool budget_enabled = false;
+  punt::TokenBucket flow_budget;  // live participants' DTLS, all flows of this lcore
+  bool flow_budget_enabled = false;
 
   fanout::TxStage tx;
   LcoreStats stats;

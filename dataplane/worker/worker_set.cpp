@@ -8,6 +8,7 @@
 #include <rte_pause.h>
 #include <rte_ring_elem.h>
 
+#include <algorithm>
 #include <new>
 #include <string>
 
@@ -64,6 +65,17 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
       set->limiters_.push_back(std::make_unique<punt::SourceLimiter>(
           kLimiterBuckets, p.punt_syn_rate, p.punt_syn_burst, w->tsc_hz, rte_rdtsc()));
       w->syn_limiter = set->limiters_.back().get();
+    }
+    if (p.punt_flow_rate != 0) {
+      set->limiters_.push_back(std::make_unique<punt::SourceLimiter>(
+          kLimiterBuckets, p.punt_flow_rate, std::max(1u, p.punt_flow_rate / 5), w->tsc_hz,
+          rte_rdtsc()));
+      w->flow_limiter = set->limiters_.back().get();
+    }
+    if (p.punt_flow_budget != 0) {
+      w->flow_budget = punt::TokenBucket(p.punt_flow_budget, std::max(1u, p.punt_flow_budget / 10),
+                                         w->tsc_hz, rte_rdtsc());
+      w->flow_budget_enabled = true;
     }
     w->rules = p.rules;
     // Without a fast path every packet is the kernel's: nothing to guard.

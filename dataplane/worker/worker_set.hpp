@@ -40,6 +40,10 @@ struct WorkerSetParams {
   // Per worker, all sources: packets/s to the exception path; 0: no budget.
   uint32_t punt_budget = 20000;
   uint32_t punt_budget_burst = 2000;
+  // Live participants' DTLS (data channels): packets/s per flow, and per
+  // worker for all flows; 0: no limit. Bursts are a fifth and a tenth.
+  uint32_t punt_flow_rate = 20000;
+  uint32_t punt_flow_budget = 50000;
   // The appliance on the wire (destination checks; empty: not checked), its
   // signalling TCP port and its media UDP ports (0, 0: no port guard).
   punt::PuntRules rules;

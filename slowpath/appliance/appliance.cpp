@@ -129,6 +129,8 @@ Status Appliance::launch_workers() {
   p.punt_syn_burst = fp.punt_syn_burst;
   p.punt_budget = fp.punt_budget;
   p.punt_budget_burst = fp.punt_budget_burst;
+  p.punt_flow_rate = fp.punt_flow_rate;
+  p.punt_flow_budget = fp.punt_flow_budget;
   // What is the appliance's on the wire: the TAP's MAC and addresses (the
   // kernel answers as them); the signalling port; the media ports.
   p.rules.mac = dp.exception.mac;

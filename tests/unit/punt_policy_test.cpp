@@ -146,9 +146,16 @@ TEST(PuntPolicyTest, MediaPortsTakeOnlyWhatTheIceAgentWould) {
     v = judge(fx.rules, FrameKind::kUdp, f, c, dtls, false);
     EXPECT_EQ(v.drop, DropReason::kUnknownFlow) << pkt::to_string(c);
   }
-  // A live flow's STUN and DTLS are exempt from the per-source limiter.
+  // A live flow's DTLS (its data channels) is a class of its own: the
+  // per-flow limiter and budget, not the sessions' priority; its STUN
+  // (consent) stays a session's, exempt from the per-source limiter.
   v = judge(fx.rules, FrameKind::kUdp, f, UdpClass::kDtls, dtls, true);
   EXPECT_TRUE(v.punt);
+  EXPECT_EQ(v.priority, Priority::kFlowData);
+  EXPECT_TRUE(v.limit);
+  v = judge(fx.rules, FrameKind::kUdp, f, UdpClass::kStun, good, true);
+  EXPECT_TRUE(v.punt);
+  EXPECT_EQ(v.priority, Priority::kSession);
   EXPECT_FALSE(v.limit);
   v = judge(fx.rules, FrameKind::kUdp, f, UdpClass::kStun, wrong, true);
   EXPECT_EQ(v.drop, DropReason::kStunRefused);

@@ -248,6 +248,16 @@ TEST_F(SctpPair, AFullSendBufferRefusesInsteadOfGrowing) {
   EXPECT_EQ(x_.a->counters().messages_in, static_cast<uint64_t>(sent + 1));
 }
 
+TEST_F(SctpPair, AMessageOverTheAdvertisedMaximumIsDroppedAndCounted) {
+  const std::vector<uint8_t> huge(300 * 1000, 9);  // over the default 256 KiB
+  EXPECT_EQ(x_.a->send(0, 53, huge, {}), sctp::SendResult::kSent);
+  EXPECT_EQ(x_.a->send(0, 53, bytes("next"), {}), sctp::SendResult::kSent);
+  pump();
+  ASSERT_EQ(y_.got.size(), 1u);  // the next one still arrives
+  EXPECT_EQ(y_.got[0].msg, bytes("next"));
+  EXPECT_EQ(y_.a->counters().dropped_too_large_in, 1u);
+}
+
 TEST_F(SctpPair, AStreamResetReachesThePeer) {
   EXPECT_EQ(x_.a->send(4, 53, bytes("x"), {}), sctp::SendResult::kSent);
   pump();
