@@ -213,6 +213,8 @@ Status Appliance::run() {
   // kernel sockets (ICE, DTLS, HTTP) must be where the appliance IP is.
   Status result = ok_status();
   std::thread slow([this, &result] {
+    // Named for top -H, perf and bench/livekit_data (its CPU time).
+    pthread_setname_np(pthread_self(), "esfu-slowpath");
     if (!cfg_.dataplane.exception.netns.empty()) {
       if (auto s = dp::enter_netns(cfg_.dataplane.exception.netns); !s) {
         result = s;

@@ -81,6 +81,22 @@ void Stack::tick(uint64_t now_ms) {
   }
 }
 
+Stack::Stats Stack::stats() {
+  init_once();
+  sctpstat s{};
+  usrsctp_get_stat(&s);
+  Stats o;
+  o.packets_in = s.sctps_recvpackets;
+  o.packets_out = s.sctps_sendpackets;
+  o.data_chunks_out = s.sctps_senddata;
+  o.retransmitted = s.sctps_sendretransdata;
+  o.fast_retransmitted = s.sctps_sendfastretrans;
+  o.t3_timeouts = s.sctps_timodata;
+  o.duplicate_data_in = s.sctps_recvdupdata;
+  o.window_probes = s.sctps_windowprobed;
+  return o;
+}
+
 Result<std::unique_ptr<Association>> Association::create(const AssociationOptions& o, OutputFn out,
                                                          Events events) {
   init_once();

@@ -28,6 +28,15 @@ class Stack {
   // Advances usrsctp's timers to `now_ms` (a monotonic clock) and lets every
   // association deliver what the timers produced.
   static void tick(uint64_t now_ms);
+
+  // usrsctp's process-wide counters that tell a healthy association from a
+  // struggling one (logged with the data counters).
+  struct Stats {
+    uint64_t packets_in = 0, packets_out = 0, data_chunks_out = 0;
+    uint64_t retransmitted = 0, fast_retransmitted = 0, t3_timeouts = 0;
+    uint64_t duplicate_data_in = 0, window_probes = 0;
+  };
+  static Stats stats();
 };
 
 struct AssociationOptions {

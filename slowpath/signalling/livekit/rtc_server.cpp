@@ -431,6 +431,12 @@ gboolean RtcServer::on_data_log_tick(gpointer self) {
   auto* s = static_cast<RtcServer*>(self);
   if (!(s->data_totals_ == s->data_logged_)) {
     spdlog::info("stats: livekit data since start: {}", to_string(s->data_totals_));
+    const sctp::Stack::Stats t = sctp::Stack::stats();
+    spdlog::info(
+        "stats: sctp since start: {} packets in, {} out ({} data chunks); retransmitted {} "
+        "(fast {}, {} timeouts); {} duplicate data chunks in; {} window probes",
+        t.packets_in, t.packets_out, t.data_chunks_out, t.retransmitted, t.fast_retransmitted,
+        t.t3_timeouts, t.duplicate_data_in, t.window_probes);
     s->data_logged_ = s->data_totals_;
   }
   return G_SOURCE_CONTINUE;
