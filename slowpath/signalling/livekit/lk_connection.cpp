@@ -447,7 +447,8 @@ void LkConnection::ask_for_reoffer(bool after_offer) {
   uint32_t free_audio = 0, free_video = 0;
   for (const session::MLine& m : session_->media().mlines()) {
     if (m.rejected || m.published || m.sending || !m.carried.empty()) continue;
-    (m.kind == "video" ? free_video : free_audio) += 1;
+    if (m.kind == "audio") ++free_audio;
+    if (m.kind == "video") ++free_video;  // the data section is neither
   }
   ::livekit::SignalResponse req;
   auto* need = req.mutable_media_sections_requirement();
