@@ -50,7 +50,9 @@ struct AssociationOptions {
   uint32_t max_message = 256 * 1024;
 };
 
-enum class SendResult : uint8_t { kSent, kBufferFull, kNotConnected, kTooLarge, kFailed };
+// kHeld is never the association's: a session holds a message for a channel
+// that is not open yet (session::DataBacklog).
+enum class SendResult : uint8_t { kSent, kHeld, kBufferFull, kNotConnected, kTooLarge, kFailed };
 
 class Association {
  public:

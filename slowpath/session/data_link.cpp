@@ -48,12 +48,15 @@ constexpr sctp::Reliability kDcepReliability{};  // DCEP goes reliable and order
 
 }  // namespace
 
-DataLink::DataLink(const DataLinkOptions& o, MessageFn on_message)
-    : on_message_(std::move(on_message)), channels_(o.dtls_server, o.max_channels) {}
+DataLink::DataLink(const DataLinkOptions& o, MessageFn on_message, OpenFn on_open)
+    : on_message_(std::move(on_message)),
+      on_open_(std::move(on_open)),
+      channels_(o.dtls_server, o.max_channels) {}
 
 Result<std::unique_ptr<DataLink>> DataLink::create(const DataLinkOptions& o, GMainContext* context,
-                                                   OutputFn out, MessageFn on_message) {
-  std::unique_ptr<DataLink> link(new DataLink(o, std::move(on_message)));
+                                                   OutputFn out, MessageFn on_message,
+                                                   OpenFn on_open) {
+  std::unique_ptr<DataLink> link(new DataLink(o, std::move(on_message), std::move(on_open)));
   DataLink* self = link.get();
   sctp::AssociationOptions ao;
   ao.remote_port = o.remote_port;
@@ -92,6 +95,8 @@ void DataLink::on_sctp_message(uint16_t stream, uint32_t ppid, std::span<const u
   if (in.opened != nullptr) {
     ++counters_.channels_opened;
     spdlog::debug("data channel '{}' opened on stream {}", in.opened->label, stream);
+    // After the DCEP ACK: what the owner sends now follows it on the stream.
+    if (on_open_) on_open_(*in.opened);
   }
   if (in.channel != nullptr) {
     ++counters_.messages_in;
@@ -125,6 +130,7 @@ sctp::SendResult DataLink::send(const std::string& label, bool binary,
       break;
     case sctp::SendResult::kBufferFull: ++counters_.send_buffer_full; break;
     case sctp::SendResult::kNotConnected: ++counters_.send_no_channel; break;
+    case sctp::SendResult::kHeld:  // not the association's
     case sctp::SendResult::kTooLarge:
     case sctp::SendResult::kFailed: ++counters_.send_failed; break;
   }

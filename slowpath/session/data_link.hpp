@@ -33,6 +33,7 @@ class DataLink {
   using OutputFn = sctp::Association::OutputFn;
   using MessageFn =
       std::function<void(const sctp::Channel& c, bool binary, std::span<const uint8_t> msg)>;
+  using OpenFn = std::function<void(const sctp::Channel& c)>;
   struct Counters {
     uint64_t messages_in = 0, bytes_in = 0, messages_out = 0, bytes_out = 0;
     uint64_t channels_opened = 0, channels_closed = 0;
@@ -44,9 +45,11 @@ class DataLink {
   };
 
   // `out` carries SCTP packets to the peer (DTLS application data) and must
-  // outlive the link; `context`: where usrsctp's timers run.
+  // outlive the link; `context`: where usrsctp's timers run; `on_open`: a
+  // channel the peer opened is ready for send().
   static Result<std::unique_ptr<DataLink>> create(const DataLinkOptions& o, GMainContext* context,
-                                                  OutputFn out, MessageFn on_message);
+                                                  OutputFn out, MessageFn on_message,
+                                                  OpenFn on_open);
   ~DataLink();
   DataLink(const DataLink&) = delete;
   DataLink& operator=(const DataLink&) = delete;
@@ -61,11 +64,12 @@ class DataLink {
   const sctp::DataChannels& channels() const { return channels_; }
 
  private:
-  DataLink(const DataLinkOptions& o, MessageFn on_message);
+  DataLink(const DataLinkOptions& o, MessageFn on_message, OpenFn on_open);
   void on_sctp_message(uint16_t stream, uint32_t ppid, std::span<const uint8_t> msg);
   void on_stream_reset(uint16_t stream);
 
   MessageFn on_message_;
+  OpenFn on_open_;
   sctp::DataChannels channels_;
   std::unique_ptr<sctp::Association> assoc_;
   std::shared_ptr<void> clock_;  // usrsctp's timers, while any link lives

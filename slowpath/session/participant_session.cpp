@@ -108,6 +108,13 @@ ParticipantSession::~ParticipantSession() {
         "for a full send buffer",
         sid_, c.messages_in, c.bytes_in, c.messages_out, c.bytes_out, c.send_buffer_full);
   }
+  if (backlog_) {
+    const DataBacklog::Counters& b = backlog_->counters();
+    spdlog::info(
+        "session {}: data held until a channel opened: {} messages, {} handed over, {} expired, "
+        "{} refused (backlog full), {} never delivered",
+        sid_, b.held, b.released, b.expired, b.overflow, backlog_->messages());
+  }
   data_.reset();  // its ABORT goes out through dtls_
   if (deps_.rooms != nullptr) deps_.rooms->leave(room_, sid_, g_get_monotonic_time());
 }
@@ -383,7 +390,8 @@ void ParticipantSession::maybe_start_data() {
       },
       [self](const sctp::Channel& ch, bool binary, std::span<const uint8_t> msg) {
         if (self->on_data_) self->on_data_(ch, binary, msg);
-      });
+      },
+      [self](const sctp::Channel& ch) { self->on_channel_open(ch); });
   if (!link) {
     spdlog::warn("session {}: data channels: {}", sid_, link.error().message);
     return;
@@ -392,9 +400,27 @@ void ParticipantSession::maybe_start_data() {
 }
 
 sctp::SendResult ParticipantSession::send_data(const std::string& label, bool binary,
-                                               std::span<const uint8_t> msg) {
-  if (!data_) return sctp::SendResult::kNotConnected;
-  return data_->send(label, binary, msg);
+                                               std::span<const uint8_t> msg, bool hold) {
+  if (data_ && data_->channels().find(label) != nullptr) return data_->send(label, binary, msg);
+  // Not open yet. Worth waiting for only when the negotiation has a data
+  // section: the channel opens once DTLS and SCTP are up.
+  if (!hold || ended_ || !media_.data()) return sctp::SendResult::kNotConnected;
+  if (!backlog_) {
+    DataBacklog::Limits l;
+    l.max_bytes = deps_.data_send_buffer;
+    backlog_ = std::make_unique<DataBacklog>(l);
+  }
+  const int64_t now_ms = g_get_monotonic_time() / 1000;
+  return backlog_->hold(label, binary, msg, now_ms) ? sctp::SendResult::kHeld
+                                                    : sctp::SendResult::kBufferFull;
+}
+
+void ParticipantSession::on_channel_open(const sctp::Channel& c) {
+  if (!backlog_ || backlog_->messages() == 0) return;
+  const int64_t now_ms = g_get_monotonic_time() / 1000;
+  backlog_->release(c.label, now_ms, [this, &c](bool binary, std::span<const uint8_t> msg) {
+    (void)data_->send(c.label, binary, msg);  // counted by the link
+  });
 }
 
 gboolean ParticipantSession::on_timer(gpointer p) {

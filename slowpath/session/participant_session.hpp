@@ -25,6 +25,7 @@
 #include "slowpath/rooms/rooms.hpp"
 #include "slowpath/rooms/speakers.hpp"
 #include "slowpath/session/admission.hpp"
+#include "slowpath/session/data_backlog.hpp"
 #include "slowpath/session/data_link.hpp"
 #include "slowpath/session/participant_media.hpp"
 
@@ -97,10 +98,13 @@ class ParticipantSession {
   void room_changed();
   // Data channels (with Grants::data_channels): each whole message the
   // participant sends on a channel it opened goes to `f`; send_data() sends
-  // one on the participant's channel labelled `label` (kNotConnected while
-  // there is none, kBufferFull when its send buffer is full).
+  // one on the participant's channel labelled `label` (kBufferFull when its
+  // send buffer is full). While that channel is not open: with `hold`, the
+  // message waits for it (kHeld; bounded by data_send_buffer and 10 s, see
+  // DataBacklog), without, kNotConnected.
   void on_data(DataLink::MessageFn f) { on_data_ = std::move(f); }
-  sctp::SendResult send_data(const std::string& label, bool binary, std::span<const uint8_t> msg);
+  sctp::SendResult send_data(const std::string& label, bool binary, std::span<const uint8_t> msg,
+                             bool hold);
   const DataLink* data_link() const { return data_.get(); }
   // The room's sid for the track the participant will send with msid track
   // id `msid_track` (LiveKit: add_track's cid, answered before the offer).
@@ -131,6 +135,7 @@ class ParticipantSession {
   void on_ice_data(std::span<const uint8_t> d);
   void maybe_install();
   void maybe_start_data();
+  void on_channel_open(const sctp::Channel& c);
   void end(const std::string& why);
   static gboolean on_timer(gpointer self);
 
@@ -143,7 +148,8 @@ class ParticipantSession {
   DataLink::MessageFn on_data_;
   std::unique_ptr<ice::LiteAgent> ice_;
   std::unique_ptr<dtls::Transport> dtls_;
-  std::unique_ptr<DataLink> data_;  // sends through dtls_: declared after it, ends before it
+  std::unique_ptr<DataLink> data_;        // sends through dtls_: declared after it, ends before it
+  std::unique_ptr<DataBacklog> backlog_;  // messages for channels not open yet (made on need)
   ParticipantMedia media_;
   GSource* timer_ = nullptr;
   int64_t started_us_ = 0;

@@ -1,6 +1,8 @@
 // data_bots.mjs - LiveKit data through edgesfu with @livekit/rtc-node bots (unchanged SDK):
 //   publish_data   A's reliable packet with a topic reaches B and C (sender identity and topic kept);
 //                  a lossy packet to B only reaches B, not C
+//   welcome        A greets each newcomer the moment it is announced (reliable, to it only):
+//                  the newcomer's channel is not open yet then, and the greeting still arrives
 //   text_streams   sendText B -> A, streamText A -> C (chunks), a 100 kB byte stream B -> C byte-exact
 //   rpc            performRpc B -> A and A -> C (both directions, payload echoed, an error relayed)
 //   bulk           10,000 reliable messages A -> B (varying sizes up to 4 kB): all arrive, in order,
@@ -55,7 +57,7 @@ async function join(identity, canPublishData = true) {
   await withTimeout(room.connect(args.url, await token(identity, canPublishData), { autoSubscribe: false }),
     10000, `${identity} connect`);
   log(`${identity} connected as ${room.localParticipant.sid}`);
-  return { room, got, identity };
+  return { room, got, identity, joinedAt: Date.now() };
 }
 
 // A child process that joins as `identity` and reads what comes (the slow receiver).
@@ -71,7 +73,7 @@ if (args.role === 'sink') {
   await new Promise(() => {});
 }
 
-const CASES = ['publish_data', 'text_streams', 'rpc', 'bulk', 'no_publish', 'slow_receiver'];
+const CASES = ['publish_data', 'welcome', 'text_streams', 'rpc', 'bulk', 'no_publish', 'slow_receiver'];
 const cases = {};
 function setCase(name, ok, detail) {
   if (name in cases) return;
@@ -134,6 +136,26 @@ await run('publish_data', async () => {
   const lb = B.got[mark.b];
   setCase('publish_data', bGot && cGot === 0 && lb.topic === 'direct' && dec.decode(lb.payload) === 'only b',
     `reliable to all with topic: ok; lossy to bot-b: B ${bGot ? 'got it' : 'got nothing'}, C got ${cGot}`);
+});
+
+await run('welcome', async () => {
+  // What an app does when someone joins: greet them at once. edgesfu announces the newcomer
+  // before its DTLS and data channels are up; the greeting waits for its channel.
+  const greet = (p) => {
+    A.room.localParticipant.publishData(enc.encode(`welcome ${p.identity}`),
+      { reliable: true, topic: 'welcome', destination_identities: [p.identity] }).catch((e) => log(`welcome: ${errMsg(e)}`));
+  };
+  A.room.on(RoomEvent.ParticipantConnected, greet);
+  const markB = B.got.length;
+  const F = await join('bot-f');
+  bots.push(F);
+  const got = await until(() => F.got.some((p) => p.topic === 'welcome'), 5000);
+  A.room.off(RoomEvent.ParticipantConnected, greet);
+  const w = F.got.find((p) => p.topic === 'welcome');
+  const others = B.got.slice(markB).filter((p) => p.topic === 'welcome').length;
+  setCase('welcome', got && w.from === 'bot-a' && dec.decode(w.payload) === 'welcome bot-f' && others === 0,
+    `bot-f ${got ? `got ${JSON.stringify(dec.decode(w.payload))} ${w.at - F.joinedAt} ms after connect resolved` : 'got no greeting'}; ` +
+    `B got ${others} greetings`);
 });
 
 await run('text_streams', async () => {

@@ -112,6 +112,7 @@ DataCounters& DataCounters::operator+=(const DataCounters& o) {
     drops[d] += o.drops[d];
   rate_limited += o.rate_limited;
   no_channel += o.no_channel;
+  held += o.held;
   send_failed += o.send_failed;
   data_track += o.data_track;
   return *this;
@@ -139,6 +140,7 @@ std::string to_string(const DataCounters& c) {
   add("send_failed", c.send_failed);
   add("data_track", c.data_track);
   if (!any) s += " none";
+  if (c.held != 0) s += "; held until the channel opened " + std::to_string(c.held);
   return s;
 }
 

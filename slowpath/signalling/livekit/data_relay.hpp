@@ -58,13 +58,14 @@ struct DataCounters {
   uint64_t drops[static_cast<std::size_t>(DataDrop::kCount)] = {};
   uint64_t rate_limited = 0;       // past the sender's data.max_* rate
   uint64_t slow_receiver[2] = {};  // a receiver's send buffer was full (by DataKind)
-  uint64_t no_channel = 0;         // a receiver without the channel (yet)
+  uint64_t no_channel = 0;         // a receiver without the channel (lossy; reliable past the hold)
+  uint64_t held = 0;  // reliable ones held for a receiver whose channel was not open yet
   uint64_t send_failed = 0;
   uint64_t data_track = 0;  // packets on _data_track (data tracks: not relayed yet)
   DataCounters& operator+=(const DataCounters& o);
   bool operator==(const DataCounters&) const = default;
 };
-// One line: "in 12 reliable (3400 B) 4 lossy (...); out ...; dropped ...".
+// One line: "in 12 reliable (3400 B) 4 lossy (...); out ...; dropped ...[; held N]".
 std::string to_string(const DataCounters& c);
 
 DataRoute route_data(std::span<const uint8_t> bytes, DataKind kind, const DataSender& sender,

@@ -411,11 +411,14 @@ void RtcServer::relay_data(LkConnection& from, const std::string& label,
       if (sid == from.sid()) continue;
       auto c = conns_.find(sid);  // other doors' participants have no data channels
       if (c == conns_.end() || !is_recipient(r, sid, c->second->identity())) continue;
-      switch (c->second->session().send_data(out_label, true, packet)) {
+      // Reliable packets wait for a receiver's channel that is not open yet.
+      switch (
+          c->second->session().send_data(out_label, true, packet, kind == DataKind::kReliable)) {
         case sctp::SendResult::kSent:
           ++d.out[k].messages;
           d.out[k].bytes += packet.size();
           break;
+        case sctp::SendResult::kHeld: ++d.held; break;
         case sctp::SendResult::kBufferFull: ++d.slow_receiver[k]; break;
         case sctp::SendResult::kNotConnected: ++d.no_channel; break;
         case sctp::SendResult::kTooLarge:
