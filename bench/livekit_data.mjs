@@ -2,9 +2,13 @@
 // tests/livekit) against edgesfu, for bench/livekit_data. For each receiver
 // count R (--receivers, e.g. 1,10), one sender and R receivers in a room:
 //   throughput: the sender publishes --messages reliable packets of each
-//               --sizes bytes as fast as the SDK takes them; from the first
-//               publish to the last packet at the last receiver: messages/s
-//               and MB/s in (from the sender) and out (to all receivers);
+//               --sizes bytes as fast as the SDK takes them, but never more
+//               than --window-bytes (512,000) ahead of the slowest receiver
+//               (what a sender that waits for its receivers gets: within
+//               edgesfu's send buffer toward each, so none is dropped); from
+//               the first publish to the last packet at the last receiver:
+//               messages/s and MB/s in (from the sender) and out (to all
+//               receivers);
 //   latency:    100 packets/s of 200 bytes for 5 s; publish -> receive at
 //               each receiver (one process, one clock), p50/p99 ms;
 //   CPU:        edgesfu's slow-path thread (esfu-slowpath, /proc) during the
@@ -12,7 +16,7 @@
 // Prints one JSON line (the last line of stdout).
 //
 //   node livekit_data.mjs --url ws://198.18.0.2:7880 --secret S --esfu-pid PID
-//        [--receivers 1,10] [--messages 5000] [--sizes 1000,15000]
+//        [--receivers 1,10] [--messages 5000] [--sizes 1000,15000] [--window-bytes 512000]
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -23,7 +27,7 @@ const { Room, RoomEvent, dispose } = require('@livekit/rtc-node');
 const { AccessToken } = require('livekit-server-sdk');
 
 const args = { url: 'ws://198.18.0.2:7880', key: 'devkey', secret: '', 'esfu-pid': '', receivers: '1,10',
-  messages: '5000', sizes: '1000,15000' };
+  messages: '5000', sizes: '1000,15000', 'window-bytes': '512000' };
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 const log = (...m) => console.error('[livekit_data]', ...m);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -92,13 +96,19 @@ try {
       for (const r of recv) { r.count = 0; r.bytes = 0; }
       const cpu0 = slowpathCpu();
       const t0 = performance.now();
-      for (let i = 0; i < N; ++i) await sender.localParticipant.publishData(msg, { reliable: true, topic: 'bulk' });
+      const window = Math.max(4, Math.floor(Number(args['window-bytes']) / size));
+      for (let i = 0; i < N; ++i) {
+        if (recv.some((r) => r.count < i - window)) {
+          await until(() => recv.every((r) => r.count >= i - window), 30000);
+        }
+        await sender.localParticipant.publishData(msg, { reliable: true, topic: 'bulk' });
+      }
       const all = await until(() => recv.every((r) => r.count >= N), 120000);
       const secs = (performance.now() - t0) / 1000;
       const cpu = slowpathCpu() !== null && cpu0 !== null ? slowpathCpu() - cpu0 : null;
       const got = recv.reduce((n, r) => n + r.count, 0);
       const run = {
-        receivers: R, size, messages: N, complete: all, seconds: Number(secs.toFixed(3)),
+        receivers: R, size, messages: N, window_messages: window, complete: all, seconds: Number(secs.toFixed(3)),
         msgs_per_s_in: Math.round(N / secs), mb_per_s_in: Number((N * size / secs / 1e6).toFixed(2)),
         msgs_per_s_out: Math.round(got / secs), mb_per_s_out: Number((got * size / secs / 1e6).toFixed(2)),
         slowpath_cpu_s: cpu, us_per_msg_in: cpu !== null ? Number((cpu * 1e6 / N).toFixed(1)) : null,

@@ -137,9 +137,11 @@ void LiteAgent::send_to(std::span<const uint8_t> d, const dp::pkt::IpAddr& to, u
   sockaddr_storage ss;
   socklen_t len = 0;
   if (!to_sockaddr(to, port, ss, len)) return;
-  // A full socket buffer drops the datagram: DTLS and the peer's STUN
-  // retransmit, as they would on any lossy path.
-  (void)sendto(fd_, d.data(), d.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss), len);
+  // A full socket buffer drops the datagram (counted): DTLS, SCTP and the
+  // peer's STUN retransmit, as they would on any lossy path.
+  if (sendto(fd_, d.data(), d.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
+    ++counters_.send_dropped;
+  }
 }
 
 gboolean LiteAgent::on_readable(gint fd, GIOCondition, gpointer p) {

@@ -46,6 +46,7 @@ class LiteAgent {
     uint64_t data_in = 0;                // datagrams handed to on_data
     uint64_t data_unvalidated = 0;       // dropped: from an address that passed no check
     uint64_t renominations_ignored = 0;  // USE-CANDIDATE for another pair after the first
+    uint64_t send_dropped = 0;           // datagrams the socket refused (its buffer full)
   };
 
   // Binds the socket (a port in [port_min, port_max], or any with 0) and makes

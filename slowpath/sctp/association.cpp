@@ -87,11 +87,14 @@ Stack::Stats Stack::stats() {
   usrsctp_get_stat(&s);
   Stats o;
   o.packets_in = s.sctps_recvpackets;
-  o.packets_out = s.sctps_sendpackets;
+  o.packets_out = s.sctps_outpackets;
   o.data_chunks_out = s.sctps_senddata;
   o.retransmitted = s.sctps_sendretransdata;
   o.fast_retransmitted = s.sctps_sendfastretrans;
   o.t3_timeouts = s.sctps_timodata;
+  o.marked_for_retransmission = s.sctps_markedretrans;
+  o.heartbeat_timeouts = s.sctps_timoheartbeat;
+  o.sack_timeouts = s.sctps_timosack;
   o.duplicate_data_in = s.sctps_recvdupdata;
   o.window_probes = s.sctps_windowprobed;
   return o;
@@ -288,6 +291,22 @@ SendResult Association::send(uint16_t stream, uint32_t ppid, std::span<const uin
   ++counters_.messages_out;
   counters_.bytes_out += msg.size();
   return SendResult::kSent;
+}
+
+Association::Status Association::status() const {
+  Status st;
+  if (sock_ == nullptr || !up_) return st;
+  sctp_status s{};
+  s.sstat_assoc_id = SCTP_FUTURE_ASSOC;
+  socklen_t len = sizeof(s);
+  if (usrsctp_getsockopt(sock_, IPPROTO_SCTP, SCTP_STATUS, &s, &len) != 0) return st;
+  st.ok = true;
+  st.peer_rwnd = s.sstat_rwnd;
+  st.unacked_chunks = s.sstat_unackdata;
+  st.cwnd = s.sstat_primary.spinfo_cwnd;
+  st.srtt_ms = s.sstat_primary.spinfo_srtt;
+  st.rto_ms = s.sstat_primary.spinfo_rto;
+  return st;
 }
 
 void Association::reset_stream(uint16_t stream) {

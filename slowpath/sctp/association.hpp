@@ -34,6 +34,8 @@ class Stack {
   struct Stats {
     uint64_t packets_in = 0, packets_out = 0, data_chunks_out = 0;
     uint64_t retransmitted = 0, fast_retransmitted = 0, t3_timeouts = 0;
+    uint64_t marked_for_retransmission = 0;  // chunks a T3 timeout chose to send again
+    uint64_t heartbeat_timeouts = 0, sack_timeouts = 0;
     uint64_t duplicate_data_in = 0, window_probes = 0;
   };
   static Stats stats();
@@ -86,6 +88,16 @@ class Association {
 
   bool up() const { return up_; }
   const Counters& counters() const { return counters_; }
+
+  // What the association is doing toward the peer (SCTP_STATUS): the
+  // peer's window, our chunks in flight, congestion window and timers.
+  struct Status {
+    bool ok = false;  // false: usrsctp could not say (no association)
+    uint32_t peer_rwnd = 0;
+    uint32_t unacked_chunks = 0;
+    uint32_t cwnd = 0, srtt_ms = 0, rto_ms = 0;
+  };
+  Status status() const;
 
   // usrsctp's entry points (static callbacks) and the stack's.
   void output(std::span<const uint8_t> packet);

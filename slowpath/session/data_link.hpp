@@ -60,6 +60,7 @@ class DataLink {
   sctp::SendResult send(const std::string& label, bool binary, std::span<const uint8_t> msg);
 
   bool up() const { return assoc_->up(); }
+  sctp::Association::Status status() const { return assoc_->status(); }
   const Counters& counters() const { return counters_; }
   const sctp::DataChannels& channels() const { return channels_; }
 

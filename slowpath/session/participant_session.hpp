@@ -106,6 +106,8 @@ class ParticipantSession {
   sctp::SendResult send_data(const std::string& label, bool binary, std::span<const uint8_t> msg,
                              bool hold);
   const DataLink* data_link() const { return data_.get(); }
+  // Datagrams toward the participant its socket refused (a full buffer).
+  uint64_t datagrams_dropped() const { return ice_ ? ice_->counters().send_dropped : 0; }
   // The room's sid for the track the participant will send with msid track
   // id `msid_track` (LiveKit: add_track's cid, answered before the offer).
   void name_track(const std::string& msid_track, const std::string& sid) {

@@ -237,6 +237,12 @@ TEST_F(SctpPair, AFullSendBufferRefusesInsteadOfGrowing) {
   EXPECT_EQ(last, sctp::SendResult::kBufferFull);
   EXPECT_GT(sent, 0);
   EXPECT_LE(sent, 10);
+  // The status says what is in flight and unacknowledged.
+  const sctp::Association::Status st = y_.a->status();
+  EXPECT_TRUE(st.ok);
+  EXPECT_GT(st.unacked_chunks, 0u);
+  EXPECT_GT(st.cwnd, 0u);
+  EXPECT_GT(st.rto_ms, 0u);
   // The path clears: the backlog drains, y can send again, x got it all.
   x_.deliver = true;
   for (int i = 0; i < 100 && last != sctp::SendResult::kSent; ++i) {

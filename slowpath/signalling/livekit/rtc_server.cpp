@@ -437,11 +437,34 @@ gboolean RtcServer::on_data_log_tick(gpointer self) {
     const sctp::Stack::Stats t = sctp::Stack::stats();
     spdlog::info(
         "stats: sctp since start: {} packets in, {} out ({} data chunks); retransmitted {} "
-        "(fast {}, {} timeouts); {} duplicate data chunks in; {} window probes",
+        "(fast {}, {} timeouts marking {}); timeouts: heartbeat {}, sack {}; {} duplicate data "
+        "chunks in; {} window probes",
         t.packets_in, t.packets_out, t.data_chunks_out, t.retransmitted, t.fast_retransmitted,
-        t.t3_timeouts, t.duplicate_data_in, t.window_probes);
+        t.t3_timeouts, t.marked_for_retransmission, t.heartbeat_timeouts, t.sack_timeouts,
+        t.duplicate_data_in, t.window_probes);
     s->data_logged_ = s->data_totals_;
   }
+  // An association with chunks in flight and no progress since the last
+  // look (nothing acknowledged, nothing more sent) is named: a receiver that
+  // stopped reading, or a path that lost its packets.
+  std::map<std::string, Progress> seen;
+  for (const auto& [sid, c] : s->conns_) {
+    const session::DataLink* l = c->session().data_link();
+    if (l == nullptr) continue;
+    const sctp::Association::Status st = l->status();
+    if (!st.ok || st.unacked_chunks == 0) continue;
+    const Progress now{st.unacked_chunks, l->counters().messages_out};
+    seen[sid] = now;
+    auto before = s->sctp_seen_.find(sid);
+    const bool stuck = before != s->sctp_seen_.end() && before->second == now;
+    const auto level = stuck ? spdlog::level::info : spdlog::level::debug;
+    spdlog::log(level,
+                "stats: sctp toward {}: {} chunks unacknowledged{}, peer window {} B, cwnd {} B, "
+                "srtt {} ms, rto {} ms; {} datagrams to it dropped by its socket since start",
+                sid, st.unacked_chunks, stuck ? " and no progress for 10 s" : "", st.peer_rwnd,
+                st.cwnd, st.srtt_ms, st.rto_ms, c->session().datagrams_dropped());
+  }
+  s->sctp_seen_ = std::move(seen);
   return G_SOURCE_CONTINUE;
 }
 

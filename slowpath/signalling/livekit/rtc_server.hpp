@@ -109,6 +109,14 @@ class RtcServer {
   DataCounters data_totals_, data_logged_;
   GSource* data_log_timer_ = nullptr;
   static gboolean on_data_log_tick(gpointer self);
+  // Per participant with SCTP chunks in flight at the last data log: those
+  // chunks and the messages sent so far (progress seen, or not).
+  struct Progress {
+    uint32_t unacked = 0;
+    uint64_t messages_out = 0;
+    bool operator==(const Progress&) const = default;
+  };
+  std::map<std::string, Progress> sctp_seen_;
 };
 
 }  // namespace edgesfu::sp::livekit
