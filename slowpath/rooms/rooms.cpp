@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <ctime>
 
 namespace edgesfu::sp::rooms {
 
@@ -18,15 +19,51 @@ std::string new_id(const char* prefix) {
   return id;
 }
 
-Room& Rooms::join(const std::string& name, const Participant& p, int64_t) {
+namespace {
+
+int64_t unix_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+}  // namespace
+
+std::pair<Room*, bool> Rooms::create(const std::string& name, const RoomSettings& settings,
+                                     int64_t now_us) {
   auto it = rooms_.find(name);
-  if (it == rooms_.end()) {
-    Room r;
-    r.sid = new_id("RM_");
-    r.name = name;
-    r.key = next_key_++;
-    it = rooms_.emplace(name, std::move(r)).first;
+  if (it != rooms_.end()) return {&it->second, false};
+  Room r;
+  r.sid = new_id("RM_");
+  r.name = name;
+  r.key = next_key_++;
+  r.created_unix_ms = unix_ms();
+  r.settings = settings;
+  r.empty_since_us = now_us == 0 ? 1 : now_us;
+  return {&rooms_.emplace(name, std::move(r)).first->second, true};
+}
+
+void Rooms::remove(const std::string& name) { rooms_.erase(name); }
+
+bool Rooms::set_subscribed(const std::string& name, const std::string& participant_sid,
+                           const std::string& track_sid, bool subscribed) {
+  Room* r = find(name);
+  if (r == nullptr) return false;
+  auto p = r->participants.find(participant_sid);
+  if (p == r->participants.end()) return false;
+  if (subscribed) {
+    p->second.unsubscribed.erase(track_sid);
+  } else if (track(name, track_sid) != nullptr) {
+    p->second.unsubscribed.insert(track_sid);
+  } else {
+    return false;
   }
+  return true;
+}
+
+Room& Rooms::join(const std::string& name, const Participant& p, int64_t now_us) {
+  auto it = rooms_.find(name);
+  if (it == rooms_.end()) it = rooms_.find(create(name, {}, now_us).first->name);
   Participant& in = it->second.participants[p.sid];
   in = p;
   in.number = it->second.next_number++;
@@ -74,8 +111,11 @@ std::vector<const Track*> Rooms::wanted(const std::string& name,
   std::vector<const Track*> out;
   Room* r = find(name);
   if (r == nullptr) return out;
+  auto p = r->participants.find(participant_sid);
   for (const Track& t : r->tracks) {
-    if (t.publisher != participant_sid) out.push_back(&t);
+    if (t.publisher == participant_sid) continue;
+    if (p != r->participants.end() && p->second.unsubscribed.count(t.sid) != 0) continue;
+    out.push_back(&t);
   }
   return out;
 }
@@ -100,7 +140,13 @@ std::vector<std::string> Rooms::sweep(int64_t now_us, int64_t empty_timeout_us,
                                       int64_t departure_timeout_us) {
   std::vector<std::string> closed;
   for (auto it = rooms_.begin(); it != rooms_.end();) {
-    const int64_t timeout = it->second.joined_once ? departure_timeout_us : empty_timeout_us;
+    const RoomSettings& own = it->second.settings;
+    int64_t timeout = it->second.joined_once ? departure_timeout_us : empty_timeout_us;
+    if (it->second.joined_once && own.departure_timeout_s != 0) {
+      timeout = int64_t{own.departure_timeout_s} * 1000000;
+    } else if (!it->second.joined_once && own.empty_timeout_s != 0) {
+      timeout = int64_t{own.empty_timeout_s} * 1000000;
+    }
     if (it->second.participants.empty() && it->second.empty_since_us != 0 &&
         now_us - it->second.empty_since_us >= timeout) {
       closed.push_back(it->first);

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "slowpath/dp_control/refs.hpp"
@@ -28,6 +30,17 @@ struct Participant {
   std::string sid;  // PA_...
   std::string identity;
   uint32_t number = 0;  // given by the room at join: the dataplane's id for it (events)
+  // Tracks it was unsubscribed from (RoomService UpdateSubscriptions); every
+  // other track of the room is wanted.
+  std::set<std::string> unsubscribed;
+};
+
+// What an API may set on a room (LiveKit's CreateRoom); 0 = the config's.
+struct RoomSettings {
+  uint32_t empty_timeout_s = 0;
+  uint32_t departure_timeout_s = 0;
+  uint32_t max_participants = 0;
+  std::string metadata;
 };
 
 struct Room {
@@ -39,12 +52,26 @@ struct Room {
   uint32_t next_number = 1;
   int64_t empty_since_us = 0;  // monotonic; 0 while someone is in it
   bool joined_once = false;    // someone was in it (departure_timeout), else empty_timeout
+  int64_t created_unix_ms = 0;
+  RoomSettings settings;
 };
 
 class Rooms {
  public:
   // The room called `name`, created on first use.
   Room& join(const std::string& name, const Participant& p, int64_t now_us);
+  // Creates the room with `settings` (nobody in it: its empty timeout runs);
+  // a room that exists already is left as it is (LiveKit's CreateRoom).
+  // `.second`: it was made now.
+  std::pair<Room*, bool> create(const std::string& name, const RoomSettings& settings,
+                                int64_t now_us);
+  // Forgets the room (DeleteRoom: its participants are ended by their doors).
+  void remove(const std::string& name);
+  // `participant_sid` receives `track_sid` again, or no more; false when
+  // either is unknown in the room.
+  bool set_subscribed(const std::string& name, const std::string& participant_sid,
+                      const std::string& track_sid, bool subscribed);
+  const std::map<std::string, Room>& all() const { return rooms_; }
   Room* find(const std::string& name);
   const Participant* participant(const std::string& name, const std::string& sid);
   // Removes the participant and its tracks; the room starts its empty timer
@@ -55,14 +82,14 @@ class Rooms {
   void remove_track(const std::string& name, const std::string& track_sid);
   // The publisher's track is now in the dataplane.
   void track_ready(const std::string& name, const std::string& track_sid, TrackRef ref);
-  // The tracks `participant_sid` should receive: today every track in the
-  // room published by someone else, in publication order (the place for
-  // subscription permissions, hidden publishers and explicit subscriptions).
+  // The tracks `participant_sid` should receive: every track in the room
+  // published by someone else that it was not unsubscribed from, in
+  // publication order.
   std::vector<const Track*> wanted(const std::string& name, const std::string& participant_sid);
   Track* track(const std::string& name, const std::string& track_sid);
   // Closes rooms nobody is in, as LiveKit: `departure_timeout_us` after the
   // last participant left, `empty_timeout_us` after a room nobody ever
-  // joined was made; returns their names.
+  // joined was made (the room's own settings first); returns their names.
   std::vector<std::string> sweep(int64_t now_us, int64_t empty_timeout_us,
                                  int64_t departure_timeout_us);
   std::size_t size() const { return rooms_.size(); }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <set>
 
 #include "slowpath/ice/sockaddr.hpp"
 
@@ -50,6 +51,13 @@ Result<std::unique_ptr<ParticipantSession>> ParticipantSession::create(const std
   s->on_ended_ = std::move(on_ended);
   s->sid_ = rooms::new_id("PA_");
   s->started_us_ = g_get_monotonic_time();
+  if (const rooms::Room* r = deps.rooms->find(room);
+      r != nullptr && r->settings.max_participants != 0 &&
+      r->participants.size() >= r->settings.max_participants) {
+    return make_error(ErrorCode::kUnavailable, "the room is full (its max_participants " +
+                                                   std::to_string(r->settings.max_participants) +
+                                                   ")");
+  }
   if (deps.admission != nullptr) {
     const rooms::Room* r = deps.rooms->find(room);
     auto ticket = deps.admission->admit(identity, r != nullptr ? r->participants.size() : 0);
@@ -232,19 +240,7 @@ void ParticipantSession::apply(const Changes& c) {
     (void)deps_.dp->remove_downtrack(it->second.ref);
     downtracks_.erase(it);
   }
-  for (const Publication& p : c.unpublished) {
-    auto sid = track_sids_.find(p.mid);
-    if (sid == track_sids_.end()) continue;
-    if (auto t = tracks_.find(p.mid); t != tracks_.end()) {
-      // Its downtracks, on every subscriber, go with it.
-      (void)deps_.dp->remove_track(t->second);
-      tracks_.erase(t);
-    }
-    deps_.rooms->remove_track(room_, sid->second);
-    spdlog::info("session {}: track {} (mid {}) unpublished", sid_, sid->second, p.mid);
-    track_sids_.erase(sid);
-    room_changed_tracks = true;
-  }
+  for (const Publication& p : c.unpublished) room_changed_tracks |= unpublish(p.mid);
   for (const Publication& p : c.published) {
     rooms::Track t;
     // A sid the front door gave this track already (LiveKit's add_track, by
@@ -324,20 +320,60 @@ void ParticipantSession::install_tracks() {
   }
 }
 
+bool ParticipantSession::unpublish(const std::string& mid) {
+  auto sid = track_sids_.find(mid);
+  if (sid == track_sids_.end()) return false;
+  if (auto t = tracks_.find(mid); t != tracks_.end()) {
+    // Its downtracks, on every subscriber, go with it.
+    (void)deps_.dp->remove_track(t->second);
+    tracks_.erase(t);
+  }
+  deps_.rooms->remove_track(room_, sid->second);
+  spdlog::info("session {}: track {} (mid {}) unpublished", sid_, sid->second, mid);
+  track_sids_.erase(sid);
+  return true;
+}
+
+std::vector<std::string> ParticipantSession::set_grants(const Grants& g) {
+  grants_.can_subscribe = g.can_subscribe;
+  grants_.can_publish = g.can_publish;
+  std::vector<std::string> gone;
+  if (!g.can_publish) {
+    std::vector<std::string> mids;
+    for (const auto& [mid, sid] : track_sids_) mids.push_back(mid);
+    for (const std::string& mid : mids) {
+      const std::string sid = track_sids_[mid];
+      if (unpublish(mid)) gone.push_back(sid);
+    }
+  }
+  room_changed();
+  if (!gone.empty() && deps_.on_room_changed) deps_.on_room_changed(room_);
+  return gone;
+}
+
 void ParticipantSession::room_changed() {
   if (!installed_ || ended_) return;
+  std::set<std::string> want;
+  for (const SourceTrack& t : wanted()) want.insert(t.sid);
   // Sources that went away took their downtracks with them in the dataplane
   // (DpControl removes a track's downtracks with the track): let go of ours.
+  // Sources this participant no longer receives (unsubscribed, or its
+  // canSubscribe revoked) lose theirs here; the m-line stays, silent.
   for (auto it = downtracks_.begin(); it != downtracks_.end();) {
     const rooms::Track* src = deps_.rooms->track(room_, it->second.source);
     if (src == nullptr || !src->ready) {
+      it = downtracks_.erase(it);
+    } else if (want.count(it->second.source) == 0) {
+      (void)deps_.dp->remove_downtrack(it->second.ref);
+      spdlog::info("session {}: no longer receives {} on mid {}", sid_, it->second.source,
+                   it->first);
       it = downtracks_.erase(it);
     } else {
       ++it;
     }
   }
   for (const Subscription& s : media_.subscriptions()) {
-    if (downtracks_.count(s.mid) != 0) continue;
+    if (downtracks_.count(s.mid) != 0 || want.count(s.source) == 0) continue;
     const rooms::Track* src = deps_.rooms->track(room_, s.source);
     if (src == nullptr || !src->ready) continue;  // not yet (or no longer) in the dataplane
     DowntrackParams dp;

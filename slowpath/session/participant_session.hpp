@@ -118,6 +118,11 @@ class ParticipantSession {
     auto it = track_sids_.find(mid);
     return it == track_sids_.end() ? std::string() : it->second;
   }
+  // New grants from outside (LiveKit's UpdateParticipant): without
+  // canSubscribe nothing more is received; without canPublish what it
+  // publishes is unpublished (their sids returned) and later offers are
+  // answered as receive-only.
+  std::vector<std::string> set_grants(const Grants& g);
   // Ends the session from outside (consent lost); the owner drops it later.
   void expire(const std::string& why) { end(why); }
 
@@ -137,6 +142,7 @@ class ParticipantSession {
   void on_ice_data(std::span<const uint8_t> d);
   void maybe_install();
   void maybe_start_data();
+  bool unpublish(const std::string& mid);  // true: it was published
   void on_channel_open(const sctp::Channel& c);
   void end(const std::string& why);
   static gboolean on_timer(gpointer self);

@@ -71,6 +71,25 @@ stop_edgesfu() {
   [[ $rc -eq 0 ]] || fail "edgesfu exited $rc on SIGTERM"
 }
 
+# The end of a test whose clients have left: waits up to 5 s for edgesfu's
+# last "dataplane flows now N" to say 0, stops edgesfu (exit 0 required),
+# takes the topology down and checks nothing is left; prints PASS.
+finish_test() {
+  local flows=
+  step "every session ended"
+  for _ in $(seq 50); do
+    flows=$(grep -o 'dataplane flows now [0-9]*' "$work/err" | tail -1 | awk '{print $4}')
+    [[ -z $flows || $flows == 0 ]] && break
+    sleep 0.1
+  done
+  [[ -z $flows || $flows == 0 ]] || fail "edgesfu still has $flows flows after the clients left"
+  step "edgesfu stops"
+  stop_edgesfu
+  bash "$topo" down "$P" >/dev/null 2>&1
+  assert_nothing_left
+  echo "PASS"
+}
+
 # Fails unless no namespace, link or DPDK runtime file of this prefix is left.
 assert_nothing_left() {
   ip netns list | grep -q "^$P-" && fail "namespaces left: $(ip netns list | grep "^$P-")"

@@ -14,7 +14,7 @@ TEST(RoomsTest, IdsCarryLiveKitPrefixes) {
 
 TEST(RoomsTest, CreatedOnJoinClosedAfterEmptyTimeout) {
   Rooms rooms;
-  Participant a{"PA_a", "alice", true}, b{"PA_b", "bob", false};
+  Participant a{"PA_a", "alice", true, {}}, b{"PA_b", "bob", false, {}};
   Room& r = rooms.join("lobby", a, 1000);
   EXPECT_EQ(r.sid.rfind("RM_", 0), 0u);
   const std::string sid = r.sid;
@@ -42,7 +42,7 @@ TEST(RoomsTest, CreatedOnJoinClosedAfterEmptyTimeout) {
 
 TEST(RoomsTest, TrackReadiness) {
   Rooms rooms;
-  rooms.join("r", Participant{"PA_a", "a", true}, 1);
+  rooms.join("r", Participant{"PA_a", "a", true, {}}, 1);
   Track t;
   t.sid = "TR_x";
   t.publisher = "PA_a";

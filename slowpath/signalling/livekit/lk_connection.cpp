@@ -341,6 +341,81 @@ void LkConnection::on_update_metadata(const ::livekit::UpdateParticipantMetadata
   changed();
 }
 
+const ::livekit::TrackInfo* LkConnection::admin_mute(const std::string& track_sid, bool muted) {
+  // The client mutes its own track and tells us (LiveKit sends this first,
+  // whatever the track).
+  ::livekit::SignalResponse r;
+  r.mutable_mute()->set_sid(track_sid);
+  r.mutable_mute()->set_muted(muted);
+  send(r);
+  auto t = tracks_.find(track_sid);
+  if (t == tracks_.end() || t->second.mid().empty()) return nullptr;
+  if (t->second.muted() != muted) {
+    t->second.set_muted(muted);
+    changed();
+  }
+  return &t->second;
+}
+
+namespace {
+
+const char* grant_name(::livekit::TrackSource s) {
+  switch (s) {
+    case ::livekit::CAMERA: return "camera";
+    case ::livekit::MICROPHONE: return "microphone";
+    case ::livekit::SCREEN_SHARE: return "screen_share";
+    case ::livekit::SCREEN_SHARE_AUDIO: return "screen_share_audio";
+    default: return "unknown";
+  }
+}
+
+}  // namespace
+
+void LkConnection::admin_update(const ::livekit::UpdateParticipantRequest& req) {
+  if (!req.name().empty()) name_ = req.name();
+  if (!req.metadata().empty()) metadata_ = req.metadata();
+  for (const auto& [k, v] : req.attributes()) {
+    if (v.empty()) {
+      attributes_.erase(k);
+    } else {
+      attributes_[k] = v;
+    }
+  }
+  if (req.has_permission()) {
+    // LiveKit replaces the whole grant: what the request leaves out is false.
+    const ::livekit::ParticipantPermission& p = req.permission();
+    auth::VideoGrant& v = claims_.video;
+    v.can_subscribe = p.can_subscribe();
+    v.can_publish = p.can_publish();
+    v.can_publish_data = p.can_publish_data();
+    v.can_update_own_metadata = p.can_update_metadata();
+    v.sources_limited = p.can_publish_sources_size() != 0;
+    v.can_publish_sources.clear();
+    for (int i = 0; i < p.can_publish_sources_size(); ++i) {
+      v.can_publish_sources.emplace_back(
+          grant_name(static_cast<::livekit::TrackSource>(p.can_publish_sources(i))));
+    }
+    data_sender_.can_publish_data = v.can_publish_data;
+    session::Grants g;
+    g.can_publish = v.can_publish;
+    g.can_subscribe = v.can_subscribe;
+    g.data_channels = true;
+    for (const std::string& gone : session_->set_grants(g)) {
+      tracks_.erase(gone);
+      ::livekit::SignalResponse r;
+      r.mutable_track_unpublished()->set_track_sid(gone);
+      send(r);
+    }
+    if (!v.can_publish) {
+      // Announced, not yet published: nothing of it may appear later.
+      for (auto it = tracks_.begin(); it != tracks_.end();) {
+        it = it->second.mid().empty() ? tracks_.erase(it) : std::next(it);
+      }
+    }
+  }
+  changed();
+}
+
 void LkConnection::changed() {
   ++version_;
   if (hidden()) {
@@ -432,8 +507,10 @@ void LkConnection::ask_for_reoffer(bool after_offer) {
   for (const session::Subscription& s : session_->media().subscriptions())
     subscribed.insert(s.source);
   uint32_t want_audio = 0, want_video = 0;
+  const auto me = r->participants.find(sid());
   for (const rooms::Track& t : r->tracks) {
     if (t.publisher == sid() || !t.ready || subscribed.count(t.sid) != 0) continue;
+    if (me != r->participants.end() && me->second.unsubscribed.count(t.sid) != 0) continue;
     missing.insert(t.sid);
     (t.desc.kind == "video" ? want_video : want_audio) += 1;
   }

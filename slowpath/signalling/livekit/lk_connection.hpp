@@ -13,6 +13,7 @@
 #include <string>
 
 #include "dataplane/punt/token_bucket.hpp"
+#include "livekit_room.pb.h"
 #include "livekit_rtc.pb.h"
 #include "slowpath/auth/token.hpp"
 #include "slowpath/session/participant_session.hpp"
@@ -59,6 +60,15 @@ class LkConnection {
   // This participant as LiveKit describes it, with its published tracks.
   ::livekit::ParticipantInfo info() const;
   session::ParticipantSession& session() { return *session_; }
+  // RoomService (issue 15), with the effects LiveKit's server has:
+  // mute{sid, muted} to the client, and the track's new state to the room;
+  // null when it publishes no such track.
+  const ::livekit::TrackInfo* admin_mute(const std::string& track_sid, bool muted);
+  // A new name or metadata ("" leaves them), attributes ("" deletes a key)
+  // and, when present, a permission that replaces every grant it carries:
+  // a revoked canPublish unpublishes what it publishes (track_unpublished to
+  // it), a revoked canSubscribe stops what it receives. The room is told.
+  void admin_update(const ::livekit::UpdateParticipantRequest& req);
   // As a sender of data packets: who it is, what it may, its sequence.
   const DataSender& data_sender() const { return data_sender_; }
   DataSenderState& data_state() { return data_state_; }

@@ -6,9 +6,15 @@ namespace edgesfu::sp::livekit {
   ::livekit::Room out;
   out.set_sid(r.sid);
   out.set_name(r.name);
-  out.set_empty_timeout(cfg.room.empty_timeout_s);
-  out.set_departure_timeout(cfg.room.departure_timeout_s);
-  out.set_max_participants(cfg.room.max_participants);
+  const rooms::RoomSettings& own = r.settings;
+  out.set_empty_timeout(own.empty_timeout_s != 0 ? own.empty_timeout_s : cfg.room.empty_timeout_s);
+  out.set_departure_timeout(own.departure_timeout_s != 0 ? own.departure_timeout_s
+                                                         : cfg.room.departure_timeout_s);
+  out.set_max_participants(own.max_participants != 0 ? own.max_participants
+                                                     : cfg.room.max_participants);
+  out.set_metadata(own.metadata);
+  out.set_creation_time(r.created_unix_ms / 1000);
+  out.set_creation_time_ms(r.created_unix_ms);
   out.set_num_participants(static_cast<uint32_t>(r.participants.size()));
   uint32_t publishers = 0;
   for (const auto& [sid, p] : r.participants) {

@@ -11,6 +11,7 @@
 #include "slowpath/signalling/http_status.hpp"
 #include "slowpath/signalling/livekit/lk_connection.hpp"
 #include "slowpath/signalling/livekit/lk_info.hpp"
+#include "slowpath/signalling/livekit/room_service.hpp"
 #include "slowpath/signalling/livekit/signal_codec.hpp"
 #include "slowpath/signalling/run_later.hpp"
 
@@ -42,6 +43,21 @@ void refuse_resume(SoupWebsocketConnection* ws) {
 
 constexpr guint kDataLogIntervalS = 10;
 
+// One message to one receiver, in the counters of its kind `k`.
+void count_send(DataCounters& d, std::size_t k, std::size_t bytes, sctp::SendResult r) {
+  switch (r) {
+    case sctp::SendResult::kSent:
+      ++d.out[k].messages;
+      d.out[k].bytes += bytes;
+      break;
+    case sctp::SendResult::kHeld: ++d.held; break;
+    case sctp::SendResult::kBufferFull: ++d.slow_receiver[k]; break;
+    case sctp::SendResult::kNotConnected: ++d.no_channel; break;
+    case sctp::SendResult::kTooLarge:
+    case sctp::SendResult::kFailed: ++d.send_failed; break;
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
@@ -71,6 +87,9 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
   g_source_set_callback(r->data_log_timer_, &RtcServer::on_data_log_tick, r.get(), nullptr);
   g_source_attach(r->data_log_timer_, deps.context);
   spdlog::info("http: LiveKit signalling on ws://{}:{}/rtc/v1", deps.local_address, cfg.port);
+  r->room_service_ = RoomService::start(server, *r, *deps.rooms, r->cfg_);
+  spdlog::info("http: LiveKit RoomService on http://{}:{}/twirp/livekit.RoomService/",
+               deps.local_address, cfg.port);
   return r;
 }
 
@@ -260,6 +279,90 @@ void RtcServer::room_changed(const std::string& room) {
   }
 }
 
+LkConnection* RtcServer::connection(const std::string& room, const std::string& identity) {
+  for (auto& [sid, c] : conns_) {
+    if (c->room() == room && c->identity() == identity) return c.get();
+  }
+  return nullptr;
+}
+
+std::vector<::livekit::ParticipantInfo> RtcServer::participants(const std::string& room) const {
+  std::vector<::livekit::ParticipantInfo> out;
+  const rooms::Room* r = deps_.rooms->find(room);
+  if (r == nullptr) return out;
+  for (const auto& [sid, p] : r->participants) {
+    auto c = conns_.find(sid);
+    if (c != conns_.end()) {
+      out.push_back(c->second->info());
+    } else if (!pending_participant(sid)) {
+      out.push_back(door_participant_info(*r, p));
+    }
+  }
+  return out;
+}
+
+void RtcServer::remove(LkConnection& c, ::livekit::DisconnectReason reason) {
+  spdlog::info("livekit: {} ({}) removed from room {} by the RoomService ({})", c.sid(),
+               c.identity(), c.room(), ::livekit::DisconnectReason_Name(reason));
+  c.leave(reason, ::livekit::LeaveRequest::DISCONNECT);
+  drop_later(c.sid());
+}
+
+std::size_t RtcServer::close_room(const std::string& room) {
+  std::vector<LkConnection*> in;
+  for (auto& [sid, c] : conns_) {
+    if (c->room() == room) in.push_back(c.get());
+  }
+  for (LkConnection* c : in) remove(*c, ::livekit::ROOM_DELETED);
+  const rooms::Room* r = deps_.rooms->find(room);
+  return r == nullptr ? 0 : r->participants.size() - in.size();
+}
+
+void RtcServer::send_room_update(const std::string& room) {
+  const rooms::Room* r = deps_.rooms->find(room);
+  if (r == nullptr) return;
+  ::livekit::SignalResponse resp;
+  *resp.mutable_room_update()->mutable_room() = room_info(*r, cfg_);
+  send_to_room(room, resp);
+}
+
+void RtcServer::send_server_data(const ::livekit::SendDataRequest& req) {
+  const rooms::Room* rm = deps_.rooms->find(req.room());
+  if (rm == nullptr) return;
+  // As LiveKit's server builds it: no sender, the destinations on both the
+  // packet and its user packet, the nonce kept.
+  ::livekit::DataPacket dp;
+  dp.set_kind(req.kind());
+  *dp.mutable_destination_identities() = req.destination_identities();
+  ::livekit::UserPacket* u = dp.mutable_user();
+  u->set_payload(req.data());
+  *u->mutable_destination_sids() = req.destination_sids();
+  *u->mutable_destination_identities() = req.destination_identities();
+  if (req.has_topic()) u->set_topic(req.topic());
+  u->set_nonce(req.nonce());
+  const std::string bytes = dp.SerializeAsString();
+  const std::span<const uint8_t> packet(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                        bytes.size());
+  const bool lossy = req.kind() == ::livekit::DataPacket::LOSSY;
+  const auto k = static_cast<std::size_t>(lossy ? DataKind::kLossy : DataKind::kReliable);
+  DataRoute route;
+  route.to_sids.assign(req.destination_sids().begin(), req.destination_sids().end());
+  route.to_identities.assign(req.destination_identities().begin(),
+                             req.destination_identities().end());
+  DataCounters d;
+  ++d.in[k].messages;
+  d.in[k].bytes += bytes.size();
+  for (const auto& [sid, p] : rm->participants) {
+    auto c = conns_.find(sid);
+    if (c == conns_.end() || !is_recipient(route, sid, c->second->identity())) continue;
+    count_send(
+        d, k, bytes.size(),
+        c->second->session().send_data(lossy ? "_lossy" : "_reliable", true, packet, !lossy));
+  }
+  room_data_[req.room()] += d;
+  data_totals_ += d;
+}
+
 void RtcServer::drop_later(const std::string& sid) {
   signalling::run_later(deps_.context, [this, sid] { drop(sid); });
 }
@@ -412,18 +515,9 @@ void RtcServer::relay_data(LkConnection& from, const std::string& label,
       auto c = conns_.find(sid);  // other doors' participants have no data channels
       if (c == conns_.end() || !is_recipient(r, sid, c->second->identity())) continue;
       // Reliable packets wait for a receiver's channel that is not open yet.
-      switch (
-          c->second->session().send_data(out_label, true, packet, kind == DataKind::kReliable)) {
-        case sctp::SendResult::kSent:
-          ++d.out[k].messages;
-          d.out[k].bytes += packet.size();
-          break;
-        case sctp::SendResult::kHeld: ++d.held; break;
-        case sctp::SendResult::kBufferFull: ++d.slow_receiver[k]; break;
-        case sctp::SendResult::kNotConnected: ++d.no_channel; break;
-        case sctp::SendResult::kTooLarge:
-        case sctp::SendResult::kFailed: ++d.send_failed; break;
-      }
+      count_send(
+          d, k, packet.size(),
+          c->second->session().send_data(out_label, true, packet, kind == DataKind::kReliable));
     }
   }
   room += d;

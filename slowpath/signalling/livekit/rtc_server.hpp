@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "livekit_room.pb.h"
 #include "livekit_rtc.pb.h"
 #include "slowpath/auth/token.hpp"
 #include "slowpath/session/participant_session.hpp"
@@ -33,6 +34,7 @@ typedef struct _SoupWebsocketConnection SoupWebsocketConnection;
 namespace edgesfu::sp::livekit {
 
 class LkConnection;
+class RoomService;
 
 inline constexpr const char* kServerVersion = "1.9.0";  // what the SDKs check (semver)
 inline constexpr int32_t kProtocol = 16;
@@ -63,6 +65,23 @@ class RtcServer {
   // of the same kind; counted per room.
   void relay_data(LkConnection& from, const std::string& label, std::span<const uint8_t> msg);
   const DataCounters& data_totals() const { return data_totals_; }
+
+  // For the RoomService (room_service.hpp):
+  // the LiveKit connection of `identity` in `room` (null: none);
+  LkConnection* connection(const std::string& room, const std::string& identity);
+  // every participant of the room as LiveKit describes it, hidden ones too;
+  std::vector<::livekit::ParticipantInfo> participants(const std::string& room) const;
+  // leave{reason, DISCONNECT} to it, then it is dropped from the loop;
+  void remove(LkConnection& c, ::livekit::DisconnectReason reason);
+  // every LiveKit connection of the room told ROOM_DELETED and dropped; how
+  // many participants of other doors stay in it;
+  std::size_t close_room(const std::string& room);
+  // RoomUpdate (the room as it is now) to every connection of the room;
+  void send_room_update(const std::string& room);
+  // a data packet from the server itself (no sender) to the named sids or
+  // identities, or to everyone, on the channel of its kind.
+  void send_server_data(const ::livekit::SendDataRequest& req);
+  void send_to_room(const std::string& room, const ::livekit::SignalResponse& r);
   const config::Config& config() const { return cfg_; }
   rooms::Rooms& rooms() const { return *deps_.rooms; }
   std::size_t connections() const { return conns_.size(); }
@@ -90,7 +109,6 @@ class RtcServer {
   void send_quality();
   // The rooms that have LiveKit connections, and the hidden participants.
   std::pair<std::set<std::string>, std::set<std::string>> rooms_and_hidden() const;
-  void send_to_room(const std::string& room, const ::livekit::SignalResponse& r);
 
   config::Config cfg_;
   session::SessionDeps deps_;
@@ -117,6 +135,7 @@ class RtcServer {
     bool operator==(const Progress&) const = default;
   };
   std::map<std::string, Progress> sctp_seen_;
+  std::unique_ptr<RoomService> room_service_;  // /twirp/livekit.RoomService
 };
 
 }  // namespace edgesfu::sp::livekit
