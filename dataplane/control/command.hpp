@@ -94,6 +94,13 @@ struct RequestKeyframe {
   uint16_t track;
 };
 
+// Stops (or resumes) forwarding on a downtrack without removing it: its
+// sequence numbers go on without a gap when it resumes.
+struct PauseDowntrack {
+  uint32_t slot;
+  uint8_t paused;
+};
+
 enum class CommandType : uint8_t {
   kAddParticipant,
   kRemoveParticipant,
@@ -102,6 +109,7 @@ enum class CommandType : uint8_t {
   kAddDowntrack,
   kRemoveDowntrack,
   kRequestKeyframe,
+  kPauseDowntrack,
 };
 
 struct Command {
@@ -115,6 +123,7 @@ struct Command {
     AddDowntrack add_downtrack;
     RemoveDowntrack remove_downtrack;
     RequestKeyframe request_keyframe;
+    PauseDowntrack pause_downtrack;
   };
 };
 static_assert(std::is_trivially_copyable_v<Command>);

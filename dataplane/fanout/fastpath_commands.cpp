@@ -66,6 +66,12 @@ void Fastpath::apply(const control::Command& c, uint64_t now_us, TxStage& tx) {
     case control::CommandType::kRemoveTrack: remove_track(c.remove_track.slot); break;
     case control::CommandType::kAddDowntrack: add_downtrack(c.add_downtrack); break;
     case control::CommandType::kRemoveDowntrack: remove_downtrack(c.remove_downtrack.slot); break;
+    case control::CommandType::kPauseDowntrack:
+      if (c.pause_downtrack.slot < limits_.max_downtracks &&
+          downtracks_[c.pause_downtrack.slot].used) {
+        downtracks_[c.pause_downtrack.slot].paused = c.pause_downtrack.paused != 0;
+      }
+      break;
     case control::CommandType::kRequestKeyframe:
       if (c.request_keyframe.track < limits_.max_tracks && tracks_[c.request_keyframe.track].used) {
         request_keyframe(tracks_[c.request_keyframe.track], false, now_us, tx);

@@ -424,6 +424,15 @@ Status DpControl::remove_downtrack(const DowntrackRef& d) {
   return ok_status();
 }
 
+Status DpControl::pause_downtrack(const DowntrackRef& d, bool paused) {
+  if (!live_downtrack(d)) return make_error(ErrorCode::kNotFound, "downtrack: no such downtrack");
+  Command c;
+  c.type = CommandType::kPauseDowntrack;
+  c.pause_downtrack = {d.slot, static_cast<uint8_t>(paused ? 1 : 0)};
+  send(d.worker, c);
+  return ok_status();
+}
+
 Status DpControl::request_keyframe(const TrackRef& t) {
   if (!live_track(t)) return make_error(ErrorCode::kNotFound, "track: no such track");
   Command c;

@@ -89,6 +89,9 @@ class DpControl {
   Result<DowntrackRef> add_downtrack(const TrackRef& track, const ParticipantRef& subscriber,
                                      const DowntrackParams& d);
   Status remove_downtrack(const DowntrackRef& d);
+  // Stops or resumes forwarding on `d` (it stays, and resumes without a
+  // sequence gap).
+  Status pause_downtrack(const DowntrackRef& d, bool paused);
   Status request_keyframe(const TrackRef& t);
 
   // The media ports' guard (issue 12 #4): a session's ICE agent took `port`

@@ -358,19 +358,24 @@ void ParticipantSession::room_changed() {
   // Sources that went away took their downtracks with them in the dataplane
   // (DpControl removes a track's downtracks with the track): let go of ours.
   // Sources this participant no longer receives (unsubscribed, or its
-  // canSubscribe revoked) lose theirs here; the m-line stays, silent.
+  // canSubscribe revoked) are paused: the m-line stays, silent, and resumes
+  // with no sequence gap when they are wanted again.
   for (auto it = downtracks_.begin(); it != downtracks_.end();) {
     const rooms::Track* src = deps_.rooms->track(room_, it->second.source);
     if (src == nullptr || !src->ready) {
       it = downtracks_.erase(it);
-    } else if (want.count(it->second.source) == 0) {
-      (void)deps_.dp->remove_downtrack(it->second.ref);
-      spdlog::info("session {}: no longer receives {} on mid {}", sid_, it->second.source,
-                   it->first);
-      it = downtracks_.erase(it);
-    } else {
-      ++it;
+      continue;
     }
+    const bool wanted_now = want.count(it->second.source) != 0;
+    if (wanted_now == it->second.paused &&
+        deps_.dp->pause_downtrack(it->second.ref, !wanted_now).ok()) {
+      it->second.paused = !wanted_now;
+      if (wanted_now) (void)deps_.dp->request_keyframe(src->ref);
+      spdlog::info("session {}: {} {} on mid {}", sid_,
+                   wanted_now ? "receives again" : "no longer receives", it->second.source,
+                   it->first);
+    }
+    ++it;
   }
   for (const Subscription& s : media_.subscriptions()) {
     if (downtracks_.count(s.mid) != 0 || want.count(s.source) == 0) continue;
@@ -389,7 +394,7 @@ void ParticipantSession::room_changed() {
       spdlog::warn("session {}: downtrack for {}: {}", sid_, src->sid, ref.error().message);
       continue;
     }
-    downtracks_[s.mid] = Attached{src->sid, ref.value()};
+    downtracks_[s.mid] = Attached{src->sid, ref.value(), false};
     // A new subscriber needs a keyframe to start decoding.
     (void)deps_.dp->request_keyframe(src->ref);
     spdlog::info("session {}: receives {} ({}) on mid {}", sid_, src->sid, src->desc.kind, s.mid);

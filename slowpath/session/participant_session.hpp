@@ -176,6 +176,7 @@ class ParticipantSession {
   struct Attached {
     std::string source;
     DowntrackRef ref;
+    bool paused = false;  // unsubscribed for now (DpControl::pause_downtrack)
   };
   std::map<std::string, Attached> downtracks_;
 };

@@ -450,7 +450,10 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     d.ssrc = 0x51;
     d.rtx_ssrc = 0x52;
     d.rtx_pt = 97;
-    ASSERT_TRUE(ctl.add_downtrack(tr.value(), sub.value(), d).ok());
+    auto dt = ctl.add_downtrack(tr.value(), sub.value(), d);
+    ASSERT_TRUE(dt.ok());
+    EXPECT_TRUE(ctl.pause_downtrack(dt.value(), true).ok());  // unsubscribed for now
+    EXPECT_TRUE(ctl.pause_downtrack(dt.value(), false).ok());
     // 2 per participant + downtrack + its RTX.
     EXPECT_EQ(ctl.live_sessions(), 6u);
     EXPECT_EQ(ctl.flows(), 2u);
@@ -469,6 +472,7 @@ TEST(DpControlTest, RemovalReleasesEverythingAndBadCallsFail) {
     EXPECT_FALSE(
         ctl.add_track(pub.value(), track(2, 0xA2, 48000, dp::control::MediaKind::kAudio)).ok());
     EXPECT_FALSE(ctl.request_keyframe(tr.value()).ok());
+    EXPECT_FALSE(ctl.pause_downtrack(dt.value(), true).ok());  // went with its track
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (ctl.live_sessions() > 2 && std::chrono::steady_clock::now() < deadline) {
       ctl.poll_events();
