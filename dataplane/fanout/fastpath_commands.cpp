@@ -69,7 +69,11 @@ void Fastpath::apply(const control::Command& c, uint64_t now_us, TxStage& tx) {
     case control::CommandType::kPauseDowntrack:
       if (c.pause_downtrack.slot < limits_.max_downtracks &&
           downtracks_[c.pause_downtrack.slot].used) {
-        downtracks_[c.pause_downtrack.slot].paused = c.pause_downtrack.paused != 0;
+        Downtrack& d = downtracks_[c.pause_downtrack.slot];
+        const bool paused = c.pause_downtrack.paused != 0;
+        // Resuming continues the numbers sent before the pause.
+        if (d.paused && !paused) d.munger.restart_at_next();
+        d.paused = paused;
       }
       break;
     case control::CommandType::kRequestKeyframe:
@@ -210,6 +214,7 @@ void Fastpath::add_downtrack(const control::AddDowntrack& c) {
   d.tx = c.tx;
   d.tx_rtx = c.tx_rtx;
   d.munger.reset(c.first_seq, c.first_ts);
+  d.paused = false;  // the slot's last downtrack may have been paused
   for (uint8_t i = 0; i < 128; ++i) d.pt_map[i] = i;
   for (uint8_t i = 0; i < c.npt && i < control::kMaxPtMap; ++i) {
     d.pt_map[c.pt_from[i] & 0x7f] = c.pt_to[i] & 0x7f;
@@ -243,6 +248,7 @@ void Fastpath::remove_downtrack(uint32_t slot) {
   release_session(d.tx_rtx, d.id);
   d.tx = d.tx_rtx = nullptr;
   d.used = false;
+  d.paused = false;
 }
 
 }  // namespace edgesfu::dp::fanout

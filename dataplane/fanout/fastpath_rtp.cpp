@@ -144,10 +144,7 @@ void Fastpath::fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const p
       __builtin_prefetch(sub + offsetof(Participant, hdr));
       __builtin_prefetch(sub + offsetof(Participant, hdr) + 40);
     }
-    if (d.paused) {
-      d.munger.skip(h.seq);  // unsubscribed for now: no gap shows when it resumes
-      continue;
-    }
+    if (d.paused) continue;  // unsubscribed for now (it resumes as a new epoch)
     munge::MungeOut mo;
     if (d.munger.munge(h.ssrc, h.seq, h.timestamp, now_us, t.clock_rate, mo) !=
         munge::MungeVerdict::kForward) {

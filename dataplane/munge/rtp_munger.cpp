@@ -32,7 +32,8 @@ void RtpMunger::start_epoch(uint32_t src_ssrc, uint16_t seq, uint32_t ts, uint64
 
 MungeVerdict RtpMunger::munge(uint32_t src_ssrc, uint16_t seq, uint32_t ts, uint64_t now_us,
                               uint32_t clock_rate, MungeOut& out) {
-  if (!started_ || src_ssrc != src_ssrc_) {
+  if (!started_ || src_ssrc != src_ssrc_ || restart_) {
+    restart_ = false;
     start_epoch(src_ssrc, seq, ts, now_us, clock_rate);
   } else {
     const int32_t d = seq_delta(seq, highest_in_);

@@ -49,6 +49,12 @@ class RtpMunger {
   MungeVerdict munge(uint32_t src_ssrc, uint16_t seq, uint32_t ts, uint64_t now_us,
                      uint32_t clock_rate, MungeOut& out);
 
+  // The next packet starts a new epoch, as a source switch does: its number
+  // follows the last one sent, its timestamp the time that passed. For a
+  // downtrack that resumes after a pause (nothing sent meanwhile, whatever
+  // the publisher lost or reordered).
+  void restart_at_next() { restart_ = true; }
+
   // The SFU drops the publisher's packet `seq` on purpose: if it is the next
   // one expected, later packets are shifted down so that no gap shows.
   void skip(uint16_t seq);
@@ -80,7 +86,8 @@ class RtpMunger {
   // Extended number of a publisher / downtrack sequence number near the
   // newest one seen / sent.
   uint64_t in_ext(uint16_t seq) const {
-    return static_cast<uint64_t>(static_cast<int64_t>(highest_in_ext_) + pkt::seq_delta(seq, highest_in_));
+    return static_cast<uint64_t>(static_cast<int64_t>(highest_in_ext_) +
+                                 pkt::seq_delta(seq, highest_in_));
   }
   uint64_t out_ext(uint16_t seq) const {
     return static_cast<uint64_t>(static_cast<int64_t>(next_out_ext_) +
@@ -90,17 +97,18 @@ class RtpMunger {
 
   bool started_ = false;
   bool have_ts_ = false;
-  uint8_t nhist_ = 0;           // valid entries in hist_, newest last
-  uint16_t seq_offset_ = 0;     // out = in + seq_offset_ (the newest entry)
-  uint16_t highest_in_ = 0;     // highest publisher seq seen in the epoch
-  uint16_t next_seq_ = 0;       // the downtrack seq after the highest sent
+  bool restart_ = false;     // restart_at_next() was called
+  uint8_t nhist_ = 0;        // valid entries in hist_, newest last
+  uint16_t seq_offset_ = 0;  // out = in + seq_offset_ (the newest entry)
+  uint16_t highest_in_ = 0;  // highest publisher seq seen in the epoch
+  uint16_t next_seq_ = 0;    // the downtrack seq after the highest sent
   uint64_t highest_in_ext_ = 0, epoch_first_in_ext_ = 0;
   uint64_t next_out_ext_ = 1u << 20, epoch_first_out_ext_ = 0;
   uint32_t src_ssrc_ = 0;
-  uint32_t ts_offset_ = 0;      // out = in + ts_offset_
-  uint32_t first_ts_ = 0;       // the first epoch's first timestamp
-  uint32_t last_out_ts_ = 0;    // newest timestamp sent ...
-  uint64_t last_now_us_ = 0;    // ... and when
+  uint32_t ts_offset_ = 0;    // out = in + ts_offset_
+  uint32_t first_ts_ = 0;     // the first epoch's first timestamp
+  uint32_t last_out_ts_ = 0;  // newest timestamp sent ...
+  uint64_t last_now_us_ = 0;  // ... and when
   OffsetFrom hist_[kOffsetHistory] = {};
 };
 

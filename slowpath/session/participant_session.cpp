@@ -443,9 +443,12 @@ void ParticipantSession::maybe_start_data() {
 sctp::SendResult ParticipantSession::send_data(const std::string& label, bool binary,
                                                std::span<const uint8_t> msg, bool hold) {
   if (data_ && data_->channels().find(label) != nullptr) return data_->send(label, binary, msg);
-  // Not open yet. Worth waiting for only when the negotiation has a data
-  // section: the channel opens once DTLS and SCTP are up.
-  if (!hold || ended_ || !media_.data()) return sctp::SendResult::kNotConnected;
+  // Not open yet. Worth waiting for while nothing is negotiated yet, or when
+  // the negotiation has a data section: the channel opens once DTLS and
+  // SCTP are up (an answer without one leaves the backlog to expire).
+  if (!hold || ended_ || (!media_.mlines().empty() && !media_.data())) {
+    return sctp::SendResult::kNotConnected;
+  }
   if (!backlog_) {
     DataBacklog::Limits l;
     l.max_bytes = deps_.data_send_buffer;

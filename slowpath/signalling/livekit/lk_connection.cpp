@@ -414,6 +414,9 @@ void LkConnection::admin_update(const ::livekit::UpdateParticipantRequest& req) 
     }
   }
   changed();
+  // A canSubscribe given back: what the room has for it comes again (a
+  // re-offer asked for when m-lines are missing).
+  if (req.has_permission()) room_changed();
 }
 
 void LkConnection::changed() {

@@ -267,9 +267,10 @@ Status RoomService::mute_track(const ::livekit::MuteRoomTrackRequest& req,
   }
   LkConnection* c = rtc_.connection(req.room(), req.identity());
   if (c == nullptr) return not_found("participant does not exist");
-  const ::livekit::TrackInfo* t = c->admin_mute(req.track_sid(), req.muted());
-  if (t == nullptr) return not_found("track does not exist");
-  *out.mutable_track() = *t;
+  // An unknown track is no error to LiveKit either: the answer has no track.
+  if (const ::livekit::TrackInfo* t = c->admin_mute(req.track_sid(), req.muted())) {
+    *out.mutable_track() = *t;
+  }
   return ok_status();
 }
 

@@ -313,9 +313,16 @@ std::size_t RtcServer::close_room(const std::string& room) {
   for (auto& [sid, c] : conns_) {
     if (c->room() == room) in.push_back(c.get());
   }
+  // Other doors' participants (not LiveKit connections, nor LiveKit joins
+  // waiting for their upgrade) stay.
+  std::size_t others = 0;
+  if (const rooms::Room* r = deps_.rooms->find(room); r != nullptr) {
+    for (const auto& [sid, p] : r->participants) {
+      if (conns_.count(sid) == 0 && !pending_participant(sid)) ++others;
+    }
+  }
   for (LkConnection* c : in) remove(*c, ::livekit::ROOM_DELETED);
-  const rooms::Room* r = deps_.rooms->find(room);
-  return r == nullptr ? 0 : r->participants.size() - in.size();
+  return others;
 }
 
 void RtcServer::send_room_update(const std::string& room) {
