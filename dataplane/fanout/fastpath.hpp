@@ -144,7 +144,7 @@ struct Track {
 struct Downtrack {
   bool used = false;
   bool ext_identity = true;
-  bool paused = false;  // packets skipped (no gap when it resumes)
+  bool paused = false;  // not forwarded; it resumes as a new munger epoch (no gap)
   uint8_t rtx_pt = 0;
   uint16_t track = 0;
   uint16_t subscriber = 0;

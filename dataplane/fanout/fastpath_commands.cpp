@@ -248,7 +248,6 @@ void Fastpath::remove_downtrack(uint32_t slot) {
   release_session(d.tx_rtx, d.id);
   d.tx = d.tx_rtx = nullptr;
   d.used = false;
-  d.paused = false;
 }
 
 }  // namespace edgesfu::dp::fanout

@@ -339,10 +339,8 @@ std::vector<std::string> ParticipantSession::set_grants(const Grants& g) {
   grants_.can_publish = g.can_publish;
   std::vector<std::string> gone;
   if (!g.can_publish) {
-    std::vector<std::string> mids;
-    for (const auto& [mid, sid] : track_sids_) mids.push_back(mid);
-    for (const std::string& mid : mids) {
-      const std::string sid = track_sids_[mid];
+    const auto published = track_sids_;  // unpublish() erases from it
+    for (const auto& [mid, sid] : published) {
       if (unpublish(mid)) gone.push_back(sid);
     }
   }

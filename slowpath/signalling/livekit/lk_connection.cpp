@@ -327,15 +327,7 @@ void LkConnection::on_update_metadata(const ::livekit::UpdateParticipantMetadata
     send(out);
     return;
   }
-  if (!req.name().empty()) name_ = req.name();
-  if (!req.metadata().empty()) metadata_ = req.metadata();
-  for (const auto& [k, v] : req.attributes()) {
-    if (v.empty()) {
-      attributes_.erase(k);  // "" deletes, as LiveKit's server does
-    } else {
-      attributes_[k] = v;
-    }
-  }
+  set_details(req.name(), req.metadata(), req.attributes());
   rr->set_reason(::livekit::RequestResponse::OK);
   send(out);
   changed();
@@ -372,15 +364,7 @@ const char* grant_name(::livekit::TrackSource s) {
 }  // namespace
 
 void LkConnection::admin_update(const ::livekit::UpdateParticipantRequest& req) {
-  if (!req.name().empty()) name_ = req.name();
-  if (!req.metadata().empty()) metadata_ = req.metadata();
-  for (const auto& [k, v] : req.attributes()) {
-    if (v.empty()) {
-      attributes_.erase(k);
-    } else {
-      attributes_[k] = v;
-    }
-  }
+  set_details(req.name(), req.metadata(), req.attributes());
   if (req.has_permission()) {
     // LiveKit replaces the whole grant: what the request leaves out is false.
     const ::livekit::ParticipantPermission& p = req.permission();
@@ -417,6 +401,21 @@ void LkConnection::admin_update(const ::livekit::UpdateParticipantRequest& req) 
   // A canSubscribe given back: what the room has for it comes again (a
   // re-offer asked for when m-lines are missing).
   if (req.has_permission()) room_changed();
+}
+
+void LkConnection::set_details(const std::string& name, const std::string& metadata,
+                               const google::protobuf::Map<std::string, std::string>& attributes) {
+  // As LiveKit's server: "" leaves the name and metadata, and deletes an
+  // attribute.
+  if (!name.empty()) name_ = name;
+  if (!metadata.empty()) metadata_ = metadata;
+  for (const auto& [k, v] : attributes) {
+    if (v.empty()) {
+      attributes_.erase(k);
+    } else {
+      attributes_[k] = v;
+    }
+  }
 }
 
 void LkConnection::changed() {

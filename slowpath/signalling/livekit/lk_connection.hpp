@@ -88,6 +88,8 @@ class LkConnection {
   ::livekit::JoinResponse join_response() const;
   ::livekit::ParticipantPermission permission() const;
   bool may_publish(::livekit::TrackSource source) const;
+  void set_details(const std::string& name, const std::string& metadata,
+                   const google::protobuf::Map<std::string, std::string>& attributes);
   void changed();  // our own info changed: version++ and broadcast
   void ask_for_reoffer(bool after_offer);
   void end(const std::string& why);

@@ -104,16 +104,11 @@ void RoomService::handle(SoupServerMessage* msg, const std::string& path) {
   signalling::respond(msg, 200, out, twirp::content_type(enc));
 }
 
-template <typename Req>
-Status RoomService::parse(const std::string& body, twirp::Encoding enc, Req& req) {
-  return twirp::decode(body, enc, req);
-}
-
 Status RoomService::call(RoomMethod m, const std::string& body, twirp::Encoding enc,
                          std::string& out, const auth::VideoGrant& grant) {
   // Each request names its room in field 1; the grant is checked on it.
   auto run = [&](auto req, auto&& fn) -> Status {
-    if (auto s = parse(body, enc, req); !s) return s;
+    if (auto s = twirp::decode(body, enc, req); !s) return s;
     std::string room;
     if constexpr (requires { req.room(); }) room = req.room();
     if (auto s = room_method_allowed(m, grant, room); !s) return s;

@@ -48,9 +48,6 @@ class RoomService {
   Status call(RoomMethod m, const std::string& body, twirp::Encoding enc, std::string& out,
               const auth::VideoGrant& grant);
 
-  template <typename Req>
-  Status parse(const std::string& body, twirp::Encoding enc, Req& req);
-
   Status create_room(const ::livekit::CreateRoomRequest& req, ::livekit::Room& out);
   Status delete_room(const ::livekit::DeleteRoomRequest& req);
   Status update_room_metadata(const ::livekit::UpdateRoomMetadataRequest& req,

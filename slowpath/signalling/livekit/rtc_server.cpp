@@ -246,16 +246,17 @@ void RtcServer::on_v0(SoupServer*, SoupServerMessage* msg, const char*, GHashTab
       "SDKs)\n");
 }
 
-std::vector<::livekit::ParticipantInfo> RtcServer::others(const std::string& room,
-                                                          const std::string& self_sid) const {
+std::vector<::livekit::ParticipantInfo> RtcServer::describe(const std::string& room,
+                                                            const std::string& skip_sid,
+                                                            bool with_hidden) const {
   std::vector<::livekit::ParticipantInfo> out;
   const rooms::Room* r = deps_.rooms->find(room);
   if (r == nullptr) return out;
   for (const auto& [sid, p] : r->participants) {
-    if (sid == self_sid) continue;
+    if (sid == skip_sid) continue;
     auto c = conns_.find(sid);
     if (c != conns_.end()) {
-      if (!c->second->hidden()) out.push_back(c->second->info());
+      if (with_hidden || !c->second->hidden()) out.push_back(c->second->info());
     } else if (pending_participant(sid)) {
       continue;  // answered but not upgraded yet: not in the room for others
     } else {
@@ -263,6 +264,11 @@ std::vector<::livekit::ParticipantInfo> RtcServer::others(const std::string& roo
     }
   }
   return out;
+}
+
+std::vector<::livekit::ParticipantInfo> RtcServer::others(const std::string& room,
+                                                          const std::string& self_sid) const {
+  return describe(room, self_sid, false);
 }
 
 void RtcServer::broadcast(const std::string& room, const ::livekit::ParticipantInfo& who) {
@@ -287,18 +293,7 @@ LkConnection* RtcServer::connection(const std::string& room, const std::string& 
 }
 
 std::vector<::livekit::ParticipantInfo> RtcServer::participants(const std::string& room) const {
-  std::vector<::livekit::ParticipantInfo> out;
-  const rooms::Room* r = deps_.rooms->find(room);
-  if (r == nullptr) return out;
-  for (const auto& [sid, p] : r->participants) {
-    auto c = conns_.find(sid);
-    if (c != conns_.end()) {
-      out.push_back(c->second->info());
-    } else if (!pending_participant(sid)) {
-      out.push_back(door_participant_info(*r, p));
-    }
-  }
-  return out;
+  return describe(room, "", true);
 }
 
 void RtcServer::remove(LkConnection& c, ::livekit::DisconnectReason reason) {

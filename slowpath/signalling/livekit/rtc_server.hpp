@@ -98,6 +98,11 @@ class RtcServer {
   // The token of a request: its claims, or the HTTP status and reason.
   Result<auth::Claims> authorize(SoupServerMessage* msg, GHashTable* query) const;
   void drop(const std::string& sid);
+  // The room's participants as LiveKit describes them, but `skip_sid`;
+  // hidden ones only `with_hidden`.
+  std::vector<::livekit::ParticipantInfo> describe(const std::string& room,
+                                                   const std::string& skip_sid,
+                                                   bool with_hidden) const;
   bool pending_participant(const std::string& sid) const;
   // Every audio.update_interval: SpeakersChanged to the rooms whose
   // speakers changed.
