@@ -130,6 +130,14 @@ struct DataConfig {
   uint32_t max_kbytes_per_s = 8192;    // the same in bytes
 };
 
+// LiveKit's webhooks: every room's life POSTed to each URL, signed with the
+// secret of `api_key` (one of `keys`).
+struct WebhookConfig {
+  std::string api_key;
+  std::vector<std::string> urls;
+  uint32_t request_timeout_ms = 5000;  // one POST, connect to answer
+};
+
 // Limits that keep one client (or many) from taking what others need
 // (docs/security.md).
 struct LimitConfig {
@@ -149,6 +157,7 @@ struct Config {
   RoomConfig room;
   AudioConfig audio;
   DataConfig data;
+  WebhookConfig webhook;
   LimitConfig limit;
   LoggingConfig logging;
   DataplaneConfig dataplane;

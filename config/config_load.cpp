@@ -308,6 +308,31 @@ void read_keys(YamlReader& top, std::map<std::string, std::string>& out) {
   r.finish();
 }
 
+// webhook: {api_key, urls, request_timeout_ms}; the key must be one of
+// `keys` (its secret signs the events), each URL http:// or https://.
+void read_webhook(YamlReader r, const std::map<std::string, std::string>& keys,
+                  WebhookConfig& out) {
+  r.read_string("api_key", out.api_key);
+  r.read_string_list("urls", out.urls);
+  r.read_uint_as("request_timeout_ms", 100, 60000, out.request_timeout_ms);
+  for (const std::string& u : out.urls) {
+    const auto scheme = u.find("://");
+    const std::string name = scheme == std::string::npos ? "" : u.substr(0, scheme);
+    const bool hostless = scheme == std::string::npos || scheme + 3 >= u.size() ||
+                          u[scheme + 3] == '/' || u[scheme + 3] == ':';
+    if ((name != "http" && name != "https") || hostless ||
+        u.find_first_of(" \t\r\n") != std::string::npos) {
+      r.fail("urls", "'" + u + "' is not an http:// or https:// URL");
+    }
+  }
+  if (!out.urls.empty() && out.api_key.empty()) {
+    r.fail("api_key", "required when urls are set (its secret signs the events)");
+  } else if (!out.api_key.empty() && keys.count(out.api_key) == 0) {
+    r.fail("api_key", "'" + out.api_key + "' is not one of keys");
+  }
+  r.finish();
+}
+
 }  // namespace
 
 Result<Config> parse_config(const std::string& yaml_text) {
@@ -376,6 +401,7 @@ Result<Config> parse_config(const std::string& yaml_text) {
     r.finish();
   }
   read_keys(top, cfg.keys);
+  read_webhook(top.child("webhook"), cfg.keys, cfg.webhook);
   if (top.has("dataplane")) {
     read_dataplane(top.child("dataplane"), cfg.dataplane);
   } else {

@@ -196,11 +196,18 @@ std::string mint(const Claims& c, const std::string& secret) {
   if (c.video.room_create) video["roomCreate"] = true;
   if (c.video.room_admin) video["roomAdmin"] = true;
   if (c.video.room_list) video["roomList"] = true;
-  nlohmann::json payload = {
-      {"iss", c.api_key}, {"sub", c.identity}, {"exp", c.expires}, {"video", video}};
+  if (c.video.hidden) video["hidden"] = true;
+  if (c.video.can_update_own_metadata) video["canUpdateOwnMetadata"] = true;
+  if (c.video.agent) video["agent"] = true;
+  if (c.video.sources_limited) video["canPublishSources"] = c.video.can_publish_sources;
+  nlohmann::json payload = {{"iss", c.api_key}, {"exp", c.expires}, {"video", video}};
+  if (!c.identity.empty()) payload["sub"] = c.identity;
   if (c.not_before != 0) payload["nbf"] = c.not_before;
   if (!c.name.empty()) payload["name"] = c.name;
   if (!c.metadata.empty()) payload["metadata"] = c.metadata;
+  if (!c.kind.empty()) payload["kind"] = c.kind;
+  if (!c.attributes.empty()) payload["attributes"] = c.attributes;
+  if (!c.sha256.empty()) payload["sha256"] = c.sha256;
   const std::string signing =
       base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url_encode(payload.dump());
   return signing + "." + base64url_encode(hmac_sha256(secret, signing));

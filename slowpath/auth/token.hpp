@@ -43,6 +43,8 @@ struct Claims {
   int64_t expires = 0;     // exp, seconds since the epoch
   int64_t not_before = 0;  // nbf, 0 when absent
   VideoGrant video;
+  // LiveKit's webhook signature: std base64 of the body's SHA-256 ("" = none).
+  std::string sha256;
 };
 
 // Why a token was refused: all of these are 401 to a client.
@@ -68,7 +70,8 @@ struct TokenResult {
 TokenResult verify(const std::string& token, const std::map<std::string, std::string>& keys,
                    int64_t now);
 
-// Signs claims with HS256 (tests, tools and the RoomService's own tokens).
+// Signs claims with HS256 (tests, tools, agent job tokens and webhook
+// signatures): every claim that verify() reads, and sha256.
 std::string mint(const Claims& c, const std::string& secret);
 
 // RFC 4648 §5 base64url without padding.

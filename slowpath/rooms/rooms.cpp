@@ -29,6 +29,16 @@ int64_t unix_ms() {
 
 }  // namespace
 
+void Rooms::add_events(RoomEvents* events) {
+  if (std::find(events_.begin(), events_.end(), events) == events_.end()) {
+    events_.push_back(events);
+  }
+}
+
+void Rooms::remove_events(RoomEvents* events) {
+  events_.erase(std::remove(events_.begin(), events_.end(), events), events_.end());
+}
+
 std::pair<Room*, bool> Rooms::create(const std::string& name, const RoomSettings& settings,
                                      int64_t now_us) {
   auto it = rooms_.find(name);
@@ -40,10 +50,44 @@ std::pair<Room*, bool> Rooms::create(const std::string& name, const RoomSettings
   r.created_unix_ms = unix_ms();
   r.settings = settings;
   r.empty_since_us = now_us == 0 ? 1 : now_us;
-  return {&rooms_.emplace(name, std::move(r)).first->second, true};
+  Room& made = rooms_.emplace(name, std::move(r)).first->second;
+  tell([&](RoomEvents& e) { e.room_started(made); });
+  return {&made, true};
 }
 
-void Rooms::remove(const std::string& name) { rooms_.erase(name); }
+void Rooms::remove(const std::string& name) {
+  auto it = rooms_.find(name);
+  if (it == rooms_.end()) return;
+  while (!it->second.participants.empty()) {
+    drop_participant(it->second, it->second.participants.begin()->first);
+  }
+  tell([&](RoomEvents& e) { e.room_finished(it->second); });
+  rooms_.erase(it);
+}
+
+void Rooms::drop_participant(Room& r, const std::string& sid) {
+  auto p = r.participants.find(sid);
+  if (p == r.participants.end()) return;
+  for (auto t = r.tracks.begin(); t != r.tracks.end();) {
+    if (t->publisher != sid) {
+      ++t;
+      continue;
+    }
+    if (t->ready) tell([&](RoomEvents& e) { e.track_unpublished(r, p->second, *t); });
+    t = r.tracks.erase(t);
+  }
+  tell([&](RoomEvents& e) { e.participant_left(r, p->second); });
+  r.participants.erase(p);
+}
+
+void Rooms::activate(const std::string& name, const std::string& sid) {
+  Room* r = find(name);
+  if (r == nullptr) return;
+  auto p = r->participants.find(sid);
+  if (p == r->participants.end() || p->second.active) return;
+  p->second.active = true;
+  tell([&](RoomEvents& e) { e.participant_active(*r, p->second); });
+}
 
 bool Rooms::set_subscribed(const std::string& name, const std::string& participant_sid,
                            const std::string& track_sid, bool subscribed) {
@@ -87,10 +131,7 @@ const Participant* Rooms::participant(const std::string& name, const std::string
 void Rooms::leave(const std::string& name, const std::string& participant_sid, int64_t now_us) {
   Room* r = find(name);
   if (r == nullptr) return;
-  r->participants.erase(participant_sid);
-  r->tracks.erase(std::remove_if(r->tracks.begin(), r->tracks.end(),
-                                 [&](const Track& t) { return t.publisher == participant_sid; }),
-                  r->tracks.end());
+  drop_participant(*r, participant_sid);
   if (r->participants.empty()) r->empty_since_us = now_us == 0 ? 1 : now_us;
 }
 
@@ -101,9 +142,14 @@ void Rooms::add_track(const std::string& name, Track t) {
 void Rooms::remove_track(const std::string& name, const std::string& track_sid) {
   Room* r = find(name);
   if (r == nullptr) return;
-  r->tracks.erase(std::remove_if(r->tracks.begin(), r->tracks.end(),
-                                 [&](const Track& t) { return t.sid == track_sid; }),
-                  r->tracks.end());
+  auto t = std::find_if(r->tracks.begin(), r->tracks.end(),
+                        [&](const Track& x) { return x.sid == track_sid; });
+  if (t == r->tracks.end()) return;
+  auto p = r->participants.find(t->publisher);
+  if (t->ready && p != r->participants.end()) {
+    tell([&](RoomEvents& e) { e.track_unpublished(*r, p->second, *t); });
+  }
+  r->tracks.erase(t);
 }
 
 std::vector<const Track*> Rooms::wanted(const std::string& name,
@@ -121,9 +167,15 @@ std::vector<const Track*> Rooms::wanted(const std::string& name,
 }
 
 void Rooms::track_ready(const std::string& name, const std::string& track_sid, TrackRef ref) {
-  if (Track* t = track(name, track_sid)) {
-    t->ref = ref;
-    t->ready = true;
+  Room* r = find(name);
+  Track* t = track(name, track_sid);
+  if (t == nullptr) return;
+  const bool was_ready = t->ready;
+  t->ref = ref;
+  t->ready = true;
+  auto p = r->participants.find(t->publisher);
+  if (!was_ready && p != r->participants.end()) {
+    tell([&](RoomEvents& e) { e.track_published(*r, p->second, *t); });
   }
 }
 
@@ -150,6 +202,7 @@ std::vector<std::string> Rooms::sweep(int64_t now_us, int64_t empty_timeout_us,
     if (it->second.participants.empty() && it->second.empty_since_us != 0 &&
         now_us - it->second.empty_since_us >= timeout) {
       closed.push_back(it->first);
+      tell([&](RoomEvents& e) { e.room_finished(it->second); });
       it = rooms_.erase(it);
     } else {
       ++it;

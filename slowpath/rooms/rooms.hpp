@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "slowpath/dp_control/refs.hpp"
+#include "slowpath/rooms/room_events.hpp"
 #include "slowpath/sdp/negotiate.hpp"
 
 namespace edgesfu::sp::rooms {
@@ -33,6 +34,7 @@ struct Participant {
   // Tracks it was unsubscribed from (RoomService UpdateSubscriptions); every
   // other track of the room is wanted.
   std::set<std::string> unsubscribed;
+  bool active = false;  // its transport came up (activate)
 };
 
 // What an API may set on a room (LiveKit's CreateRoom); 0 = the config's.
@@ -58,6 +60,9 @@ struct Room {
 
 class Rooms {
  public:
+  // `events` is told of every change from now on, until removed; not owned.
+  void add_events(RoomEvents* events);
+  void remove_events(RoomEvents* events);
   // The room called `name`, created on first use.
   Room& join(const std::string& name, const Participant& p, int64_t now_us);
   // Creates the room with `settings` (nobody in it: its empty timeout runs);
@@ -65,7 +70,8 @@ class Rooms {
   // `.second`: it was made now.
   std::pair<Room*, bool> create(const std::string& name, const RoomSettings& settings,
                                 int64_t now_us);
-  // Forgets the room (DeleteRoom: its participants are ended by their doors).
+  // Closes the room now (DeleteRoom): anyone still in it leaves the model
+  // (their doors end them), then the room is forgotten.
   void remove(const std::string& name);
   // `participant_sid` receives `track_sid` again, or no more; false when
   // either is unknown in the room.
@@ -74,6 +80,8 @@ class Rooms {
   const std::map<std::string, Room>& all() const { return rooms_; }
   Room* find(const std::string& name);
   const Participant* participant(const std::string& name, const std::string& sid);
+  // The participant's transport is up (once; later calls change nothing).
+  void activate(const std::string& name, const std::string& sid);
   // Removes the participant and its tracks; the room starts its empty timer
   // when nobody is left.
   void leave(const std::string& name, const std::string& participant_sid, int64_t now_us);
@@ -95,8 +103,16 @@ class Rooms {
   std::size_t size() const { return rooms_.size(); }
 
  private:
+  // Takes the participant and its tracks out of `r`, telling events_.
+  void drop_participant(Room& r, const std::string& sid);
+  template <typename F>
+  void tell(F&& f) {
+    for (RoomEvents* e : events_) f(*e);
+  }
+
   std::map<std::string, Room> rooms_;
   uint64_t next_key_ = 1;
+  std::vector<RoomEvents*> events_;
 };
 
 }  // namespace edgesfu::sp::rooms

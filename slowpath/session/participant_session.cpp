@@ -516,6 +516,7 @@ void ParticipantSession::maybe_install() {
   installed_ = true;
   reserved_ = false;  // the reservation became the participant
   ticket_.release();  // connected: no longer counts as connecting
+  if (deps_.rooms != nullptr) deps_.rooms->activate(room_, sid_);  // before its tracks
   install_tracks();
   room_changed();
   spdlog::info(

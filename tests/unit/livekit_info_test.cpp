@@ -22,8 +22,8 @@ TEST(LivekitInfoTest, RoomAndWhipParticipantsAsLivekitSeesThem) {
   rooms::Room r;
   r.sid = "RM_x";
   r.name = "demo";
-  r.participants["PA_pub"] = rooms::Participant{"PA_pub", "camera-1", 1, {}};
-  r.participants["PA_sub"] = rooms::Participant{"PA_sub", "viewer", 2, {}};
+  r.participants["PA_pub"] = rooms::Participant{"PA_pub", "camera-1", 1, {}, false};
+  r.participants["PA_sub"] = rooms::Participant{"PA_sub", "viewer", 2, {}, false};
   r.tracks.push_back(track("TR_a", "PA_pub", "audio", "opus"));
   r.tracks.push_back(track("TR_v", "PA_pub", "video", "VP8"));
   config::Config cfg;

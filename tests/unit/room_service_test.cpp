@@ -147,8 +147,8 @@ TEST(RoomsModel, CreatedRoomsKeepTheirSettingsAndTimeOutAlone) {
 
 TEST(RoomsModel, UnsubscribedTracksAreNotWanted) {
   rooms::Rooms rs;
-  rs.join("r", rooms::Participant{"PA_a", "a", 0, {}}, 1);
-  rs.join("r", rooms::Participant{"PA_b", "b", 0, {}}, 1);
+  rs.join("r", rooms::Participant{"PA_a", "a", 0, {}, false}, 1);
+  rs.join("r", rooms::Participant{"PA_b", "b", 0, {}, false}, 1);
   rooms::Track t1, t2;
   t1.sid = "TR_1";
   t1.publisher = "PA_a";

@@ -42,7 +42,7 @@ TEST(RoomsTest, CreatedOnJoinClosedAfterEmptyTimeout) {
 
 TEST(RoomsTest, TrackReadiness) {
   Rooms rooms;
-  rooms.join("r", Participant{"PA_a", "a", true, {}}, 1);
+  rooms.join("r", Participant{"PA_a", "a", true, {}, false}, 1);
   Track t;
   t.sid = "TR_x";
   t.publisher = "PA_a";

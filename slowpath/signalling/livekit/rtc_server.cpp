@@ -12,6 +12,7 @@
 #include "slowpath/signalling/livekit/lk_connection.hpp"
 #include "slowpath/signalling/livekit/lk_info.hpp"
 #include "slowpath/signalling/livekit/room_service.hpp"
+#include "slowpath/signalling/livekit/room_webhooks.hpp"
 #include "slowpath/signalling/livekit/signal_codec.hpp"
 #include "slowpath/signalling/run_later.hpp"
 
@@ -73,6 +74,20 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
   soup_server_add_websocket_handler(server, "/rtc/v1", nullptr, nullptr, &RtcServer::on_websocket,
                                     r.get(), nullptr);
   soup_server_add_handler(server, "/rtc", &RtcServer::on_v0, r.get(), nullptr);
+  if (!cfg.webhook.urls.empty()) {
+    auto out = webhook::Notifier::start(cfg.webhook, cfg.keys.at(cfg.webhook.api_key));
+    if (!out) return out.error();
+    r->webhook_out_ = std::move(out).value();
+    RtcServer* self = r.get();
+    r->webhooks_ = std::make_unique<RoomWebhooks>(
+        r->cfg_, *r->webhook_out_,
+        [self](const std::string& sid) -> std::optional<::livekit::ParticipantInfo> {
+          auto c = self->conns_.find(sid);
+          if (c == self->conns_.end()) return std::nullopt;
+          return c->second->info();
+        });
+    deps.rooms->add_events(r->webhooks_.get());
+  }
   if (deps.qualities != nullptr) {
     r->quality_timer_ = g_timeout_source_new(kQualityIntervalMs);
     g_source_set_callback(r->quality_timer_, &RtcServer::on_quality_tick, r.get(), nullptr);
@@ -94,6 +109,8 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
 }
 
 RtcServer::~RtcServer() {
+  // Stopping: what sessions do as they end is not reported any more.
+  if (webhooks_) deps_.rooms->remove_events(webhooks_.get());
   if (data_log_timer_ != nullptr) {
     g_source_destroy(data_log_timer_);
     g_source_unref(data_log_timer_);

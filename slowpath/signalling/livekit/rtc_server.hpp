@@ -26,6 +26,7 @@
 #include "slowpath/session/participant_session.hpp"
 #include "slowpath/signalling/http_guard.hpp"
 #include "slowpath/signalling/livekit/data_relay.hpp"
+#include "slowpath/webhook/notifier.hpp"
 
 typedef struct _SoupServer SoupServer;
 typedef struct _SoupServerMessage SoupServerMessage;
@@ -35,6 +36,7 @@ namespace edgesfu::sp::livekit {
 
 class LkConnection;
 class RoomService;
+class RoomWebhooks;
 
 inline constexpr const char* kServerVersion = "1.9.0";  // what the SDKs check (semver)
 inline constexpr int32_t kProtocol = 16;
@@ -141,6 +143,9 @@ class RtcServer {
   };
   std::map<std::string, Progress> sctp_seen_;
   std::unique_ptr<RoomService> room_service_;  // /twirp/livekit.RoomService
+  // webhook.urls: the rooms model's changes, POSTed.
+  std::unique_ptr<webhook::Notifier> webhook_out_;
+  std::unique_ptr<RoomWebhooks> webhooks_;
 };
 
 }  // namespace edgesfu::sp::livekit
