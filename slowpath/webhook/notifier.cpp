@@ -145,8 +145,7 @@ void Notifier::send(std::size_t target, const Delivery& d) {
   GBytes* body = g_bytes_new(d.body.data(), d.body.size());
   soup_message_set_request_body_from_bytes(r->msg, kContentType, body);
   g_bytes_unref(body);
-  const std::string auth =
-      authorization(d.body, api_key_, secret_, g_get_real_time() / 1000000);
+  const std::string auth = authorization(d.body, api_key_, secret_, g_get_real_time() / 1000000);
   soup_message_headers_replace(soup_message_get_request_headers(r->msg), "Authorization",
                                auth.c_str());
   r->cancel = g_cancellable_new();

@@ -17,11 +17,11 @@
 namespace edgesfu::sp::webhook {
 
 struct OutboxLimits {
-  std::size_t max_per_key = 200;            // LiveKit's MaxDepth
-  std::size_t max_total = 10000;            // all keys (memory bound)
-  int64_t max_age_us = 30 * 1000000LL;      // LiveKit's MaxAge, queued -> first try
-  uint32_t max_attempts = 5;                // first try + retryablehttp's RetryMax 4
-  std::size_t max_in_flight = 16;           // POSTs at once (keys in parallel)
+  std::size_t max_per_key = 200;        // LiveKit's MaxDepth
+  std::size_t max_total = 10000;        // all keys (memory bound)
+  int64_t max_age_us = 30 * 1000000LL;  // LiveKit's MaxAge, queued -> first try
+  uint32_t max_attempts = 5;            // first try + retryablehttp's RetryMax 4
+  std::size_t max_in_flight = 16;       // POSTs at once (keys in parallel)
 };
 
 // What one try came to, from its HTTP status (0: no answer: refused

@@ -181,9 +181,10 @@ keys:
 )";
 
 TEST(WebhookConfig, KeyMustBeKnownAndUrlsHttp) {
-  auto ok = config::parse_config(std::string(kDataplane) +
-                                 "webhook:\n  api_key: APIkey1\n  urls: ['http://198.18.0.1:8080/"
-                                 "hook', 'https://hooks.example/lk']\n  request_timeout_ms: 2000\n");
+  auto ok =
+      config::parse_config(std::string(kDataplane) +
+                           "webhook:\n  api_key: APIkey1\n  urls: ['http://198.18.0.1:8080/"
+                           "hook', 'https://hooks.example/lk']\n  request_timeout_ms: 2000\n");
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok.value().webhook.urls.size(), 2u);
   EXPECT_EQ(ok.value().webhook.request_timeout_ms, 2000u);
@@ -260,10 +261,9 @@ TEST(RoomEvents, ARoomsLifeInLiveKitsOrder) {
   rs.leave("r", "PA_a", 3);
   EXPECT_TRUE(rs.sweep(3, 10, 10).empty());
   EXPECT_EQ(rs.sweep(20, 10, 10), std::vector<std::string>{"r"});
-  EXPECT_EQ(rec.seen, (std::vector<std::string>{"started:r", "active:alice",
-                                                "published:alice/TR_1", "aborted:bob",
-                                                "unpublished:alice/TR_1", "left:alice",
-                                                "finished:r"}));
+  EXPECT_EQ(rec.seen, (std::vector<std::string>{"started:r", "active:alice", "published:alice/TR_1",
+                                                "aborted:bob", "unpublished:alice/TR_1",
+                                                "left:alice", "finished:r"}));
   rs.remove_events(&rec);
   rs.join("s", who("PA_c", "carol"), 30);
   EXPECT_EQ(rec.seen.size(), 7u);
