@@ -65,6 +65,12 @@ if [[ ! -d $root/tests/livekit/node_modules/@livekit/rtc-node ]]; then
   echo "install-deps: npm ci in tests/livekit"
   (cd "$root/tests/livekit" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The voice agent example: @livekit/agents pins its own @livekit/rtc-node, so
+# it has its own folder (examples/voice-agent/package-lock.json).
+if [[ ! -d $root/examples/voice-agent/node_modules/@livekit/agents ]]; then
+  echo "install-deps: npm ci in examples/voice-agent"
+  (cd "$root/examples/voice-agent" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 # Hugepages: DPDK wants them; edgesfu falls back to --no-huge when there are none
 # (config dataplane.hugepages: auto). Reserve, never shrink what is there.

@@ -181,6 +181,22 @@ TokenResult verify(const std::string& token, const std::map<std::string, std::st
       if (val.is_string()) c.attributes[k] = val.get<std::string>();
     }
   }
+  // roomConfig: a RoomConfiguration as protojson (lowerCamelCase; the
+  // proto names accepted too); only its agents matter here.
+  auto cfg = payload.find("roomConfig");
+  if (cfg != payload.end() && cfg->is_object()) {
+    auto agents = cfg->find("agents");
+    if (agents != cfg->end() && agents->is_array()) {
+      for (const auto& a : *agents) {
+        if (!a.is_object() || c.room_agents.size() >= 16) continue;
+        RoomAgent ra;
+        ra.agent_name = get_str(a, "agentName");
+        if (ra.agent_name.empty()) ra.agent_name = get_str(a, "agent_name");
+        ra.metadata = get_str(a, "metadata");
+        c.room_agents.push_back(std::move(ra));
+      }
+    }
+  }
   TokenResult r;
   r.ok = true;
   r.claims = std::move(c);

@@ -33,6 +33,13 @@ struct VideoGrant {
   std::vector<std::string> can_publish_sources;
 };
 
+// An agent the token's room configuration asks for (roomConfig.agents),
+// dispatched when this token's join creates the room.
+struct RoomAgent {
+  std::string agent_name;
+  std::string metadata;
+};
+
 struct Claims {
   std::string api_key;   // iss
   std::string identity;  // sub
@@ -43,6 +50,7 @@ struct Claims {
   int64_t expires = 0;     // exp, seconds since the epoch
   int64_t not_before = 0;  // nbf, 0 when absent
   VideoGrant video;
+  std::vector<RoomAgent> room_agents;  // roomConfig.agents
   // LiveKit's webhook signature: std base64 of the body's SHA-256 ("" = none).
   std::string sha256;
 };

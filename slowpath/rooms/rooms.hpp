@@ -37,12 +37,22 @@ struct Participant {
   bool active = false;  // its transport came up (activate)
 };
 
+// An agent asked for by whoever made the room (CreateRoom's agents, the
+// first join's token roomConfig.agents): LiveKit's RoomAgentDispatch.
+struct AgentRequest {
+  std::string agent_name;
+  std::string metadata;
+};
+
 // What an API may set on a room (LiveKit's CreateRoom); 0 = the config's.
 struct RoomSettings {
   uint32_t empty_timeout_s = 0;
   uint32_t departure_timeout_s = 0;
   uint32_t max_participants = 0;
   std::string metadata;
+  // Dispatched when the room starts; none: LiveKit's default dispatch (to
+  // workers registered without an agent name).
+  std::vector<AgentRequest> agents;
 };
 
 struct Room {

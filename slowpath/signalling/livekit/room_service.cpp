@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "slowpath/signalling/http_reply.hpp"
+#include "slowpath/signalling/livekit/agent_server.hpp"
 #include "slowpath/signalling/livekit/lk_connection.hpp"
 #include "slowpath/signalling/livekit/lk_info.hpp"
 #include "slowpath/signalling/livekit/rtc_server.hpp"
@@ -17,6 +18,7 @@ namespace {
 
 constexpr const char* kPath = "/twirp";
 constexpr const char* kService = "livekit.RoomService";
+constexpr const char* kDispatchService = "livekit.AgentDispatchService";
 
 Error not_found(const char* what) { return make_error(ErrorCode::kNotFound, what); }
 Error bad(std::string what) { return make_error(ErrorCode::kInvalidArgument, std::move(what)); }
@@ -59,8 +61,11 @@ void RoomService::handle(SoupServerMessage* msg, const std::string& path) {
   };
   twirp::Route route;
   RoomMethod method{};
-  if (!twirp::parse_path(path, route) || route.service != kService ||
-      !room_method(route.method, method)) {
+  const bool known =
+      twirp::parse_path(path, route) &&
+      ((route.service == kService && room_method(route.method, method)) ||
+       (route.service == kDispatchService && dispatch_method(route.method, method)));
+  if (!known) {
     refuse(twirp::Code::kBadRoute, "no handler for path \"" + path + "\"");
     return;
   }
@@ -194,6 +199,24 @@ Status RoomService::call(RoomMethod m, const std::string& body, twirp::Encoding 
         return make_error(ErrorCode::kUnsupported,
                           "MoveParticipant needs several nodes (LiveKit Cloud's)");
       });
+    case RoomMethod::kCreateDispatch:
+      return run(::livekit::CreateAgentDispatchRequest(), [&](const auto& req) -> Status {
+        ::livekit::AgentDispatch d;
+        if (auto s = rtc_.agents().create_dispatch(req, d); !s) return s;
+        return answer(d);
+      });
+    case RoomMethod::kDeleteDispatch:
+      return run(::livekit::DeleteAgentDispatchRequest(), [&](const auto& req) -> Status {
+        ::livekit::AgentDispatch d;
+        if (auto s = rtc_.agents().delete_dispatch(req, d); !s) return s;
+        return answer(d);
+      });
+    case RoomMethod::kListDispatch:
+      return run(::livekit::ListAgentDispatchRequest(), [&](const auto& req) -> Status {
+        ::livekit::ListAgentDispatchResponse resp;
+        if (auto s = rtc_.agents().list_dispatch(req, resp); !s) return s;
+        return answer(resp);
+      });
   }
   return make_error("unknown method");
 }
@@ -207,6 +230,11 @@ Status RoomService::create_room(const ::livekit::CreateRoomRequest& req, ::livek
   s.departure_timeout_s = req.departure_timeout();
   s.max_participants = req.max_participants();
   s.metadata = req.metadata();
+  if (req.agents_size() > 16) return bad("at most 16 agents per room");
+  for (const auto& a : req.agents()) {
+    if (a.metadata().size() > kMaxMetadata) return bad("agent metadata size exceeds limits");
+    s.agents.push_back(rooms::AgentRequest{a.agent_name(), a.metadata()});
+  }
   const auto [room, made] = rooms_.create(req.name(), s, g_get_monotonic_time());
   if (made) spdlog::info("roomservice: room {} ({}) created", room->name, room->sid);
   out = room_info(*room, cfg_);

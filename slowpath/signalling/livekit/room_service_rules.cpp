@@ -26,6 +26,18 @@ bool room_method(const std::string& name, RoomMethod& out) {
   return true;
 }
 
+bool dispatch_method(const std::string& name, RoomMethod& out) {
+  static const std::map<std::string, RoomMethod> kNames = {
+      {"CreateDispatch", RoomMethod::kCreateDispatch},
+      {"DeleteDispatch", RoomMethod::kDeleteDispatch},
+      {"ListDispatch", RoomMethod::kListDispatch},
+  };
+  auto it = kNames.find(name);
+  if (it == kNames.end()) return false;
+  out = it->second;
+  return true;
+}
+
 Status room_method_allowed(RoomMethod m, const auth::VideoGrant& g, const std::string& room) {
   bool ok = false;
   switch (m) {

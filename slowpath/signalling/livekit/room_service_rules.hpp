@@ -24,10 +24,16 @@ enum class RoomMethod {
   kSendData,
   kForwardParticipant,  // LiveKit Cloud's: answered unimplemented
   kMoveParticipant,     // likewise
+  // AgentDispatchService
+  kCreateDispatch,
+  kDeleteDispatch,
+  kListDispatch,
 };
 
 // "CreateRoom" -> kCreateRoom; false for a name RoomService does not have.
 bool room_method(const std::string& name, RoomMethod& out);
+// The same for AgentDispatchService ("CreateDispatch", ...).
+bool dispatch_method(const std::string& name, RoomMethod& out);
 
 // CreateRoom and DeleteRoom need roomCreate, ListRooms roomList, the others
 // roomAdmin for `room` (the grant's room, exactly).

@@ -9,6 +9,7 @@
 #include "base/printable.hpp"
 #include "slowpath/signalling/http_reply.hpp"
 #include "slowpath/signalling/http_status.hpp"
+#include "slowpath/signalling/livekit/agent_server.hpp"
 #include "slowpath/signalling/livekit/lk_connection.hpp"
 #include "slowpath/signalling/livekit/lk_info.hpp"
 #include "slowpath/signalling/livekit/room_service.hpp"
@@ -80,12 +81,7 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
     r->webhook_out_ = std::move(out).value();
     RtcServer* self = r.get();
     r->webhooks_ = std::make_unique<RoomWebhooks>(
-        r->cfg_, *r->webhook_out_,
-        [self](const std::string& sid) -> std::optional<::livekit::ParticipantInfo> {
-          auto c = self->conns_.find(sid);
-          if (c == self->conns_.end()) return std::nullopt;
-          return c->second->info();
-        });
+        r->cfg_, *r->webhook_out_, [self](const std::string& sid) { return self->info_of(sid); });
     deps.rooms->add_events(r->webhooks_.get());
   }
   if (deps.qualities != nullptr) {
@@ -103,12 +99,15 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
   g_source_attach(r->data_log_timer_, deps.context);
   spdlog::info("http: LiveKit signalling on ws://{}:{}/rtc/v1", deps.local_address, cfg.port);
   r->room_service_ = RoomService::start(server, *r, *deps.rooms, r->cfg_);
+  r->agents_ = AgentServer::start(server, guard, *r, *deps.rooms, r->cfg_);
   spdlog::info("http: LiveKit RoomService on http://{}:{}/twirp/livekit.RoomService/",
                deps.local_address, cfg.port);
   return r;
 }
 
 RtcServer::~RtcServer() {
+  room_service_.reset();
+  agents_.reset();
   // Stopping: what sessions do as they end is not reported any more.
   if (webhooks_) deps_.rooms->remove_events(webhooks_.get());
   if (data_log_timer_ != nullptr) {
@@ -199,6 +198,15 @@ void RtcServer::on_http(SoupServer*, SoupServerMessage* msg, const char* path, G
     // Accepted, then told to rejoin (on_websocket): no session is resumed.
     self->pending_[msg] = nullptr;
   } else {
+    const auth::Claims& who = claims.value();
+    if (!who.room_agents.empty() && self->deps_.rooms->find(who.video.room) == nullptr) {
+      // The token's room configuration applies when its join makes the room.
+      rooms::RoomSettings s;
+      for (const auth::RoomAgent& a : who.room_agents) {
+        s.agents.push_back(rooms::AgentRequest{a.agent_name, a.metadata});
+      }
+      self->deps_.rooms->create(who.video.room, s, g_get_monotonic_time());
+    }
     auto conn = LkConnection::create(*self, self->deps_, claims.value(), std::move(join).value());
     if (!conn) {
       signalling::respond(msg, signalling::http_status(conn.error().code),
@@ -300,6 +308,12 @@ void RtcServer::room_changed(const std::string& room) {
   for (auto& [sid, c] : conns_) {
     if (c->room() == room) c->room_changed();
   }
+}
+
+std::optional<::livekit::ParticipantInfo> RtcServer::info_of(const std::string& sid) const {
+  auto c = conns_.find(sid);
+  if (c == conns_.end()) return std::nullopt;
+  return c->second->info();
 }
 
 LkConnection* RtcServer::connection(const std::string& room, const std::string& identity) {

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -34,6 +35,7 @@ typedef struct _SoupWebsocketConnection SoupWebsocketConnection;
 
 namespace edgesfu::sp::livekit {
 
+class AgentServer;
 class LkConnection;
 class RoomService;
 class RoomWebhooks;
@@ -71,6 +73,11 @@ class RtcServer {
   // For the RoomService (room_service.hpp):
   // the LiveKit connection of `identity` in `room` (null: none);
   LkConnection* connection(const std::string& room, const std::string& identity);
+  // one of its own participants as LiveKit describes it (nullopt: not a
+  // LiveKit connection);
+  std::optional<::livekit::ParticipantInfo> info_of(const std::string& sid) const;
+  // the agent workers and their dispatches (/agent, AgentDispatchService);
+  AgentServer& agents() { return *agents_; }
   // every participant of the room as LiveKit describes it, hidden ones too;
   std::vector<::livekit::ParticipantInfo> participants(const std::string& room) const;
   // leave{reason, DISCONNECT} to it, then it is dropped from the loop;
@@ -143,6 +150,7 @@ class RtcServer {
   };
   std::map<std::string, Progress> sctp_seen_;
   std::unique_ptr<RoomService> room_service_;  // /twirp/livekit.RoomService
+  std::unique_ptr<AgentServer> agents_;        // /agent
   // webhook.urls: the rooms model's changes, POSTed.
   std::unique_ptr<webhook::Notifier> webhook_out_;
   std::unique_ptr<RoomWebhooks> webhooks_;
