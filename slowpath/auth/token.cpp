@@ -224,6 +224,13 @@ std::string mint(const Claims& c, const std::string& secret) {
   if (!c.kind.empty()) payload["kind"] = c.kind;
   if (!c.attributes.empty()) payload["attributes"] = c.attributes;
   if (!c.sha256.empty()) payload["sha256"] = c.sha256;
+  if (!c.room_agents.empty()) {
+    nlohmann::json agents = nlohmann::json::array();
+    for (const RoomAgent& a : c.room_agents) {
+      agents.push_back({{"agentName", a.agent_name}, {"metadata", a.metadata}});
+    }
+    payload["roomConfig"] = {{"agents", agents}};
+  }
   const std::string signing =
       base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url_encode(payload.dump());
   return signing + "." + base64url_encode(hmac_sha256(secret, signing));

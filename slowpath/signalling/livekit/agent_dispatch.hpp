@@ -109,7 +109,7 @@ class AgentDispatcher {
   bool has_worker(const std::string& agent_name, ::livekit::JobType type) const;
 
   std::map<std::string, Worker> workers_;
-  std::map<std::string, PendingJob> jobs_;  // by job id
+  std::map<std::string, PendingJob> jobs_;                                   // by job id
   std::map<std::string, std::vector<::livekit::AgentDispatch>> dispatches_;  // by room
   std::map<std::string, std::set<std::string>> published_;  // room -> identities that published
 };

@@ -90,7 +90,8 @@ void AgentServer::on_http(SoupServer*, SoupServerMessage* msg, const char* path,
       auth::verify(token, self->cfg_.keys, static_cast<int64_t>(std::time(nullptr)));
   if (!t.ok) {
     signalling::respond(
-        msg, 401, std::string("invalid token: ") + auth::to_string(t.error) + ": " + t.detail + "\n");
+        msg, 401,
+        std::string("invalid token: ") + auth::to_string(t.error) + ": " + t.detail + "\n");
     return;
   }
   if (!t.claims.video.agent) {
@@ -191,8 +192,8 @@ void AgentServer::handle(Conn& c, const ::livekit::WorkerMessage& m) {
       }
       const auto& r = m.register_();
       if (!::livekit::JobType_IsValid(r.type()) || r.agent_name().size() > 256) {
-        spdlog::warn("agents: {}: register refused (job type {}, agent name of {} bytes)",
-                     c.source, static_cast<int>(r.type()), r.agent_name().size());
+        spdlog::warn("agents: {}: register refused (job type {}, agent name of {} bytes)", c.source,
+                     static_cast<int>(r.type()), r.agent_name().size());
         soup_websocket_connection_close(c.ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
                                         "bad registration");
         return;

@@ -67,8 +67,8 @@ class AgentServer : public rooms::RoomEvents {
     unsigned long sig_message = 0, sig_closed = 0;
   };
 
-  AgentServer(SoupServer* server, signalling::HttpGuard& guard, RtcServer& rtc,
-              rooms::Rooms& rooms, const config::Config& cfg)
+  AgentServer(SoupServer* server, signalling::HttpGuard& guard, RtcServer& rtc, rooms::Rooms& rooms,
+              const config::Config& cfg)
       : server_(server), guard_(guard), rtc_(rtc), rooms_(rooms), cfg_(cfg) {}
   static void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
                       gpointer self);

@@ -61,10 +61,9 @@ void RoomService::handle(SoupServerMessage* msg, const std::string& path) {
   };
   twirp::Route route;
   RoomMethod method{};
-  const bool known =
-      twirp::parse_path(path, route) &&
-      ((route.service == kService && room_method(route.method, method)) ||
-       (route.service == kDispatchService && dispatch_method(route.method, method)));
+  const bool known = twirp::parse_path(path, route) &&
+                     ((route.service == kService && room_method(route.method, method)) ||
+                      (route.service == kDispatchService && dispatch_method(route.method, method)));
   if (!known) {
     refuse(twirp::Code::kBadRoute, "no handler for path \"" + path + "\"");
     return;
