@@ -291,6 +291,10 @@ Status Appliance::run_main_loop() {
         if (whip) whip->room_changed(room);
         if (rtc) rtc->room_changed(room);
       };
+      // Only agents were left in it (WHIP/WHEP sessions keep a room open).
+      deps.on_room_closed = [&rtc](const std::string& room) {
+        if (rtc) rtc->close_room(room, ::livekit::ROOM_CLOSED);
+      };
       auto w = signalling::WhipServer::start(cfg_, deps);
       if (w) {
         whip = std::move(w).value();

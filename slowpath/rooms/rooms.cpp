@@ -80,6 +80,11 @@ void Rooms::drop_participant(Room& r, const std::string& sid) {
   r.participants.erase(p);
 }
 
+bool Rooms::deserted(const Room& r) {
+  return std::all_of(r.participants.begin(), r.participants.end(),
+                     [](const auto& p) { return p.second.dependent; });
+}
+
 void Rooms::activate(const std::string& name, const std::string& sid) {
   Room* r = find(name);
   if (r == nullptr) return;
@@ -111,8 +116,10 @@ Room& Rooms::join(const std::string& name, const Participant& p, int64_t now_us)
   Participant& in = it->second.participants[p.sid];
   in = p;
   in.number = it->second.next_number++;
-  it->second.empty_since_us = 0;
-  it->second.joined_once = true;
+  if (!p.dependent) {
+    it->second.empty_since_us = 0;
+    it->second.joined_once = true;
+  }
   return it->second;
 }
 
@@ -132,7 +139,7 @@ void Rooms::leave(const std::string& name, const std::string& participant_sid, i
   Room* r = find(name);
   if (r == nullptr) return;
   drop_participant(*r, participant_sid);
-  if (r->participants.empty()) r->empty_since_us = now_us == 0 ? 1 : now_us;
+  if (deserted(*r) && r->empty_since_us == 0) r->empty_since_us = now_us == 0 ? 1 : now_us;
 }
 
 void Rooms::add_track(const std::string& name, Track t) {
@@ -199,9 +206,12 @@ std::vector<std::string> Rooms::sweep(int64_t now_us, int64_t empty_timeout_us,
     } else if (!it->second.joined_once && own.empty_timeout_s != 0) {
       timeout = int64_t{own.empty_timeout_s} * 1000000;
     }
-    if (it->second.participants.empty() && it->second.empty_since_us != 0 &&
+    if (deserted(it->second) && it->second.empty_since_us != 0 &&
         now_us - it->second.empty_since_us >= timeout) {
       closed.push_back(it->first);
+      while (!it->second.participants.empty()) {
+        drop_participant(it->second, it->second.participants.begin()->first);
+      }
       tell([&](RoomEvents& e) { e.room_finished(it->second); });
       it = rooms_.erase(it);
     } else {

@@ -35,6 +35,9 @@ struct Participant {
   // other track of the room is wanted.
   std::set<std::string> unsubscribed;
   bool active = false;  // its transport came up (activate)
+  // An agent: LiveKit's dependent participant, which does not keep a room
+  // open (nor starts its departure timer by joining).
+  bool dependent = false;
 };
 
 // An agent asked for by whoever made the room (CreateRoom's agents, the
@@ -62,7 +65,7 @@ struct Room {
   std::map<std::string, Participant> participants;  // by sid
   std::vector<Track> tracks;
   uint32_t next_number = 1;
-  int64_t empty_since_us = 0;  // monotonic; 0 while someone is in it
+  int64_t empty_since_us = 0;  // monotonic; 0 while someone (not an agent) is in it
   bool joined_once = false;    // someone was in it (departure_timeout), else empty_timeout
   int64_t created_unix_ms = 0;
   RoomSettings settings;
@@ -105,9 +108,10 @@ class Rooms {
   // publication order.
   std::vector<const Track*> wanted(const std::string& name, const std::string& participant_sid);
   Track* track(const std::string& name, const std::string& track_sid);
-  // Closes rooms nobody is in, as LiveKit: `departure_timeout_us` after the
-  // last participant left, `empty_timeout_us` after a room nobody ever
-  // joined was made (the room's own settings first); returns their names.
+  // Closes rooms nobody but agents is in, as LiveKit: `departure_timeout_us`
+  // after the last participant left, `empty_timeout_us` after a room nobody
+  // ever joined was made (the room's own settings first); agents still in
+  // it leave the model first (their doors end them). Returns the names.
   std::vector<std::string> sweep(int64_t now_us, int64_t empty_timeout_us,
                                  int64_t departure_timeout_us);
   std::size_t size() const { return rooms_.size(); }
@@ -115,6 +119,8 @@ class Rooms {
  private:
   // Takes the participant and its tracks out of `r`, telling events_.
   void drop_participant(Room& r, const std::string& sid);
+  // Only agents (or nobody) in it.
+  static bool deserted(const Room& r);
   template <typename F>
   void tell(F&& f) {
     for (RoomEvents* e : events_) f(*e);

@@ -90,6 +90,7 @@ Result<std::unique_ptr<ParticipantSession>> ParticipantSession::create(const std
   rooms::Participant p;
   p.sid = s->sid_;
   p.identity = identity;
+  p.dependent = grants.dependent;
   s->room_key_ = deps.rooms->join(room, p, g_get_monotonic_time()).key;
   // Capacity before the answer: a participant slot on the room's worker.
   if (deps.dp != nullptr) {

@@ -46,6 +46,9 @@ struct SessionDeps {
   // Called when the tracks of `room` changed (a track became usable in the
   // dataplane, or went away), so that the room's other sessions reconcile.
   std::function<void(const std::string& room)> on_room_changed;
+  // Called when a room was closed by its timeouts with agents still in it:
+  // the doors end their sessions.
+  std::function<void(const std::string& room)> on_room_closed;
 };
 
 // What the participant may do (its token's grants, narrowed by the front
@@ -57,6 +60,9 @@ struct Grants {
   // Data channels are set up when offered (the LiveKit door relays them;
   // WHIP/WHEP answer a data section rejected).
   bool data_channels = false;
+  // An agent (LiveKit's dependent participant): a room with only these in
+  // it closes as an empty one does.
+  bool dependent = false;
 };
 
 // The largest data channel message a participant may send us (our

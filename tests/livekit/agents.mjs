@@ -7,6 +7,8 @@
 //                (identity agent-AJ_..., attribute lk.agent_name ""), and caller-1 hears it: 660 Hz
 //                (its tone) and 440 Hz (caller-1's own voice, echoed) in what the agent sends
 //   token        caller-2's token asks for "helper" (roomConfig.agents): only helper joins
+//   room_closes  caller-2 leaves: with only the agent in it, the room closes after its departure
+//                timeout (edgesfu runs with room.departure_timeout 2) and is gone from ListRooms
 //   dispatch     CreateDispatch("helper") into a room where caller-3 is with the automatic agent:
 //                helper joins too; ListDispatch shows both dispatches; DeleteDispatch: helper leaves
 //   worker_dies  the "auto" worker is killed (SIGKILL) while its agent is in caller-1's room: the
@@ -14,22 +16,26 @@
 // Usage: node agents.mjs --url ws://198.18.0.2:7880 --key devkey --secret S [--room agents]
 // Result: one JSON line {"ok":..,"cases":{name:{ok,detail}}} as the LAST stdout line.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
   AudioFrame, AudioSource, AudioStream, LocalAudioTrack, ParticipantKind, Room, RoomEvent,
   TrackKind, TrackPublishOptions, TrackSource, dispose,
 } from '@livekit/rtc-node';
-import { AccessToken, AgentDispatchClient, RoomAgentDispatch, RoomConfiguration } from 'livekit-server-sdk';
+import {
+  AccessToken, AgentDispatchClient, RoomAgentDispatch, RoomConfiguration, RoomServiceClient,
+} from 'livekit-server-sdk';
 import { errMsg, makeLog, parseArgs, sleep, until, withTimeout } from './lib.mjs';
 
 const args = parseArgs({ url: 'ws://198.18.0.2:7880', key: 'devkey', secret: '', room: 'agents' },
   'node agents.mjs --url U --key K --secret S [--room R]');
 if (!args.secret) { console.error('agents: --secret is required'); process.exit(2); }
 const log = makeLog('agents');
+const rooms = new RoomServiceClient(args.url.replace(/^ws/, 'http'), args.key, args.secret);
 const dispatch = new AgentDispatchClient(args.url.replace(/^ws/, 'http'), args.key, args.secret);
 const exampleDir = fileURLToPath(new URL('../../examples/voice-agent/', import.meta.url));
 
-const CASES = ['registered', 'automatic', 'token', 'dispatch', 'worker_dies'];
+const CASES = ['refused', 'registered', 'automatic', 'token', 'room_closes', 'dispatch', 'worker_dies'];
 const cases = {};
 function setCase(name, ok, detail) {
   if (name in cases) return;
@@ -162,6 +168,22 @@ function listen(track) {
   return m;
 }
 
+// The status of a WebSocket upgrade request to /agent with `token` (101 when it upgrades).
+function upgradeStatus(token) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(args.url.replace(/^ws/, 'http') + '/agent');
+    const headers = { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, headers });
+    req.on('upgrade', (res, socket) => { socket.destroy(); resolve(res.statusCode); });
+    req.on('response', (res) => { res.resume(); resolve(res.statusCode); });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
 const agentsIn = (bot) => [...bot.room.remoteParticipants.values()].filter((p) => p.kind === ParticipantKind.AGENT);
 const describeAgents = (bot) => agentsIn(bot).map((p) => `${p.identity}[${p.attributes['lk.agent_name'] ?? '?'}]`).join(', ');
 
@@ -169,6 +191,18 @@ const auto = startWorker('auto', '');
 const named = startWorker('named', 'helper');
 let caller1;
 try {
+  await run('refused', async () => {
+    const none = await upgradeStatus('');
+    const joinOnly = new AccessToken(args.key, args.secret, { identity: 'x' });
+    joinOnly.addGrant({ roomJoin: true, room: 'r' });
+    const noGrant = await upgradeStatus(await joinOnly.toJwt());
+    const agentTok = new AccessToken(args.key, args.secret, {});
+    agentTok.addGrant({ agent: true });
+    const granted = await upgradeStatus(await agentTok.toJwt());
+    setCase('refused', none === 401 && noGrant === 401 && granted === 101,
+      `no token: ${none}, roomJoin only: ${noGrant}, video.agent: ${granted}`);
+  });
+
   await run('registered', async () => {
     const ok = await until(() => auto.registered && named.registered, 20000);
     setCase('registered', ok, `auto ${auto.registered}, named ${named.registered}`);
@@ -195,6 +229,18 @@ try {
     const list = agentsIn(caller2);
     setCase('token', joined && list.length === 1 && list[0].attributes['lk.agent_name'] === 'helper',
       `agents: ${describeAgents(caller2)}`);
+    await run('room_closes', async () => {
+      const name = `${args.room}-token`;
+      const listed = async () => (await rooms.listRooms([name])).length;
+      const before = await listed();
+      await caller2.room.disconnect();
+      bots.splice(bots.indexOf(caller2), 1);
+      const t0 = Date.now();
+      let gone = false;
+      for (let i = 0; i < 50 && !gone; i++) { await sleep(200); gone = (await listed()) === 0; }
+      setCase('room_closes', before === 1 && gone,
+        `listed before ${before}; gone ${gone ? `${Date.now() - t0} ms` : 'not'} after caller-2 left with only the agent in it`);
+    });
   });
 
   await run('dispatch', async () => {

@@ -289,3 +289,29 @@ TEST(RoomEvents, DeletingARoomEndsItsParticipantsFirst) {
 
 }  // namespace
 }  // namespace edgesfu::sp
+
+namespace edgesfu::sp {
+namespace {
+
+TEST(RoomEvents, ARoomWithOnlyAgentsLeftClosesAndTheyLeaveFirst) {
+  rooms::Rooms rs;
+  Recorder rec;
+  rs.add_events(&rec);
+  rooms::Participant agent = who("PA_g", "agent-AJ_1");
+  agent.dependent = true;
+  rs.join("r", who("PA_a", "alice"), 1);
+  rs.join("r", agent, 1);
+  EXPECT_TRUE(rs.sweep(100, 10, 10).empty());  // alice keeps it open
+  rs.leave("r", "PA_a", 200);
+  EXPECT_TRUE(rs.sweep(205, 10, 10).empty());  // its departure timeout runs
+  EXPECT_EQ(rs.sweep(210, 10, 10), std::vector<std::string>{"r"});
+  EXPECT_EQ(rec.seen, (std::vector<std::string>{"started:r", "aborted:alice", "aborted:agent-AJ_1",
+                                                "finished:r"}));
+  // An agent alone in a room made for it does not stop its empty timeout.
+  rs.create("s", {}, 300);
+  rs.join("s", agent, 301);
+  EXPECT_EQ(rs.sweep(311, 10, 10), std::vector<std::string>{"s"});
+}
+
+}  // namespace
+}  // namespace edgesfu::sp

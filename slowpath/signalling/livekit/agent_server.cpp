@@ -291,7 +291,8 @@ void AgentServer::apply(const AgentActions& actions) {
         if (a.remove_agent) {
           LkConnection* agent =
               rtc_.connection(job.room().name(), job.state().participant_identity());
-          if (agent != nullptr) rtc_.remove(*agent, ::livekit::PARTICIPANT_REMOVED);
+          if (agent != nullptr)
+            rtc_.remove(*agent, ::livekit::PARTICIPANT_REMOVED, "its dispatch's deletion");
         }
         break;
       }

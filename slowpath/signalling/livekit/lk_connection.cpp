@@ -40,6 +40,7 @@ Result<std::unique_ptr<LkConnection>> LkConnection::create(RtcServer& server,
   grants.can_publish = claims.video.can_publish;
   grants.can_subscribe = claims.video.can_subscribe;
   grants.data_channels = true;
+  grants.dependent = claims.kind == "agent";
   LkConnection* self = c.get();
   auto s = session::ParticipantSession::create(
       claims.video.room, claims.identity, grants, deps,

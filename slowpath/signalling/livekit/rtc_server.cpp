@@ -327,14 +327,14 @@ std::vector<::livekit::ParticipantInfo> RtcServer::participants(const std::strin
   return describe(room, "", true);
 }
 
-void RtcServer::remove(LkConnection& c, ::livekit::DisconnectReason reason) {
-  spdlog::info("livekit: {} ({}) removed from room {} by the RoomService ({})", c.sid(),
-               c.identity(), c.room(), ::livekit::DisconnectReason_Name(reason));
+void RtcServer::remove(LkConnection& c, ::livekit::DisconnectReason reason, const char* by) {
+  spdlog::info("livekit: {} ({}) removed from room {} by {} ({})", c.sid(), c.identity(), c.room(),
+               by, ::livekit::DisconnectReason_Name(reason));
   c.leave(reason, ::livekit::LeaveRequest::DISCONNECT);
   drop_later(c.sid());
 }
 
-std::size_t RtcServer::close_room(const std::string& room) {
+std::size_t RtcServer::close_room(const std::string& room, ::livekit::DisconnectReason reason) {
   std::vector<LkConnection*> in;
   for (auto& [sid, c] : conns_) {
     if (c->room() == room) in.push_back(c.get());
@@ -347,7 +347,8 @@ std::size_t RtcServer::close_room(const std::string& room) {
       if (conns_.count(sid) == 0 && !pending_participant(sid)) ++others;
     }
   }
-  for (LkConnection* c : in) remove(*c, ::livekit::ROOM_DELETED);
+  const char* by = reason == ::livekit::ROOM_DELETED ? "the RoomService" : "its closing";
+  for (LkConnection* c : in) remove(*c, reason, by);
   return others;
 }
 

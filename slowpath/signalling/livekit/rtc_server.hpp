@@ -80,11 +80,15 @@ class RtcServer {
   AgentServer& agents() { return *agents_; }
   // every participant of the room as LiveKit describes it, hidden ones too;
   std::vector<::livekit::ParticipantInfo> participants(const std::string& room) const;
-  // leave{reason, DISCONNECT} to it, then it is dropped from the loop;
-  void remove(LkConnection& c, ::livekit::DisconnectReason reason);
-  // every LiveKit connection of the room told ROOM_DELETED and dropped; how
-  // many participants of other doors stay in it;
-  std::size_t close_room(const std::string& room);
+  // leave{reason, DISCONNECT} to it, then it is dropped from the loop
+  // (`by`: who wants it gone, for the log);
+  void remove(LkConnection& c, ::livekit::DisconnectReason reason,
+              const char* by = "the RoomService");
+  // every LiveKit connection of the room told `reason` (ROOM_DELETED by the
+  // RoomService, ROOM_CLOSED when its timeouts closed it with agents in it)
+  // and dropped; how many participants of other doors stay in it;
+  std::size_t close_room(const std::string& room,
+                         ::livekit::DisconnectReason reason = ::livekit::ROOM_DELETED);
   // RoomUpdate (the room as it is now) to every connection of the room;
   void send_room_update(const std::string& room);
   // a data packet from the server itself (no sender) to the named sids or

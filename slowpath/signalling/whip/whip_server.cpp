@@ -133,6 +133,7 @@ gboolean WhipServer::on_sweep(gpointer p) {
   for (const auto& name : w->deps_.rooms->sweep(g_get_monotonic_time(), w->empty_timeout_us_,
                                                 w->departure_timeout_us_)) {
     spdlog::info("room {} closed (empty)", name);
+    if (w->deps_.on_room_closed) w->deps_.on_room_closed(name);
   }
   return G_SOURCE_CONTINUE;
 }
