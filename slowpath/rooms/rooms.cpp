@@ -67,15 +67,18 @@ void Rooms::remove(const std::string& name) {
 
 void Rooms::drop_participant(Room& r, const std::string& sid) {
   auto p = r.participants.find(sid);
-  if (p == r.participants.end()) return;
+  const bool known = p != r.participants.end();
   for (auto t = r.tracks.begin(); t != r.tracks.end();) {
     if (t->publisher != sid) {
       ++t;
       continue;
     }
-    if (t->ready) tell([&](RoomEvents& e) { e.track_unpublished(r, p->second, *t); });
+    // A publisher no longer in the room (it was closed and made again) has
+    // its tracks taken out all the same, unannounced.
+    if (known && t->ready) tell([&](RoomEvents& e) { e.track_unpublished(r, p->second, *t); });
     t = r.tracks.erase(t);
   }
+  if (!known) return;
   tell([&](RoomEvents& e) { e.participant_left(r, p->second); });
   r.participants.erase(p);
 }

@@ -3,6 +3,8 @@
 #include <libsoup/soup.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "slowpath/rooms/rooms.hpp"
 #include "slowpath/webhook/payload.hpp"
 
@@ -48,7 +50,12 @@ Result<std::unique_ptr<Notifier>> Notifier::start(const config::WebhookConfig& c
     g_uri_unref(uri);
     n->targets_.push_back(Target{url, Outbox(limits)});
   }
-  n->session_ = soup_session_new_with_options("user-agent", kUserAgent, nullptr);
+  // As many connections as POSTs may be in flight, so that none waits in
+  // libsoup's queue while its deadline runs.
+  const auto per_host = static_cast<int>(limits.max_in_flight);
+  n->session_ = soup_session_new_with_options(
+      "user-agent", kUserAgent, "max-conns-per-host", per_host, "max-conns",
+      per_host * static_cast<int>(std::max<std::size_t>(1, n->targets_.size())), nullptr);
   if (n->session_ == nullptr) return make_error("webhook: no HTTP client session");
   n->tick_ = g_timeout_source_new(250);
   g_source_set_callback(n->tick_, &Notifier::on_tick, n.get(), nullptr);
@@ -84,6 +91,11 @@ void Notifier::notify(::livekit::WebhookEvent ev) {
   ev.set_created_at(g_get_real_time() / 1000000);
   const std::string body = event_body(ev);
   const std::string key = ev.room().name();
+  if (body.empty()) {
+    ++unencodable_;
+    spdlog::warn("webhook: {} of room {} dropped: it did not encode as JSON", ev.event(), key);
+    return;
+  }
   const int64_t now = g_get_monotonic_time();
   for (Target& t : targets_) {
     if (!t.outbox.push(key, ev.event(), body, now)) {

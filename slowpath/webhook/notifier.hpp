@@ -61,7 +61,8 @@ class Notifier {
   std::vector<Target> targets_;
   SoupSession* session_ = nullptr;
   GSource* tick_ = nullptr;
-  std::set<Request*> live_;  // POSTs not finished yet
+  std::set<Request*> live_;   // POSTs not finished yet
+  uint64_t unencodable_ = 0;  // events that did not encode (dropped)
 };
 
 }  // namespace edgesfu::sp::webhook

@@ -23,7 +23,8 @@ int64_t backoff_us(uint32_t retry) {
 
 bool Outbox::push(const std::string& key, std::string event, std::string body, int64_t now_us) {
   auto& q = queues_[key];
-  if (q.size() >= limits_.max_per_key || total_ >= limits_.max_total) {
+  if (q.size() >= limits_.max_per_key || total_ >= limits_.max_total ||
+      bytes_ + body.size() > limits_.max_bytes) {
     if (q.empty()) queues_.erase(key);
     ++counters_.dropped_full;
     return false;
@@ -35,6 +36,7 @@ bool Outbox::push(const std::string& key, std::string event, std::string body, i
   d.body = std::move(body);
   d.queued_us = now_us;
   d.due_us = now_us;
+  bytes_ += d.body.size();
   q.push_back(std::move(d));
   ++total_;
   ++counters_.queued;
@@ -42,6 +44,7 @@ bool Outbox::push(const std::string& key, std::string event, std::string body, i
 }
 
 void Outbox::pop(std::map<std::string, std::deque<Delivery>>::iterator q) {
+  bytes_ -= q->second.front().body.size();
   q->second.pop_front();
   --total_;
   if (q->second.empty()) queues_.erase(q);

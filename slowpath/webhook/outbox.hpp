@@ -19,6 +19,7 @@ namespace edgesfu::sp::webhook {
 struct OutboxLimits {
   std::size_t max_per_key = 200;        // LiveKit's MaxDepth
   std::size_t max_total = 10000;        // all keys (memory bound)
+  std::size_t max_bytes = 64 << 20;     // their bodies, all keys
   int64_t max_age_us = 30 * 1000000LL;  // LiveKit's MaxAge, queued -> first try
   uint32_t max_attempts = 5;            // first try + retryablehttp's RetryMax 4
   std::size_t max_in_flight = 16;       // POSTs at once (keys in parallel)
@@ -71,6 +72,7 @@ class Outbox {
   int64_t next_due_us() const;
 
   std::size_t depth() const { return total_; }
+  std::size_t bytes() const { return bytes_; }
   std::size_t in_flight() const { return in_flight_.size(); }
   const OutboxCounters& counters() const { return counters_; }
 
@@ -81,6 +83,7 @@ class Outbox {
   std::map<std::string, std::deque<Delivery>> queues_;  // by key; none empty
   std::map<uint64_t, std::string> in_flight_;           // delivery id -> key
   std::size_t total_ = 0;
+  std::size_t bytes_ = 0;  // bodies queued
   uint64_t next_id_ = 1;
   OutboxCounters counters_;
 };

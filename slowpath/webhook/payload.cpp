@@ -11,7 +11,7 @@ namespace edgesfu::sp::webhook {
 std::string event_body(const ::livekit::WebhookEvent& e) {
   std::string out;
   // Defaults left out and lowerCamelCase names: protojson's defaults, as Go's.
-  if (!google::protobuf::util::MessageToJsonString(e, &out).ok()) return "{}";
+  if (!google::protobuf::util::MessageToJsonString(e, &out).ok()) return "";
   return out;
 }
 

@@ -17,6 +17,7 @@ namespace edgesfu::sp::webhook {
 inline constexpr const char* kContentType = "application/webhook+json";
 inline constexpr const char* kUserAgent = "LiveKit";  // LiveKit's DefaultUserAgent
 
+// "" when it does not encode (not valid UTF-8 in a string): not sent.
 std::string event_body(const ::livekit::WebhookEvent& e);
 // Standard base64 (RFC 4648 §4, padded) of SHA-256(body).
 std::string body_sha256(std::string_view body);

@@ -252,10 +252,11 @@ try {
     const listed = await dispatch.listDispatch(room);
     const names = listed.map((x) => `'${x.agentName}'`).sort().join(' ');
     await dispatch.deleteDispatch(d.id, room);
-    const helperLeft = await until(() => agentsIn(caller3).every((p) => p.attributes['lk.agent_name'] !== 'helper'), 15000);
+    const helperLeft = await until(() => agentsIn(caller3).length === 1 &&
+      agentsIn(caller3)[0].attributes['lk.agent_name'] === '', 15000);
     setCase('dispatch', autoJoined && bothJoined && names === "'' 'helper'" && /^AD_/.test(d.id) && helperLeft,
       `automatic agent ${autoJoined}; after CreateDispatch ${d.id}: ${bothJoined ? 'both' : describeAgents(caller3)}; ` +
-      `ListDispatch: ${names}; helper gone after DeleteDispatch: ${helperLeft}`);
+      `ListDispatch: ${names}; after DeleteDispatch only the automatic agent: ${helperLeft}`);
   });
 
   await run('worker_dies', async () => {

@@ -142,6 +142,22 @@ TEST(AgentDispatcher, AWorkerGoneBeforeItsAgentJoinedPassesTheJobOn) {
   EXPECT_EQ(d.workers(), 0u);
 }
 
+TEST(AgentDispatcher, AnAcceptedJobWhoseAgentNeverJoinsEnds) {
+  AgentDispatcher d;
+  const std::string w = d.add_worker(reg(""));
+  AgentActions a = d.room_started(room("r"), {}, 0);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(d.availability(w, answer(a[0], true), 1).size(), 1u);
+  ASSERT_EQ(d.list_dispatches("r", "").at(0).state().jobs_size(), 1);
+  EXPECT_TRUE(d.tick(kAgentJoinTimeoutUs).empty());
+  AgentActions b = d.tick(2 + kAgentJoinTimeoutUs);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].kind, Kind::kTerminate);
+  EXPECT_EQ(b[0].worker, w);
+  EXPECT_EQ(d.jobs(), 0u);
+  EXPECT_EQ(d.list_dispatches("r", "").at(0).state().jobs_size(), 0);  // live jobs only
+}
+
 TEST(AgentDispatcher, ParticipantAndPublisherJobsForPeopleNotAgents) {
   AgentDispatcher d;
   const std::string per_participant = d.add_worker(reg("", ::livekit::JT_PARTICIPANT));

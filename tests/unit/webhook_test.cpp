@@ -121,6 +121,20 @@ TEST(WebhookOutbox, FullQueuesRefuseAndCount) {
   EXPECT_EQ(o.depth(), 3u);
 }
 
+TEST(WebhookOutbox, QueuedBytesAreBounded) {
+  OutboxLimits l;
+  l.max_bytes = 10;
+  Outbox o(l);
+  EXPECT_TRUE(o.push("a", "e", "123456", 0));
+  EXPECT_FALSE(o.push("b", "e", "12345", 0));
+  EXPECT_TRUE(o.push("b", "e", "1234", 0));
+  EXPECT_EQ(o.bytes(), 10u);
+  const webhook::Delivery* d = o.start(0);
+  ASSERT_NE(d, nullptr);
+  o.finish(d->id, Outcome::kDelivered, 0);
+  EXPECT_EQ(o.bytes(), 4u);
+}
+
 TEST(WebhookOutbox, InFlightIsBounded) {
   OutboxLimits l;
   l.max_in_flight = 2;
@@ -267,6 +281,17 @@ TEST(RoomEvents, ARoomsLifeInLiveKitsOrder) {
   rs.remove_events(&rec);
   rs.join("s", who("PA_c", "carol"), 30);
   EXPECT_EQ(rec.seen.size(), 7u);
+}
+
+TEST(RoomEvents, AnOldSessionsTracksGoEvenFromARoomMadeAgain) {
+  rooms::Rooms rs;
+  rs.join("r", who("PA_a", "alice"), 1);
+  rs.remove("r");
+  rs.join("r", who("PA_b", "bob"), 2);         // the same name, a new room
+  rs.add_track("r", track("TR_old", "PA_a"));  // alice's session, not ended yet
+  rs.leave("r", "PA_a", 3);                    // ... now ended
+  EXPECT_EQ(rs.track("r", "TR_old"), nullptr);
+  EXPECT_EQ(rs.find("r")->participants.size(), 1u);
 }
 
 TEST(RoomEvents, DeletingARoomEndsItsParticipantsFirst) {

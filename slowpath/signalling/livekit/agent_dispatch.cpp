@@ -127,6 +127,7 @@ AgentActions AgentDispatcher::availability(const std::string& worker,
   st->set_worker_id(worker);
   st->set_started_at(now_us * 1000);
   st->set_updated_at(now_us * 1000);
+  j.deadline_us = now_us + kAgentJoinTimeoutUs;
   AgentAction a;
   a.kind = AgentAction::Kind::kAssign;
   a.worker = worker;
@@ -156,6 +157,18 @@ void AgentDispatcher::end_job(const std::string& id) {
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return;
   if (auto w = workers_.find(it->second.worker); w != workers_.end()) w->second.jobs.erase(id);
+  // Its dispatch lists live jobs only (a long room's list stays short).
+  if (auto list = dispatches_.find(it->second.job.room().name()); list != dispatches_.end()) {
+    for (auto& d : list->second) {
+      auto* jobs = d.mutable_state()->mutable_jobs();
+      for (int i = 0; i < jobs->size(); ++i) {
+        if (jobs->Get(i).id() == id) {
+          jobs->DeleteSubrange(i, 1);
+          break;
+        }
+      }
+    }
+  }
   jobs_.erase(it);
 }
 
@@ -179,11 +192,21 @@ AgentActions AgentDispatcher::remove_worker(const std::string& worker, int64_t n
 
 AgentActions AgentDispatcher::tick(int64_t now_us) {
   AgentActions out;
-  std::vector<std::string> late;
+  std::vector<std::string> late, absent;
   for (const auto& [id, j] : jobs_) {
-    if (j.phase == Phase::kOffered && now_us >= j.deadline_us) late.push_back(id);
+    if (now_us < j.deadline_us) continue;
+    if (j.phase == Phase::kOffered) late.push_back(id);
+    if (j.phase == Phase::kAssigned) absent.push_back(id);
   }
   for (const std::string& id : late) place(jobs_[id], now_us, out);
+  for (const std::string& id : absent) {  // accepted, but its agent never came
+    AgentAction a;
+    a.kind = AgentAction::Kind::kTerminate;
+    a.worker = jobs_[id].worker;
+    a.job = jobs_[id].job;
+    out.push_back(std::move(a));
+    end_job(id);
+  }
   return out;
 }
 

@@ -24,6 +24,8 @@
 namespace edgesfu::sp::livekit {
 
 inline constexpr int64_t kAvailabilityTimeoutUs = 10 * 1000000LL;  // LiveKit's AssignJobTimeout
+// An accepted job whose agent has not joined by then is ended.
+inline constexpr int64_t kAgentJoinTimeoutUs = 60 * 1000000LL;
 inline constexpr const char* kAgentNameAttribute = "lk.agent_name";
 
 struct AgentAction {
@@ -56,7 +58,8 @@ class AgentDispatcher {
                             int64_t now_us);
   // JS_SUCCESS / JS_FAILED from the worker: the job is over.
   void job_status(const std::string& worker, const ::livekit::UpdateJobStatus& s);
-  // Offers not answered in time go to the next worker.
+  // Offers not answered in time go to the next worker; accepted jobs whose
+  // agent did not join in time end.
   AgentActions tick(int64_t now_us);
 
   // Rooms (the rooms model's events, described as LiveKit does).
@@ -104,7 +107,7 @@ class AgentDispatcher {
                       int64_t now_us);
   // Offers the job to the next worker it has not been offered to, or drops it.
   void place(PendingJob& j, int64_t now_us, AgentActions& out);
-  // Ends a job: off its worker, out of the table.
+  // Ends a job: off its worker, out of its dispatch's list, out of the table.
   void end_job(const std::string& id);
   bool has_worker(const std::string& agent_name, ::livekit::JobType type) const;
 

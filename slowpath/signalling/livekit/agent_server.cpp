@@ -323,6 +323,11 @@ void AgentServer::participant_active(const rooms::Room& r, const rooms::Particip
 }
 
 void AgentServer::participant_left(const rooms::Room& r, const rooms::Participant& p) {
+  // The same identity joined again (a reconnect replaces the older session):
+  // its job goes on.
+  for (const auto& [sid, other] : r.participants) {
+    if (sid != p.sid && other.identity == p.identity) return;
+  }
   apply(model_.participant_left(r.name, p.identity));
 }
 
