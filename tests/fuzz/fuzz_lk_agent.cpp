@@ -2,7 +2,7 @@
 // WorkerMessage in binary protobuf and in protojson, and what it says fed
 // to an AgentDispatcher that has a room with a job offered: register,
 // availability (accepted or not, for any job id), worker status, job
-// status, a worker leaving. An error, or actions that keep the model sane.
+// status, a simulated job, a worker leaving. An error, or actions that keep the model sane.
 #include <cstdint>
 #include <string>
 
@@ -37,6 +37,15 @@ void drive(const ::livekit::WorkerMessage& m) {
     }
   }
   if (m.has_update_job()) d.job_status(w0, m.update_job());
+  if (m.has_simulate_job()) {
+    for (const AgentAction& a : d.simulate_job(w0, m.simulate_job(), 3)) {
+      if (a.worker != w0) __builtin_trap();  // a simulated job is its worker's only
+      ::livekit::AvailabilityResponse r;
+      r.set_job_id(a.job.id());
+      r.set_available(true);
+      (void)d.availability(w0, r, 3);
+    }
+  }
   (void)d.participant_joined(room, ::livekit::ParticipantInfo(), 3);
   (void)d.remove_worker(w0, 4);
   (void)d.tick(int64_t{1} << 40);

@@ -158,6 +158,29 @@ TEST(AgentDispatcher, AnAcceptedJobWhoseAgentNeverJoinsEnds) {
   EXPECT_EQ(d.list_dispatches("r", "").at(0).state().jobs_size(), 0);  // live jobs only
 }
 
+TEST(AgentDispatcher, ASimulatedJobIsForItsWorkerOnly) {
+  AgentDispatcher d;
+  const std::string w1 = d.add_worker(reg("helper"));
+  d.add_worker(reg("helper"));
+  ::livekit::SimulateJobRequest req;
+  *req.mutable_room() = room("r");
+  AgentActions a = d.simulate_job(w1, req, 0);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].kind, Kind::kOffer);
+  EXPECT_EQ(a[0].worker, w1);
+  EXPECT_EQ(a[0].job.type(), ::livekit::JT_ROOM);
+  EXPECT_EQ(a[0].job.agent_name(), "helper");
+  AgentActions b = d.availability(w1, answer(a[0], false), 1);  // refused: not passed on
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].kind, Kind::kUnplaced);
+  *req.mutable_participant() = person("alice");
+  AgentActions c = d.simulate_job(w1, req, 2);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].job.type(), ::livekit::JT_PUBLISHER);
+  EXPECT_EQ(d.availability(w1, answer(c[0], true), 3).at(0).kind, Kind::kAssign);
+  EXPECT_TRUE(d.simulate_job("AW_nobody", req, 4).empty());
+}
+
 TEST(AgentDispatcher, ParticipantAndPublisherJobsForPeopleNotAgents) {
   AgentDispatcher d;
   const std::string per_participant = d.add_worker(reg("", ::livekit::JT_PARTICIPANT));

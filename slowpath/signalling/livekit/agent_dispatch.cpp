@@ -46,6 +46,7 @@ void AgentDispatcher::place(PendingJob& j, int64_t now_us, AgentActions& out) {
   const std::string* best = nullptr;
   const Worker* best_w = nullptr;
   for (const auto& [id, w] : workers_) {
+    if (j.pinned) break;
     if (w.agent_name != j.job.agent_name() || w.type != j.job.type() || w.full ||
         j.tried.count(id) != 0) {
       continue;
@@ -99,6 +100,34 @@ AgentActions AgentDispatcher::launch(const ::livekit::AgentDispatch& d, ::liveki
   }
   const std::string id = job.id();
   place(jobs_[id] = std::move(j), now_us, out);
+  return out;
+}
+
+AgentActions AgentDispatcher::simulate_job(const std::string& worker,
+                                           const ::livekit::SimulateJobRequest& req,
+                                           int64_t now_us) {
+  AgentActions out;
+  auto w = workers_.find(worker);
+  if (w == workers_.end() || req.room().name().empty()) return out;
+  PendingJob j;
+  ::livekit::Job& job = j.job;
+  job.set_id(rooms::new_id("AJ_"));
+  job.set_type(req.has_participant() ? ::livekit::JT_PUBLISHER : ::livekit::JT_ROOM);
+  *job.mutable_room() = req.room();
+  if (req.has_participant()) *job.mutable_participant() = req.participant();
+  job.set_agent_name(w->second.agent_name);
+  job.mutable_state()->set_status(::livekit::JS_PENDING);
+  j.pinned = true;
+  j.phase = Phase::kOffered;
+  j.worker = worker;
+  j.tried.insert(worker);
+  j.deadline_us = now_us + kAvailabilityTimeoutUs;
+  AgentAction a;
+  a.kind = AgentAction::Kind::kOffer;
+  a.worker = worker;
+  a.job = job;
+  out.push_back(std::move(a));
+  jobs_[job.id()] = std::move(j);
   return out;
 }
 

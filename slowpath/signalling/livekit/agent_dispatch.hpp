@@ -58,6 +58,11 @@ class AgentDispatcher {
                             int64_t now_us);
   // JS_SUCCESS / JS_FAILED from the worker: the job is over.
   void job_status(const std::string& worker, const ::livekit::UpdateJobStatus& s);
+  // simulate_job (the agents CLI's `connect --room`): a job for `worker`
+  // alone, JT_PUBLISHER when a participant is named, else JT_ROOM, into the
+  // room as the worker describes it (LiveKit's HandleSimulateJob).
+  AgentActions simulate_job(const std::string& worker, const ::livekit::SimulateJobRequest& req,
+                            int64_t now_us);
   // Offers not answered in time go to the next worker; accepted jobs whose
   // agent did not join in time end.
   AgentActions tick(int64_t now_us);
@@ -100,6 +105,7 @@ class AgentDispatcher {
     std::string worker;  // offered to, then assigned to
     std::set<std::string> tried;
     int64_t deadline_us = 0;
+    bool pinned = false;  // for its worker only (simulate_job): never passed on
   };
 
   AgentActions launch(const ::livekit::AgentDispatch& d, ::livekit::JobType type,

@@ -224,9 +224,12 @@ void AgentServer::handle(Conn& c, const ::livekit::WorkerMessage& m) {
       return;
     }
     case W::kSimulateJob:
-    case W::kMigrateJob:
-      spdlog::info("agents: worker {}: {} is not served here, ignored", c.id,
-                   m.message_case() == W::kSimulateJob ? "simulate_job" : "migrate_job");
+      spdlog::info("agents: worker {} simulates a job in room {}", c.id,
+                   printable(m.simulate_job().room().name()));
+      apply(model_.simulate_job(c.id, m.simulate_job(), now));
+      return;
+    case W::kMigrateJob:  // LiveKit's open-source server does nothing either
+      spdlog::info("agents: worker {}: migrate_job is not served here, ignored", c.id);
       return;
     case W::MESSAGE_NOT_SET: return;
   }
