@@ -27,4 +27,15 @@ void respond_static(SoupServerMessage* msg, int status, std::string_view body, c
   soup_server_message_set_response(msg, type, SOUP_MEMORY_STATIC, body.data(), body.size());
 }
 
+std::string request_token(SoupServerMessage* msg, GHashTable* query) {
+  if (query != nullptr) {
+    const auto* v = static_cast<const char*>(g_hash_table_lookup(query, "access_token"));
+    if (v != nullptr && *v != '\0') return v;
+  }
+  const char* h =
+      soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+  const std::string bearer = h != nullptr ? h : "";
+  return bearer.rfind("Bearer ", 0) == 0 ? bearer.substr(7) : "";
+}
+
 }  // namespace edgesfu::sp::signalling

@@ -9,6 +9,7 @@
 #include <string_view>
 
 typedef struct _SoupServerMessage SoupServerMessage;
+typedef struct _GHashTable GHashTable;
 
 namespace edgesfu::sp::signalling {
 
@@ -18,5 +19,9 @@ void respond(SoupServerMessage* msg, int status, const std::string& body,
 // The same with a body that lives as long as the process (served without a
 // copy), cacheable by the browser for an hour.
 void respond_static(SoupServerMessage* msg, int status, std::string_view body, const char* type);
+
+// The access token of a LiveKit WebSocket request: `access_token` of the
+// query (null: none), else the Authorization header's Bearer; "" if neither.
+std::string request_token(SoupServerMessage* msg, GHashTable* query);
 
 }  // namespace edgesfu::sp::signalling

@@ -182,6 +182,18 @@ void AgentDispatcher::job_status(const std::string& worker, const ::livekit::Upd
   }
 }
 
+void AgentDispatcher::terminate(const std::string& id, bool remove_agent, AgentActions& out) {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return;
+  AgentAction a;
+  a.kind = AgentAction::Kind::kTerminate;
+  a.worker = it->second.worker;
+  a.job = it->second.job;
+  a.remove_agent = remove_agent;
+  out.push_back(std::move(a));
+  end_job(id);
+}
+
 void AgentDispatcher::end_job(const std::string& id) {
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return;
@@ -229,12 +241,7 @@ AgentActions AgentDispatcher::tick(int64_t now_us) {
   }
   for (const std::string& id : late) place(jobs_[id], now_us, out);
   for (const std::string& id : absent) {  // accepted, but its agent never came
-    AgentAction a;
-    a.kind = AgentAction::Kind::kTerminate;
-    a.worker = jobs_[id].worker;
-    a.job = jobs_[id].job;
-    out.push_back(std::move(a));
-    end_job(id);
+    terminate(id, false, out);
   }
   return out;
 }
@@ -271,15 +278,12 @@ AgentActions AgentDispatcher::room_finished(const std::string& room) {
     if (j.job.room().name() == room) ids.push_back(id);
   }
   for (const std::string& id : ids) {
-    const PendingJob& j = jobs_[id];
-    if (j.phase != Phase::kOffered) {
-      AgentAction a;
-      a.kind = AgentAction::Kind::kTerminate;
-      a.worker = j.worker;
-      a.job = j.job;
-      out.push_back(std::move(a));
+    // An offer not answered yet has no worker to tell.
+    if (jobs_[id].phase != Phase::kOffered) {
+      terminate(id, false, out);
+    } else {
+      end_job(id);
     }
-    end_job(id);
   }
   dispatches_.erase(room);
   published_.erase(room);
@@ -332,12 +336,7 @@ AgentActions AgentDispatcher::participant_left(const std::string& room,
     }
   }
   for (const std::string& id : ids) {  // the agent left: its job is over
-    AgentAction a;
-    a.kind = AgentAction::Kind::kTerminate;
-    a.worker = jobs_[id].worker;
-    a.job = jobs_[id].job;
-    out.push_back(std::move(a));
-    end_job(id);
+    terminate(id, false, out);
   }
   return out;
 }
@@ -388,16 +387,11 @@ Result<::livekit::AgentDispatch> AgentDispatcher::delete_dispatch(const std::str
     if (j.job.dispatch_id() == id) ids.push_back(jid);
   }
   for (const std::string& jid : ids) {
-    const PendingJob& j = jobs_[jid];
-    if (j.phase != Phase::kOffered) {
-      AgentAction a;
-      a.kind = AgentAction::Kind::kTerminate;
-      a.worker = j.worker;
-      a.job = j.job;
-      a.remove_agent = true;
-      out.push_back(std::move(a));
+    if (jobs_[jid].phase != Phase::kOffered) {
+      terminate(jid, true, out);
+    } else {
+      end_job(jid);
     }
-    end_job(jid);
   }
   return gone;
 }

@@ -113,6 +113,8 @@ class AgentDispatcher {
                       int64_t now_us);
   // Offers the job to the next worker it has not been offered to, or drops it.
   void place(PendingJob& j, int64_t now_us, AgentActions& out);
+  // JobTermination of `id` to its worker, then the job ends.
+  void terminate(const std::string& id, bool remove_agent, AgentActions& out);
   // Ends a job: off its worker, out of its dispatch's list, out of the table.
   void end_job(const std::string& id);
   bool has_worker(const std::string& agent_name, ::livekit::JobType type) const;

@@ -23,12 +23,6 @@ constexpr int64_t kAgentTokenTtlS = 3600;
 
 const char* job_type(::livekit::JobType t) { return ::livekit::JobType_Name(t).c_str(); }
 
-std::string query_value(GHashTable* query, const char* key) {
-  if (query == nullptr) return "";
-  const auto* v = static_cast<const char*>(g_hash_table_lookup(query, key));
-  return v != nullptr ? v : "";
-}
-
 }  // namespace
 
 std::unique_ptr<AgentServer> AgentServer::start(SoupServer* server, signalling::HttpGuard& guard,
@@ -75,13 +69,7 @@ void AgentServer::on_http(SoupServer*, SoupServerMessage* msg, const char* path,
     signalling::respond(msg, 405, "use GET (a WebSocket upgrade on /agent)\n");
     return;
   }
-  std::string token = query_value(query, "access_token");
-  if (token.empty()) {
-    const char* h =
-        soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
-    const std::string bearer = h != nullptr ? h : "";
-    if (bearer.rfind("Bearer ", 0) == 0) token = bearer.substr(7);
-  }
+  const std::string token = signalling::request_token(msg, query);
   if (token.empty()) {
     signalling::respond(msg, 401, "no access token (Authorization: Bearer)\n");
     return;

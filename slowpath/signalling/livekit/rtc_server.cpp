@@ -134,13 +134,7 @@ RtcServer::~RtcServer() {
 }
 
 Result<auth::Claims> RtcServer::authorize(SoupServerMessage* msg, GHashTable* query) const {
-  std::string token = query_value(query, "access_token");
-  if (token.empty()) {
-    const char* h =
-        soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
-    const std::string bearer = h != nullptr ? h : "";
-    if (bearer.rfind("Bearer ", 0) == 0) token = bearer.substr(7);
-  }
+  const std::string token = signalling::request_token(msg, query);
   if (token.empty()) {
     return Error{"no access token (access_token or Authorization: Bearer)",
                  ErrorCode::kUnauthenticated};
