@@ -26,6 +26,7 @@
 #include "dataplane/pkt/rtp.hpp"
 #include "dataplane/pkt/rtp_ext.hpp"
 #include "dataplane/rtcp/audio_level.hpp"
+#include "dataplane/rtcp/nack_tracker.hpp"
 #include "dataplane/rtcp/receive_stats.hpp"
 #include "dataplane/rtcp/twcc_feedback.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
@@ -139,6 +140,12 @@ struct Track {
   pkt::SenderInfo last_sr;
   rtcp::ReceiveStats stats;
   std::unique_ptr<RtxRingT> ring;  // made at create(), cleared on reuse
+  // Upstream loss recovery (video): what the forwarded stream is missing,
+  // asked of the publisher; its RTX answers are forwarded as the original.
+  bool nack_on = false;
+  uint8_t media_pt = 0;    // of the forwarded stream: what a repaired packet carries
+  uint32_t nack_ssrc = 0;  // the stream `nack` follows (a layer switch starts over)
+  rtcp::NackTracker nack;
 };
 
 struct Downtrack {
@@ -291,6 +298,12 @@ class Fastpath {
   void fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const pkt::RtpHeader& h,
                uint64_t now_us, TxStage& tx);
   void retransmit(Downtrack& d, uint16_t out_seq, TxStage& tx);
+  // Upstream loss: a packet of the forwarded stream seen by the NACK
+  // tracker; a publisher's RTX packet turned back into the original in place
+  // (false: not one we asked for); the NACKs due.
+  void track_arrival(Track& t, const pkt::RtpHeader& h, uint64_t now_us);
+  bool repair_from_rtx(Track& t, uint8_t*& rtp, uint32_t& len, pkt::RtpHeader& h, uint64_t now_us);
+  void send_nacks(uint64_t now_us, TxStage& tx);
   void request_keyframe(Track& t, bool fir, uint64_t now_us, TxStage& tx);  // its stream forwarded
   void request_keyframe(Track& t, uint32_t media_ssrc, bool fir, uint64_t now_us, TxStage& tx);
   // Simulcast: the track and role of an SSRC this publisher never announced,
@@ -345,6 +358,8 @@ class Fastpath {
   uint64_t next_report_us_ = 0;
   std::unique_ptr<rtcp::TwccRecorder[]> twcc_;  // per participant
   uint64_t next_twcc_us_ = 0;
+  uint64_t next_nack_us_ = 0;
+  bool nack_pending_ = false;  // some track may be missing packets
 
   // Protect batch for RTP going out.
   // Output mbufs come from the pool a bulk at a time (one mempool call per

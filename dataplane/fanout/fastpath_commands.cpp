@@ -146,6 +146,10 @@ void Fastpath::add_track(const control::AddTrack& c) {
   t.nlayers = c.nlayers > control::kMaxLayers ? control::kMaxLayers : c.nlayers;
   t.ssrc = t.nlayers == 0 ? c.ssrc : 0;
   t.rtx_ssrc = c.rtx_ssrc;
+  t.nack_on = c.kind == control::MediaKind::kVideo;
+  t.nack_ssrc = 0;
+  t.media_pt = 0;
+  t.nack.reset();
   t.layers.reset();
   t.level_ext = c.kind == control::MediaKind::kAudio ? c.audio_level_ext : 0;
   t.level = rtcp::AudioLevelWindow{};

@@ -13,7 +13,11 @@ namespace edgesfu::dp::fanout {
 
 namespace {
 constexpr std::size_t kMaxRtcpOut = 512;
-}
+// Upstream NACKs: how often the trackers are looked at, and at most how many
+// sequence numbers one NACK asks for (12 + 4 each bytes, scattered).
+constexpr uint64_t kNackCheckUs = 5'000;
+constexpr std::size_t kMaxNackSeqs = 64;
+}  // namespace
 
 void Fastpath::send_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* rtcp,
                          std::size_t len, TxStage& tx) {
@@ -223,7 +227,33 @@ void Fastpath::on_rtcp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint1
   flush_rtp(tx);
 }
 
+void Fastpath::send_nacks(uint64_t now_us, TxStage& tx) {
+  bool pending = false;
+  uint8_t buf[kMaxRtcpOut];
+  for (uint16_t ti = 0; ti < limits_.max_tracks; ++ti) {
+    Track& t = tracks_[ti];
+    if (!t.used || !t.nack_on || t.nack.missing() == 0) continue;
+    uint16_t lost[kMaxNackSeqs];
+    uint32_t gave_up = 0;
+    const std::size_t k = t.nack.due(now_us, lost, gave_up);
+    if (gave_up != 0) stats_->media.nack_gave_up.add(gave_up);
+    pending = pending || t.nack.missing() != 0;
+    if (k == 0) continue;
+    const Participant& pub = participants_[t.participant];
+    const std::size_t len = pkt::build_nack(buf, pub.feedback_ssrc, t.nack_ssrc, {lost, k});
+    if (len == 0) continue;
+    send_rtcp(t.participant, pub.tx_rtcp, buf, len, tx);
+    stats_->media.nack_sent.add(1);
+    stats_->media.nack_seqs.add(k);
+  }
+  nack_pending_ = pending;
+}
+
 void Fastpath::on_timer(uint64_t now_us, TxStage& tx) {
+  if (nack_pending_ && now_us >= next_nack_us_) {
+    next_nack_us_ = now_us + kNackCheckUs;
+    send_nacks(now_us, tx);
+  }
   if (now_us >= next_twcc_us_) {
     next_twcc_us_ = now_us + uint64_t{limits_.twcc_interval_ms} * 1000u;
     for (uint16_t pi = 0; pi < limits_.max_participants; ++pi) {

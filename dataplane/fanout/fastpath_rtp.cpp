@@ -209,27 +209,74 @@ void Fastpath::on_rtp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16
       }
       Track& t = tracks_[stream_track(v)];
       const uint32_t role = stream_role(v);
+      uint8_t* data = ops[i].data;
+      uint32_t n_len = len;
       if (role == kRoleRtx) {
-        // The publisher's retransmissions and bandwidth probes: we keep our
-        // own packets for subscribers' NACKs, so these go no further.
-        stats_->media.rtx_in_ignored.add(1);
+        // The publisher's retransmissions and bandwidth probes: one we asked
+        // for goes on as the packet it repairs; the rest no further (we keep
+        // our own packets for subscribers' NACKs).
+        if (!repair_from_rtx(t, data, n_len, h, now_us)) {
+          stats_->media.rtx_in_ignored.add(1);
+          rte_pktmbuf_free(m);
+          continue;
+        }
+      } else if (role != kRoleStream &&
+                 !select_layer(t, static_cast<uint8_t>(role - 1), rtp, h, now_us, tx)) {
         rte_pktmbuf_free(m);
         continue;
-      }
-      if (role != kRoleStream &&
-          !select_layer(t, static_cast<uint8_t>(role - 1), rtp, h, now_us, tx)) {
-        rte_pktmbuf_free(m);
-        continue;
+      } else {
+        track_arrival(t, h, now_us);
       }
       stats_->media.rtp_in.add(1);
-      t.stats.on_packet(h.seq, h.timestamp, now_us, len);
-      fan_out(t, rtp, len, h, now_us, tx);
-      if (t.level_ext != 0 && h.has_extension) observe_level(t, stream_track(v), rtp, h);
+      t.stats.on_packet(h.seq, h.timestamp, now_us, n_len);
+      fan_out(t, data, n_len, h, now_us, tx);
+      if (t.level_ext != 0 && h.has_extension) observe_level(t, stream_track(v), data, h);
       // The plaintext stays for NACKs: the ring takes this reference (no copy).
-      t.ring->put(h.seq, RtxEntry{m, frames[base + i].payload_offset, static_cast<uint16_t>(len)});
+      const auto off =
+          static_cast<uint16_t>(frames[base + i].payload_offset + (data - ops[i].data));
+      t.ring->put(h.seq, RtxEntry{m, off, static_cast<uint16_t>(n_len)});
     }
   }
   flush_rtp(tx);
+}
+
+void Fastpath::track_arrival(Track& t, const pkt::RtpHeader& h, uint64_t now_us) {
+  t.media_pt = h.payload_type;
+  if (!t.nack_on) return;
+  if (h.ssrc != t.nack_ssrc) {  // first packet, or another simulcast layer
+    t.nack.reset();
+    t.nack_ssrc = h.ssrc;
+  }
+  // A duplicate never gets here (SRTP's replay check drops it); an old
+  // packet past giving up goes on (still of use to a jitter buffer).
+  t.nack.on_packet(h.seq, now_us);
+  if (t.nack.missing() != 0) nack_pending_ = true;
+}
+
+bool Fastpath::repair_from_rtx(Track& t, uint8_t*& rtp, uint32_t& len, pkt::RtpHeader& h,
+                               uint64_t now_us) {
+  if (!t.nack_on || t.ssrc == 0 || t.nack_ssrc != t.ssrc) return false;
+  // Only the RTX of the stream forwarded (with layers, the current one's).
+  bool ours = h.ssrc == t.rtx_ssrc && t.nlayers == 0;
+  for (uint8_t i = 0; i < t.nlayers && !ours; ++i) {
+    ours = t.layer_rtx_ssrc[i] == h.ssrc && t.layer_ssrc[i] == t.ssrc;
+  }
+  if (!ours || h.payload_len < 2) return false;  // a padding-only probe
+  // RFC 4588 §4: the original sequence number leads the payload.
+  const uint16_t osn = pkt::load_be16(rtp + h.header_len);
+  if (t.nack.on_packet(osn, now_us) != rtcp::NackTracker::Arrival::kRecovered) return false;
+  // The original in place: its header moves up over the OSN, and takes back
+  // the stream's SSRC, sequence number and payload type; padding goes.
+  std::memmove(rtp + 2, rtp, h.header_len);
+  rtp += 2;
+  len = h.header_len + h.payload_len - 2u;
+  rtp[0] = static_cast<uint8_t>(rtp[0] & ~0x20);
+  rtp[1] = static_cast<uint8_t>((rtp[1] & 0x80) | (t.media_pt & 0x7f));
+  pkt::store_be16(rtp + 2, osn);
+  pkt::store_be32(rtp + 8, t.ssrc);
+  if (pkt::parse_rtp({rtp, len}, h) != pkt::RtpError::kOk) return false;
+  stats_->media.rtx_in_repaired.add(1);
+  return true;
 }
 
 }  // namespace edgesfu::dp::fanout
