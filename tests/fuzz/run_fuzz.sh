@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time (ctest label fuzz): first every
 # kept crash reproducer in crashers/<name>/ (they must no longer crash), then
-# fuzzing from the seed corpus, new inputs going to a scratch corpus in the
-# build tree.
+# fuzzing from the kept corpus (corpus/<name>, minimised by tools/fuzz) and
+# the seeds, new inputs going to a scratch corpus in the build tree.
 #
 # usage: run_fuzz.sh BINARY NAME SOURCE_FUZZ_DIR SCRATCH_DIR SECONDS
 set -euo pipefail
@@ -11,5 +11,7 @@ mkdir -p "$scratch/$name" "$scratch/$name-artifacts"
 if compgen -G "$dir/crashers/$name/*" > /dev/null; then
   "$bin" "$dir"/crashers/"$name"/*
 fi
+kept=()
+[[ -d $dir/corpus/$name ]] && kept=("$dir/corpus/$name")
 exec "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-  -artifact_prefix="$scratch/$name-artifacts/" "$scratch/$name" "$dir/seeds/$name"
+  -artifact_prefix="$scratch/$name-artifacts/" "$scratch/$name" "${kept[@]}" "$dir/seeds/$name"

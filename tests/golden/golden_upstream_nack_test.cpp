@@ -3,7 +3,8 @@
 // path asks the publisher for what is missing with NACKs (and keeps asking
 // until it comes or is given up on), turns the publisher's RTX answer back
 // into the original packet (RFC 4588 §4) and forwards it to the subscriber
-// under the sequence number the gap left; RTX nobody asked for and
+// under the sequence number the gap left. So does an RTX probe carrying a
+// packet newer than any received; RTX of packets already received and
 // padding-only probes go no further.
 #include <gtest/gtest.h>
 #include <rte_mbuf.h>
@@ -88,6 +89,10 @@ TEST(GoldenUpstreamNack, GapsAskedForAndRtxForwardedAsTheOriginal) {
   send(kRtx, probe(4));
   send(kRtx, rtx(5, 103));  // a second answer to the same NACK
   send(kVideo, video(110));
+  // A probe carrying 112 before 112 (and 111) came: the packet goes on, and
+  // 111, now missing, arrives late.
+  send(kRtx, rtx(6, 112));
+  send(kVideo, video(111));
   ASSERT_TRUE(test::write_pcap(wire_in, in));
 
   rte_mempool* pool = rte_pktmbuf_pool_create("golden_unack", 4095, 128, 0, 2176, 0);
@@ -154,10 +159,10 @@ TEST(GoldenUpstreamNack, GapsAskedForAndRtxForwardedAsTheOriginal) {
     wire->close();
   }
   rte_mempool_free(pool);
-  EXPECT_EQ(repaired, 2u);    // 103, 107
+  EXPECT_EQ(repaired, 3u);    // 103, 107, 112
   EXPECT_EQ(ignored, 3u);     // the RTX of 108, the probe, 103's second answer
   EXPECT_EQ(duplicates, 1u);  // 105, dropped by SRTP's replay check
-  EXPECT_EQ(rtp_in, 10u);     // 100..110 but 104
+  EXPECT_EQ(rtp_in, 12u);     // 100..112 but 104
   EXPECT_EQ(nack_sent, 5u);   // one per try: 104 alone is still missing after the first
   EXPECT_EQ(gave_up, 1u);
 
@@ -188,16 +193,17 @@ TEST(GoldenUpstreamNack, GapsAskedForAndRtxForwardedAsTheOriginal) {
       }
     }
   }
-  // The first NACK may have found 103 and 107 still missing (the pcap's
-  // burst can be split); every later one asked for 104 alone.
+  // The first NACK may have found 103, 107 and 111 still missing (the
+  // pcap's burst can be split); every later one asked for 104 alone.
   EXPECT_EQ(asked.count(104), 5u);
-  for (const uint16_t s : asked) EXPECT_TRUE(s == 103 || s == 104 || s == 107) << s;
-  EXPECT_LE(asked.size(), 7u);
+  for (const uint16_t s : asked) EXPECT_TRUE(s == 103 || s == 104 || s == 107 || s == 111) << s;
+  EXPECT_LE(asked.size(), 8u);
 
   // In arrival order: 100-102, 105, 106, 108, 109, 103 (repaired), 107
-  // (repaired, its padding gone), 110; each under the number its place in
-  // the stream gives it, with the original payload and payload type.
-  const std::vector<uint16_t> order = {100, 101, 102, 105, 106, 108, 109, 103, 107, 110};
+  // (repaired, its padding gone), 110, 112 (from the probe), 111; each under
+  // the number its place in the stream gives it, with the original payload
+  // and payload type.
+  const std::vector<uint16_t> order = {100, 101, 102, 105, 106, 108, 109, 103, 107, 110, 112, 111};
   ASSERT_EQ(to_s.size(), order.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
     const auto& [h, pl] = to_s[i];
