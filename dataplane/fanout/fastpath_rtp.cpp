@@ -265,8 +265,12 @@ bool Fastpath::repair_from_rtx(Track& t, uint8_t*& rtp, uint32_t& len, pkt::RtpH
   // RFC 4588 §4: the original sequence number leads the payload.
   const uint16_t osn = pkt::load_be16(rtp + h.header_len);
   // One we never had goes on: asked for, or newer than any yet (a probe
-  // that carries a packet whose original was lost or is still on the way).
-  if (t.nack.on_packet(osn, now_us) == rtcp::NackTracker::Arrival::kOld) return false;
+  // that carries a packet whose original was lost or is still on the way);
+  // an OSN far ahead is no packet of this stream.
+  if (!t.nack.could_be_due(osn) ||
+      t.nack.on_packet(osn, now_us) == rtcp::NackTracker::Arrival::kOld) {
+    return false;
+  }
   if (t.nack.missing() != 0) nack_pending_ = true;
   // The original in place: its header moves up over the OSN, and takes back
   // the stream's SSRC, sequence number and payload type; padding goes.

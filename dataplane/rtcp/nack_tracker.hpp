@@ -93,6 +93,13 @@ class NackTracker {
   // Sequence numbers still missing (asked for or about to be).
   uint16_t missing() const { return live_; }
 
+  // Could `seq` be a packet of this stream that is not here yet: missing, or
+  // at most kCapacity past the newest (a retransmission overtaking its
+  // original)? Not for a stream not started, or one far ahead.
+  bool could_be_due(uint16_t seq) const {
+    return started_ && pkt::seq_delta(seq, highest_) <= static_cast<int32_t>(kCapacity);
+  }
+
  private:
   struct Entry {
     uint64_t first_us;

@@ -53,6 +53,16 @@ TEST(NackTracker, RecoveredPacketsAreNotAskedForAgain) {
   EXPECT_EQ(gave_up, 0u);
 }
 
+TEST(NackTracker, WhatCouldStillBeDue) {
+  NackTracker n;
+  EXPECT_FALSE(n.could_be_due(5));  // nothing seen yet
+  n.on_packet(65530, 0);
+  EXPECT_TRUE(n.could_be_due(65531));
+  EXPECT_TRUE(n.could_be_due(static_cast<uint16_t>(65530 + NackTracker::kCapacity)));
+  EXPECT_FALSE(n.could_be_due(static_cast<uint16_t>(65530 + NackTracker::kCapacity + 1)));
+  EXPECT_TRUE(n.could_be_due(65000));  // older: on_packet tells whether it is missing
+}
+
 TEST(NackTracker, AJumpIsARestartNotLoss) {
   NackTracker n;
   uint32_t gave_up = 0;
