@@ -265,7 +265,10 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
     if (!m.mid.empty() && !mids.insert(m.mid).second) {
       return make_error(ErrorCode::kInvalidArgument, at + "the mid is used twice");
     }
-    if (i < mlines_.size() && ml.mid != m.mid) ml.carried.clear();  // a recycled m-line is new
+    if (i < mlines_.size() && ml.mid != m.mid) {  // a recycled m-line is new
+      ml.carried.clear();
+      ml.quiet = false;
+    }
     ml.mid = m.mid;
     ml.kind = m.kind;
     const bool usable = bundled(m) && (m.kind == "audio" || m.kind == "video");
@@ -323,7 +326,7 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
     if (ml.sending || !bundled(m) || !receives(m.direction)) continue;
     for (const SourceTrack& src : wanted) {
       if (assigned.count(src.sid) != 0 || src.desc.kind != m.kind) continue;
-      if (!ml.carried.empty() && ml.carried != src.sid) continue;
+      if (!ml.carried.empty() && ml.carried != src.sid && !ml.quiet) continue;
       if (auto s = subscribe_answering(m, src, ssrcs_)) {
         ml.sending = *s;
         ml.carried = src.sid;
@@ -383,6 +386,7 @@ Result<sdp::Session> ParticipantMedia::answer_offer(const sdp::Session& offer,
       sdp::add_codec(am, sdp::negotiated(m, *c), -1);
     }
     am.direction = direction_of(ml.published.has_value(), ml.sending.has_value());
+    ml.quiet = !ml.sending.has_value();
     ml.rejected = false;
     ans.bundle.push_back(m.mid);
     ans.media.push_back(std::move(am));

@@ -77,11 +77,15 @@ struct MLine {
   bool rejected = false;                         // port 0: its index may be recycled with a new mid
   std::optional<sdp::PublishedTrack> published;  // what the participant sends on it
   std::optional<Subscription> sending;           // what we send on it
-  // The first track of ours it carried (a room track sid; empty: none yet).
-  // A participant's answer gives it no other: the remote receiver of an
-  // m-line keeps its first track, and a new one needs a new m-line, which
-  // LiveKit's SDKs add when asked.
+  // The track of ours it carries or last carried (a room track sid; empty:
+  // none yet). Another track may take it only once an answer has sent
+  // nothing on it (`quiet`): libwebrtc reports a new remote track on an
+  // m-line only when our side goes from not sending to sending (JSEP's
+  // fired direction); a new msid on a live m-line goes unnoticed. So an
+  // m-line is reused as LiveKit reuses transceivers, and a participant's
+  // SDP does not grow by one m-line for every track that came and went.
   std::string carried;
+  bool quiet = false;  // the last answer sent nothing of ours on it
 };
 
 class ParticipantMedia {

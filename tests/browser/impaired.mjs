@@ -55,7 +55,7 @@ async function startImpair(queue, chain, args) {
 async function stopImpair(im) {
   execFileSync('iptables-legacy', ['-D', ...im.rule]);
   rules.splice(rules.indexOf(im.rule), 1);
-  const done = new Promise(r => im.proc.on('exit', r));
+  const done = new Promise(r => im.proc.on('close', r));  // after its stderr's last line
   im.proc.kill('SIGTERM');
   await done;
   return im.stats();

@@ -283,18 +283,38 @@ TEST(SessionTest, SubscriberGainsAndLosesTracksOnALiveConnection) {
   EXPECT_EQ(a.media[0].direction, Direction::kInactive);
   EXPECT_EQ(a.media[1].direction, Direction::kSendOnly);
 
-  // a new audio track does not take the m-line A used (the participant's
-  // receiver there keeps A's track): it waits for a new m-line
+  // after that answer, a new audio track may take the m-line A used: the
+  // participant's receiver sees our side start sending again (JSEP's fired
+  // direction), a new remote track, as LiveKit reuses transceivers
   const SourceTrack A2 = source("TR_A2", "audio", 0xC0);
-  answer(p, recv, {V, A2}, c);
-  EXPECT_TRUE(c.subscribed.empty());
-  EXPECT_EQ(p.mlines()[0].carried, "TR_A");
-  std::vector<M> more = recv;
-  more.push_back({"audio", "2", "recvonly"});
-  answer(p, more, {V, A2}, c);
+  a = answer(p, recv, {V, A2}, c);
   EXPECT_EQ(sources(c.subscribed), (Strings{"TR_A2"}));
-  EXPECT_EQ(c.subscribed[0].mid, "2");
+  ASSERT_EQ(c.subscribed.size(), 1u);
+  EXPECT_EQ(c.subscribed[0].mid, "0");
   EXPECT_NE(c.subscribed[0].track.ssrc, ssrc_a);
+  EXPECT_EQ(a.media[0].direction, Direction::kSendOnly);
+  EXPECT_EQ(a.media[0].msid, "PA_pub TR_A2");
+  EXPECT_EQ(p.mlines()[0].carried, "TR_A2");
+  EXPECT_EQ(a.media.size(), 2u);  // no m-line more
+
+  // but not in the very answer that stops the track it carried: A2 leaves
+  // and A3 comes in one offer; A3 waits for the next (m-line 0 inactive first)
+  const SourceTrack A3 = source("TR_A3", "audio", 0xD0);
+  a = answer(p, recv, {V, A3}, c);
+  EXPECT_EQ(sources(c.unsubscribed), (Strings{"TR_A2"}));
+  EXPECT_TRUE(c.subscribed.empty());
+  EXPECT_EQ(a.media[0].direction, Direction::kInactive);
+  answer(p, recv, {V, A3}, c);
+  EXPECT_EQ(sources(c.subscribed), (Strings{"TR_A3"}));
+  ASSERT_EQ(c.subscribed.size(), 1u);
+  EXPECT_EQ(c.subscribed[0].mid, "0");
+  // a video track never takes an audio m-line
+  const SourceTrack V2 = source("TR_V2", "video", 0xE0);
+  answer(p, recv, {V2, A3}, c);  // V left: m-line 1 inactive
+  answer(p, recv, {V2, A3}, c);
+  EXPECT_EQ(sources(c.subscribed), (Strings{"TR_V2"}));
+  ASSERT_EQ(c.subscribed.size(), 1u);
+  EXPECT_EQ(c.subscribed[0].mid, "1");
 }
 
 TEST(SessionTest, SendrecvMlinePublishesAndReceives) {

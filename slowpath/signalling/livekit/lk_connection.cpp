@@ -521,15 +521,26 @@ void LkConnection::ask_for_reoffer(bool after_offer) {
   // sent again (an SDK may drop it while it negotiates something else).
   const int64_t now = g_get_monotonic_time();
   if (missing.empty() || (reoffer_asked_ && now - asked_at_us_ < kReofferRetryUs)) return;
-  // A re-offer that placed none of what we asked for: wait for the room to
-  // change rather than ask in a loop.
-  if (after_offer && missing == asked_for_) return;  // the timer asks again later
-  uint32_t free_audio = 0, free_video = 0;
+  // Receive m-lines another track may take in the next answer (never used,
+  // or quiet in the last one), and those that will be after it (still
+  // sending a track that left: answered inactive next time). Only when
+  // both fall short are new m-lines asked for; when only the first does,
+  // the re-offer makes the second kind usable and the client is asked again.
+  std::set<std::string> present;
+  for (const rooms::Track& t : r->tracks) present.insert(t.sid);
+  uint32_t free_audio = 0, free_video = 0, usable = 0;
   for (const session::MLine& m : session_->media().mlines()) {
-    if (m.rejected || m.published || m.sending || !m.carried.empty()) continue;
+    if (m.rejected || m.published) continue;
+    const bool next = !m.sending && (m.carried.empty() || m.quiet);
+    const bool later = m.sending && present.count(m.sending->source) == 0;
+    if (!next && !later) continue;
+    usable += next ? 1u : 0u;
     if (m.kind == "audio") ++free_audio;
     if (m.kind == "video") ++free_video;  // the data section is neither
   }
+  // A re-offer that placed none of what we asked for: wait for the room to
+  // change rather than ask in a loop, unless it made m-lines usable.
+  if (after_offer && missing == asked_for_ && usable <= asked_usable_) return;
   ::livekit::SignalResponse req;
   auto* need = req.mutable_media_sections_requirement();
   need->set_num_audios(want_audio > free_audio ? want_audio - free_audio : 0);
@@ -537,6 +548,7 @@ void LkConnection::ask_for_reoffer(bool after_offer) {
   reoffer_asked_ = true;
   asked_at_us_ = now;
   asked_for_ = missing;
+  asked_usable_ = usable;
   spdlog::debug("livekit: {}: {} tracks wait for a receive m-line: re-offer with {}+{} more", sid(),
                 missing.size(), need->num_audios(), need->num_videos());
   send(req);

@@ -110,6 +110,7 @@ class LkConnection {
   std::map<std::string, ::livekit::TrackInfo> tracks_;
   bool reoffer_asked_ = false;       // a media_sections_requirement waits for its offer
   std::set<std::string> asked_for_;  // the tracks it was asked for
+  uint32_t asked_usable_ = 0;        // receive m-lines usable then
   int64_t asked_at_us_ = 0;
   GSource* timer_ = nullptr;
   bool ended_ = false;

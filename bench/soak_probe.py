@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""One sample of a running edgesfu for bench/soak, as a JSON line on stdout.
+
+  soak_probe.py PID PREFIX LOG    PREFIX: its DPDK file prefix (telemetry);
+                                  LOG: its stderr (the last stats line)
+
+t (s, monotonic), RSS split by kind (KiB), descriptors, threads, the packet
+pool's mbufs in use (/edgesfu/mempools), and from edgesfu's last stats line
+the flows, tracks and subscriptions in the dataplane.
+"""
+import json
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare_probe import status_kb, telemetry  # noqa: E402  bench/compare_probe.py
+
+STATS = re.compile(r"flows (\d+) tracks (\d+) subscriptions (\d+)")
+
+
+def last_stats(log):
+    """flows, tracks, subscriptions of the last stats line in the log's tail."""
+    try:
+        with open(log, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 16384))
+            tail = f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    found = STATS.findall(tail)
+    return [int(x) for x in found[-1]] if found else None
+
+
+def main():
+    pid, prefix, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    s = status_kb(pid, ("VmRSS", "RssAnon", "RssFile", "RssShmem", "Threads"))
+    sample = {"t": round(time.monotonic(), 1), "rss_kb": s.get("VmRSS"),
+              "anon_kb": s.get("RssAnon"), "file_kb": s.get("RssFile"),
+              "shmem_kb": s.get("RssShmem"), "threads": s.get("Threads"),
+              "fds": len(os.listdir("/proc/%d/fd" % pid))}
+    try:
+        pools = telemetry(prefix, ["/edgesfu/mempools"])["/edgesfu/mempools"] or {}
+        # The packet pool (esfu_pool_s<socket>), not the TAP PMD's own.
+        sample["mbufs_in_use"] = sum(v["in_use"] for k, v in pools.items()
+                                     if k.startswith("esfu_pool"))
+    except Exception as e:  # telemetry socket busy or gone: the sample goes on without it
+        sample["telemetry_error"] = str(e)
+    st = last_stats(log)
+    if st:
+        sample["flows"], sample["tracks"], sample["subscriptions"] = st
+    print(json.dumps(sample), flush=True)
+
+
+if __name__ == "__main__":
+    main()
