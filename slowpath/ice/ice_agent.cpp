@@ -21,7 +21,13 @@ dp::pkt::IpAddr to_ip(const NiceAddress& a, uint16_t& port) {
 Result<std::unique_ptr<Agent>> Agent::create(const AgentParams& p) {
   std::unique_ptr<Agent> a(new Agent());
   a->params_ = p;
-  a->agent_ = nice_agent_new_full(p.context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
+  // Consent freshness (RFC 7675) as browsers do it: a Binding Request every
+  // ~5 s on the selected pair. libnice's default keepalives are Binding
+  // Indications, which prove nothing (RFC 7675 §5.1): an appliance with a
+  // consent timeout (edgesfu's dataplane.idle_timeout_ms) rightly drops a
+  // peer that sends only those, such as a subscriber, after 30 s.
+  a->agent_ = nice_agent_new_full(p.context, NICE_COMPATIBILITY_RFC5245,
+                                  NICE_AGENT_OPTION_CONSENT_FRESHNESS);
   if (a->agent_ == nullptr) return make_error("ice: nice_agent_new_full failed");
   g_object_set(a->agent_, "controlling-mode", p.controlling ? TRUE : FALSE, "ice-tcp", FALSE,
                "upnp", FALSE, nullptr);

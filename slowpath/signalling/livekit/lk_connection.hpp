@@ -46,6 +46,9 @@ class LkConnection {
   void attach(SoupWebsocketConnection* ws);
   // Sends leave{reason, action} and closes the WebSocket.
   void leave(::livekit::DisconnectReason reason, ::livekit::LeaveRequest::Action action);
+  // The participant leaves the room now (logged with `why`); the server
+  // drops this connection once the current callback returns.
+  void end(const std::string& why);
 
   // The room's tracks or participants changed: the participant is told
   // (ParticipantUpdate first), then asked to re-offer when tracks wait for a
@@ -92,7 +95,6 @@ class LkConnection {
                    const google::protobuf::Map<std::string, std::string>& attributes);
   void changed();  // our own info changed: version++ and broadcast
   void ask_for_reoffer(bool after_offer);
-  void end(const std::string& why);
 
   RtcServer& server_;
   auth::Claims claims_;

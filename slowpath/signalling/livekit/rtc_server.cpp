@@ -94,6 +94,25 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
     g_source_set_callback(r->speakers_timer_, &RtcServer::on_speakers_tick, r.get(), nullptr);
     g_source_attach(r->speakers_timer_, deps.context);
   }
+  // Consent lost (the dataplane saw nothing from the peer for its idle
+  // timeout: a client that stopped, or whose network went): the participant
+  // leaves, as LiveKit closes one whose PeerConnection disconnected.
+  if (deps.dp != nullptr) {
+    RtcServer* self = r.get();
+    r->idle_handler_ = deps.dp->add_idle_handler([self](const ParticipantRef& ref) {
+      for (auto& [sid, c] : self->conns_) {
+        const session::ParticipantSession& s = c->session();
+        if (s.installed() && s.participant().worker == ref.worker &&
+            s.participant().slot == ref.slot && s.participant().generation == ref.generation) {
+          // Told, if it still listens; gone at once either way (a stopped
+          // client would hold the WebSocket's closing handshake).
+          c->leave(::livekit::CONNECTION_TIMEOUT, ::livekit::LeaveRequest::DISCONNECT);
+          c->end("consent lost: nothing from the peer for the idle timeout");
+          return;
+        }
+      }
+    });
+  }
   r->data_log_timer_ = g_timeout_source_new_seconds(kDataLogIntervalS);
   g_source_set_callback(r->data_log_timer_, &RtcServer::on_data_log_tick, r.get(), nullptr);
   g_source_attach(r->data_log_timer_, deps.context);
@@ -106,6 +125,7 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
 }
 
 RtcServer::~RtcServer() {
+  if (deps_.dp != nullptr && idle_handler_ != 0) deps_.dp->remove_idle_handler(idle_handler_);
   room_service_.reset();
   agents_.reset();
   // Stopping: what sessions do as they end is not reported any more.

@@ -138,6 +138,7 @@ class RtcServer {
   // Authorized and admitted, waiting for the upgrade (at most one per request).
   std::map<SoupServerMessage*, std::unique_ptr<LkConnection>> pending_;
   std::map<std::string, std::unique_ptr<LkConnection>> conns_;  // by participant sid
+  uint32_t idle_handler_ = 0;  // DpControl's id for our consent-lost handler
   // Data counters of the rooms with LiveKit connections (logged when the
   // last one leaves), and of all rooms since start (logged every 10 s when
   // they moved).

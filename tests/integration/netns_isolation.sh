@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Integration test (ctest label netns), issue 16 #4: one participant
+# misbehaves in a room of healthy ones, and the healthy ones do not notice.
+# Healthy: a WHIP publisher and two WHEP subscribers (tools/loadgen: every
+# packet counted) and a LiveKit participant on a raw WebSocket timing ping_req
+# -> pong_resp every 50 ms for 28 s. After they are up, for 22 s, MODE:
+#   garbage_frames      frames that are no SignalRequest, ~10,000/s
+#                       (isolation_client.py garbage)
+#   many_sockets        WebSockets opened in a loop with one token, held
+#                       unread (isolation_client.py sockets)
+#   data_flood          data messages as fast as rtc-node sends them
+#                       (misbehave.mjs flood)
+#   renegotiation_loop  a track published and unpublished every 300 ms
+#                       (misbehave.mjs reneg)
+#   stalled_reader      a subscriber that stops (SIGSTOP) while another
+#                       sends it 200 reliable messages a second: its data
+#                       channel fills (misbehave.mjs sink + feeder)
+#   no_consent          a participant that stops (SIGSTOP) and so answers
+#                       nothing: removed after dataplane.fastpath.idle_timeout_ms (8 s)
+# Passes when the healthy media lost nothing, every ping was answered within
+# 100 ms, edgesfu still runs and exits cleanly, and the misbehaviour was real
+# (its own counts; for no_consent, its removal).
+#
+# usage: netns_isolation.sh EDGESFU_BINARY SOURCE_DIR LOADGEN_BINARY MODE
+set -u
+bin=$1
+src=$2
+loadgen=$3
+mode=$4
+source "$src/tests/integration/lib.sh"
+URL=ws://198.18.0.2:7880
+# The pinger has no media transport: it may stay 30 s without an ICE check.
+esfu_yaml_append=$'  idle_sleep_us: 200\n  fastpath:\n    idle_timeout_ms: 8000\nlimit:\n  first_check_timeout_ms: 30000'
+case $mode in
+  garbage_frames | many_sockets | data_flood | renegotiation_loop | stalled_reader | no_consent) ;;
+  *) echo "netns_isolation: unknown mode $mode" >&2; exit 2 ;;
+esac
+
+start_topology_and_edgesfu
+secret=$(awk '/devkey:/ {print $2}' "$work/edgesfu.yaml")
+lk() { in_wire node "$src/tests/livekit/misbehave.mjs" --url "$URL" --secret "$secret" --room iso "$@"; }
+raw() { in_wire python3 "$src/tests/livekit/isolation_client.py" 198.18.0.2 7880 "$secret" iso "$@"; }
+
+step "healthy participants"
+in_wire "$loadgen" --config "$work/edgesfu.yaml" --room iso --publishers 1 --subscribers 2 \
+  --seconds 40 --quiet --json "$work/healthy.json" > "$work/loadgen.out" 2>&1 &
+lg=$!
+helpers+=("$lg")
+for _ in $(seq 300); do
+  grep -q 'loadgen: all up' "$work/loadgen.out" && break
+  kill -0 "$lg" 2>/dev/null || { cat "$work/loadgen.out"; fail "loadgen ended early"; }
+  sleep 0.1
+done
+grep -q 'loadgen: all up' "$work/loadgen.out" || fail "loadgen not up within 30 s"
+raw ping 28 > "$work/ping.json" 2> "$work/ping.err" &
+pinger=$!
+helpers+=("$pinger")
+sleep 3
+
+step "misbehaving: $mode for 22 s"
+mis_ok=1
+case $mode in
+  garbage_frames) raw garbage 22 > "$work/mis.json" 2> "$work/mis.err" || mis_ok=0 ;;
+  many_sockets) raw sockets 22 > "$work/mis.json" 2> "$work/mis.err" || mis_ok=0 ;;
+  data_flood) lk --mode flood --seconds 22 > "$work/mis.out" 2> "$work/mis.err" || mis_ok=0 ;;
+  renegotiation_loop) lk --mode reneg --seconds 22 > "$work/mis.out" 2> "$work/mis.err" || mis_ok=0 ;;
+  stalled_reader | no_consent)
+    # Not through a shell function: $! must be node itself (ip netns exec
+    # execs it), for SIGSTOP to stop the client and not a subshell.
+    ip netns exec "$P-wire" node "$src/tests/livekit/misbehave.mjs" --url "$URL" --secret "$secret" \
+      --room iso --mode sink --seconds 60 > "$work/sink.out" 2> "$work/mis.err" &
+    sink=$!
+    helpers+=("$sink")
+    for _ in $(seq 150); do grep -q joined "$work/sink.out" && break; sleep 0.1; done
+    grep -q joined "$work/sink.out" || { cat "$work/mis.err"; fail "the sink did not join"; }
+    if [[ $mode == stalled_reader ]]; then
+      lk --mode feeder --seconds 22 > "$work/mis.json" 2> "$work/feeder.err" &
+      feeder=$!
+      helpers+=("$feeder")
+    fi
+    # The whole process stops: rtc-node reads nothing and sends nothing.
+    kill -STOP "$sink"
+    sleep 22
+    if [[ $mode == stalled_reader ]]; then
+      wait "$feeder" || mis_ok=0
+      tail -1 "$work/mis.json" > "$work/mis.last" && mv "$work/mis.last" "$work/mis.json"  # rtc-node logs first
+    else
+      echo '{"stopped_s": 22}' > "$work/mis.json"
+    fi
+    kill -CONT "$sink"
+    kill -TERM "$sink" 2>/dev/null
+    ;;
+esac
+((mis_ok)) || { tail -20 "$work/mis.err"; fail "the misbehaving client failed to run"; }
+# rtc-node's own logs share its stdout: the result is the last line.
+[[ -f $work/mis.out ]] && tail -1 "$work/mis.out" > "$work/mis.json"
+echo "   misbehaving: $(cat "$work/mis.json")"
+
+step "the healthy ones"
+wait "$pinger" || { cat "$work/ping.err"; fail "pinger failed"; }
+wait "$lg" || { tail -20 "$work/loadgen.out"; fail "loadgen failed"; }
+python3 - "$work/healthy.json" "$work/ping.json" <<'EOF' || fail "the healthy participants were disturbed"
+import json, sys
+m, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print(f"   media: {m['recv_pkts']} packets received, loss {m['loss_ratio']:.5f}, "
+      f"silent streams {m['streams']['silent']}, failed {m['failed']}")
+print(f"   signalling: {p['n']} pings, round trip p50 {p['p50_ms']} ms, p99 {p['p99_ms']} ms, "
+      f"max {p['max_ms']} ms, unanswered {p['lost']}")
+bad = []
+if m["loss_ratio"] != 0 or m["streams"]["silent"] != 0: bad.append("media lost")
+if m["failed"]["publishers"] or m["failed"]["subscribers"]: bad.append("sessions failed")
+if p["lost"] != 0 or p["max_ms"] >= 100: bad.append("signalling round trip >= 100 ms or unanswered")
+if p["n"] < 250: bad.append("too few pings")
+for b in bad: print("   BAD:", b)
+sys.exit(1 if bad else 0)
+EOF
+if [[ $mode == no_consent ]]; then
+  grep -q 'misbehaving-sink' "$work/err" || fail "the sink never joined"
+  grep -q 'consent lost' "$work/err" || fail "the stopped participant was not removed for want of consent"
+  grep 'consent lost' "$work/err" | head -2
+fi
+kill -0 "$esfu_pid" || fail "edgesfu died"
+finish_test
