@@ -212,9 +212,9 @@ void Fastpath::on_rtp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16
       uint8_t* data = ops[i].data;
       uint32_t n_len = len;
       if (role == kRoleRtx) {
-        // The publisher's retransmissions and bandwidth probes: one we asked
-        // for goes on as the packet it repairs; the rest no further (we keep
-        // our own packets for subscribers' NACKs).
+        // The publisher's retransmissions and bandwidth probes: one that
+        // carries a packet we do not have goes on as that packet; the rest
+        // no further (we keep our own packets for subscribers' NACKs).
         if (!repair_from_rtx(t, data, n_len, h, now_us)) {
           stats_->media.rtx_in_ignored.add(1);
           rte_pktmbuf_free(m);
