@@ -6,7 +6,8 @@
 
 t (s, monotonic), RSS split by kind (KiB), descriptors, threads, the packet
 pool's mbufs in use (/edgesfu/mempools), and from edgesfu's last stats line
-the flows, tracks and subscriptions in the dataplane.
+the flows, tracks and subscriptions in the dataplane, the SRTP sessions and
+the webhooks queued.
 """
 import json
 import os
@@ -17,11 +18,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare_probe import status_kb, telemetry  # noqa: E402  bench/compare_probe.py
 
-STATS = re.compile(r"flows (\d+) tracks (\d+) subscriptions (\d+)")
+STATS = re.compile(r"flows (\d+) tracks (\d+) subscriptions (\d+);.*"
+                   r"srtp sessions (\d+); webhooks queued (\d+)")
 
 
 def last_stats(log):
-    """flows, tracks, subscriptions of the last stats line in the log's tail."""
+    """flows, tracks, subscriptions, SRTP sessions and webhooks queued of the
+    last stats line in the log's tail."""
     try:
         with open(log, "rb") as f:
             f.seek(0, os.SEEK_END)
@@ -49,7 +52,8 @@ def main():
         sample["telemetry_error"] = str(e)
     st = last_stats(log)
     if st:
-        sample["flows"], sample["tracks"], sample["subscriptions"] = st
+        (sample["flows"], sample["tracks"], sample["subscriptions"], sample["srtp_sessions"],
+         sample["webhooks_queued"]) = st
     print(json.dumps(sample), flush=True)
 
 

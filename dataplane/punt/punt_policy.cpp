@@ -78,7 +78,7 @@ Verdict judge(const PuntRules& r, pkt::FrameKind kind, const pkt::UdpFrame& f, p
       default:
         // RTP/RTCP of a live flow never get here (the fast path takes them);
         // the rest, and anything from no flow, the ICE agent would discard.
-        return drop(DropReason::kUnknownFlow);
+        return drop(flow_hit ? DropReason::kFlowNotMedia : DropReason::kUnknownFlow);
     }
   }
   if (kind == pkt::FrameKind::kNotUdp && f.proto == pkt::kIpProtoTcp && r.signalling_port != 0 &&

@@ -12,32 +12,33 @@
 namespace edgesfu::dp {
 
 // X(enum name, counter name, description)
-#define EDGESFU_DROP_REASONS(X)                                                         \
-  X(kWireTxFull, "wire_tx_full", "the wire port's TX queue was full")                   \
-  X(kExceptionTxFull, "exception_tx_full", "the exception port's TX queue was full")    \
-  X(kPuntRateLimited, "punt_rate_limited", "the source exceeded its punt token bucket") \
-  X(kMalformedFrame, "malformed_frame", "truncated or inconsistent L2-L4 headers")      \
-  X(kHandoffFull, "handoff_full", "the owning lcore's hand-off ring was full")          \
-  X(kSrtpAuthFail, "srtp_auth_fail", "SRTP/SRTCP authentication failed")                \
-  X(kSrtpReplay, "srtp_replay", "SRTP/SRTCP replayed or too old")                       \
-  X(kSrtpMalformed, "srtp_malformed", "too short or malformed for SRTP")                \
-  X(kSrtpUnknownSsrc, "srtp_unknown_ssrc", "no SRTP stream for the SSRC")               \
-  X(kSrtpError, "srtp_error", "other SRTP error")                                       \
-  X(kRtpMalformed, "rtp_malformed", "RTP header invalid after decryption")              \
-  X(kRtpUnknownSsrc, "rtp_unknown_ssrc", "RTP SSRC is not a published track")           \
-  X(kRtcpMalformed, "rtcp_malformed", "RTCP invalid after decryption")                  \
-  X(kMungeTooOld, "munge_too_old", "packet older than its downtrack's epoch")           \
-  X(kNoPath, "no_path", "subscriber's L2 path not learned yet")                         \
-  X(kTooBig, "too_big", "output would not fit an mbuf")                                 \
-  X(kNoMbuf, "no_mbuf", "mempool empty")                                                \
-  X(kNotForUs, "not_for_us", "to another unicast MAC or IP than the appliance's")       \
-  X(kUnknownFlow, "unknown_flow",                                                       \
-    "RTP, RTCP or other non-ICE UDP to a media port from no live flow")                 \
-  X(kStunRefused, "stun_refused",                                                       \
-    "STUN to a media port that is no Binding Request for its session's ufrag")          \
-  X(kDtlsUnvalidated, "dtls_unvalidated",                                               \
-    "DTLS from an address that passed no ICE check on that port")                       \
-  X(kPuntBudget, "punt_budget", "the worker's punt budget had no room at the packet's priority")
+#define EDGESFU_DROP_REASONS(X)                                                                  \
+  X(kWireTxFull, "wire_tx_full", "the wire port's TX queue was full")                            \
+  X(kExceptionTxFull, "exception_tx_full", "the exception port's TX queue was full")             \
+  X(kPuntRateLimited, "punt_rate_limited", "the source exceeded its punt token bucket")          \
+  X(kMalformedFrame, "malformed_frame", "truncated or inconsistent L2-L4 headers")               \
+  X(kHandoffFull, "handoff_full", "the owning lcore's hand-off ring was full")                   \
+  X(kSrtpAuthFail, "srtp_auth_fail", "SRTP/SRTCP authentication failed")                         \
+  X(kSrtpReplay, "srtp_replay", "SRTP/SRTCP replayed or too old")                                \
+  X(kSrtpMalformed, "srtp_malformed", "too short or malformed for SRTP")                         \
+  X(kSrtpUnknownSsrc, "srtp_unknown_ssrc", "no SRTP stream for the SSRC")                        \
+  X(kSrtpError, "srtp_error", "other SRTP error")                                                \
+  X(kRtpMalformed, "rtp_malformed", "RTP header invalid after decryption")                       \
+  X(kRtpUnknownSsrc, "rtp_unknown_ssrc", "RTP SSRC is not a published track")                    \
+  X(kRtcpMalformed, "rtcp_malformed", "RTCP invalid after decryption")                           \
+  X(kMungeTooOld, "munge_too_old", "packet older than its downtrack's epoch")                    \
+  X(kNoPath, "no_path", "subscriber's L2 path not learned yet")                                  \
+  X(kTooBig, "too_big", "output would not fit an mbuf")                                          \
+  X(kNoMbuf, "no_mbuf", "mempool empty")                                                         \
+  X(kNotForUs, "not_for_us", "to another unicast MAC or IP than the appliance's")                \
+  X(kUnknownFlow, "unknown_flow",                                                                \
+    "RTP, RTCP or other non-ICE UDP to a media port from no live flow")                          \
+  X(kStunRefused, "stun_refused",                                                                \
+    "STUN to a media port that is no Binding Request for its session's ufrag")                   \
+  X(kDtlsUnvalidated, "dtls_unvalidated",                                                        \
+    "DTLS from an address that passed no ICE check on that port")                                \
+  X(kPuntBudget, "punt_budget", "the worker's punt budget had no room at the packet's priority") \
+  X(kFlowNotMedia, "flow_not_media", "UDP from a live flow that is no RTP, RTCP, STUN or DTLS")
 
 enum class DropReason : uint8_t {
 #define EDGESFU_X(e, name, desc) e,

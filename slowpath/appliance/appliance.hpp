@@ -23,6 +23,10 @@
 
 namespace edgesfu::sp {
 
+namespace webhook {
+class Notifier;
+}
+
 // All counters of the appliance at one moment.
 struct CountersSnapshot {
   struct PortLine {
@@ -68,6 +72,8 @@ class Appliance {
   static gboolean on_signal(gpointer self);
   static gboolean on_stats_tick(gpointer self);
   static gboolean on_events_tick(gpointer self);
+  static gboolean on_trim_tick(gpointer self);
+  static constexpr unsigned kHeapTrimSeconds = 60;
 
   config::Config cfg_;
   dp::Eal eal_;
@@ -80,6 +86,7 @@ class Appliance {
   GMainLoop* loop_ = nullptr;
   CountersSnapshot last_tick_;
   uint64_t last_tick_us_ = 0;
+  const webhook::Notifier* webhooks_ = nullptr;  // the LiveKit door's, while it runs
 };
 
 }  // namespace edgesfu::sp

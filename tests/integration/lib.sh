@@ -73,7 +73,8 @@ stop_edgesfu() {
 
 # The end of a test whose clients have left: waits up to 5 s for edgesfu's
 # last "dataplane flows now N" to say 0, stops edgesfu (exit 0 required),
-# takes the topology down and checks nothing is left; prints PASS.
+# runs the test's after_stop function if it has one, takes the topology down
+# and checks nothing is left; prints PASS.
 finish_test() {
   local flows=
   step "every session ended"
@@ -85,6 +86,7 @@ finish_test() {
   [[ -z $flows || $flows == 0 ]] || fail "edgesfu still has $flows flows after the clients left"
   step "edgesfu stops"
   stop_edgesfu
+  if declare -F after_stop > /dev/null; then after_stop; fi
   bash "$topo" down "$P" >/dev/null 2>&1
   assert_nothing_left
   echo "PASS"

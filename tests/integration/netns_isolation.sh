@@ -6,6 +6,11 @@
 # -> pong_resp every 50 ms for 28 s. After they are up, for 22 s, MODE:
 #   garbage_frames      frames that are no SignalRequest, ~10,000/s
 #                       (isolation_client.py garbage)
+#   garbage_media       a WHIP publisher that sends, besides its media, 4,000
+#                       packets/s on its own authenticated flow: forged and
+#                       replayed SRTP and SRTCP, truncated and random packets
+#                       (loadgen --garbage-pps); edgesfu's counters must show
+#                       them refused
 #   many_sockets        WebSockets opened in a loop with one token, held
 #                       unread (isolation_client.py sockets)
 #   data_flood          data messages as fast as rtc-node sends them
@@ -32,7 +37,7 @@ URL=ws://198.18.0.2:7880
 # The pinger has no media transport: it may stay 30 s without an ICE check.
 esfu_yaml_append=$'  idle_sleep_us: 200\n  fastpath:\n    idle_timeout_ms: 8000\nlimit:\n  first_check_timeout_ms: 30000'
 case $mode in
-  garbage_frames | many_sockets | data_flood | renegotiation_loop | stalled_reader | no_consent) ;;
+  garbage_frames | garbage_media | many_sockets | data_flood | renegotiation_loop | stalled_reader | no_consent) ;;
   *) echo "netns_isolation: unknown mode $mode" >&2; exit 2 ;;
 esac
 
@@ -61,6 +66,13 @@ step "misbehaving: $mode for 22 s"
 mis_ok=1
 case $mode in
   garbage_frames) raw garbage 22 > "$work/mis.json" 2> "$work/mis.err" || mis_ok=0 ;;
+  garbage_media)
+    in_wire "$loadgen" --config "$work/edgesfu.yaml" --room iso --publishers 1 --subscribers 0 \
+      --garbage-pps 4000 --seconds 22 --quiet --json "$work/mis_lg.json" > "$work/mis.err" 2>&1 || mis_ok=0
+    python3 -c 'import json, sys; j = json.load(open(sys.argv[1]))
+print(json.dumps({k: j[k] for k in ("garbage_sent", "sent_pkts", "publishers_up")}))' \
+      "$work/mis_lg.json" > "$work/mis.json" || mis_ok=0
+    ;;
   many_sockets) raw sockets 22 > "$work/mis.json" 2> "$work/mis.err" || mis_ok=0 ;;
   data_flood) lk --mode flood --seconds 22 > "$work/mis.out" 2> "$work/mis.err" || mis_ok=0 ;;
   renegotiation_loop) lk --mode reneg --seconds 22 > "$work/mis.out" 2> "$work/mis.err" || mis_ok=0 ;;
@@ -118,6 +130,28 @@ if [[ $mode == no_consent ]]; then
   grep -q 'misbehaving-sink' "$work/err" || fail "the sink never joined"
   grep -q 'consent lost' "$work/err" || fail "the stopped participant was not removed for want of consent"
   grep 'consent lost' "$work/err" | head -2
+fi
+if [[ $mode == garbage_media ]]; then
+  # Once edgesfu stopped: its counters, against what the publisher sent.
+  after_stop() {
+    local counters sent
+    counters=$(grep -o 'edgesfu counters.*' "$work/out")
+    c() { tr ' ' '\n' <<< "$counters" | awk -F= -v k="$1" '$1 == k {s += $2} END {print s + 0}'; }
+    sent=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["garbage_sent"])' "$work/mis.json")
+    echo "   garbage sent $sent; edgesfu: srtp_auth_fail $(c drop_srtp_auth_fail)," \
+      "srtp_replay $(c drop_srtp_replay), srtp_malformed $(c drop_srtp_malformed)," \
+      "rtp_malformed $(c drop_rtp_malformed), punt_rate_limited $(c drop_punt_rate_limited)," \
+      "stun_refused $(c drop_stun_refused), flow_not_media $(c drop_flow_not_media)," \
+      "punted_data $(c punted_data)"
+    ((sent >= 22 * 4000 * 8 / 10)) || fail "the publisher sent only $sent garbage packets"
+    # A sixth each: forged RTP, forged RTCP and strangers fail authentication,
+    # replays are replays, truncated packets are malformed or no media (too
+    # short to be RTP); the random sixth spreads over all of these.
+    (($(c drop_srtp_auth_fail) >= sent * 3 / 6 * 9 / 10)) || fail "forged packets were not refused as such"
+    (($(c drop_srtp_replay) >= sent / 6 * 9 / 10)) || fail "replayed packets were not refused as such"
+    (($(c drop_srtp_malformed) + $(c drop_rtp_malformed) + $(c drop_flow_not_media) >= sent / 6 * 9 / 10)) ||
+      fail "truncated packets were not refused as such"
+  }
 fi
 kill -0 "$esfu_pid" || fail "edgesfu died"
 finish_test

@@ -197,5 +197,6 @@ TEST(LoadgenOptions, BadArgumentsSayWhy) {
   EXPECT_TRUE(has({"--url", "ftp://x", "--key", "k", "--secret", "s"}, "http(s) URL"));
   EXPECT_TRUE(has({"--publishers", "2", "--video-publishers", "3", "--key", "k", "--secret", "s"},
                   "exceeds"));
+  EXPECT_TRUE(has({"--garbage-pps", "-1", "--key", "k", "--secret", "s"}, "0-100000"));
   EXPECT_TRUE(has({"--help"}, "usage: loadgen"));
 }

@@ -146,6 +146,13 @@ TEST(PuntPolicyTest, MediaPortsTakeOnlyWhatTheIceAgentWould) {
     v = judge(fx.rules, FrameKind::kUdp, f, c, dtls, false);
     EXPECT_EQ(v.drop, DropReason::kUnknownFlow) << pkt::to_string(c);
   }
+  // From a live flow, what is none of its protocols (a 5-byte "RTP", TURN
+  // channel data): dropped, counted apart from strangers.
+  for (UdpClass c : {UdpClass::kUnknown, UdpClass::kTurnChannel}) {
+    v = judge(fx.rules, FrameKind::kUdp, f, c, dtls, true);
+    EXPECT_FALSE(v.punt);
+    EXPECT_EQ(v.drop, DropReason::kFlowNotMedia) << pkt::to_string(c);
+  }
   // A live flow's DTLS (its data channels) is a class of its own: the
   // per-flow limiter and budget, not the sessions' priority; its STUN
   // (consent) stays a session's, exempt from the per-source limiter.

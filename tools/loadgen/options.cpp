@@ -24,6 +24,9 @@ DTLS-SRTP (OpenSSL, libsrtp2) and Opus (libopus).
   --seconds S              how long to hold the load once all are up (10)
   --join-rate R            sessions started per second (50)
   --churn R                soak: sessions ended and replaced per second (0)
+  --garbage-pps G          each publisher also sends G packets a second that
+                           the SFU must drop: forged, replayed, truncated or
+                           random, on its own flow (0)
   --setup-timeout S        per join phase (30)
   --local-address A        the address our ICE candidates bind to (198.18.0.1)
   --config FILE            edgesfu config whose first API key signs tokens
@@ -48,7 +51,8 @@ bool to_double(const std::string& s, double lo, double hi, double& out) {
   char* end = nullptr;
   errno = 0;
   const double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end != '\0' || errno != 0 || !std::isfinite(v) || v < lo || v > hi) return false;
+  if (s.empty() || *end != '\0' || errno != 0 || !std::isfinite(v) || v < lo || v > hi)
+    return false;
   out = v;
   return true;
 }
@@ -65,7 +69,8 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       o.quiet = true;
       continue;
     }
-    if (i + 1 >= args.size()) return make_error(a + ": needs a value (or is not an option; see --help)");
+    if (i + 1 >= args.size())
+      return make_error(a + ": needs a value (or is not an option; see --help)");
     const std::string& v = args[++i];
     auto bad = [&](const std::string& want) { return make_error(a + " " + v + ": " + want); };
     if (a == "--target") {
@@ -77,7 +82,8 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
         return bad("must be edgesfu or janus");
       }
     } else if (a == "--url") {
-      if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return bad("must be an http(s) URL");
+      if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+        return bad("must be an http(s) URL");
       o.url = v;
       while (!o.url.empty() && o.url.back() == '/') o.url.pop_back();
       have_url = true;
@@ -100,6 +106,8 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       if (!to_double(v, 0.1, 10000, o.join_rate)) return bad("must be 0.1-10000");
     } else if (a == "--churn") {
       if (!to_double(v, 0, 10000, o.churn)) return bad("must be 0-10000");
+    } else if (a == "--garbage-pps") {
+      if (!to_int(v, 0, 100000, o.garbage_pps)) return bad("must be 0-100000");
     } else if (a == "--setup-timeout") {
       if (!to_double(v, 1, 3600, o.setup_timeout)) return bad("must be 1-3600");
     } else if (a == "--local-address") {
@@ -116,17 +124,20 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       return make_error("unknown option " + a + " (see --help)");
     }
   }
-  if (o.video_publishers > o.publishers) return make_error("--video-publishers exceeds --publishers");
+  if (o.video_publishers > o.publishers)
+    return make_error("--video-publishers exceeds --publishers");
   const bool janus = o.target == Options::Target::kJanus;
   if (!have_url) o.url = janus ? "http://198.18.0.2:8088/janus" : "http://198.18.0.2:7880";
   if (!have_room) o.room = janus ? "4242" : "load";
   if (janus) {
     int n = 0;
-    if (!to_int(o.room, 1, 2147483647, n)) return make_error("--room " + o.room + ": Janus rooms are numbers");
+    if (!to_int(o.room, 1, 2147483647, n))
+      return make_error("--room " + o.room + ": Janus rooms are numbers");
   } else {
     if (o.room.empty() || o.room.size() > 64) return make_error("--room: 1-64 characters");
     if (o.config.empty() && (o.api_key.empty() || o.api_secret.empty())) {
-      return make_error("edgesfu needs an access token signer: --config FILE, or --key and --secret");
+      return make_error(
+          "edgesfu needs an access token signer: --config FILE, or --key and --secret");
     }
   }
   return o;

@@ -23,6 +23,7 @@ struct Options {
   double seconds = 10;        // measured hold, after every session is up
   double join_rate = 50;      // sessions started per second
   double churn = 0;           // soak: sessions left and replaced per second
+  int garbage_pps = 0;        // isolation: each publisher's garbage packets a second
   double setup_timeout = 30;  // per phase: publishers up, subscribers receiving
   std::string local_address = "198.18.0.1";
   std::string config;  // edgesfu config to take an API key from

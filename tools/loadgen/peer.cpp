@@ -8,6 +8,7 @@
 #include "dataplane/pkt/byte_order.hpp"
 #include "dataplane/pkt/demux.hpp"
 #include "dataplane/pkt/rtp.hpp"
+#include "tools/loadgen/garbage.hpp"
 #include "tools/loadgen/marker.hpp"
 
 namespace edgesfu::loadgen {
@@ -421,6 +422,23 @@ void Peer::tick(uint64_t now) {
       ++t.frame;
     }
   }
+  if (p_.garbage_pps > 0) send_garbage(now);
+}
+
+void Peer::send_garbage(uint64_t now) {
+  const uint64_t gap = 1'000'000'000ull / static_cast<uint64_t>(p_.garbage_pps);
+  if (next_garbage_ns_ == 0 || now > next_garbage_ns_ + 100'000'000) next_garbage_ns_ = now;
+  const SendTrack* t = send_.empty() ? nullptr : &send_.front();
+  uint8_t buf[kBuf];
+  for (; now >= next_garbage_ns_; next_garbage_ns_ += gap) {
+    const std::size_t n =
+        make_garbage(buf, garbage_n_++, t ? t->ssrc : 0, t ? t->seq : 0, last_sent_, rng_);
+    if (n == 0 || !ice_->send({buf, n})) {
+      ++p_.totals->send_errors;
+      continue;
+    }
+    ++p_.totals->garbage_sent;
+  }
 }
 
 void Peer::send_rtp(std::span<uint8_t> buf, std::size_t len) {
@@ -432,6 +450,7 @@ void Peer::send_rtp(std::span<uint8_t> buf, std::size_t len) {
     return;
   }
   if (first_media_ns_ == 0) first_media_ns_ = now_ns();
+  if (p_.garbage_pps > 0) last_sent_.assign(buf.begin(), buf.begin() + n);
   ++p_.totals->sent_pkts;
   p_.totals->sent_bytes += static_cast<uint64_t>(n);
 }

@@ -20,6 +20,7 @@
 #include "slowpath/ice/ice_agent.hpp"
 #include "slowpath/sdp/sdp.hpp"
 #include "tools/loadgen/media_source.hpp"
+#include "tools/loadgen/splitmix.hpp"
 #include "tools/loadgen/stats.hpp"
 
 namespace edgesfu::loadgen {
@@ -32,6 +33,7 @@ struct Totals {
   uint64_t srtp_errors = 0;                // unprotect refused (auth, replay)
   uint64_t bad_packets = 0;                // not RTP, or no marker
   uint64_t send_errors = 0;
+  uint64_t garbage_sent = 0;  // --garbage-pps: packets a publisher sent to be dropped
   LatencyHistogram latency, latency_interval;
 };
 
@@ -41,7 +43,8 @@ struct PeerParams {
   std::shared_ptr<sp::dtls::Certificate> cert;
   uint32_t publisher_id = 0;  // marker id of a publisher's packets
   const OpusLoop* opus = nullptr;
-  int video_kbps = 0;  // publisher: 0 = audio only
+  int video_kbps = 0;   // publisher: 0 = audio only
+  int garbage_pps = 0;  // publisher: garbage packets a second on its own flow (garbage.hpp)
   Totals* totals = nullptr;
   uint64_t seed = 1;  // SSRCs and start offsets
 };
@@ -108,6 +111,7 @@ class Peer {
   void send_audio(SendTrack& t, uint64_t now_ns);
   void send_video(SendTrack& t, uint64_t now_ns);
   void send_rtp(std::span<uint8_t> buf, std::size_t len);
+  void send_garbage(uint64_t now_ns);
 
   PeerParams p_;
   std::unique_ptr<sp::ice::Agent> ice_;
@@ -125,16 +129,10 @@ class Peer {
   std::string failure_;
   std::string remote_ufrag_, remote_pwd_;
   uint64_t rng_ = 1;
+  uint64_t garbage_n_ = 0, next_garbage_ns_ = 0;
+  std::vector<uint8_t> last_sent_;  // the last protected RTP packet, for kReplayedRtp
 };
 
 uint64_t now_ns();  // CLOCK_MONOTONIC
-
-// splitmix64: SSRCs, offsets, picks; not for anything secret.
-inline uint64_t splitmix64(uint64_t& s) {
-  uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 }  // namespace edgesfu::loadgen

@@ -173,6 +173,7 @@ void Runner::launch(bool publisher) {
     video = launched_video_ < o_.video_publishers;
     if (video) ++launched_video_;
     pp.video_kbps = video ? o_.video_kbps : 0;
+    pp.garbage_pps = o_.garbage_pps;
   }
   auto peer = Peer::create(pp);
   if (!peer) {
@@ -479,6 +480,7 @@ json Runner::summary(uint64_t now) const {
   j["srtp_errors"] = totals_.srtp_errors - base_srtp_err_;
   j["bad_packets"] = totals_.bad_packets - base_bad_;
   j["send_errors"] = totals_.send_errors;
+  j["garbage_sent"] = totals_.garbage_sent;
   j["latency_ms"] = {{"p50", ms(totals_.latency.quantile(0.5))},
                      {"p90", ms(totals_.latency.quantile(0.9))},
                      {"p99", ms(totals_.latency.quantile(0.99))},

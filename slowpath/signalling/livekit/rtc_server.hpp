@@ -69,6 +69,8 @@ class RtcServer {
   // of the same kind; counted per room.
   void relay_data(LkConnection& from, const std::string& label, std::span<const uint8_t> msg);
   const DataCounters& data_totals() const { return data_totals_; }
+  // The webhook sender (null: no webhook configured).
+  const webhook::Notifier* webhooks() const { return webhook_out_.get(); }
 
   // For the RoomService (room_service.hpp):
   // the LiveKit connection of `identity` in `room` (null: none);

@@ -1,0 +1,15 @@
+// splitmix64: SSRCs, offsets, picks, garbage; not for anything secret.
+#pragma once
+
+#include <cstdint>
+
+namespace edgesfu::loadgen {
+
+inline uint64_t splitmix64(uint64_t& s) {
+  uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace edgesfu::loadgen
