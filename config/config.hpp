@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ using MacAddress = std::array<uint8_t, 6>;
 
 struct LoggingConfig {
   LogLevel level = LogLevel::kInfo;
+  // logging.component_levels: a level of its own for a component.
+  std::array<std::optional<LogLevel>, kLogComponentCount> component_levels{};
+  bool json = false;              // one JSON object per line
   uint32_t stats_interval_s = 0;  // 0: no periodic stats line
 };
 
@@ -55,6 +59,9 @@ struct ExceptionPortConfig {
   MacAddress mac{0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
   std::string netns;                        // empty: the process's own namespace
   std::vector<InterfaceAddress> addresses;  // assigned to the TAP at start
+  // Next hops of the default routes through the TAP (at most one per family,
+  // each inside a subnet of `addresses`); prefix_len is 32 or 128.
+  std::vector<InterfaceAddress> gateways;
   uint16_t rx_desc = 1024;
   uint16_t tx_desc = 1024;
 };
@@ -151,7 +158,8 @@ struct LimitConfig {
 };
 
 struct Config {
-  uint16_t port = 7880;  // HTTP signalling (WHIP/WHEP) on the appliance address
+  uint16_t port = 7880;          // HTTP signalling (WHIP/WHEP) on the appliance address
+  uint16_t prometheus_port = 0;  // /metrics for Prometheus; 0: off (LiveKit's key)
   RtcConfig rtc;
   std::map<std::string, std::string> keys;  // API key -> secret (JWT HS256)
   RoomConfig room;

@@ -64,6 +64,16 @@ bool parse_cidr(const std::string& s, InterfaceAddress& out, std::string& why) {
   return true;
 }
 
+// Whether `host` lies in the subnet of the interface address `a`.
+bool on_link(const InterfaceAddress& a, const InterfaceAddress& host) {
+  if (a.family != host.family) return false;
+  for (unsigned bit = 0; bit < a.prefix_len; ++bit) {
+    const unsigned byte = bit / 8, mask = 0x80u >> (bit % 8);
+    if ((a.bytes[byte] & mask) != (host.bytes[byte] & mask)) return false;
+  }
+  return true;
+}
+
 bool valid_pci(const std::string& s) {
   // DDDD:BB:DD.F or BB:DD.F (hex), as DPDK's allow-list takes it.
   unsigned d = 0, b = 0, dev = 0, f = 0;
@@ -125,8 +135,31 @@ bool check_vdev(const std::string& s, std::string& why) {
 }
 
 void read_logging(YamlReader r, LoggingConfig& c) {
-  const int lvl = r.read_choice("level", {"trace", "debug", "info", "warn", "error", "off"});
+  static const std::vector<std::string_view> kLevels = {"trace", "debug", "info",
+                                                        "warn",  "error", "off"};
+  const int lvl = r.read_choice("level", kLevels);
   if (lvl >= 0) c.level = static_cast<LogLevel>(lvl);
+  const std::vector<std::string> comps = r.keys_of("component_levels");
+  YamlReader cl = r.child("component_levels");
+  for (const std::string& name : comps) {
+    std::size_t i = 0;
+    while (i < kLogComponentCount && name != to_string(static_cast<LogComponent>(i))) ++i;
+    if (i == kLogComponentCount) {
+      std::string known;
+      for (std::size_t k = 0; k < kLogComponentCount; ++k) {
+        known += std::string(k ? ", " : "") + to_string(static_cast<LogComponent>(k));
+      }
+      cl.fail(name.c_str(), "is no component (" + known + ")");
+      std::string seen;  // read, so that finish() does not report it again
+      cl.read_string(name.c_str(), seen);
+      continue;
+    }
+    const int l = cl.read_choice(name.c_str(), kLevels);
+    if (l >= 0) c.component_levels[i] = static_cast<LogLevel>(l);
+  }
+  cl.finish();
+  const int json = r.read_choice("json", {"false", "true"});
+  if (json >= 0) c.json = json == 1;
   r.read_uint_as("stats_interval", 0, 3600, c.stats_interval_s);
   r.finish();
 }
@@ -185,6 +218,37 @@ void read_exception(YamlReader r, ExceptionPortConfig& c) {
       r.fail("addresses", why);
     } else {
       c.addresses.push_back(ia);
+    }
+  }
+  std::vector<std::string> gws;
+  r.read_string_list("gateways", gws);
+  for (const auto& g : gws) {
+    InterfaceAddress ia;
+    std::string why;
+    if (!parse_cidr(g + (g.find(':') == std::string::npos ? "/32" : "/128"), ia, why)) {
+      r.fail("gateways", "'" + g + "' is not an IP address");
+      continue;
+    }
+    ia.text = g;
+    const bool link_local =
+        ia.family == AF_INET6 && ia.bytes[0] == 0xfe && (ia.bytes[1] & 0xc0) == 0x80;
+    if (c.netns.empty()) {
+      r.fail("gateways",
+             "need netns: a default route in edgesfu's own namespace would take the "
+             "host's traffic too");
+    } else if (std::any_of(c.gateways.begin(), c.gateways.end(),
+                           [&](const InterfaceAddress& o) { return o.family == ia.family; })) {
+      r.fail("gateways", "'" + g + "': one default route per address family");
+    } else if (std::any_of(c.addresses.begin(), c.addresses.end(), [&](const InterfaceAddress& a) {
+                 return a.family == ia.family && a.bytes == ia.bytes;
+               })) {
+      r.fail("gateways", "'" + g + "' is one of addresses (the router is another host)");
+    } else if (!link_local &&
+               std::none_of(c.addresses.begin(), c.addresses.end(),
+                            [&](const InterfaceAddress& a) { return on_link(a, ia); })) {
+      r.fail("gateways", "'" + g + "' is in no subnet of addresses (the TAP could not reach it)");
+    } else {
+      c.gateways.push_back(ia);
     }
   }
   r.read_uint_as("rx_desc", 64, 16384, c.rx_desc);
@@ -348,6 +412,10 @@ Result<Config> parse_config(const std::string& yaml_text) {
   YamlReader top(root, "", &errors);
   read_logging(top.child("logging"), cfg.logging);
   top.read_uint_as("port", 1, 65535, cfg.port);
+  top.read_uint_as("prometheus_port", 0, 65535, cfg.prometheus_port);
+  if (cfg.prometheus_port != 0 && cfg.prometheus_port == cfg.port) {
+    top.fail("prometheus_port", "is the signalling port");
+  }
   {
     YamlReader r = top.child("rtc");
     r.read_uint_as("port_range_start", 1024, 65535, cfg.rtc.port_range_start);

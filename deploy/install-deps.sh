@@ -16,7 +16,8 @@ fi
 # LiveKit's signalling messages; usrsctp: data channels).
 # Test: GoogleTest, Google Benchmark, clang (libFuzzer), and the tools the
 # netns integration tests drive (iproute2, ethtool, ping, curl, python3;
-# iptables and libnetfilter-queue for tools/impair, the impaired networks).
+# iptables and libnetfilter-queue for tools/impair, the impaired networks;
+# prometheus_client, whose parser checks /metrics in netns_metrics).
 # Bench: gnuplot for the plots, janus as bench/compare's reference SFU.
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format clang-tidy
@@ -26,7 +27,7 @@ packages=(
   protobuf-compiler libprotobuf-dev libusrsctp-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 ethtool iputils-ping curl python3 procps gnuplot-nox chromium
-  iptables libnetfilter-queue-dev
+  iptables libnetfilter-queue-dev python3-prometheus-client python3-yaml
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice
   python3-gst-1.0 gir1.2-gst-plugins-bad-1.0
   janus

@@ -4,6 +4,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 #include <sched.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -12,7 +13,9 @@
 #include <filesystem>
 #include <vector>
 
+#include "base/log.hpp"
 #include "dataplane/eal/eal_args.hpp"
+#include "dataplane/eal/eal_log.hpp"
 
 namespace edgesfu::dp {
 
@@ -72,7 +75,8 @@ Status clean_stale_runtime_dir(const std::string& prefix) {
   std::filesystem::remove_all(dir, ec);
   if (ec)
     return make_error("cannot remove the stale runtime directory " + dir + ": " + ec.message());
-  spdlog::warn("eal: removed {} left by an instance that did not stop cleanly", dir);
+  logger(LogComponent::kDataplane)
+      .warn("eal: removed {} left by an instance that did not stop cleanly", dir);
   return ok_status();
 }
 }  // namespace
@@ -83,7 +87,7 @@ Status Eal::init(const config::Config& cfg) {
   auto choice =
       choose_hugepages(cfg.dataplane.hugepages, cfg.dataplane.memory_mb, probe_hugepages());
   if (!choice) return choice.error();
-  spdlog::info("eal: {}", choice->reason);
+  logger(LogComponent::kDataplane).info("eal: {}", choice->reason);
   hugepages_ = choice->use_hugepages;
   file_prefix_ = instance_file_prefix(cfg.dataplane, static_cast<int>(getpid()));
   if (auto s = clean_stale_runtime_dir(file_prefix_); !s) return s;
@@ -91,10 +95,13 @@ Status Eal::init(const config::Config& cfg) {
   std::vector<std::string> args = build_eal_args(cfg, hugepages_, file_prefix_);
   std::string joined;
   for (const auto& a : args) joined += (joined.empty() ? "" : " ") + a;
-  spdlog::info("eal: {}", joined);
+  logger(LogComponent::kDataplane).info("eal: {}", joined);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  if (FILE* f = dpdk_log_stream(); f == nullptr || rte_openlog_stream(f) != 0) {
+    logger(LogComponent::kDataplane).warn("eal: DPDK's messages stay on stderr (no log stream)");
+  }
   const int n = rte_eal_init(static_cast<int>(args.size()), argv.data());
   if (n < 0) {
     return make_error("rte_eal_init failed: " + std::string(rte_strerror(rte_errno)) +
@@ -109,13 +116,15 @@ void Eal::cleanup() {
   if (!initialised_) return;
   initialised_ = false;
   const int rc = rte_eal_cleanup();
-  if (rc != 0) spdlog::warn("eal: rte_eal_cleanup returned {}", rc);
+  if (rc != 0) logger(LogComponent::kDataplane).warn("eal: rte_eal_cleanup returned {}", rc);
   // The EAL leaves its runtime files (config, fbarray, telemetry socket) behind;
   // this instance's prefix is its own, so remove them.
   std::error_code ec;
   if (!runtime_dir_.empty()) {
     std::filesystem::remove_all(runtime_dir_, ec);
-    if (ec) spdlog::warn("eal: cannot remove {}: {}", runtime_dir_, ec.message());
+    if (ec)
+      logger(LogComponent::kDataplane)
+          .warn("eal: cannot remove {}: {}", runtime_dir_, ec.message());
   }
 }
 

@@ -93,7 +93,8 @@ std::vector<std::string> build_eal_args(const config::Config& cfg, bool use_huge
   } else {
     a.emplace_back("--no-huge");
   }
-  a.emplace_back("--log-level=" + std::to_string(dpdk_log_level(cfg.logging.level)));
+  const auto dpdk = cfg.logging.component_levels[static_cast<std::size_t>(LogComponent::kDpdk)];
+  a.emplace_back("--log-level=" + std::to_string(dpdk_log_level(dpdk.value_or(cfg.logging.level))));
   return a;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <net/if.h>
+#include <net/route.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -119,6 +120,45 @@ Status configure_interface(const std::string& iface,
       if (::ioctl(s6.get(), SIOCSIFADDR, &r) != 0 && errno != EEXIST) {
         return make_error("exception port: cannot add " + a.text + " to " + iface + ": " + err());
       }
+    }
+  }
+  return ok_status();
+}
+
+Status add_default_routes(const std::string& iface,
+                          const std::vector<config::InterfaceAddress>& gateways) {
+  const int ifindex = static_cast<int>(::if_nametoindex(iface.c_str()));
+  if (ifindex == 0)
+    return make_error("exception port: interface " + iface + " not found: " + err());
+  for (const auto& g : gateways) {
+    Fd s(::socket(g.family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (s.get() < 0) return make_error("exception port: socket for a route: " + err());
+    int rc = 0;
+    if (g.family == AF_INET) {
+      rtentry rt{};
+      auto* dst = reinterpret_cast<sockaddr_in*>(&rt.rt_dst);
+      dst->sin_family = AF_INET;
+      auto* mask = reinterpret_cast<sockaddr_in*>(&rt.rt_genmask);
+      mask->sin_family = AF_INET;
+      auto* gw = reinterpret_cast<sockaddr_in*>(&rt.rt_gateway);
+      gw->sin_family = AF_INET;
+      std::memcpy(&gw->sin_addr, g.bytes.data(), 4);
+      rt.rt_flags = RTF_UP | RTF_GATEWAY;
+      std::string dev = iface;  // rt_dev is a char*
+      rt.rt_dev = dev.data();
+      rc = ::ioctl(s.get(), SIOCADDRT, &rt);
+    } else {
+      in6_rtmsg rt{};
+      std::memcpy(&rt.rtmsg_gateway, g.bytes.data(), 16);
+      rt.rtmsg_flags = RTF_UP | RTF_GATEWAY;
+      rt.rtmsg_metric = 1;
+      rt.rtmsg_ifindex = ifindex;
+      rc = ::ioctl(s.get(), SIOCADDRT, &rt);
+    }
+    if (rc != 0) {
+      const int e = errno;
+      return make_error("exception port: cannot add the default route via " + g.text + " on " +
+                        iface + ": " + std::strerror(e));
     }
   }
   return ok_status();

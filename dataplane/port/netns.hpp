@@ -41,6 +41,12 @@ class ScopedNetns {
 Status configure_interface(const std::string& iface,
                            const std::vector<config::InterfaceAddress>& addresses);
 
+// Adds a default route via each gateway (one per family) through `iface` in
+// the calling thread's namespace (the TAP's own: the config requires
+// dataplane.exception.netns with gateways).
+Status add_default_routes(const std::string& iface,
+                          const std::vector<config::InterfaceAddress>& gateways);
+
 // Turns on TCP SYN cookies (net.ipv4.tcp_syncookies = 1) in the calling
 // thread's namespace: a SYN flood that gets through the punt budget then
 // fills no listen queue of the signalling socket (issue 12 #4).

@@ -8,6 +8,9 @@
 
 #include <utility>
 
+#include "base/log.hpp"
+#include "dataplane/port/rss.hpp"
+
 namespace edgesfu::dp {
 
 namespace {
@@ -69,7 +72,16 @@ Status Port::start(const PortQueues& q, rte_mempool* pool) {
                       std::to_string(info.max_tx_queues) + " TX queues, " +
                       std::to_string(q.queues) + " worker lcores need one each");
   }
-  rte_eth_conf conf{};
+  const rte_eth_conf conf = port_conf(q.rss ? q.queues : 1, info.flow_type_rss_offloads);
+  // A vdev on a kernel interface (af_packet, af_xdp) has the kernel spread
+  // its queues; a NIC without RSS leaves all to the first one.
+  if (q.rss && q.queues > 1 && !spreads_flows(conf) && vdev_name_.empty()) {
+    logger(LogComponent::kDataplane)
+        .warn(
+            "{} port ({}): no RSS over IP/UDP/TCP; all its packets arrive on the first "
+            "worker's queue and reach the others by hand-off",
+            role_, info.driver_name);
+  }
   if (int rc = rte_eth_dev_configure(id_, q.queues, q.queues, &conf); rc != 0) {
     return make_error(role_ + " port: rte_eth_dev_configure: " + errstr(rc));
   }
@@ -100,8 +112,10 @@ Status Port::start(const PortQueues& q, rte_mempool* pool) {
   rte_eth_macaddr_get(id_, &mac);
   char macs[RTE_ETHER_ADDR_FMT_SIZE];
   rte_ether_format_addr(macs, sizeof macs, &mac);
-  spdlog::info("port {}: id {} driver {} mac {} queues {} rx_desc {} tx_desc {} socket {}",
-               role_, id_, info.driver_name, macs, q.queues, rxd, txd, sock);
+  logger(LogComponent::kDataplane)
+      .info("port {}: id {} driver {} mac {} queues {}{} rx_desc {} tx_desc {} socket {}", role_,
+            id_, info.driver_name, macs, q.queues, spreads_flows(conf) ? " (RSS)" : "", rxd, txd,
+            sock);
   return ok_status();
 }
 
@@ -110,16 +124,16 @@ void Port::close() {
   open_ = false;
   if (started_) {
     if (int rc = rte_eth_dev_stop(id_); rc != 0) {
-      spdlog::warn("port {}: rte_eth_dev_stop: {}", role_, errstr(rc));
+      logger(LogComponent::kDataplane).warn("port {}: rte_eth_dev_stop: {}", role_, errstr(rc));
     }
     started_ = false;
   }
   if (int rc = rte_eth_dev_close(id_); rc != 0) {
-    spdlog::warn("port {}: rte_eth_dev_close: {}", role_, errstr(rc));
+    logger(LogComponent::kDataplane).warn("port {}: rte_eth_dev_close: {}", role_, errstr(rc));
   }
   if (!vdev_name_.empty()) {
     if (int rc = rte_vdev_uninit(vdev_name_.c_str()); rc != 0 && rc != -ENOENT) {
-      spdlog::warn("port {}: rte_vdev_uninit: {}", role_, errstr(rc));
+      logger(LogComponent::kDataplane).warn("port {}: rte_vdev_uninit: {}", role_, errstr(rc));
     }
   }
 }

@@ -17,6 +17,7 @@ struct PortQueues {
   uint16_t rx_desc = 1024;
   uint16_t tx_desc = 1024;
   bool promiscuous = false;
+  bool rss = false;  // spread flows over the queues (the wire port; port_conf in rss.hpp)
 };
 
 // Counters of one port as the PMD reports them (rte_eth_stats).

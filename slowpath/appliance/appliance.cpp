@@ -1,8 +1,8 @@
 #include "slowpath/appliance/appliance.hpp"
 
 #include <glib-unix.h>
-#include <malloc.h>
 #include <pthread.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
@@ -20,7 +20,9 @@
 #include "dataplane/port/devargs.hpp"
 #include "dataplane/port/netns.hpp"
 #include "dataplane/stats/telemetry.hpp"
+#include "slowpath/appliance/appliance_metrics.hpp"
 #include "slowpath/dtls/dtls.hpp"
+#include "slowpath/metrics/metrics_server.hpp"
 #include "slowpath/rooms/rooms.hpp"
 #include "slowpath/rooms/speakers.hpp"
 #include "slowpath/signalling/livekit/rtc_server.hpp"
@@ -69,7 +71,7 @@ Status Appliance::start_ports() {
 
   // The wire is promiscuous: until flows are installed the appliance forwards
   // every frame, and the TAP's MAC is not the wire port's own.
-  if (auto s = wire_->start({queues, dp.wire.rx_desc, dp.wire.tx_desc, true}, pool_); !s) {
+  if (auto s = wire_->start({queues, dp.wire.rx_desc, dp.wire.tx_desc, true, true}, pool_); !s) {
     return s;
   }
 
@@ -89,9 +91,13 @@ Status Appliance::start_ports() {
   if (auto s = dp::configure_interface(dp.exception.iface, dp.exception.addresses); !s) {
     return s;
   }
+  if (auto s = dp::add_default_routes(dp.exception.iface, dp.exception.gateways); !s) {
+    return s;
+  }
   if (auto s = dp::enable_syn_cookies(); !s) return s;
   std::string addrs;
   for (const auto& a : dp.exception.addresses) addrs += " " + a.text;
+  for (const auto& g : dp.exception.gateways) addrs += ", default via " + g.text;
   spdlog::info("exception port: {} in {} with{}", dp.exception.iface,
                dp.exception.netns.empty() ? "this namespace" : dp.exception.netns,
                addrs.empty() ? " no address" : addrs);
@@ -236,12 +242,14 @@ Status Appliance::run_main_loop() {
   g_main_context_push_thread_default(ctx);
   loop_ = g_main_loop_new(ctx, FALSE);
   // Signalling, ICE and DTLS on this context.
+  metrics::SessionMetrics session_metrics;  // outlives the sessions
   std::unique_ptr<rooms::Rooms> rooms;
   std::unique_ptr<rooms::Speakers> speakers;
   std::unique_ptr<rooms::Qualities> qualities;
   std::unique_ptr<session::Admission> admission;  // outlives the sessions' tickets
   std::unique_ptr<signalling::WhipServer> whip;
   std::unique_ptr<livekit::RtcServer> rtc;
+  std::unique_ptr<metrics::MetricsServer> prometheus;
   Status started = ok_status();
   if (cfg_.dataplane.exception.addresses.empty()) {
     spdlog::warn("signalling: dataplane.exception.addresses is empty; WHIP/WHEP not started");
@@ -258,6 +266,7 @@ Status Appliance::run_main_loop() {
       deps.context = ctx;
       deps.dp = dp_control_.get();
       deps.rooms = rooms.get();
+      deps.metrics = &session_metrics;
       rooms::AudioConfig ac;
       ac.active_level = static_cast<uint8_t>(cfg_.audio.active_level);
       ac.min_percentile = static_cast<uint8_t>(cfg_.audio.min_percentile);
@@ -310,6 +319,22 @@ Status Appliance::run_main_loop() {
         } else {
           started = r.error();
         }
+        if (started.ok() && cfg_.prometheus_port != 0) {
+          signalling::HttpLimits hl;
+          hl.request_deadline_ms = cfg_.limit.http_request_timeout_ms;
+          hl.per_source_connections = cfg_.limit.http_connections_per_source;
+          hl.max_body = 0;  // GET and HEAD only
+          auto m = metrics::MetricsServer::start(
+              ctx, buf, cfg_.prometheus_port, hl, [this, &rooms, &rtc, &session_metrics] {
+                return render_metrics(metrics_input(rooms.get(), rtc.get(), &session_metrics));
+              });
+          if (m) {
+            prometheus = std::move(m).value();
+            spdlog::info("prometheus: metrics on http://{}:{}/metrics", buf, cfg_.prometheus_port);
+          } else {
+            started = m.error();
+          }
+        }
       } else {
         started = w.error();
       }
@@ -332,8 +357,6 @@ Status Appliance::run_main_loop() {
   pthread_sigmask(SIG_UNBLOCK, &sigs, nullptr);
   // Worker events (released SRTP sessions) are handled on this thread.
   GSource* events = attach(g_timeout_source_new(100), &Appliance::on_events_tick, this);
-  GSource* trim =
-      attach(g_timeout_source_new_seconds(kHeapTrimSeconds), &Appliance::on_trim_tick, this);
   GSource* tick = nullptr;
   if (cfg_.logging.stats_interval_s != 0) {
     last_tick_ = counters();
@@ -345,6 +368,7 @@ Status Appliance::run_main_loop() {
     spdlog::info("edgesfu running; SIGINT or SIGTERM stops it");
     g_main_loop_run(loop_);
   }
+  prometheus.reset();  // it reads the rooms and the LiveKit door
   webhooks_ = nullptr;
   rtc.reset();   // its routes are on the WHIP door's server
   whip.reset();  // sessions leave the dataplane while it still runs
@@ -355,7 +379,7 @@ Status Appliance::run_main_loop() {
   }
   speakers.reset();
   qualities.reset();
-  for (GSource* src : {sigint, sigterm, events, trim, tick}) {
+  for (GSource* src : {sigint, sigterm, events, tick}) {
     if (src == nullptr) continue;
     g_source_destroy(src);
     g_source_unref(src);
@@ -370,17 +394,6 @@ Status Appliance::run_main_loop() {
 gboolean Appliance::on_events_tick(gpointer self) {
   auto* a = static_cast<Appliance*>(self);
   if (a->dp_control_) a->dp_control_->poll_events();
-  return G_SOURCE_CONTINUE;
-}
-
-// Sessions come and go for months: the heap in use stays flat (heaptrack
-// over bench/soak: 19.5-22 MiB throughout, back to its baseline once everyone
-// left), but glibc keeps the pages that the slow path's threads freed, so RSS
-// crept ~1.4-4.9 MiB/h. Giving free pages back each minute keeps RSS where
-// the heap is. Only the slow path and the libraries on its thread allocate;
-// the lcores never call malloc, so this takes no lock they wait on.
-gboolean Appliance::on_trim_tick(gpointer) {
-  malloc_trim(0);
   return G_SOURCE_CONTINUE;
 }
 
@@ -452,6 +465,41 @@ std::string format_counters(const CountersSnapshot& s) {
     o << " busy_pct=" << (total != 0 ? (100 * x.busy_cycles) / total : 0);
   }
   return o.str();
+}
+
+MetricsInput Appliance::metrics_input(const rooms::Rooms* rooms, const livekit::RtcServer* rtc,
+                                      const metrics::SessionMetrics* sessions) const {
+  MetricsInput in;
+  in.counters = counters();
+  in.tsc_hz = static_cast<double>(rte_get_tsc_hz());
+  if (pool_ != nullptr) {
+    in.pools.push_back({pool_->name, rte_mempool_in_use_count(pool_), pool_->size});
+  }
+  if (const DpControl* dc = dp_control_.get(); dc != nullptr) {
+    in.flows = dc->flows();
+    in.tracks = dc->tracks();
+    in.subscriptions = dc->downtracks();
+    in.srtp_sessions = dc->live_sessions();
+    in.commands_queued = dc->pending_commands() + dc->commands_in_rings();
+    in.commands_deferred = dc->commands_deferred();
+  }
+  if (rooms != nullptr) {
+    in.rooms = rooms->size();
+    for (const auto& [name, r] : rooms->all()) {
+      in.participants += r.participants.size();
+      in.published_tracks += r.tracks.size();
+    }
+  }
+  in.sessions = sessions;
+  if (rtc != nullptr) {
+    in.data = &rtc->data_totals();
+    if (const webhook::Notifier* w = rtc->webhooks(); w != nullptr) {
+      in.webhooks = true;
+      in.webhook_queue = w->depth();
+      in.webhook = w->totals();
+    }
+  }
+  return in;
 }
 
 }  // namespace edgesfu::sp

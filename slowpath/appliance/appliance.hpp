@@ -26,6 +26,16 @@ namespace edgesfu::sp {
 namespace webhook {
 class Notifier;
 }
+namespace rooms {
+class Rooms;
+}
+namespace livekit {
+class RtcServer;
+}
+namespace metrics {
+struct SessionMetrics;
+}
+struct MetricsInput;
 
 // All counters of the appliance at one moment.
 struct CountersSnapshot {
@@ -62,6 +72,9 @@ class Appliance {
   CountersSnapshot stop();
 
   CountersSnapshot counters() const;
+  // What /metrics shows (appliance_metrics.hpp), on the slow path's thread.
+  MetricsInput metrics_input(const rooms::Rooms* rooms, const livekit::RtcServer* rtc,
+                             const metrics::SessionMetrics* sessions) const;
   // The control API of the fast path (valid between start() and stop()).
   DpControl* dp_control() { return dp_control_.get(); }
 
@@ -72,8 +85,6 @@ class Appliance {
   static gboolean on_signal(gpointer self);
   static gboolean on_stats_tick(gpointer self);
   static gboolean on_events_tick(gpointer self);
-  static gboolean on_trim_tick(gpointer self);
-  static constexpr unsigned kHeapTrimSeconds = 60;
 
   config::Config cfg_;
   dp::Eal eal_;

@@ -5,6 +5,7 @@
 //
 // Exit status: 0 after a clean stop, 1 when start-up fails, 2 for a bad config
 // or command line.
+#include <glib.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "base/descriptors.hpp"
 #include "base/log.hpp"
@@ -30,6 +32,31 @@ void usage(std::FILE* to) {
       "  --check-config FILE  validate the config and exit (status 2 when invalid)\n"
       "see config/README.md for every key\n",
       to);
+}
+
+// GLib's own messages (libsoup's, libnice's, GIO's) go through edgesfu's
+// logging too, so that with logging.json every line is JSON.
+GLogWriterOutput glib_to_spdlog(GLogLevelFlags level, const GLogField* fields, gsize n, gpointer) {
+  std::string_view msg, domain = "glib";
+  for (gsize i = 0; i < n; ++i) {
+    const auto* v = static_cast<const char*>(fields[i].value);
+    if (v == nullptr) continue;
+    const std::string_view text =
+        fields[i].length < 0 ? std::string_view(v)
+                             : std::string_view(v, static_cast<std::size_t>(fields[i].length));
+    if (std::strcmp(fields[i].key, "MESSAGE") == 0) msg = text;
+    if (std::strcmp(fields[i].key, "GLIB_DOMAIN") == 0) domain = text;
+  }
+  if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) != 0 &&
+      g_log_writer_default_would_drop(level, std::string(domain).c_str())) {
+    return G_LOG_WRITER_HANDLED;  // as GLib: only with G_MESSAGES_DEBUG
+  }
+  const auto lvl = (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) != 0 ? spdlog::level::err
+                   : (level & G_LOG_LEVEL_WARNING) != 0                      ? spdlog::level::warn
+                   : (level & G_LOG_LEVEL_DEBUG) != 0                        ? spdlog::level::debug
+                                                                             : spdlog::level::info;
+  edgesfu::logger(edgesfu::LogComponent::kAppliance).log(lvl, "{}: {}", domain, msg);
+  return G_LOG_WRITER_HANDLED;
 }
 
 }  // namespace
@@ -78,7 +105,12 @@ int main(int argc, char** argv) {
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
-  edgesfu::init_logging(cfg->logging.level);
+  edgesfu::LogOptions lo;
+  lo.level = cfg->logging.level;
+  lo.components = cfg->logging.component_levels;
+  lo.json = cfg->logging.json;
+  edgesfu::init_logging(lo);
+  g_log_set_writer_func(&glib_to_spdlog, nullptr, nullptr);
   // Every session and connection holds descriptors: take all the hard limit
   // allows (the signalling door refuses new work before it runs out).
   if (auto fds = edgesfu::raise_descriptor_limit(); fds) {

@@ -109,6 +109,14 @@ void DpControl::send(uint16_t worker, const Command& c) {
   }
 }
 
+std::size_t DpControl::commands_in_rings() const {
+  std::size_t n = 0;
+  for (std::size_t w = 0; w < workers_.size(); ++w) {
+    n += rte_ring_count(workers_.commands(w));
+  }
+  return n;
+}
+
 std::size_t DpControl::pending_commands() const {
   std::size_t n = 0;
   for (const auto& q : backlog_) n += q.size();

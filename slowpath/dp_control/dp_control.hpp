@@ -132,6 +132,8 @@ class DpControl {
   void set_quality_handler(QualityHandler f) { quality_handler_ = std::move(f); }
 
   std::size_t live_sessions() const { return sessions_.size(); }
+  // Commands in the lcores' rings, not yet taken.
+  std::size_t commands_in_rings() const;
   std::size_t flows() const;  // one per live participant
   std::size_t tracks() const;
   std::size_t downtracks() const;

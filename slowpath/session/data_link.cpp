@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/log.hpp"
+
 namespace edgesfu::sp::session {
 
 namespace {
@@ -94,7 +96,8 @@ void DataLink::on_sctp_message(uint16_t stream, uint32_t ppid, std::span<const u
   }
   if (in.opened != nullptr) {
     ++counters_.channels_opened;
-    spdlog::debug("data channel '{}' opened on stream {}", in.opened->label, stream);
+    logger(LogComponent::kSession)
+        .debug("data channel '{}' opened on stream {}", in.opened->label, stream);
     // After the DCEP ACK: what the owner sends now follows it on the stream.
     if (on_open_) on_open_(*in.opened);
   }

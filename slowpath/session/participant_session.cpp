@@ -97,10 +97,15 @@ Result<std::unique_ptr<ParticipantSession>> ParticipantSession::create(const std
     if (auto rc = deps.dp->reserve_participant(s->room_key_); !rc) return rc.error();
     s->reserved_ = true;
   }
+  if (deps.metrics != nullptr) {
+    ++deps.metrics->started;
+    s->counted_ = true;
+  }
   return s;
 }
 
 ParticipantSession::~ParticipantSession() {
+  if (counted_) ++deps_.metrics->ended;
   if (timer_ != nullptr) {
     g_source_destroy(timer_);
     g_source_unref(timer_);
@@ -112,14 +117,14 @@ ParticipantSession::~ParticipantSession() {
   if (deps_.dp != nullptr && ice_) deps_.dp->close_port(ice_->local_port());
   if (data_) {
     const DataLink::Counters& c = data_->counters();
-    spdlog::info(
+    slog().info(
         "session {}: data channels: {} messages ({} bytes) in, {} ({} bytes) out; {} refused "
         "for a full send buffer",
         sid_, c.messages_in, c.bytes_in, c.messages_out, c.bytes_out, c.send_buffer_full);
   }
   if (backlog_) {
     const DataBacklog::Counters& b = backlog_->counters();
-    spdlog::info(
+    slog().info(
         "session {}: data held until a channel opened: {} messages, {} handed over, {} expired, "
         "{} refused (backlog full), {} never delivered",
         sid_, b.held, b.released, b.expired, b.overflow, backlog_->messages());
@@ -258,11 +263,11 @@ void ParticipantSession::apply(const Changes& c) {
     t.desc = p.track;
     track_sids_[p.mid] = t.sid;
     if (p.track.rids.empty()) {
-      spdlog::info("session {}: publishes {} {} (mid {}, SSRC {})", sid_, p.track.kind, t.sid,
-                   p.mid, p.track.ssrc);
+      slog().info("session {}: publishes {} {} (mid {}, SSRC {})", sid_, p.track.kind, t.sid, p.mid,
+                  p.track.ssrc);
     } else {
-      spdlog::info("session {}: publishes {} {} (mid {}, simulcast {})", sid_, p.track.kind, t.sid,
-                   p.mid, fmt::join(p.track.rids, "/"));
+      slog().info("session {}: publishes {} {} (mid {}, simulcast {})", sid_, p.track.kind, t.sid,
+                  p.mid, fmt::join(p.track.rids, "/"));
     }
     deps_.rooms->add_track(room_, std::move(t));
     room_changed_tracks = true;
@@ -313,7 +318,7 @@ void ParticipantSession::install_tracks() {
     tp.rids = p.track.rids;
     auto ref = deps_.dp->add_track(participant_, tp);
     if (!ref) {
-      spdlog::warn("session {}: track {}: {}", sid_, sid->second, ref.error().message);
+      slog().warn("session {}: track {}: {}", sid_, sid->second, ref.error().message);
       continue;
     }
     tracks_[p.mid] = ref.value();
@@ -330,7 +335,7 @@ bool ParticipantSession::unpublish(const std::string& mid) {
     tracks_.erase(t);
   }
   deps_.rooms->remove_track(room_, sid->second);
-  spdlog::info("session {}: track {} (mid {}) unpublished", sid_, sid->second, mid);
+  slog().info("session {}: track {} (mid {}) unpublished", sid_, sid->second, mid);
   track_sids_.erase(sid);
   return true;
 }
@@ -370,9 +375,9 @@ void ParticipantSession::room_changed() {
         deps_.dp->pause_downtrack(it->second.ref, !wanted_now).ok()) {
       it->second.paused = !wanted_now;
       if (wanted_now) (void)deps_.dp->request_keyframe(src->ref);
-      spdlog::info("session {}: {} {} on mid {}", sid_,
-                   wanted_now ? "receives again" : "no longer receives", it->second.source,
-                   it->first);
+      slog().info("session {}: {} {} on mid {}", sid_,
+                  wanted_now ? "receives again" : "no longer receives", it->second.source,
+                  it->first);
     }
     ++it;
   }
@@ -390,13 +395,13 @@ void ParticipantSession::room_changed() {
     dp.first_ts = random_u32();
     auto ref = deps_.dp->add_downtrack(src->ref, participant_, dp);
     if (!ref) {
-      spdlog::warn("session {}: downtrack for {}: {}", sid_, src->sid, ref.error().message);
+      slog().warn("session {}: downtrack for {}: {}", sid_, src->sid, ref.error().message);
       continue;
     }
     downtracks_[s.mid] = Attached{src->sid, ref.value(), false};
     // A new subscriber needs a keyframe to start decoding.
     (void)deps_.dp->request_keyframe(src->ref);
-    spdlog::info("session {}: receives {} ({}) on mid {}", sid_, src->sid, src->desc.kind, s.mid);
+    slog().info("session {}: receives {} ({}) on mid {}", sid_, src->sid, src->desc.kind, s.mid);
   }
 }
 
@@ -405,10 +410,16 @@ void ParticipantSession::on_ice_data(std::span<const uint8_t> d) {
   // RFC 7983: DTLS records start with 20-63. RTP/RTCP that reached the kernel
   // before the fast path owned the flow is dropped here.
   if (d[0] >= 20 && d[0] <= 63) {
-    if (auto s = dtls_->on_datagram(d); !s) spdlog::warn("session {}: {}", sid_, s.error().message);
+    if (dtls_first_us_ == 0) dtls_first_us_ = g_get_monotonic_time();
+    const bool was_connected = dtls_->connected();
+    if (auto s = dtls_->on_datagram(d); !s) slog().warn("session {}: {}", sid_, s.error().message);
     if (dtls_->failed()) {
       end(dtls_->closed_by_peer() ? "the peer closed DTLS" : "DTLS failed");
       return;
+    }
+    if (!was_connected && dtls_->connected() && deps_.metrics != nullptr) {
+      deps_.metrics->dtls_handshake.observe(
+          static_cast<double>(g_get_monotonic_time() - dtls_first_us_) / 1e6);
     }
     maybe_install();
     maybe_start_data();
@@ -433,7 +444,7 @@ void ParticipantSession::maybe_start_data() {
       },
       [self](const sctp::Channel& ch) { self->on_channel_open(ch); });
   if (!link) {
-    spdlog::warn("session {}: data channels: {}", sid_, link.error().message);
+    slog().warn("session {}: data channels: {}", sid_, link.error().message);
     return;
   }
   data_ = std::move(link).value();
@@ -515,12 +526,16 @@ void ParticipantSession::maybe_install() {
   }
   participant_ = part.value();
   installed_ = true;
+  if (deps_.metrics != nullptr) {
+    ++deps_.metrics->connected;
+    deps_.metrics->connect.observe(static_cast<double>(g_get_monotonic_time() - started_us_) / 1e6);
+  }
   reserved_ = false;  // the reservation became the participant
   ticket_.release();  // connected: no longer counts as connecting
   if (deps_.rooms != nullptr) deps_.rooms->activate(room_, sid_);  // before its tracks
   install_tracks();
   room_changed();
-  spdlog::info(
+  slog().info(
       "session {} in {}: fast path owns the flow {}:{} -> :{}, {} tracks, {} downtracks (ICE: {} "
       "checks answered)",
       sid_, room_, ice::ip_text(pair.remote), pair.remote_port, pair.local_port, tracks_.size(),
@@ -531,7 +546,7 @@ void ParticipantSession::maybe_install() {
 void ParticipantSession::end(const std::string& why) {
   if (ended_) return;
   ended_ = true;
-  spdlog::info("session {} ends: {}", sid_, why);
+  slog().info("session {} ends: {}", sid_, why);
   if (on_ended_) on_ended_(sid_, why);
 }
 

@@ -17,10 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "base/log.hpp"
 #include "base/result.hpp"
 #include "slowpath/dp_control/dp_control.hpp"
 #include "slowpath/dtls/dtls.hpp"
 #include "slowpath/ice/lite_agent.hpp"
+#include "slowpath/metrics/session_metrics.hpp"
 #include "slowpath/rooms/quality.hpp"
 #include "slowpath/rooms/rooms.hpp"
 #include "slowpath/rooms/speakers.hpp"
@@ -43,6 +45,7 @@ struct SessionDeps {
   std::string advertised_address;  // rtc.node_ip
   uint16_t port_min = 0, port_max = 0;
   uint32_t data_send_buffer = 1024 * 1024;  // bytes queued toward one participant's data channels
+  metrics::SessionMetrics* metrics = nullptr;  // null: not counted
   // Called when the tracks of `room` changed (a track became usable in the
   // dataplane, or went away), so that the room's other sessions reconcile.
   std::function<void(const std::string& room)> on_room_changed;
@@ -134,6 +137,8 @@ class ParticipantSession {
 
   const std::string& sid() const { return sid_; }
   const std::string& room() const { return room_; }
+  // Its log lines: component session, with its room and participant ids.
+  SessionLog slog() const { return {LogComponent::kSession, room_, sid_}; }
   bool installed() const { return installed_; }
   const ParticipantRef& participant() const { return participant_; }  // valid once installed()
   const ParticipantMedia& media() const { return media_; }
@@ -167,8 +172,10 @@ class ParticipantSession {
   ParticipantMedia media_;
   GSource* timer_ = nullptr;
   int64_t started_us_ = 0;
-  Admission::Ticket ticket_;  // held while connecting
-  bool reserved_ = false;     // a participant slot of the room's worker is held
+  int64_t dtls_first_us_ = 0;  // the first DTLS record came (monotonic)
+  bool counted_ = false;       // in deps_.metrics->started
+  Admission::Ticket ticket_;   // held while connecting
+  bool reserved_ = false;      // a participant slot of the room's worker is held
   uint64_t room_key_ = 0;
   bool installed_ = false;
   bool ended_ = false;

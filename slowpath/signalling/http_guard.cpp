@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "base/log.hpp"
+
 namespace edgesfu::sp::signalling {
 
 namespace {
@@ -89,8 +91,9 @@ void HttpGuard::on_started(SoupServer*, SoupServerMessage* msg, gpointer p) {
     in.cut = true;
     ++self->counters_.cut_over_cap;
     if (self->counters_.cut_over_cap == 1 || self->counters_.cut_over_cap % 1000 == 0) {
-      spdlog::warn("http: {} has more than {} connections open; cutting new ones ({} so far)",
-                   in.source, self->limits_.per_source_connections, self->counters_.cut_over_cap);
+      logger(LogComponent::kWhip)
+          .warn("http: {} has more than {} connections open; cutting new ones ({} so far)",
+                in.source, self->limits_.per_source_connections, self->counters_.cut_over_cap);
     }
     cut(msg);
   }
@@ -186,8 +189,9 @@ void HttpGuard::check(int64_t now_us) {
   for (SoupServerMessage* msg : gone) forget(msg);
   if (!late.empty()) {
     counters_.cut_slow += late.size();
-    spdlog::warn("http: cut {} connections whose request did not arrive within {} ms ({} so far)",
-                 late.size(), limits_.request_deadline_ms, counters_.cut_slow);
+    logger(LogComponent::kWhip)
+        .warn("http: cut {} connections whose request did not arrive within {} ms ({} so far)",
+              late.size(), limits_.request_deadline_ms, counters_.cut_slow);
   }
 }
 

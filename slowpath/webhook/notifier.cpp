@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "base/log.hpp"
 #include "slowpath/rooms/rooms.hpp"
 #include "slowpath/webhook/payload.hpp"
 
@@ -60,8 +61,9 @@ Result<std::unique_ptr<Notifier>> Notifier::start(const config::WebhookConfig& c
   n->tick_ = g_timeout_source_new(250);
   g_source_set_callback(n->tick_, &Notifier::on_tick, n.get(), nullptr);
   g_source_attach(n->tick_, g_main_context_get_thread_default());
-  spdlog::info("webhook: {} URL(s), signed with key {}, {} ms per POST", n->targets_.size(),
-               n->api_key_, n->timeout_ms_);
+  logger(LogComponent::kWebhook)
+      .info("webhook: {} URL(s), signed with key {}, {} ms per POST", n->targets_.size(),
+            n->api_key_, n->timeout_ms_);
   return n;
 }
 
@@ -77,11 +79,13 @@ Notifier::~Notifier() {
   }
   const OutboxCounters t = totals();
   if (t.queued != 0) {
-    spdlog::info(
-        "webhook: {} queued, {} delivered, {} retries, dropped: {} full, {} expired, {} failed, "
-        "{} refused; {} still queued at stop",
-        t.queued, t.delivered, t.retries, t.dropped_full, t.dropped_expired, t.dropped_failed,
-        t.dropped_refused, depth());
+    logger(LogComponent::kWebhook)
+        .info(
+            "webhook: {} queued, {} delivered, {} retries, dropped: {} full, {} expired, {} "
+            "failed, "
+            "{} refused; {} still queued at stop",
+            t.queued, t.delivered, t.retries, t.dropped_full, t.dropped_expired, t.dropped_failed,
+            t.dropped_refused, depth());
   }
   if (session_ != nullptr) g_object_unref(session_);
 }
@@ -93,14 +97,15 @@ void Notifier::notify(::livekit::WebhookEvent ev) {
   const std::string key = ev.room().name();
   if (body.empty()) {
     ++unencodable_;
-    spdlog::warn("webhook: {} of room {} dropped: it did not encode as JSON", ev.event(), key);
+    logger(LogComponent::kWebhook)
+        .warn("webhook: {} of room {} dropped: it did not encode as JSON", ev.event(), key);
     return;
   }
   const int64_t now = g_get_monotonic_time();
   for (Target& t : targets_) {
     if (!t.outbox.push(key, ev.event(), body, now)) {
-      spdlog::warn("webhook: {} of room {} dropped for {}: its queue is full", ev.event(), key,
-                   t.url);
+      logger(LogComponent::kWebhook)
+          .warn("webhook: {} of room {} dropped for {}: its queue is full", ev.event(), key, t.url);
     }
   }
   pump();
@@ -134,8 +139,9 @@ void Notifier::pump() {
     while (const Delivery* d = targets_[i].outbox.start(now)) send(i, *d);
     const uint64_t late = targets_[i].outbox.counters().dropped_expired - expired;
     if (late != 0) {
-      spdlog::warn("webhook: {} event(s) for {} dropped: queued longer than 30 s", late,
-                   targets_[i].url);
+      logger(LogComponent::kWebhook)
+          .warn("webhook: {} event(s) for {} dropped: queued longer than 30 s", late,
+                targets_[i].url);
     }
   }
 }
@@ -148,8 +154,8 @@ void Notifier::send(std::size_t target, const Delivery& d) {
   r->event = d.event;
   r->msg = soup_message_new("POST", targets_[target].url.c_str());
   if (r->msg == nullptr) {  // checked at start; a refusal here, never a crash
-    spdlog::warn("webhook: {} dropped for {}: the URL is not usable", d.event,
-                 targets_[target].url);
+    logger(LogComponent::kWebhook)
+        .warn("webhook: {} dropped for {}: the URL is not usable", d.event, targets_[target].url);
     targets_[target].outbox.finish(d.id, Outcome::kRefused, g_get_monotonic_time());
     delete r;
     return;
@@ -210,13 +216,16 @@ void Notifier::done(Request* r, int status, const std::string& why) {
   const OutboxCounters& after = t.outbox.counters();
   const std::string what = status == 0 ? why : "HTTP " + std::to_string(status);
   if (o == Outcome::kDelivered) {
-    spdlog::debug("webhook: {} delivered to {}", r->event, t.url);
+    logger(LogComponent::kWebhook).debug("webhook: {} delivered to {}", r->event, t.url);
   } else if (after.dropped_failed != before.dropped_failed) {
-    spdlog::warn("webhook: {} dropped for {}: {} (no try delivered)", r->event, t.url, what);
+    logger(LogComponent::kWebhook)
+        .warn("webhook: {} dropped for {}: {} (no try delivered)", r->event, t.url, what);
   } else if (after.dropped_refused != before.dropped_refused) {
-    spdlog::warn("webhook: {} dropped for {}: the receiver answered {}", r->event, t.url, what);
+    logger(LogComponent::kWebhook)
+        .warn("webhook: {} dropped for {}: the receiver answered {}", r->event, t.url, what);
   } else {
-    spdlog::info("webhook: {} to {} will be retried: {}", r->event, t.url, what);
+    logger(LogComponent::kWebhook)
+        .info("webhook: {} to {} will be retried: {}", r->event, t.url, what);
   }
   if (r->msg != nullptr) g_object_unref(r->msg);
   if (r->cancel != nullptr) g_object_unref(r->cancel);

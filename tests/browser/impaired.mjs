@@ -16,11 +16,16 @@
 // late repairs count; see lossOf), frames decoded per second, NACKs, PLIs
 // and freezes (a packet never repaired leaves its frame undecodable: the
 // player asks for a keyframe), and the publisher's retransmissions; then a
-// per-second timeline. Exit 0 when it
-// ran, 1 when it could not (the caller judges the figures).
+// per-second timeline. With LK_SECRET (the API secret of devkey) set,
+// LiveKit's own SDK runs beside them through the same impaired link
+// (tests/livekit/impaired_lk.mjs, room ROOM-lk: @livekit/rtc-node publishing
+// a camera and a microphone, and a subscriber decoding them), and each phase
+// has its figures under "lk". Exit 0 when it ran, 1 when it could not (the
+// caller judges the figures).
 //
-//   IMPAIR=path/to/impair node impaired.mjs BASE ROOM PUB_TOKEN SUB_TOKEN PHASES_JSON COUNTER_TOKEN
+//   IMPAIR=path/to/impair [LK_SECRET=S] node impaired.mjs BASE ROOM PUB_TOKEN SUB_TOKEN PHASES_JSON COUNTER_TOKEN
 import { spawn, execFileSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { launchChromium, gotoSettled } from './chromium.mjs';
 
@@ -102,6 +107,57 @@ async function weriftCounter(token) {
   const loc = new URL(r.headers.get('Location'), base).toString();
   return { pc, seen, loc };
 }
+// The rtc-node pair (impaired_lk.mjs) as a child: snap() gives its
+// cumulative counters, stop() ends it.
+async function startLk(secret) {
+  const script = new URL('../livekit/impaired_lk.mjs', import.meta.url).pathname;
+  const p = spawn(process.execPath, [script, '--secret', secret, '--url', base.replace(/^http/, 'ws'),
+    '--room', `${room}-lk`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let errTail = '';
+  p.stderr.on('data', d => { errTail = (errTail + d).slice(-4000); });
+  const exited = new Promise(r => p.on('exit', r));
+  const waiting = [];
+  let ready;
+  const readyP = new Promise(r => { ready = r; });
+  createInterface({ input: p.stdout }).on('line', l => {
+    let j;
+    try { j = JSON.parse(l); } catch { return; }
+    if (j.ready || j.error) ready(j);
+    else if (j.t !== undefined && waiting.length) waiting.shift()(j);
+  });
+  const first = await Promise.race([readyP, exited.then(c => ({ error: `exited ${c}` })),
+    sleep(45000).then(() => ({ error: 'not ready in 45 s' }))]);
+  if (!first.ready) throw new Error(`rtc-node: ${first.error}; ${errTail.slice(-1500)}`);
+  return {
+    snap: () => new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('rtc-node: no snap in 5 s')), 5000);
+      waiting.push(j => { clearTimeout(t); resolve(j); });
+      p.stdin.write('snap\n');
+    }),
+    stop: async () => { p.stdin.end('stop\n'); await Promise.race([exited, sleep(20000)]); p.kill('SIGKILL'); },
+  };
+}
+
+// rtc-node's figures between two snaps (late: 1 s after the phase, so that
+// late repairs count): frames decoded a second, libwebrtc's packetsLost
+// against packets received plus lost, NACKs, freezes, audio loss.
+function lkFigures(a, b, late, secs) {
+  const v = (s, k) => (s.video && s.video[k]) || 0, au = (s, k) => (s.audio && s.audio[k]) || 0;
+  const vExp = v(b, 'received') - v(a, 'received') + v(b, 'lost') - v(a, 'lost');
+  const aExp = au(b, 'received') - au(a, 'received') + au(b, 'lost') - au(a, 'lost');
+  return {
+    fps: (v(b, 'frames') - v(a, 'frames')) / secs,
+    video_packets: v(b, 'received') - v(a, 'received'),
+    video_loss: vExp > 0 ? (v(late, 'lost') - v(a, 'lost')) / vExp : null,
+    nacks: v(b, 'nacks') - v(a, 'nacks'),
+    freezes: v(b, 'freezes') - v(a, 'freezes'),
+    audio_frames: au(b, 'frames') - au(a, 'frames'),
+    audio_loss: aExp > 0 ? (au(late, 'lost') - au(a, 'lost')) / aExp : null,
+    publisher_rtx: ((b.pub || {}).rtx || 0) - ((a.pub || {}).rtx || 0),
+    reconnects: (b.reconnects || {}),
+  };
+}
+
 // Of the packets in the sequence range that arrived between t0 and t1, the
 // share that never arrived at all (retransmissions included).
 function exactLoss(m, t0, t1) {
@@ -164,6 +220,7 @@ function lossOf(kind, s0, s1, sLate, raw = false) {
 const chrome = await launchChromium(base);
 let ok = false;
 let counter = null;
+let lk = null;
 const timeline = [];
 const results = [];
 try {
@@ -176,6 +233,7 @@ try {
   await pub.evaluate(([r, t]) => publish(r, t), [room, pubToken]);
   await player.evaluate(([r, t]) => play(r, t), [room, subToken]);
   counter = await weriftCounter(counterToken);
+  if (process.env.LK_SECRET) lk = await startLk(process.env.LK_SECRET);
   // Media flowing before the first phase.
   const t0 = Date.now();
   for (;;) {
@@ -211,32 +269,38 @@ try {
       down.proc.kill('SIGUSR1');
       await sleep(ph.seconds * 1000);
       const before = await snapshot(player, pub);
+      const lkBefore = lk ? await lk.snap() : null;
       up.proc.kill('SIGUSR1');
       down.proc.kill('SIGUSR1');
       const cut = Date.now();
-      let back = null, key = null;
-      while (Date.now() - cut < 10000 && (back === null || key === null)) {
+      let back = null, key = null, lkBack = lk ? null : -1;
+      while (Date.now() - cut < 10000 && (back === null || key === null || lkBack === null)) {
         const s = await snapshot(player, pub);
         if (back === null && s.video.frames > before.video.frames) back = Date.now() - cut;
         if (key === null && s.video.keyframes > before.video.keyframes) key = Date.now() - cut;
+        if (lkBack === null && (await lk.snap()).video.frames > lkBefore.video.frames) lkBack = Date.now() - cut;
         await sleep(20);
       }
       r.recover_ms = back;
       r.keyframe_ms = key;
+      if (lk) r.lk = { recover_ms: lkBack };
       r.impair = [await stopImpair(up), await stopImpair(down)];
     } else {
       const im = [];
       if (ph.up) im.push(await startImpair(1, 'OUTPUT', ph.up));
       if (ph.down) im.push(await startImpair(2, 'INPUT', ph.down));
       const s0 = await snapshot(player, pub);
+      const l0 = lk ? await lk.snap() : null;
       const w0 = Date.now();
       await sleep(ph.seconds * 1000);
       const s1 = await snapshot(player, pub);
+      const l1 = lk ? await lk.snap() : null;
       const w1 = Date.now();
       r.impair = [];
       for (const x of im) r.impair.push(await stopImpair(x));
       await sleep(1000);
       const late = await snapshot(player, pub);
+      if (lk) r.lk = lkFigures(l0, l1, await lk.snap(), (l1.t - l0.t) / 1000);
       const secs = (s1.t - s0.t) / 1000;
       r.video_loss = lossOf('video', s0, s1, late);
       r.video_loss_before_rtx = lossOf('video', s0, s1, late, true);
@@ -261,6 +325,7 @@ try {
   }
   sampling = false;
   await sampler;
+  if (lk) await lk.stop();
   await player.evaluate(() => stop());
   await pub.evaluate(() => stop());
   await fetch(counter.loc, { method: 'DELETE' }).catch(() => {});

@@ -5,11 +5,15 @@
 # time: 5 % random loss, 1 % reordering and 30 +- 30 ms of delay, for 20 s
 # on the uplink (the publisher's media), then 20 s on the downlink (the
 # player's media), then a 2 s outage of both.
+# LiveKit's own SDK runs beside them through the same link
+# (tests/livekit/impaired_lk.mjs: @livekit/rtc-node publishing a camera and a
+# microphone, another rtc-node participant decoding them).
 # Passes when the player's video residual loss (after retransmissions) stays
 # at or under the target in both, it still decodes at least half the clean
 # frame rate, it decodes again within 2 s of the outage's end, and edgesfu's
 # counters show it asked the publisher for lost packets and forwarded their
-# repairs.
+# repairs; and when the rtc-node subscriber also decodes at least half its
+# clean frame rate in each impaired phase and again within 2 s of the outage.
 #
 # bench/impaired runs it with longer phases (EDGESFU_IMPAIRED_SECONDS, default
 # 20), loss-only phases besides (EDGESFU_IMPAIRED_LOSS_ONLY=1), and keeps the
@@ -47,7 +51,8 @@ print(json.dumps(p))' "${EDGESFU_IMPAIRED_SECONDS:-20}" "${EDGESFU_IMPAIRED_LOSS
 PT=$(mint --room impaired --identity publisher)
 ST=$(mint --room impaired --identity player)
 CT=$(mint --room impaired --identity counter)
-in_wire env IMPAIR="$impair" node "$src/tests/browser/impaired.mjs" "$BASE" impaired "$PT" "$ST" \
+secret=$(awk '/devkey:/ {print $2}' "$work/edgesfu.yaml")
+in_wire env IMPAIR="$impair" LK_SECRET="$secret" node "$src/tests/browser/impaired.mjs" "$BASE" impaired "$PT" "$ST" \
   "$phases" "$CT" > "$work/impaired.json" 2> "$work/impaired.err" \
   || { tail -40 "$work/impaired.err"; fail "impaired-network client"; }
 grep '^phase ' "$work/impaired.err"
@@ -77,6 +82,19 @@ for leg in [n for n in r if n.startswith(("uplink", "downlink"))]:
 o = r["outage"]
 print(f"   2 s outage: decoding again after {o['recover_ms']} ms, a keyframe after {o['keyframe_ms']} ms")
 if o["recover_ms"] is None or o["recover_ms"] > 2000: bad.append(f"no recovery within 2 s: {o}")
+# LiveKit's SDK (rtc-node) through the same link.
+lk_clean = r["clean"]["lk"]["fps"]
+for leg in [n for n in r if n.startswith(("uplink", "downlink"))]:
+    k = r[leg]["lk"]
+    loss = "n/a" if k["video_loss"] is None else f"{100 * k['video_loss']:.2f} %"
+    aloss = "n/a" if k["audio_loss"] is None else f"{100 * k['audio_loss']:.2f} %"
+    print(f"      rtc-node: {k['fps']:.1f} fps (clean {lk_clean:.1f}), video packetsLost {loss} of "
+          f"{k['video_packets']}, NACKs {k['nacks']}, freezes {k['freezes']}, audio packetsLost {aloss}; "
+          f"the rtc-node publisher retransmitted {k['publisher_rtx']}")
+    if k["fps"] < 0.5 * lk_clean: bad.append(f"{leg}: rtc-node {k['fps']:.1f} fps < half of {lk_clean:.1f}")
+lk_back = o["lk"]["recover_ms"]
+print(f"      rtc-node decoding again {lk_back} ms after the outage")
+if lk_back is None or lk_back > 2000: bad.append(f"rtc-node: no recovery within 2 s ({lk_back})")
 for b in bad: print("   BAD:", b)
 sys.exit(1 if bad else 0)
 EOF

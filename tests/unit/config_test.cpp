@@ -71,6 +71,48 @@ TEST(ConfigTest, Ipv6AddressParses) {
   EXPECT_EQ(r->dataplane.exception.addresses[0].prefix_len, 64);
 }
 
+TEST(ConfigTest, LoggingJsonAndComponentLevels) {
+  auto r = parse_config(std::string(kBase) +
+                        "logging:\n  level: warn\n  json: true\n"
+                        "  component_levels: {session: debug, webhook: off}\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->logging.json);
+  EXPECT_EQ(r->logging.level, LogLevel::kWarn);
+  EXPECT_EQ(r->logging.component_levels[static_cast<std::size_t>(LogComponent::kSession)],
+            LogLevel::kDebug);
+  EXPECT_EQ(r->logging.component_levels[static_cast<std::size_t>(LogComponent::kWebhook)],
+            LogLevel::kOff);
+  EXPECT_FALSE(r->logging.component_levels[static_cast<std::size_t>(LogComponent::kDpdk)]);
+  auto bad = parse_config(std::string(kBase) + "logging:\n  component_levels: {sessions: debug}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("logging.component_levels.sessions: is no component"),
+            std::string::npos)
+      << bad.error().message;
+  EXPECT_EQ(bad.error().message.find("unknown key"), std::string::npos) << bad.error().message;
+  EXPECT_FALSE(parse_config(std::string(kBase) + "logging:\n  json: maybe\n").ok());
+}
+
+TEST(ConfigTest, GatewaysParseOnePerFamilyOnLink) {
+  auto r = parse_config(std::string(kBase) +
+                        "    netns: edgesfu\n"
+                        "    addresses: ['2001:db8::10/64', '203.0.113.10/24']\n"
+                        "    gateways: [203.0.113.1, '2001:db8::1']\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto& g = r->dataplane.exception.gateways;
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[0].family, AF_INET);
+  EXPECT_EQ(g[0].text, "203.0.113.1");
+  EXPECT_EQ(g[0].prefix_len, 32);
+  EXPECT_EQ(g[1].family, AF_INET6);
+  EXPECT_EQ(g[1].prefix_len, 128);
+  EXPECT_TRUE(parse_config(kBase)->dataplane.exception.gateways.empty());
+  // A link-local router (IPv6's usual) is on the TAP's link whatever its subnets.
+  auto ll =
+      parse_config(std::string(kBase) + "    netns: edgesfu\n    addresses: ['2001:db8::10/64']\n" +
+                   "    gateways: ['fe80::1']\n");
+  ASSERT_TRUE(ll.ok()) << ll.error().message;
+}
+
 struct BadCase {
   const char* name;
   std::string yaml;
@@ -147,6 +189,30 @@ const BadCase kBadCases[] = {
      "is not an IPv4 or IPv6 address"},
     {"cidr_bad_len", ports("{vdev: net_null0}", "{iface: t0, addresses: ['198.18.0.2/33']}"),
      "prefix length '33' is not in [1, 32]"},
+    {"gateway_off_link",
+     ports("{vdev: net_null0}",
+           "{iface: t0, netns: n, addresses: ['198.18.0.2/24'], gateways: [198.19.0.1]}"),
+     "dataplane.exception.gateways: '198.19.0.1' is in no subnet of addresses"},
+    {"gateway_no_address",
+     ports("{vdev: net_null0}", "{iface: t0, netns: n, gateways: ['2001:db8::1']}"),
+     "'2001:db8::1' is in no subnet of addresses"},
+    {"gateway_two_v4",
+     ports(
+         "{vdev: net_null0}",
+         "{iface: t0, netns: n, addresses: ['198.18.0.2/24'], gateways: [198.18.0.1, 198.18.0.3]}"),
+     "'198.18.0.3': one default route per address family"},
+    {"gateway_bad",
+     ports("{vdev: net_null0}",
+           "{iface: t0, netns: n, addresses: ['198.18.0.2/24'], gateways: [gw]}"),
+     "dataplane.exception.gateways: 'gw' is not an IP address"},
+    {"gateway_no_netns",
+     ports("{vdev: net_null0}",
+           "{iface: t0, addresses: ['198.18.0.2/24'], gateways: [198.18.0.1]}"),
+     "dataplane.exception.gateways: need netns"},
+    {"gateway_own_address",
+     ports("{vdev: net_null0}",
+           "{iface: t0, netns: n, addresses: ['198.18.0.2/24'], gateways: [198.18.0.2]}"),
+     "'198.18.0.2' is one of addresses"},
     {"ifname_long", ports("{vdev: net_null0}", "{iface: abcdefghijklmnopq}"),
      "dataplane.exception.iface: 'abcdefghijklmnopq' is not a Linux interface name"},
     {"netns_bad", ports("{vdev: net_null0}", "{iface: t0, netns: '../etc'}"),

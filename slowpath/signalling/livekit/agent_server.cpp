@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "base/log.hpp"
 #include "base/printable.hpp"
 #include "slowpath/auth/token.hpp"
 #include "slowpath/signalling/http_reply.hpp"
@@ -118,7 +119,7 @@ void AgentServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
   soup_websocket_connection_set_keepalive_interval(ws, 10);
   c->sig_message = g_signal_connect(ws, "message", G_CALLBACK(&AgentServer::on_message), c.get());
   c->sig_closed = g_signal_connect(ws, "closed", G_CALLBACK(&AgentServer::on_closed), c.get());
-  spdlog::info("agents: a worker connected from {}", c->source);
+  logger(LogComponent::kAgent).info("agents: a worker connected from {}", c->source);
   Conn* key = c.get();
   self->conns_[key] = std::move(c);
 }
@@ -132,7 +133,8 @@ void AgentServer::on_message(SoupWebsocketConnection*, int type, GBytes* message
                                        : decode_worker({d, n});
   if (!m) {
     // A bad frame is refused and logged; the worker stays.
-    spdlog::warn("agents: worker {}: {}", c->id.empty() ? c->source : c->id, m.error().message);
+    logger(LogComponent::kAgent)
+        .warn("agents: worker {}: {}", c->id.empty() ? c->source : c->id, m.error().message);
     return;
   }
   c->server->handle(*c, m.value());
@@ -154,7 +156,8 @@ void AgentServer::drop(Conn* c) {
   guard_.closed(gone->source);
   if (!gone->id.empty()) {
     by_id_.erase(gone->id);
-    spdlog::info("agents: worker {} gone; its jobs not joined yet go to others", gone->id);
+    logger(LogComponent::kAgent)
+        .info("agents: worker {} gone; its jobs not joined yet go to others", gone->id);
     apply(model_.remove_worker(gone->id, g_get_monotonic_time()));
   }
 }
@@ -169,19 +172,20 @@ void AgentServer::handle(Conn& c, const ::livekit::WorkerMessage& m) {
   using W = ::livekit::WorkerMessage;
   const int64_t now = g_get_monotonic_time();
   if (c.id.empty() && m.message_case() != W::kRegister) {
-    spdlog::warn("agents: {}: a message before register, ignored", c.source);
+    logger(LogComponent::kAgent).warn("agents: {}: a message before register, ignored", c.source);
     return;
   }
   switch (m.message_case()) {
     case W::kRegister: {
       if (!c.id.empty()) {
-        spdlog::warn("agents: worker {} registered again, ignored", c.id);
+        logger(LogComponent::kAgent).warn("agents: worker {} registered again, ignored", c.id);
         return;
       }
       const auto& r = m.register_();
       if (!::livekit::JobType_IsValid(r.type()) || r.agent_name().size() > 256) {
-        spdlog::warn("agents: {}: register refused (job type {}, agent name of {} bytes)", c.source,
-                     static_cast<int>(r.type()), r.agent_name().size());
+        logger(LogComponent::kAgent)
+            .warn("agents: {}: register refused (job type {}, agent name of {} bytes)", c.source,
+                  static_cast<int>(r.type()), r.agent_name().size());
         soup_websocket_connection_close(c.ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
                                         "bad registration");
         return;
@@ -197,8 +201,9 @@ void AgentServer::handle(Conn& c, const ::livekit::WorkerMessage& m) {
       si->set_protocol(kProtocol);
       si->set_agent_protocol(kAgentProtocol);
       send(c, out);
-      spdlog::info("agents: worker {} registered: agent name '{}', {} jobs, version {}", c.id,
-                   printable(r.agent_name()), job_type(r.type()), printable(r.version()));
+      logger(LogComponent::kAgent)
+          .info("agents: worker {} registered: agent name '{}', {} jobs, version {}", c.id,
+                printable(r.agent_name()), job_type(r.type()), printable(r.version()));
       return;
     }
     case W::kAvailability: apply(model_.availability(c.id, m.availability(), now)); return;
@@ -212,12 +217,14 @@ void AgentServer::handle(Conn& c, const ::livekit::WorkerMessage& m) {
       return;
     }
     case W::kSimulateJob:
-      spdlog::info("agents: worker {} simulates a job in room {}", c.id,
-                   printable(m.simulate_job().room().name()));
+      logger(LogComponent::kAgent)
+          .info("agents: worker {} simulates a job in room {}", c.id,
+                printable(m.simulate_job().room().name()));
       apply(model_.simulate_job(c.id, m.simulate_job(), now));
       return;
     case W::kMigrateJob:  // LiveKit's open-source server does nothing either
-      spdlog::info("agents: worker {}: migrate_job is not served here, ignored", c.id);
+      logger(LogComponent::kAgent)
+          .info("agents: worker {}: migrate_job is not served here, ignored", c.id);
       return;
     case W::MESSAGE_NOT_SET: return;
   }
@@ -229,17 +236,18 @@ void AgentServer::apply(const AgentActions& actions) {
     auto w = by_id_.find(a.worker);
     switch (a.kind) {
       case AgentAction::Kind::kUnplaced:
-        spdlog::warn("agents: job {} ({} in room {}, agent '{}'): no worker took it", job.id(),
-                     job_type(job.type()), job.room().name(), printable(job.agent_name()));
+        logger(LogComponent::kAgent)
+            .warn("agents: job {} ({} in room {}, agent '{}'): no worker took it", job.id(),
+                  job_type(job.type()), job.room().name(), printable(job.agent_name()));
         break;
       case AgentAction::Kind::kOffer: {
         if (w == by_id_.end()) break;
         ::livekit::ServerMessage out;
         *out.mutable_availability()->mutable_job() = job;
         send(*w->second, out);
-        spdlog::info("agents: job {} ({} in room {}, agent '{}') offered to {}", job.id(),
-                     job_type(job.type()), job.room().name(), printable(job.agent_name()),
-                     a.worker);
+        logger(LogComponent::kAgent)
+            .info("agents: job {} ({} in room {}, agent '{}') offered to {}", job.id(),
+                  job_type(job.type()), job.room().name(), printable(job.agent_name()), a.worker);
         break;
       }
       case AgentAction::Kind::kAssign: {
@@ -268,8 +276,9 @@ void AgentServer::apply(const AgentActions& actions) {
         *out.mutable_assignment()->mutable_job() = job;
         out.mutable_assignment()->set_token(auth::mint(c, key->second));
         send(*w->second, out);
-        spdlog::info("agents: job {} assigned to {}: joins room {} as {}", job.id(), a.worker,
-                     job.room().name(), printable(c.identity));
+        logger(LogComponent::kAgent)
+            .info("agents: job {} assigned to {}: joins room {} as {}", job.id(), a.worker,
+                  job.room().name(), printable(c.identity));
         break;
       }
       case AgentAction::Kind::kTerminate: {
@@ -278,7 +287,8 @@ void AgentServer::apply(const AgentActions& actions) {
           out.mutable_termination()->set_job_id(job.id());
           send(*w->second, out);
         }
-        spdlog::info("agents: job {} in room {} ends", job.id(), job.room().name());
+        logger(LogComponent::kAgent)
+            .info("agents: job {} in room {} ends", job.id(), job.room().name());
         if (a.remove_agent) {
           LkConnection* agent =
               rtc_.connection(job.room().name(), job.state().participant_identity());
@@ -346,8 +356,9 @@ Status AgentServer::create_dispatch(const ::livekit::CreateAgentDispatchRequest&
                                   actions);
   if (!d) return d.error();
   out = std::move(d).value();
-  spdlog::info("agents: dispatch {} of agent '{}' to room {} created", out.id(),
-               printable(out.agent_name()), out.room());
+  logger(LogComponent::kAgent)
+      .info("agents: dispatch {} of agent '{}' to room {} created", out.id(),
+            printable(out.agent_name()), out.room());
   apply(actions);
   return ok_status();
 }
@@ -358,7 +369,7 @@ Status AgentServer::delete_dispatch(const ::livekit::DeleteAgentDispatchRequest&
   auto d = model_.delete_dispatch(req.room(), req.dispatch_id(), actions);
   if (!d) return d.error();
   out = std::move(d).value();
-  spdlog::info("agents: dispatch {} in room {} deleted", out.id(), out.room());
+  logger(LogComponent::kAgent).info("agents: dispatch {} in room {} deleted", out.id(), out.room());
   apply(actions);
   return ok_status();
 }

@@ -105,8 +105,8 @@ void LkConnection::attach(SoupWebsocketConnection* ws) {
   ::livekit::SignalResponse r;
   *r.mutable_join() = join_response();
   send(r);
-  spdlog::info("livekit: {} ({}) joined room {} as {}", sid(), printable(identity()), room(),
-               join_.client_info().sdk() == ::livekit::ClientInfo::JS ? "js" : "sdk");
+  slog().info("livekit: {} ({}) joined room {} as {}", sid(), printable(identity()), room(),
+              join_.client_info().sdk() == ::livekit::ClientInfo::JS ? "js" : "sdk");
   if (join_.has_publisher_offer()) on_offer(join_.publisher_offer());
 }
 
@@ -147,7 +147,7 @@ void LkConnection::on_message(SoupWebsocketConnection*, int type, GBytes* messag
   if (type == SOUP_WEBSOCKET_DATA_TEXT) self->json_ = true;
   if (!r) {
     // A bad frame is refused and counted in the log; the session goes on.
-    spdlog::warn("livekit: {}: {}", self->sid(), r.error().message);
+    self->slog().warn("livekit: {}: {}", self->sid(), r.error().message);
     return;
   }
   self->handle(r.value());
@@ -160,7 +160,7 @@ void LkConnection::on_closed(SoupWebsocketConnection*, gpointer p) {
 void LkConnection::end(const std::string& why) {
   if (ended_) return;
   ended_ = true;
-  spdlog::info("livekit: {} leaves room {}: {}", sid(), room(), why);
+  slog().info("livekit: {} leaves room {}: {}", sid(), room(), why);
   server_.drop_later(sid());
 }
 
@@ -170,7 +170,7 @@ void LkConnection::handle(const ::livekit::SignalRequest& r) {
     case R::kOffer: on_offer(r.offer()); break;
     case R::kAnswer:
       // The single-PC mode never has a server offer to answer.
-      spdlog::warn("livekit: {}: an answer without an offer of ours, ignored", sid());
+      slog().warn("livekit: {}: an answer without an offer of ours, ignored", sid());
       break;
     case R::kTrickle: break;  // ICE-lite: the peer's address comes with its checks
     case R::kAddTrack: on_add_track(r.add_track()); break;
@@ -197,8 +197,8 @@ void LkConnection::handle(const ::livekit::SignalRequest& r) {
     case R::kUpdateVideoTrack:
       break;  // accepted; every track is forwarded at its best (a later issue)
     default:
-      spdlog::debug("livekit: {}: a request this server does not handle (field {})", sid(),
-                    static_cast<int>(r.message_case()));
+      slog().debug("livekit: {}: a request this server does not handle (field {})", sid(),
+                   static_cast<int>(r.message_case()));
       break;
   }
 }
@@ -211,14 +211,14 @@ void LkConnection::on_offer(const ::livekit::SessionDescription& offer) {
   a->set_type("answer");
   a->set_id(offer.id());
   if (!parsed) {
-    spdlog::warn("livekit: {}: malformed offer: {}", sid(), parsed.error().message);
+    slog().warn("livekit: {}: malformed offer: {}", sid(), parsed.error().message);
     end("malformed SDP offer: " + parsed.error().message);
     return;
   }
   session::Changes changes;
   auto answer = session_->on_remote_offer(parsed.value(), changes);
   if (!answer) {
-    spdlog::warn("livekit: {}: offer refused: {}", sid(), answer.error().message);
+    slog().warn("livekit: {}: offer refused: {}", sid(), answer.error().message);
     end("offer refused: " + answer.error().message);
     return;
   }
@@ -271,7 +271,7 @@ void LkConnection::on_add_track(const ::livekit::AddTrackRequest& req) {
     rr->set_message(why);
     *rr->mutable_add_track() = req;
     send(out);
-    spdlog::info("livekit: {}: add_track {} refused: {}", sid(), printable(req.cid()), why);
+    slog().info("livekit: {}: add_track {} refused: {}", sid(), printable(req.cid()), why);
   };
   if (!may_publish(req.source())) {
     // The server enforces the grant, not only the client: no TrackInfo, and
@@ -549,8 +549,8 @@ void LkConnection::ask_for_reoffer(bool after_offer) {
   asked_at_us_ = now;
   asked_for_ = missing;
   asked_usable_ = usable;
-  spdlog::debug("livekit: {}: {} tracks wait for a receive m-line: re-offer with {}+{} more", sid(),
-                missing.size(), need->num_audios(), need->num_videos());
+  slog().debug("livekit: {}: {} tracks wait for a receive m-line: re-offer with {}+{} more", sid(),
+               missing.size(), need->num_audios(), need->num_videos());
   send(req);
 }
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "base/log.hpp"
 #include "dataplane/punt/token_bucket.hpp"
 #include "livekit_room.pb.h"
 #include "livekit_rtc.pb.h"
@@ -58,6 +59,8 @@ class LkConnection {
 
   const std::string& sid() const { return session_->sid(); }
   const std::string& room() const { return session_->room(); }
+  // Its log lines: component livekit, with its room and participant ids.
+  SessionLog slog() const { return {LogComponent::kLivekit, room(), sid()}; }
   const std::string& identity() const { return claims_.identity; }
   bool hidden() const { return claims_.video.hidden; }
   // This participant as LiveKit describes it, with its published tracks.

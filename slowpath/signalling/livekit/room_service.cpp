@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "base/log.hpp"
 #include "slowpath/signalling/http_reply.hpp"
 #include "slowpath/signalling/livekit/agent_server.hpp"
 #include "slowpath/signalling/livekit/lk_connection.hpp"
@@ -56,7 +57,8 @@ void RoomService::handle(SoupServerMessage* msg, const std::string& path) {
   ++calls_;
   auto refuse = [&](twirp::Code c, const std::string& text) {
     ++refused_;
-    spdlog::info("roomservice: {} refused: {} {}", path, twirp::to_string(c), text);
+    logger(LogComponent::kLivekit)
+        .info("roomservice: {} refused: {} {}", path, twirp::to_string(c), text);
     twirp_error(msg, c, text);
   };
   twirp::Route route;
@@ -235,7 +237,8 @@ Status RoomService::create_room(const ::livekit::CreateRoomRequest& req, ::livek
     s.agents.push_back(rooms::AgentRequest{a.agent_name(), a.metadata()});
   }
   const auto [room, made] = rooms_.create(req.name(), s, g_get_monotonic_time());
-  if (made) spdlog::info("roomservice: room {} ({}) created", room->name, room->sid);
+  if (made)
+    logger(LogComponent::kLivekit).info("roomservice: room {} ({}) created", room->name, room->sid);
   out = room_info(*room, cfg_);
   return ok_status();
 }
@@ -246,8 +249,9 @@ Status RoomService::delete_room(const ::livekit::DeleteRoomRequest& req) {
   // Another door's participants keep the room until they leave; without
   // them it goes now.
   if (others == 0) rooms_.remove(req.room());
-  spdlog::info("roomservice: room {} deleted{}", req.room(),
-               others == 0 ? "" : " (WHIP/WHEP sessions stay until they end)");
+  logger(LogComponent::kLivekit)
+      .info("roomservice: room {} deleted{}", req.room(),
+            others == 0 ? "" : " (WHIP/WHEP sessions stay until they end)");
   return ok_status();
 }
 
@@ -322,8 +326,8 @@ Status RoomService::update_subscriptions(const ::livekit::UpdateSubscriptionsReq
     for (const std::string& t : pt.track_sids()) apply(t);
   }
   if (unknown != 0) {
-    spdlog::info("roomservice: UpdateSubscriptions for {}: {} unknown track(s) ignored",
-                 req.identity(), unknown);
+    c->slog().info("roomservice: UpdateSubscriptions for {}: {} unknown track(s) ignored",
+                   req.identity(), unknown);
   }
   c->room_changed();
   return ok_status();

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "base/log.hpp"
 #include "base/printable.hpp"
 #include "slowpath/signalling/http_reply.hpp"
 #include "slowpath/signalling/http_status.hpp"
@@ -116,11 +117,13 @@ Result<std::unique_ptr<RtcServer>> RtcServer::start(SoupServer* server,
   r->data_log_timer_ = g_timeout_source_new_seconds(kDataLogIntervalS);
   g_source_set_callback(r->data_log_timer_, &RtcServer::on_data_log_tick, r.get(), nullptr);
   g_source_attach(r->data_log_timer_, deps.context);
-  spdlog::info("http: LiveKit signalling on ws://{}:{}/rtc/v1", deps.local_address, cfg.port);
+  logger(LogComponent::kLivekit)
+      .info("http: LiveKit signalling on ws://{}:{}/rtc/v1", deps.local_address, cfg.port);
   r->room_service_ = RoomService::start(server, *r, *deps.rooms, r->cfg_);
   r->agents_ = AgentServer::start(server, guard, *r, *deps.rooms, r->cfg_);
-  spdlog::info("http: LiveKit RoomService on http://{}:{}/twirp/livekit.RoomService/",
-               deps.local_address, cfg.port);
+  logger(LogComponent::kLivekit)
+      .info("http: LiveKit RoomService on http://{}:{}/twirp/livekit.RoomService/",
+            deps.local_address, cfg.port);
   return r;
 }
 
@@ -342,8 +345,8 @@ std::vector<::livekit::ParticipantInfo> RtcServer::participants(const std::strin
 }
 
 void RtcServer::remove(LkConnection& c, ::livekit::DisconnectReason reason, const char* by) {
-  spdlog::info("livekit: {} ({}) removed from room {} by {} ({})", c.sid(), c.identity(), c.room(),
-               by, ::livekit::DisconnectReason_Name(reason));
+  c.slog().info("livekit: {} ({}) removed from room {} by {} ({})", c.sid(), c.identity(), c.room(),
+                by, ::livekit::DisconnectReason_Name(reason));
   c.leave(reason, ::livekit::LeaveRequest::DISCONNECT);
   drop_later(c.sid());
 }
@@ -427,7 +430,7 @@ void RtcServer::drop(const std::string& sid) {
                                       [&](const auto& c) { return c.second->room() == room; });
   if (auto d = room_data_.find(room); room_left && d != room_data_.end()) {
     if (!(d->second == DataCounters{})) {
-      spdlog::info("livekit: room {} data: {}", room, to_string(d->second));
+      logger(LogComponent::kLivekit).info("livekit: room {} data: {}", room, to_string(d->second));
     }
     room_data_.erase(d);
   }
@@ -435,7 +438,8 @@ void RtcServer::drop(const std::string& sid) {
     guard_->closed(src->second);
     sources_.erase(src);
   }
-  spdlog::info("livekit: {} removed; dataplane flows now {}", sid, deps_.dp->flows());
+  SessionLog(LogComponent::kLivekit, room, sid)
+      .info("livekit: {} removed; dataplane flows now {}", sid, deps_.dp->flows());
   gone.set_state(::livekit::ParticipantInfo::DISCONNECTED);
   gone.set_version(gone.version() + 1);
   gone.clear_tracks();
@@ -575,15 +579,17 @@ void RtcServer::relay_data(LkConnection& from, const std::string& label,
 gboolean RtcServer::on_data_log_tick(gpointer self) {
   auto* s = static_cast<RtcServer*>(self);
   if (!(s->data_totals_ == s->data_logged_)) {
-    spdlog::info("stats: livekit data since start: {}", to_string(s->data_totals_));
+    logger(LogComponent::kLivekit)
+        .info("stats: livekit data since start: {}", to_string(s->data_totals_));
     const sctp::Stack::Stats t = sctp::Stack::stats();
-    spdlog::info(
-        "stats: sctp since start: {} packets in, {} out ({} data chunks); retransmitted {} "
-        "(fast {}, {} timeouts marking {}); timeouts: heartbeat {}, sack {}; {} duplicate data "
-        "chunks in; {} window probes",
-        t.packets_in, t.packets_out, t.data_chunks_out, t.retransmitted, t.fast_retransmitted,
-        t.t3_timeouts, t.marked_for_retransmission, t.heartbeat_timeouts, t.sack_timeouts,
-        t.duplicate_data_in, t.window_probes);
+    logger(LogComponent::kLivekit)
+        .info(
+            "stats: sctp since start: {} packets in, {} out ({} data chunks); retransmitted {} "
+            "(fast {}, {} timeouts marking {}); timeouts: heartbeat {}, sack {}; {} duplicate data "
+            "chunks in; {} window probes",
+            t.packets_in, t.packets_out, t.data_chunks_out, t.retransmitted, t.fast_retransmitted,
+            t.t3_timeouts, t.marked_for_retransmission, t.heartbeat_timeouts, t.sack_timeouts,
+            t.duplicate_data_in, t.window_probes);
     s->data_logged_ = s->data_totals_;
   }
   // An association with chunks in flight and no progress since the last
@@ -600,11 +606,11 @@ gboolean RtcServer::on_data_log_tick(gpointer self) {
     auto before = s->sctp_seen_.find(sid);
     const bool stuck = before != s->sctp_seen_.end() && before->second == now;
     const auto level = stuck ? spdlog::level::info : spdlog::level::debug;
-    spdlog::log(level,
-                "stats: sctp toward {}: {} chunks unacknowledged{}, peer window {} B, cwnd {} B, "
-                "srtt {} ms, rto {} ms; {} datagrams to it dropped by its socket since start",
-                sid, st.unacked_chunks, stuck ? " and no progress for 10 s" : "", st.peer_rwnd,
-                st.cwnd, st.srtt_ms, st.rto_ms, c->session().datagrams_dropped());
+    c->slog().log(level,
+                  "stats: sctp toward {}: {} chunks unacknowledged{}, peer window {} B, cwnd {} B, "
+                  "srtt {} ms, rto {} ms; {} datagrams to it dropped by its socket since start",
+                  sid, st.unacked_chunks, stuck ? " and no progress for 10 s" : "", st.peer_rwnd,
+                  st.cwnd, st.srtt_ms, st.rto_ms, c->session().datagrams_dropped());
   }
   s->sctp_seen_ = std::move(seen);
   return G_SOURCE_CONTINUE;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/descriptors.hpp"
+#include "base/log.hpp"
 #include "base/printable.hpp"
 #include "slowpath/auth/token.hpp"
 #include "slowpath/signalling/demo/bundled_js.hpp"
@@ -108,8 +109,9 @@ Result<std::unique_ptr<WhipServer>> WhipServer::start(const config::Config& cfg,
   w->sweep_ = g_timeout_source_new_seconds(1);
   g_source_set_callback(w->sweep_, &WhipServer::on_sweep, w.get(), nullptr);
   g_source_attach(w->sweep_, deps.context);
-  spdlog::info("http: WHIP/WHEP on http://{}:{}/whip/<room> and /whep/<room>", deps.local_address,
-               cfg.port);
+  logger(LogComponent::kWhip)
+      .info("http: WHIP/WHEP on http://{}:{}/whip/<room> and /whep/<room>", deps.local_address,
+            cfg.port);
   return w;
 }
 
@@ -132,7 +134,7 @@ gboolean WhipServer::on_sweep(gpointer p) {
   w->guard_->check(g_get_monotonic_time());
   for (const auto& name : w->deps_.rooms->sweep(g_get_monotonic_time(), w->empty_timeout_us_,
                                                 w->departure_timeout_us_)) {
-    spdlog::info("room {} closed (empty)", name);
+    logger(LogComponent::kWhip).info("room {} closed (empty)", name);
     if (w->deps_.on_room_closed) w->deps_.on_room_closed(name);
   }
   return G_SOURCE_CONTINUE;
@@ -183,7 +185,8 @@ void WhipServer::on_request(SoupServerMessage* msg, const std::string& path) {
     }
     const std::string id = it->first;
     drop(id);
-    spdlog::info("session {} deleted; dataplane flows now {}", id, deps_.dp->flows());
+    logger(LogComponent::kWhip)
+        .info("session {} deleted; dataplane flows now {}", id, deps_.dp->flows());
     reply(msg, 200, "");
     return;
   }
@@ -279,7 +282,8 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
     reply(msg, 503,
           "out of file descriptors (" + std::to_string(fds->open) + " of " +
               std::to_string(fds->limit) + " open): retry later\n");
-    spdlog::warn("http: refused a session: {} of {} descriptors open", fds->open, fds->limit);
+    logger(LogComponent::kWhip)
+        .warn("http: refused a session: {} of {} descriptors open", fds->open, fds->limit);
     return;
   }
   session::Grants grants;
@@ -315,8 +319,9 @@ void WhipServer::post(SoupServerMessage* msg, bool publish, const std::string& r
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
                                location.c_str());
   reply(msg, 201, answer.value(), "application/sdp");
-  spdlog::info("{} {} in room {} ({}): {} published, {} subscribed", publish ? "WHIP" : "WHEP", id,
-               room, printable(who.identity), changes.published.size(), changes.subscribed.size());
+  SessionLog(LogComponent::kWhip, room, id)
+      .info("{} {} in room {} ({}): {} published, {} subscribed", publish ? "WHIP" : "WHEP", id,
+            room, printable(who.identity), changes.published.size(), changes.subscribed.size());
 }
 
 void WhipServer::room_changed(const std::string& room) {
@@ -338,7 +343,8 @@ void WhipServer::drop_later(const std::string& id) {
   // Called from inside the session's own callbacks: destroy it from the loop.
   run_later(deps_.context, [this, id] {
     drop(id);
-    spdlog::info("session {} removed; dataplane flows now {}", id, deps_.dp->flows());
+    logger(LogComponent::kWhip)
+        .info("session {} removed; dataplane flows now {}", id, deps_.dp->flows());
   });
 }
 
