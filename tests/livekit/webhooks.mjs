@@ -173,6 +173,10 @@ try {
   const a = await join('bot-a', room);
   const stuckWhileJoining = stuckRequests.length;
   const trackSid = await publishTone(a);
+  // edgesfu tells track_published once the track is in the dataplane (its
+  // first packets), which may come after a join that follows at once: wait
+  // for it, so that the order below is the room's and not a race.
+  await until(() => story(up, room).some((e) => e.startsWith('track_published')), 5000);
   const b = await join('bot-b', room);
   await sleep(1500);
   await leave(b);
