@@ -170,7 +170,10 @@ async function snap() {
   // lk-pub's streams by track id; when the SDK names them otherwise, every
   // inbound stream of the kind (its room has no other publisher).
   const inbound = (kind) => {
-    const all = entries(subRes.value?.subscriberStats, 'inboundRtp', kind);
+    // /rtc/v1 is one PeerConnection: the SDK may file what it receives under
+    // publisherStats, so both lists are searched.
+    const all = entries([...(subRes.value?.subscriberStats ?? []), ...(subRes.value?.publisherStats ?? [])],
+      'inboundRtp', kind);
     const mine = all.filter((v) => lkPubSids.has(v.inbound?.trackIdentifier));
     return mine.length ? mine : all;
   };
