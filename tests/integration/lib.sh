@@ -62,6 +62,19 @@ start_edgesfu() {
   fail "edgesfu did not start within 30 s"
 }
 
+# Waits up to SECONDS for PATTERN in FILE while process PID runs; fails
+# (showing FILE) if PID ends first or the time passes. WHAT names it.
+wait_for_line() {  # FILE PATTERN PID SECONDS WHAT
+  local i
+  for ((i = 0; i < $4 * 10; i++)); do
+    grep -q -- "$2" "$1" && return 0
+    kill -0 "$3" 2>/dev/null || { cat "$1"; fail "$5 ended early"; }
+    sleep 0.1
+  done
+  cat "$1"
+  fail "$5: no '$2' within $4 s"
+}
+
 # Stops edgesfu with SIGTERM; fails unless it exits 0.
 stop_edgesfu() {
   kill -TERM "$esfu_pid"

@@ -51,12 +51,7 @@ in_wire "$loadgen" --config "$work/edgesfu.yaml" --room iso --publishers 1 --sub
   --seconds 40 --quiet --json "$work/healthy.json" > "$work/loadgen.out" 2>&1 &
 lg=$!
 helpers+=("$lg")
-for _ in $(seq 300); do
-  grep -q 'loadgen: all up' "$work/loadgen.out" && break
-  kill -0 "$lg" 2>/dev/null || { cat "$work/loadgen.out"; fail "loadgen ended early"; }
-  sleep 0.1
-done
-grep -q 'loadgen: all up' "$work/loadgen.out" || fail "loadgen not up within 30 s"
+wait_for_line "$work/loadgen.out" 'loadgen: all up' "$lg" 30 loadgen
 raw ping 28 > "$work/ping.json" 2> "$work/ping.err" &
 pinger=$!
 helpers+=("$pinger")

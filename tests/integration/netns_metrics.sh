@@ -44,12 +44,7 @@ in_wire "$loadgen" --config "$work/edgesfu.yaml" --room metrics --publishers 1 -
   --seconds 8 --quiet --json "$work/lg.json" > "$work/lg.out" 2>&1 &
 lg=$!
 helpers+=("$lg")
-for _ in $(seq 300); do
-  grep -q 'loadgen: all up' "$work/lg.out" && break
-  kill -0 "$lg" 2>/dev/null || { cat "$work/lg.out"; fail "loadgen ended early"; }
-  sleep 0.1
-done
-grep -q 'loadgen: all up' "$work/lg.out" || fail "loadgen not up within 30 s"
+wait_for_line "$work/lg.out" 'loadgen: all up' "$lg" 30 loadgen
 sleep 1
 in_wire curl -sf -m 5 "$URL/metrics" > "$work/m1" || fail "scrape 1"
 sleep 4
