@@ -19,6 +19,7 @@ fi
 # iptables and libnetfilter-queue for tools/impair, the impaired networks;
 # prometheus_client, whose parser checks /metrics in netns_metrics).
 # Bench: gnuplot for the plots, janus as bench/compare's reference SFU.
+# Deploy: mmdebstrap and podman build and run the container image.
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format clang-tidy
   dpdk libdpdk-dev libnuma-dev
@@ -31,6 +32,7 @@ packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice
   python3-gst-1.0 gir1.2-gst-plugins-bad-1.0
   janus
+  mmdebstrap podman runc
 )
 
 missing=()

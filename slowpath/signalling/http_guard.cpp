@@ -12,6 +12,40 @@ namespace edgesfu::sp::signalling {
 
 namespace {
 
+// libsoup before 3.4.0 leaks one reference to every socket its listener
+// accepts (upstream commit b545d5f0, "soup-listener: Plug a leak"; Debian
+// 12 ships 3.2.3): the GSocket object outlives its closed descriptor, about
+// 0.8 KiB per HTTP connection, forever. The guard sees each accepted socket
+// in its connection's first request-started, before libsoup wraps it in a
+// stream; there the socket's only other owner is its SoupServerConnection,
+// so a count of 2 is the leaked reference, which is dropped here. A libsoup
+// with the fix (or a distribution's backport) shows 1 and is left alone.
+void drop_leaked_accept_ref(SoupServerMessage* msg) {
+  static const bool kLeaky = soup_get_major_version() == 3 && soup_get_minor_version() < 4;
+  static const GQuark kSeen = g_quark_from_static_string("edgesfu-http-guard-seen");
+  if (!kLeaky) return;
+  GSocket* s = soup_server_message_get_socket(msg);
+  if (s == nullptr || g_object_get_qdata(G_OBJECT(s), kSeen) != nullptr) return;
+  g_object_set_qdata(G_OBJECT(s), kSeen, GINT_TO_POINTER(1));
+  if (g_atomic_int_get(&G_OBJECT(s)->ref_count) == 2) g_object_unref(s);
+}
+
+// libsoup before 3.3.0 never frees a keep-alive connection that its client
+// closes while it waits for the next request (upstream commit d20c6601,
+// "server: do not leak idle connections closed by the client"): the
+// connection, its streams and its buffers stay for the life of the server.
+// On those versions every answer other than a WebSocket upgrade closes its
+// connection; clients open another for their next request.
+void close_after_answer(SoupServerMessage* msg) {
+  static const bool kLeaky = soup_get_major_version() == 3 && soup_get_minor_version() < 3;
+  if (!kLeaky) return;
+  if (soup_message_headers_header_contains(soup_server_message_get_request_headers(msg),
+                                           "Connection", "upgrade"))
+    return;
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                               "close");
+}
+
 std::string source_of(SoupServerMessage* msg) {
   GSocketAddress* sa = soup_server_message_get_remote_address(msg);
   if (sa == nullptr || !G_IS_INET_SOCKET_ADDRESS(sa)) return "?";
@@ -39,7 +73,7 @@ HttpGuard::~HttpGuard() {
   for (gulong id : {sig_started_, sig_read_, sig_finished_, sig_aborted_}) {
     if (id != 0) g_signal_handler_disconnect(server_, id);
   }
-  while (!pending_.empty()) forget(pending_.begin()->first);
+  while (!pending_.empty()) forget(pending_.begin()->first, true);
 }
 
 Status HttpGuard::listen(const std::string& address, uint16_t port) {
@@ -79,6 +113,7 @@ void HttpGuard::cut(SoupServerMessage* msg) {
 
 void HttpGuard::on_started(SoupServer*, SoupServerMessage* msg, gpointer p) {
   auto* self = static_cast<HttpGuard*>(p);
+  drop_leaked_accept_ref(msg);
   ++self->counters_.accepted;
   Pending e;
   e.started_us = g_get_monotonic_time();
@@ -86,6 +121,9 @@ void HttpGuard::on_started(SoupServer*, SoupServerMessage* msg, gpointer p) {
   e.sig_headers = g_signal_connect(msg, "got-headers", G_CALLBACK(&HttpGuard::on_headers), self);
   e.sig_chunk = g_signal_connect(msg, "got-chunk", G_CALLBACK(&HttpGuard::on_chunk), self);
   const uint32_t n = ++self->per_source_[e.source];
+  // A connection that closes before its request is read ends its message
+  // with no request-finished or request-aborted: the weak reference tells.
+  g_object_weak_ref(G_OBJECT(msg), &HttpGuard::on_gone, self);
   Pending& in = self->pending_[msg] = std::move(e);
   if (n > self->limits_.per_source_connections) {
     in.cut = true;
@@ -103,17 +141,25 @@ void HttpGuard::on_read(SoupServer*, SoupServerMessage* msg, gpointer p) {
   auto* self = static_cast<HttpGuard*>(p);
   auto it = self->pending_.find(msg);
   if (it != self->pending_.end()) it->second.read = true;
+  close_after_answer(msg);
 }
 
 void HttpGuard::on_done(SoupServer*, SoupServerMessage* msg, gpointer p) {
-  static_cast<HttpGuard*>(p)->forget(msg);
+  static_cast<HttpGuard*>(p)->forget(msg, true);
 }
 
-void HttpGuard::forget(SoupServerMessage* msg) {
+void HttpGuard::on_gone(gpointer p, GObject* msg) {
+  static_cast<HttpGuard*>(p)->forget(reinterpret_cast<SoupServerMessage*>(msg), false);
+}
+
+void HttpGuard::forget(SoupServerMessage* msg, bool alive) {
   auto it = pending_.find(msg);
   if (it == pending_.end()) return;
-  for (gulong id : {it->second.sig_headers, it->second.sig_chunk}) {
-    if (id != 0 && g_signal_handler_is_connected(msg, id)) g_signal_handler_disconnect(msg, id);
+  if (alive) {
+    g_object_weak_unref(G_OBJECT(msg), &HttpGuard::on_gone, this);
+    for (gulong id : {it->second.sig_headers, it->second.sig_chunk}) {
+      if (id != 0 && g_signal_handler_is_connected(msg, id)) g_signal_handler_disconnect(msg, id);
+    }
   }
   auto src = per_source_.find(it->second.source);
   if (src != per_source_.end() && --src->second == 0) per_source_.erase(src);
@@ -125,7 +171,7 @@ std::string HttpGuard::upgraded(SoupServerMessage* msg) {
   if (it == pending_.end()) return {};
   std::string source = it->second.source;
   ++per_source_[source];  // kept for the WebSocket; forget() gives the request's back
-  forget(msg);
+  forget(msg, true);
   return source;
 }
 
@@ -186,7 +232,7 @@ void HttpGuard::check(int64_t now_us) {
     }
   }
   for (SoupServerMessage* msg : late) cut(msg);
-  for (SoupServerMessage* msg : gone) forget(msg);
+  for (SoupServerMessage* msg : gone) forget(msg, true);
   if (!late.empty()) {
     counters_.cut_slow += late.size();
     logger(LogComponent::kWhip)

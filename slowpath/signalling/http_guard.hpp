@@ -8,7 +8,7 @@
 // libsoup then frees it. Slow-path thread only.
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -71,14 +71,17 @@ class HttpGuard {
   static void on_done(SoupServer*, SoupServerMessage* msg, gpointer self);
   static void on_headers(SoupServerMessage* msg, gpointer self);
   static void on_chunk(SoupServerMessage* msg, GBytes* chunk, gpointer self);
+  static void on_gone(gpointer self, GObject* msg);
   void refuse_body(SoupServerMessage* msg);
-  void forget(SoupServerMessage* msg);
+  // `alive`: false when called as the message is finalized (its signal
+  // handlers and weak reference go with it).
+  void forget(SoupServerMessage* msg, bool alive);
   static void cut(SoupServerMessage* msg);
 
   SoupServer* server_;
   HttpLimits limits_;
   gulong sig_started_ = 0, sig_read_ = 0, sig_finished_ = 0, sig_aborted_ = 0;
-  std::map<SoupServerMessage*, Pending> pending_;  // from started to finished/aborted
+  std::map<SoupServerMessage*, Pending> pending_;  // from started to finished/aborted/freed
   std::map<std::string, uint32_t> per_source_;
   Counters counters_;
 };
