@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "dataplane/fanout/fastpath.hpp"
+#include "dataplane/munge/rtp_rewrite.hpp"
 #include "dataplane/pkt/byte_order.hpp"
 #include "dataplane/rtcp/sr_translate.hpp"
 
@@ -79,31 +80,20 @@ void Fastpath::retransmit(Downtrack& d, uint16_t out_seq, TxStage& tx) {
   const uint8_t* src = rte_pktmbuf_mtod_offset(e.m, const uint8_t*, e.off);
   pkt::RtpHeader h;
   if (pkt::parse_rtp({src, e.len}, h) != pkt::RtpError::kOk) return;  // parsed once already
+  // On the RTX stream when the subscriber has one (RFC 4588), else as the
+  // original again.
   const bool rtx = d.rtx_ssrc != 0 && d.tx_rtx != nullptr;
-  // RFC 4588 §4: RTX = the original header (RTX SSRC, PT, own sequence), the
-  // original sequence number (OSN), the original payload; padding dropped.
-  const uint32_t out_len = rtx ? h.header_len + 2u + h.payload_len : e.len;
+  const uint32_t out_len = rtx ? munge::rtx_len(h) : e.len;
   PendingOut& po = pending_[npending_];
   uint8_t* out = begin_out(d.subscriber, out_len, po);
   if (out == nullptr) return;
   po.downtrack = kNoIndex;
+  const uint32_t ts = d.munger.translate_ts(h.timestamp);
+  const pkt::ExtIdMap* ext = d.ext_identity ? nullptr : &d.ext_map;
   if (rtx) {
-    std::memcpy(out, src, h.header_len);
-    out[0] = static_cast<uint8_t>(out[0] & ~0x20);  // no padding
-    out[1] = static_cast<uint8_t>((out[1] & 0x80) | (d.rtx_pt & 0x7f));
-    pkt::store_be16(out + 2, d.rtx_seq++);
-    pkt::store_be32(out + 8, d.rtx_ssrc);
-    pkt::store_be16(out + h.header_len, out_seq);
-    std::memcpy(out + h.header_len + 2, src + h.header_len, h.payload_len);
+    munge::write_rtx(out, src, h, {d.rtx_pt, d.rtx_seq++, ts, d.rtx_ssrc, ext}, out_seq);
   } else {
-    std::memcpy(out, src, e.len);
-    out[1] = static_cast<uint8_t>((out[1] & 0x80) | d.pt_map[h.payload_type]);
-    pkt::store_be16(out + 2, out_seq);
-    pkt::store_be32(out + 8, d.ssrc);
-  }
-  pkt::store_be32(out + 4, d.munger.translate_ts(h.timestamp));
-  if (h.has_extension && !d.ext_identity) {
-    pkt::rewrite_extension_ids({out + h.ext_offset, h.ext_len}, h.ext_profile, d.ext_map);
+    munge::write_forward(out, src, e.len, h, {d.pt_map[h.payload_type], out_seq, ts, d.ssrc, ext});
   }
   ops_[npending_] =
       srtp::Op{out, out_len, static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len),

@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "dataplane/fanout/fastpath.hpp"
+#include "dataplane/munge/rtp_rewrite.hpp"
 #include "dataplane/pkt/byte_order.hpp"
 
 namespace edgesfu::dp::fanout {
@@ -155,15 +156,10 @@ void Fastpath::fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const p
     uint8_t* out = begin_out(d.subscriber, len, po);
     if (out == nullptr) continue;
     po.downtrack = di;
-    // The one copy per subscriber (DESIGN.md §1), then the rewrite in place.
-    std::memcpy(out, rtp, len);
-    out[1] = static_cast<uint8_t>((out[1] & 0x80) | d.pt_map[h.payload_type]);
-    pkt::store_be16(out + 2, mo.seq);
-    pkt::store_be32(out + 4, mo.ts);
-    pkt::store_be32(out + 8, d.ssrc);
-    if (h.has_extension && !d.ext_identity) {
-      pkt::rewrite_extension_ids({out + h.ext_offset, h.ext_len}, h.ext_profile, d.ext_map);
-    }
+    // The one copy per subscriber (DESIGN.md §1), rewritten as it is made.
+    munge::write_forward(
+        out, rtp, len, h,
+        {d.pt_map[h.payload_type], mo.seq, mo.ts, d.ssrc, d.ext_identity ? nullptr : &d.ext_map});
     ops_[npending_] =
         srtp::Op{out, len, static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len), d.tx,
                  srtp::Status::kError};
@@ -261,9 +257,8 @@ bool Fastpath::repair_from_rtx(Track& t, uint8_t*& rtp, uint32_t& len, pkt::RtpH
   for (uint8_t i = 0; i < t.nlayers && !ours; ++i) {
     ours = t.layer_rtx_ssrc[i] == h.ssrc && t.layer_ssrc[i] == t.ssrc;
   }
-  if (!ours || h.payload_len < 2) return false;  // a padding-only probe
-  // RFC 4588 §4: the original sequence number leads the payload.
-  const uint16_t osn = pkt::load_be16(rtp + h.header_len);
+  uint16_t osn = 0;
+  if (!ours || !munge::rtx_osn(rtp, h, osn)) return false;  // a padding-only probe
   // One we never had goes on: asked for, or newer than any yet (a probe
   // that carries a packet whose original was lost or is still on the way);
   // an OSN far ahead is no packet of this stream.
@@ -272,15 +267,7 @@ bool Fastpath::repair_from_rtx(Track& t, uint8_t*& rtp, uint32_t& len, pkt::RtpH
     return false;
   }
   if (t.nack.missing() != 0) nack_pending_ = true;
-  // The original in place: its header moves up over the OSN, and takes back
-  // the stream's SSRC, sequence number and payload type; padding goes.
-  std::memmove(rtp + 2, rtp, h.header_len);
-  rtp += 2;
-  len = h.header_len + h.payload_len - 2u;
-  rtp[0] = static_cast<uint8_t>(rtp[0] & ~0x20);
-  rtp[1] = static_cast<uint8_t>((rtp[1] & 0x80) | (t.media_pt & 0x7f));
-  pkt::store_be16(rtp + 2, osn);
-  pkt::store_be32(rtp + 8, t.ssrc);
+  munge::rtx_restore(rtp, len, h, t.media_pt, t.ssrc);  // the original, in place
   if (pkt::parse_rtp({rtp, len}, h) != pkt::RtpError::kOk) return false;
   stats_->media.rtx_in_repaired.add(1);
   return true;
