@@ -65,8 +65,8 @@ mapfile -t libs < <(ldd "$build/edgesfu" | awk '$3 ~ /^\// {print $3}')
 pkgs=$(for l in "${libs[@]}"; do dpkg-query -S "$(readlink -f "$l")" 2> /dev/null || true; done |
   cut -d: -f1 | sort -u | tr '\n' ',')
 [[ $pkgs == *librte-eal* ]] || { echo "build-image: could not find the packages of edgesfu's libraries" >&2; exit 1; }
-pkgs+=$(dpkg-query -W -f '${Package} ${Status}\n' 'librte-bus-*' 'librte-common-*' 'librte-mempool*' \
-  'librte-net-*' 2> /dev/null | awk '/install ok installed/ {printf "%s,", $1}')
+pkgs+=$({ dpkg-query -W -f '${Package} ${Status}\n' 'librte-bus-*' 'librte-common-*' \
+  'librte-mempool*' 'librte-net-*' 2> /dev/null || true; } | awk '/install ok installed/ {printf "%s,", $1}')
 [[ $pkgs == *librte-net-af-packet* && $pkgs == *librte-mempool-ring* ]] ||
   { echo "build-image: DPDK's drivers are not installed here (deploy/install-deps.sh)" >&2; exit 1; }
 pkgs+=dpdk,glib-networking,ca-certificates,iproute2,python3,procps
