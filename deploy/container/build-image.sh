@@ -28,7 +28,7 @@ while (($#)); do
     --tag) tag=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
     --no-import) import=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "build-image: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -50,7 +50,8 @@ fi
 cmake --build "$build" -j "$(nproc)" --target edgesfu
 mkdir -p "$out"
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+rootfs=$out/rootfs.tar
+trap 'rm -rf "$stage" "$rootfs"' EXIT
 DESTDIR=$stage cmake --install "$build" --prefix /usr > /dev/null
 mkdir -p "$stage/etc/edgesfu"
 cp "$root/config/examples/baremetal.yaml" "$stage/etc/edgesfu/edgesfu.yaml"
@@ -69,7 +70,7 @@ pkgs+=$({ dpkg-query -W -f '${Package} ${Status}\n' 'librte-bus-*' 'librte-commo
   'librte-mempool*' 'librte-net-*' 2> /dev/null || true; } | awk '/install ok installed/ {printf "%s,", $1}')
 [[ $pkgs == *librte-net-af-packet* && $pkgs == *librte-mempool-ring* ]] ||
   { echo "build-image: DPDK's drivers are not installed here (deploy/install-deps.sh)" >&2; exit 1; }
-pkgs+=dpdk,glib-networking,ca-certificates,iproute2,python3,procps
+pkgs+=dpdk,glib-networking,ca-certificates,iproute2,python3,python3-yaml,procps
 
 # This host's apt sources, so that the image is built from the same mirror
 # and release as the binary it carries.
@@ -79,14 +80,17 @@ for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.l
 done
 ((${#sources[@]})) || { echo "build-image: no apt sources in /etc/apt" >&2; exit 1; }
 
-rootfs=$out/rootfs.tar
 echo "build-image: $suite rootfs with $(tr ',' '\n' <<< "$pkgs" | wc -l) packages -> $rootfs"
 mmdebstrap --quiet --variant=apt --include="$pkgs" \
   --customize-hook="sync-in $stage /" \
   --customize-hook='rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*' \
   "$suite" "$rootfs" "${sources[@]}"
 
-((import)) || { echo "build-image: $rootfs"; exit 0; }
+if ((!import)); then
+  trap 'rm -rf "$stage"' EXIT
+  echo "build-image: $rootfs"
+  exit 0
+fi
 image=localhost/edgesfu:$tag
 podman import --quiet \
   --change 'ENTRYPOINT ["/usr/bin/edgesfu"]' \
@@ -96,5 +100,4 @@ podman import --quiet \
   "$rootfs" "$image" > /dev/null
 rm -f "$out/edgesfu-image.tar"
 podman save --quiet --format oci-archive -o "$out/edgesfu-image.tar" "$image"
-rm -f "$rootfs"
 echo "build-image: $image (OCI archive $out/edgesfu-image.tar, $(du -h "$out/edgesfu-image.tar" | cut -f1))"

@@ -18,5 +18,8 @@ fi
 nofile=$(ulimit -Hn)
 if [[ $nofile != unlimited ]] && ((nofile < 1048576)); then
   echo "--ulimit=nofile=$nofile:$nofile"
+fi
+nproc=$(ulimit -Hu)
+if [[ $nproc != unlimited ]] && ((nproc < 1048576)); then
   echo "--ulimit=nproc=4096:4096"
 fi

@@ -35,13 +35,18 @@ void drop_leaked_accept_ref(SoupServerMessage* msg) {
 // "server: do not leak idle connections closed by the client"): the
 // connection, its streams and its buffers stay for the life of the server.
 // On those versions every answer other than a WebSocket upgrade closes its
-// connection; clients open another for their next request.
-void close_after_answer(SoupServerMessage* msg) {
+// connection; clients open another for their next request. The header goes
+// on when the request is read (the client is told); and again when the
+// request ends, which covers answers given before the body (Expect:
+// 100-continue refused) and requests that asked for an upgrade and got an
+// ordinary answer: libsoup decides whether to keep the connection only after
+// request-finished/aborted, and a connection that became a WebSocket never
+// gets there.
+bool leaky_keepalive() {
   static const bool kLeaky = soup_get_major_version() == 3 && soup_get_minor_version() < 3;
-  if (!kLeaky) return;
-  if (soup_message_headers_header_contains(soup_server_message_get_request_headers(msg),
-                                           "Connection", "upgrade"))
-    return;
+  return kLeaky;
+}
+void close_after_answer(SoupServerMessage* msg) {
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
                                "close");
 }
@@ -141,10 +146,14 @@ void HttpGuard::on_read(SoupServer*, SoupServerMessage* msg, gpointer p) {
   auto* self = static_cast<HttpGuard*>(p);
   auto it = self->pending_.find(msg);
   if (it != self->pending_.end()) it->second.read = true;
-  close_after_answer(msg);
+  if (leaky_keepalive() &&
+      !soup_message_headers_header_contains(soup_server_message_get_request_headers(msg),
+                                            "Connection", "upgrade"))
+    close_after_answer(msg);
 }
 
 void HttpGuard::on_done(SoupServer*, SoupServerMessage* msg, gpointer p) {
+  if (leaky_keepalive()) close_after_answer(msg);
   static_cast<HttpGuard*>(p)->forget(msg, true);
 }
 

@@ -19,6 +19,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM  # ctest's timeout: still clean up
 fail() { echo "FAIL: $*"; exit 1; }
 
 start=$(date +%s)
@@ -44,7 +45,8 @@ for pmd in librte_net_af_packet librte_net_tap librte_net_ixgbe librte_net_i40e 
   grep -q "^$pmd\.so" <<< "$pmds" || fail "DPDK driver $pmd missing from the image"
 done
 run --entrypoint /bin/sh "$image" -c \
-  'command -v dpdk-devbind.py && command -v edgesfu-ctl' > /dev/null || fail "tools missing from the image"
+  'dpdk-devbind.py --help > /dev/null && edgesfu-ctl --help > /dev/null' ||
+  fail "dpdk-devbind.py or edgesfu-ctl does not run in the image"
 echo "ok: DPDK drivers (af_packet, tap, ixgbe, i40e, ice, mlx5), dpdk-devbind.py and edgesfu-ctl in the image"
 
 # The demo, with edgesfu in the container.

@@ -140,7 +140,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Shape{"plain", 0, false, 0, false}, Shape{"marker", 0, false, 0, true},
                       Shape{"csrcs", 2, false, 0, false}, Shape{"extension", 0, true, 0, true},
                       Shape{"padding", 0, false, 4, false}, Shape{"everything", 3, true, 7, true}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(RtpRewriteRtx, AProbeWithoutOsnIsNotRestored) {
   // A padding-only RTX probe: header, then only padding.
