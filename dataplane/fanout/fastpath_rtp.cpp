@@ -267,7 +267,7 @@ bool Fastpath::repair_from_rtx(Track& t, uint8_t*& rtp, uint32_t& len, pkt::RtpH
     return false;
   }
   if (t.nack.missing() != 0) nack_pending_ = true;
-  munge::rtx_restore(rtp, len, h, t.media_pt, t.ssrc);  // the original, in place
+  munge::rtx_restore(rtp, len, h, osn, t.media_pt, t.ssrc);  // the original, in place
   if (pkt::parse_rtp({rtp, len}, h) != pkt::RtpError::kOk) return false;
   stats_->media.rtx_in_repaired.add(1);
   return true;

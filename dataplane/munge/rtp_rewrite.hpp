@@ -26,6 +26,13 @@ namespace detail {
 inline void set_pt(uint8_t* p, uint8_t pt) {
   p[1] = static_cast<uint8_t>((p[1] & 0x80) | (pt & 0x7f));  // marker kept
 }
+// The fixed header's payload type, sequence number, timestamp and SSRC.
+inline void set_fields(uint8_t* p, const HeaderRewrite& w) {
+  set_pt(p, w.pt);
+  pkt::store_be16(p + 2, w.seq);
+  pkt::store_be32(p + 4, w.ts);
+  pkt::store_be32(p + 8, w.ssrc);
+}
 inline void rewrite_ext(uint8_t* p, const pkt::RtpHeader& h, const pkt::ExtIdMap* map) {
   if (h.has_extension && map != nullptr)
     pkt::rewrite_extension_ids({p + h.ext_offset, h.ext_len}, h.ext_profile, *map);
@@ -38,10 +45,7 @@ inline void rewrite_ext(uint8_t* p, const pkt::RtpHeader& h, const pkt::ExtIdMap
 inline uint32_t write_forward(uint8_t* out, const uint8_t* src, uint32_t len,
                               const pkt::RtpHeader& h, const HeaderRewrite& w) {
   std::memcpy(out, src, len);
-  detail::set_pt(out, w.pt);
-  pkt::store_be16(out + 2, w.seq);
-  pkt::store_be32(out + 4, w.ts);
-  pkt::store_be32(out + 8, w.ssrc);
+  detail::set_fields(out, w);
   detail::rewrite_ext(out, h, w.ext_map);
   return len;
 }
@@ -58,10 +62,7 @@ inline uint32_t write_rtx(uint8_t* out, const uint8_t* src, const pkt::RtpHeader
                           const HeaderRewrite& w, uint16_t osn) {
   std::memcpy(out, src, h.header_len);
   out[0] = static_cast<uint8_t>(out[0] & ~0x20);  // no padding
-  detail::set_pt(out, w.pt);
-  pkt::store_be16(out + 2, w.seq);
-  pkt::store_be32(out + 4, w.ts);
-  pkt::store_be32(out + 8, w.ssrc);
+  detail::set_fields(out, w);
   pkt::store_be16(out + h.header_len, osn);
   std::memcpy(out + h.header_len + 2, src + h.header_len, h.payload_len);
   detail::rewrite_ext(out, h, w.ext_map);
@@ -77,13 +78,12 @@ inline bool rtx_osn(const uint8_t* rtx, const pkt::RtpHeader& h, uint16_t& osn) 
 }
 
 // RFC 4588 §4, the other way, in place: the original packet back out of an
-// RTX packet of `len` bytes at `rtp` (parsed as `h`, at least 2 bytes of
-// payload): its header moves up over the OSN and takes back the stream's
-// sequence number, payload type and SSRC; padding goes. `rtp` and `len` then
+// RTX packet of `len` bytes at `rtp` (parsed as `h`; `osn` from rtx_osn()):
+// its header moves up over the OSN and takes back the stream's sequence
+// number, payload type and SSRC; padding goes. `rtp` and `len` then
 // describe the original.
-inline void rtx_restore(uint8_t*& rtp, uint32_t& len, const pkt::RtpHeader& h, uint8_t media_pt,
-                        uint32_t media_ssrc) {
-  const uint16_t osn = pkt::load_be16(rtp + h.header_len);
+inline void rtx_restore(uint8_t*& rtp, uint32_t& len, const pkt::RtpHeader& h, uint16_t osn,
+                        uint8_t media_pt, uint32_t media_ssrc) {
   std::memmove(rtp + 2, rtp, h.header_len);
   rtp += 2;
   len = h.header_len + h.payload_len - 2u;

@@ -128,7 +128,7 @@ TEST_P(RtpRewrite, RtxCarriesTheOsnAndRestoresToTheForwardedPacket) {
   // the forwarded one without its padding.
   uint8_t* p = rtx.data();
   uint32_t len = n;
-  rtx_restore(p, len, r, 96, 0xAABBCCDD);
+  rtx_restore(p, len, r, osn, 96, 0xAABBCCDD);
   ASSERT_EQ(len, h.header_len + h.payload_len);
   std::vector<uint8_t> want(fwd.begin(), fwd.begin() + len);
   want[0] = static_cast<uint8_t>(want[0] & ~0x20);
