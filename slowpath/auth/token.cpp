@@ -144,10 +144,10 @@ TokenResult verify(const std::string& token, const std::map<std::string, std::st
     return fail(TokenError::kMalformed, "exp (an integer) is required");
   }
   c.expires = exp->get<int64_t>();
-  if (now >= c.expires) return fail(TokenError::kExpired, "exp is in the past");
+  if (now - kClockLeewayS >= c.expires) return fail(TokenError::kExpired, "exp is in the past");
   auto nbf = payload.find("nbf");
   if (nbf != payload.end() && nbf->is_number_integer()) c.not_before = nbf->get<int64_t>();
-  if (c.not_before != 0 && now < c.not_before)
+  if (c.not_before != 0 && now + kClockLeewayS < c.not_before)
     return fail(TokenError::kNotYetValid, "nbf is in the future");
   c.identity = get_str(payload, "sub");
   c.name = get_str(payload, "name");

@@ -73,6 +73,12 @@ struct TokenResult {
   Claims claims;
 };
 
+// exp and nbf are honoured with this much slack either way, as LiveKit does
+// (go-jose's DefaultLeeway). Without it a token minted in the same second it
+// is checked can fail: glibc's time() reads the coarse clock, which trails
+// the gettimeofday() a minting SDK reads by up to a tick.
+inline constexpr int64_t kClockLeewayS = 60;
+
 // Verifies `token` against `keys` (API key -> secret) at unix time `now`.
 // Only HS256 is accepted (no "none", no algorithm confusion); exp is required.
 TokenResult verify(const std::string& token, const std::map<std::string, std::string>& keys,

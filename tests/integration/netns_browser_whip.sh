@@ -57,7 +57,7 @@ cat "$work/werift.json"
 
 step "rejections"
 BAD=$(mint --room demo --identity x --secret not-the-secret-but-32-characters-long --key devkey)
-EXPIRED=$(mint --room demo --identity x --ttl=-60)
+EXPIRED=$(mint --room demo --identity x --ttl=-120)
 NOPUB=$(mint --room demo --identity x --no-publish)
 OFFER=(-H 'Content-Type: application/sdp' --data-binary @"$src/tests/integration/offer_opus.sdp")
 expect_status 401 "no token" POST /whip/demo "${OFFER[@]}"

@@ -60,7 +60,7 @@ expect() {  # expect STATUS TEXT WHAT STATUS_GOT
   echo "   $3 -> $4 ($(head -c 90 "$work/body" | tr '\n' ' '))"
 }
 GOOD=$(mint --room lk --identity alice)
-EXPIRED=$(mint --room lk --identity alice --ttl -60)
+EXPIRED=$(mint --room lk --identity alice --ttl -120)
 WRONGKEY=$("$py" "$src/tools/mint-token" --key devkey --secret "not-the-secret-0123456789abcdefXX" \
   --room lk --identity alice)
 NOJOIN=$("$py" - "$secret" <<'PY'

@@ -7,7 +7,8 @@
 namespace edgesfu::sp::auth {
 namespace {
 
-const std::map<std::string, std::string> kKeys = {{"APIkey1", "0123456789abcdef0123456789abcdef-secret"}};
+const std::map<std::string, std::string> kKeys = {
+    {"APIkey1", "0123456789abcdef0123456789abcdef-secret"}};
 constexpr int64_t kNow = 1'800'000'000;
 
 Claims claims() {
@@ -39,13 +40,15 @@ TEST(TokenTest, MintThenVerify) {
 TEST(TokenTest, AbsentPublishGrantsDefaultToTrue) {
   const std::string signing =
       base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
-      base64url_encode(R"({"exp":1800000600,"iss":"APIkey1","nbf":1799999000,"sub":"bob","video":{"room":"r","roomJoin":true}})");
+      base64url_encode(
+          R"({"exp":1800000600,"iss":"APIkey1","nbf":1799999000,"sub":"bob","video":{"room":"r","roomJoin":true}})");
   unsigned char mac[32];
   unsigned int len = 0;
   const std::string& secret = kKeys.at("APIkey1");
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(signing.data()), signing.size(), mac, &len);
-  const std::string token = signing + "." + base64url_encode(std::string(reinterpret_cast<char*>(mac), len));
+  const std::string token =
+      signing + "." + base64url_encode(std::string(reinterpret_cast<char*>(mac), len));
   const TokenResult r = verify(token, kKeys, kNow);
   ASSERT_TRUE(r.ok) << r.detail;
   EXPECT_EQ(r.claims.identity, "bob");
@@ -61,16 +64,23 @@ TEST(TokenTest, RefusalsByClass) {
     EXPECT_EQ(r.error, e) << r.detail;
   };
   // Forged: signed with another secret, or a payload changed after signing.
-  expect(verify(mint(claims(), "another-secret-of-thirty-two-chars!!"), kKeys, kNow), TokenError::kBadSignature);
+  expect(verify(mint(claims(), "another-secret-of-thirty-two-chars!!"), kKeys, kNow),
+         TokenError::kBadSignature);
   std::string tampered = good;
   tampered[tampered.find('.') + 5] ^= 1;
   const TokenResult tr = verify(tampered, kKeys, kNow);
   EXPECT_FALSE(tr.ok);
-  // Expired, not yet valid.
-  expect(verify(good, kKeys, kNow + 601), TokenError::kExpired);
+  // Expired, not yet valid: each with LiveKit's minute of clock leeway.
+  EXPECT_TRUE(verify(good, kKeys, kNow + 600 + kClockLeewayS - 1).ok);
+  expect(verify(good, kKeys, kNow + 600 + kClockLeewayS), TokenError::kExpired);
   Claims later = claims();
   later.not_before = kNow + 100;
   expect(verify(mint(later, kKeys.at("APIkey1")), kKeys, kNow), TokenError::kNotYetValid);
+  expect(verify(mint(later, kKeys.at("APIkey1")), kKeys, kNow + 100 - kClockLeewayS - 1),
+         TokenError::kNotYetValid);
+  // Inside the leeway it is valid already (a minting clock a tick ahead).
+  EXPECT_TRUE(verify(mint(later, kKeys.at("APIkey1")), kKeys, kNow + 100 - kClockLeewayS).ok);
+  EXPECT_TRUE(verify(mint(later, kKeys.at("APIkey1")), kKeys, kNow + 99).ok);
   // Unknown key.
   Claims other = claims();
   other.api_key = "nobody";
@@ -83,7 +93,8 @@ TEST(TokenTest, RefusalsByClass) {
   expect(verify("a.b", kKeys, kNow), TokenError::kMalformed);
   expect(verify("a.b.c.d", kKeys, kNow), TokenError::kMalformed);
   expect(verify("!!.??.**", kKeys, kNow), TokenError::kMalformed);
-  expect(verify(base64url_encode("[1]") + "." + base64url_encode("{}") + ".x", kKeys, kNow), TokenError::kMalformed);
+  expect(verify(base64url_encode("[1]") + "." + base64url_encode("{}") + ".x", kKeys, kNow),
+         TokenError::kMalformed);
   expect(verify(std::string(9000, 'a'), kKeys, kNow), TokenError::kMalformed);
 }
 
