@@ -180,7 +180,7 @@ TEST(WebhookPayload, BodyIsProtojsonAndTheTokenSignsItsHash) {
   EXPECT_EQ(v.claims.api_key, "APIkey1");
   EXPECT_EQ(v.claims.expires, 1000 + 300);
   EXPECT_EQ(jwt_payload(token)["sha256"], webhook::body_sha256(body));
-  EXPECT_FALSE(auth::verify(token, keys, 1000 + 301).ok);
+  EXPECT_FALSE(auth::verify(token, keys, 1000 + 300 + auth::kClockLeewayS).ok);  // expired
 }
 
 const char* const kDataplane = R"(
