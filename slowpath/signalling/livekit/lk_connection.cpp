@@ -482,6 +482,12 @@ void LkConnection::changed() {
   si->set_protocol(kProtocol);
   si->set_node_id("edgesfu");
   j.set_subscriber_primary(false);  // one PeerConnection, the client's
+  // As LiveKit (room.go: CanPublish() && no ICE fallback): a publisher's SDK
+  // queues its renegotiations behind the answer it waits for, instead of
+  // re-offering on a 150 ms debounce. rtc-node up to 1.1.0 (rust-sdks before
+  // 3ad3b8f6) deadlocks its signal task when a debounced re-offer overlaps
+  // an answer in flight, and then never sends its LeaveRequest.
+  j.set_fast_publish(claims_.video.can_publish);
   j.mutable_client_configuration()->set_resume_connection(::livekit::DISABLED);
   j.set_ping_interval(kPingIntervalS);
   j.set_ping_timeout(kPingTimeoutS);
