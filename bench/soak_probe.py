@@ -6,8 +6,8 @@
 
 t (s, monotonic), RSS split by kind (KiB), descriptors, threads, the packet
 pool's mbufs in use (/edgesfu/mempools), and from edgesfu's last stats line
-the flows, tracks and subscriptions in the dataplane, the SRTP sessions and
-the webhooks queued.
+the flows, tracks and subscriptions in the dataplane, the SRTP sessions, the
+webhooks queued and the C heap (in use and free, every glibc arena).
 """
 import json
 import os
@@ -19,7 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare_probe import status_kb, telemetry  # noqa: E402  bench/compare_probe.py
 
 STATS = re.compile(r"flows (\d+) tracks (\d+) subscriptions (\d+);.*"
-                   r"srtp sessions (\d+); webhooks queued (\d+)")
+                   r"srtp sessions (\d+); webhooks queued (\d+)"
+                   r"; heap ([\d.]+) MiB in use, ([\d.]+) MiB free")
 
 
 def last_stats(log):
@@ -33,7 +34,7 @@ def last_stats(log):
     except OSError:
         return None
     found = STATS.findall(tail)
-    return [int(x) for x in found[-1]] if found else None
+    return [float(x) if "." in x else int(x) for x in found[-1]] if found else None
 
 
 def main():
@@ -53,7 +54,8 @@ def main():
     st = last_stats(log)
     if st:
         (sample["flows"], sample["tracks"], sample["subscriptions"], sample["srtp_sessions"],
-         sample["webhooks_queued"]) = st
+         sample["webhooks_queued"], heap_mib, free_mib) = st
+        sample["heap_kb"], sample["heap_free_kb"] = round(heap_mib * 1024), round(free_mib * 1024)
     print(json.dumps(sample), flush=True)
 
 

@@ -21,6 +21,7 @@
 #include "dataplane/port/netns.hpp"
 #include "dataplane/stats/telemetry.hpp"
 #include "slowpath/appliance/appliance_metrics.hpp"
+#include "slowpath/appliance/heap.hpp"
 #include "slowpath/dtls/dtls.hpp"
 #include "slowpath/metrics/metrics_server.hpp"
 #include "slowpath/rooms/rooms.hpp"
@@ -29,6 +30,13 @@
 #include "slowpath/signalling/whip/whip_server.hpp"
 
 namespace edgesfu::sp {
+
+namespace {
+// Heap trims: how often the free bytes are looked at, and how many make a
+// trim worth its walk of the arenas (a few ms at most, on this thread).
+constexpr unsigned kHeapTrimEveryS = 10;
+constexpr uint64_t kHeapTrimSlack = 4u << 20;
+}  // namespace
 
 Appliance::Appliance(config::Config cfg) : cfg_(std::move(cfg)) {}
 
@@ -197,17 +205,19 @@ gboolean Appliance::on_stats_tick(gpointer self) {
   }
   if (secs > 0) {
     const DpControl* dc = a->dp_control_.get();
+    const heap::Figures heap = heap::figures();
+    auto mib = [](uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); };
     spdlog::info(
         "stats: media in {:.0f} pps, forwarded {:.0f} pps; punted {:.0f} pps, kernel->wire "
         "{:.0f} pps; drops {:.0f}/s; flows {} tracks {} subscriptions {}; workers busy {:.1f}%; "
-        "srtp sessions {}; webhooks queued {}",
+        "srtp sessions {}; webhooks queued {}; heap {:.1f} MiB in use, {:.1f} MiB free",
         static_cast<double>(media_in) / secs, static_cast<double>(media_out) / secs,
         static_cast<double>(w2e) / secs, static_cast<double>(e2w) / secs,
         static_cast<double>(drops) / secs, dc != nullptr ? dc->flows() : 0,
         dc != nullptr ? dc->tracks() : 0, dc != nullptr ? dc->downtracks() : 0,
         total != 0 ? 100.0 * static_cast<double>(busy) / static_cast<double>(total) : 0.0,
         dc != nullptr ? dc->live_sessions() : 0,
-        a->webhooks_ != nullptr ? a->webhooks_->depth() : 0);
+        a->webhooks_ != nullptr ? a->webhooks_->depth() : 0, mib(heap.in_use), mib(heap.free));
     if (switches != 0 || keyframes != 0) {
       spdlog::info("stats: video: {} simulcast layer switches, {} keyframe requests", switches,
                    keyframes);
@@ -215,6 +225,12 @@ gboolean Appliance::on_stats_tick(gpointer self) {
   }
   a->last_tick_ = now;
   a->last_tick_us_ = now_us;
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean Appliance::on_heap_tick(gpointer self) {
+  auto* a = static_cast<Appliance*>(self);
+  if (heap::trim_if_above(kHeapTrimSlack)) ++a->heap_trims_;
   return G_SOURCE_CONTINUE;
 }
 
@@ -357,6 +373,9 @@ Status Appliance::run_main_loop() {
   pthread_sigmask(SIG_UNBLOCK, &sigs, nullptr);
   // Worker events (released SRTP sessions) are handled on this thread.
   GSource* events = attach(g_timeout_source_new(100), &Appliance::on_events_tick, this);
+  // Free heap pages back to the kernel (slowpath/appliance/heap.hpp).
+  GSource* heap_tick =
+      attach(g_timeout_source_new_seconds(kHeapTrimEveryS), &Appliance::on_heap_tick, this);
   GSource* tick = nullptr;
   if (cfg_.logging.stats_interval_s != 0) {
     last_tick_ = counters();
@@ -379,7 +398,7 @@ Status Appliance::run_main_loop() {
   }
   speakers.reset();
   qualities.reset();
-  for (GSource* src : {sigint, sigterm, events, tick}) {
+  for (GSource* src : {sigint, sigterm, events, heap_tick, tick}) {
     if (src == nullptr) continue;
     g_source_destroy(src);
     g_source_unref(src);
@@ -472,6 +491,10 @@ MetricsInput Appliance::metrics_input(const rooms::Rooms* rooms, const livekit::
   MetricsInput in;
   in.counters = counters();
   in.tsc_hz = static_cast<double>(rte_get_tsc_hz());
+  const heap::Figures heap = heap::figures();
+  in.heap_in_use = heap.in_use;
+  in.heap_free = heap.free;
+  in.heap_trims = heap_trims_;
   if (pool_ != nullptr) {
     in.pools.push_back({pool_->name, rte_mempool_in_use_count(pool_), pool_->size});
   }

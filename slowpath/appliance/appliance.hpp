@@ -84,6 +84,7 @@ class Appliance {
   Status run_main_loop();
   static gboolean on_signal(gpointer self);
   static gboolean on_stats_tick(gpointer self);
+  static gboolean on_heap_tick(gpointer self);
   static gboolean on_events_tick(gpointer self);
 
   config::Config cfg_;
@@ -98,6 +99,7 @@ class Appliance {
   CountersSnapshot last_tick_;
   uint64_t last_tick_us_ = 0;
   const webhook::Notifier* webhooks_ = nullptr;  // the LiveKit door's, while it runs
+  uint64_t heap_trims_ = 0;                      // trims that released memory
 };
 
 }  // namespace edgesfu::sp

@@ -99,6 +99,12 @@ void control(Exposition& e, const MetricsInput& in) {
   auto g = [&e](const char* name, const char* help, std::size_t v) {
     e.gauge(name, help, static_cast<double>(v));
   };
+  e.gauge("edgesfu_heap_in_use_bytes", "C heap bytes in live allocations (glibc, every arena)",
+          static_cast<double>(in.heap_in_use));
+  e.gauge("edgesfu_heap_free_bytes", "C heap bytes the arenas hold unused",
+          static_cast<double>(in.heap_free));
+  e.counter("edgesfu_heap_trims_total", "Trims that gave free heap pages back to the kernel",
+            in.heap_trims);
   g("edgesfu_flows", "Participants' flows in the fast path", in.flows);
   g("edgesfu_tracks", "Published tracks in the fast path", in.tracks);
   g("edgesfu_subscriptions", "Downtracks (a subscriber receiving a track) in the fast path",

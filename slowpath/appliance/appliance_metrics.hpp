@@ -24,6 +24,8 @@ struct MetricsInput {
     uint64_t in_use = 0, size = 0;
   };
   std::vector<Pool> pools;
+  // The C heap (slowpath/appliance/heap.hpp).
+  uint64_t heap_in_use = 0, heap_free = 0, heap_trims = 0;
   // The dataplane as the control thread holds it.
   std::size_t flows = 0, tracks = 0, subscriptions = 0, srtp_sessions = 0;
   std::size_t commands_queued = 0;  // in the command rings and the backlog

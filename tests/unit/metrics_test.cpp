@@ -110,6 +110,8 @@ TEST(Metrics, ApplianceFiguresLandWhereTheyBelong) {
   in.pools.push_back({"esfu_pool_s0", 1200, 8191});
   in.flows = 3;
   in.participants = 5;
+  in.heap_in_use = 25u << 20;
+  in.heap_trims = 2;
   metrics::SessionMetrics sm;
   sm.started = 6;
   sm.connect.observe(0.04);
@@ -132,6 +134,8 @@ TEST(Metrics, ApplianceFiguresLandWhereTheyBelong) {
   EXPECT_EQ(s["edgesfu_port_received_packets_total{port=\"wire\"}"], "0");
   EXPECT_EQ(s["edgesfu_mempool_mbufs_in_use{pool=\"esfu_pool_s0\"}"], "1200");
   EXPECT_EQ(s["edgesfu_flows"], "3");
+  EXPECT_EQ(s["edgesfu_heap_in_use_bytes"], "26214400");
+  EXPECT_EQ(s["edgesfu_heap_trims_total"], "2");
   EXPECT_EQ(s["edgesfu_participants"], "5");
   EXPECT_EQ(s["edgesfu_sessions_started_total"], "6");
   EXPECT_EQ(s["edgesfu_session_connect_seconds_bucket{le=\"0.05\"}"], "1");
