@@ -26,6 +26,7 @@
 #include "dataplane/pkt/rtp.hpp"
 #include "dataplane/pkt/rtp_ext.hpp"
 #include "dataplane/rtcp/audio_level.hpp"
+#include "dataplane/rtcp/feedback.hpp"
 #include "dataplane/rtcp/nack_tracker.hpp"
 #include "dataplane/rtcp/receive_stats.hpp"
 #include "dataplane/rtcp/twcc_feedback.hpp"
@@ -359,7 +360,8 @@ class Fastpath {
   std::unique_ptr<rtcp::TwccRecorder[]> twcc_;  // per participant
   uint64_t next_twcc_us_ = 0;
   uint64_t next_nack_us_ = 0;
-  bool nack_pending_ = false;  // some track may be missing packets
+  bool nack_pending_ = false;       // some track may be missing packets
+  rtcp::FeedbackActions feedback_;  // one compound's, reused (rtcp/feedback.hpp)
 
   // Protect batch for RTP going out.
   // Output mbufs come from the pool a bulk at a time (one mempool call per

@@ -8,6 +8,7 @@
 #include "dataplane/fanout/fastpath.hpp"
 #include "dataplane/munge/rtp_rewrite.hpp"
 #include "dataplane/pkt/byte_order.hpp"
+#include "dataplane/rtcp/feedback.hpp"
 #include "dataplane/rtcp/sr_translate.hpp"
 
 namespace edgesfu::dp::fanout {
@@ -50,13 +51,8 @@ void Fastpath::request_keyframe(Track& t, bool fir, uint64_t now_us, TxStage& tx
 
 void Fastpath::request_keyframe(Track& t, uint32_t media_ssrc, bool fir, uint64_t now_us,
                                 TxStage& tx) {
-  if (media_ssrc == 0) return;  // simulcast before its first layer: nothing to ask yet
-  // Throttle: subscribers joining together or losing the same packet would
-  // otherwise flood the publisher with requests. Per stream: a simulcast
-  // layer to switch to is asked even just after the current one was.
-  const uint64_t gap = uint64_t{limits_.pli_throttle_ms} * 1000u;
-  if (t.last_keyframe_req_us != 0 && media_ssrc == t.last_keyframe_ssrc &&
-      now_us - t.last_keyframe_req_us < gap) {
+  if (!rtcp::keyframe_request_due(t.last_keyframe_req_us, t.last_keyframe_ssrc, media_ssrc, now_us,
+                                  uint64_t{limits_.pli_throttle_ms} * 1000u)) {
     return;
   }
   t.last_keyframe_req_us = now_us == 0 ? 1 : now_us;
@@ -105,78 +101,60 @@ void Fastpath::retransmit(Downtrack& d, uint16_t out_seq, TxStage& tx) {
 
 void Fastpath::handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t len, uint64_t now_us,
                                     TxStage& tx) {
-  if (pkt::validate_rtcp({p, len}) != pkt::RtcpError::kOk) {
+  rtcp::FeedbackActions& a = feedback_;
+  if (rtcp::decide({p, len}, a) != pkt::RtcpError::kOk) {
     drop(DropReason::kRtcpMalformed);
     return;
   }
+  if (a.over_capacity != 0) stats_->media.rtcp_over_capacity.add(a.over_capacity);
   Participant& part = participants_[slot];
-  pkt::RtcpWalker w({p, len});
-  pkt::RtcpPacket rp;
-  while (w.next(rp)) {
-    pkt::ReportBlock blocks[pkt::kMaxReportBlocks];
-    int nb = 0;
-    if (rp.type == pkt::kRtcpSr) {
-      // A publisher's SR: keep it for LSR/DLSR and for translating our SRs.
-      pkt::SenderInfo si;
-      if (pkt::parse_sr(rp, si, blocks, nb) != pkt::RtcpError::kOk) continue;
-      // Only the stream forwarded: its SR maps the timestamps subscribers get.
-      const uint32_t v = track_by_ssrc_.find(slot, si.ssrc);
-      if (v != SsrcMap::kNone && stream_role(v) != kRoleRtx &&
-          tracks_[stream_track(v)].ssrc == si.ssrc) {
-        Track& t = tracks_[stream_track(v)];
-        t.stats.on_sender_report(si.ntp, now_us);
-        t.last_sr = si;
-        t.last_sr_us = now_us;
-        t.have_sr = true;
-      }
-    } else if (rp.type == pkt::kRtcpRr) {
-      uint32_t reporter = 0;
-      if (pkt::parse_rr(rp, reporter, blocks, nb) != pkt::RtcpError::kOk) continue;
-    } else if (rp.type == pkt::kRtcpRtpfb || rp.type == pkt::kRtcpPsfb) {
-      pkt::Feedback fb;
-      if (pkt::parse_feedback(rp, fb) != pkt::RtcpError::kOk) continue;
-      if (rp.type == pkt::kRtcpRtpfb && rp.count == pkt::kFmtNack) {
-        const uint32_t di = downtrack_by_ssrc_.find(slot, fb.media_ssrc);
-        if (di == SsrcMap::kNone) continue;
-        uint16_t lost[256];
-        const int k = pkt::expand_nack(fb.fci, lost);
-        for (int i = 0; i < k; ++i) retransmit(downtracks_[di], lost[i], tx);
-      } else if (rp.type == pkt::kRtcpRtpfb && rp.count == pkt::kFmtTwcc) {
-        part.have_twcc = pkt::parse_twcc(fb, part.twcc) || part.have_twcc;
-      } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtPli) {
-        const uint32_t di = downtrack_by_ssrc_.find(slot, fb.media_ssrc);
-        if (di != SsrcMap::kNone)
-          request_keyframe(tracks_[downtracks_[di].track], false, now_us, tx);
-      } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtFir) {
-        pkt::FirEntry fir[8];
-        const int k = pkt::parse_fir(fb.fci, fir);
-        for (int i = 0; i < k; ++i) {
-          const uint32_t di = downtrack_by_ssrc_.find(slot, fir[i].ssrc);
-          if (di != SsrcMap::kNone)
-            request_keyframe(tracks_[downtracks_[di].track], true, now_us, tx);
-        }
-      } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtAfb) {
-        part.have_remb = pkt::parse_remb(fb, part.remb) || part.have_remb;
-      }
-    }
-    // Report blocks (in SR or RR) about what this participant receives from
-    // us: its downtracks' loss, jitter and round-trip time.
-    for (int i = 0; i < nb; ++i) {
-      const uint32_t di = downtrack_by_ssrc_.find(slot, blocks[i].ssrc);
-      if (di == SsrcMap::kNone) continue;
-      Downtrack& d = downtracks_[di];
-      d.fraction_lost = blocks[i].fraction_lost;
-      d.cumulative_lost = blocks[i].cumulative_lost;
-      d.jitter = blocks[i].jitter;
-      // RFC 3550 §6.4.1 on the timeline of the SR the block refers to: our SRs
-      // carry the publisher's NTP clock, not ours, so "now" is that SR's NTP
-      // time plus what passed on our clock since we sent it.
-      if (d.last_sr_ntp != 0 && blocks[i].lsr == static_cast<uint32_t>(d.last_sr_ntp >> 16)) {
-        const uint64_t since_us = now_us - d.last_sr_sent_us;
-        const uint32_t rtt =
-            rtcp::rtt_from_report(blocks[i], d.last_sr_ntp + ((since_us << 32) / 1000000u));
-        if (rtt != 0) d.rtt = rtt;
-      }
+  // A publisher's SR: kept for LSR/DLSR and for translating our SRs; only
+  // the stream forwarded, whose SR maps the timestamps subscribers get.
+  for (int i = 0; i < a.n_sr; ++i) {
+    const pkt::SenderInfo& si = a.sr[i];
+    const uint32_t v = track_by_ssrc_.find(slot, si.ssrc);
+    if (v == SsrcMap::kNone || stream_role(v) == kRoleRtx) continue;
+    Track& t = tracks_[stream_track(v)];
+    if (t.ssrc != si.ssrc) continue;
+    t.stats.on_sender_report(si.ntp, now_us);
+    t.last_sr = si;
+    t.last_sr_us = now_us;
+    t.have_sr = true;
+  }
+  for (int i = 0; i < a.n_nacks; ++i) {
+    const uint32_t di = downtrack_by_ssrc_.find(slot, a.nacks[i].media_ssrc);
+    if (di != SsrcMap::kNone) retransmit(downtracks_[di], a.nacks[i].seq, tx);
+  }
+  for (int i = 0; i < a.n_keyframes; ++i) {
+    const uint32_t di = downtrack_by_ssrc_.find(slot, a.keyframes[i].media_ssrc);
+    if (di != SsrcMap::kNone)
+      request_keyframe(tracks_[downtracks_[di].track], a.keyframes[i].fir, now_us, tx);
+  }
+  if (a.have_twcc) {
+    part.twcc = a.twcc;
+    part.have_twcc = true;
+  }
+  if (a.have_remb) {
+    part.remb = a.remb;
+    part.have_remb = true;
+  }
+  // Report blocks (in SR or RR) about what this participant receives from
+  // us: its downtracks' loss, jitter and round-trip time.
+  for (int i = 0; i < a.n_blocks; ++i) {
+    const pkt::ReportBlock& rb = a.blocks[i];
+    const uint32_t di = downtrack_by_ssrc_.find(slot, rb.ssrc);
+    if (di == SsrcMap::kNone) continue;
+    Downtrack& d = downtracks_[di];
+    d.fraction_lost = rb.fraction_lost;
+    d.cumulative_lost = rb.cumulative_lost;
+    d.jitter = rb.jitter;
+    // RFC 3550 §6.4.1 on the timeline of the SR the block refers to: our SRs
+    // carry the publisher's NTP clock, not ours, so "now" is that SR's NTP
+    // time plus what passed on our clock since we sent it.
+    if (d.last_sr_ntp != 0 && rb.lsr == static_cast<uint32_t>(d.last_sr_ntp >> 16)) {
+      const uint64_t since_us = now_us - d.last_sr_sent_us;
+      const uint32_t rtt = rtcp::rtt_from_report(rb, d.last_sr_ntp + ((since_us << 32) / 1000000u));
+      if (rtt != 0) d.rtt = rtt;
     }
   }
 }

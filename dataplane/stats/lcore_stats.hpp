@@ -84,31 +84,34 @@ struct alignas(64) DirectionStats {
 };
 
 // Fast-path events that are not drops.
-#define EDGESFU_MEDIA_COUNTERS(X)                                              \
-  X(rtp_in, "RTP packets decrypted from publishers")                           \
-  X(rtp_out, "RTP packets protected and sent to subscribers")                  \
-  X(rtcp_in, "RTCP compounds decrypted")                                       \
-  X(rtcp_out, "RTCP packets sent (SR, RR, PLI, FIR)")                          \
-  X(rtx_out, "retransmissions sent in answer to NACKs")                        \
-  X(nack_miss, "NACKed packets no longer (or never) in the ring")              \
-  X(keyframe_requests, "PLI/FIR forwarded to publishers")                      \
-  X(layer_skipped, "simulcast packets of a layer not forwarded")               \
-  X(layer_switches, "simulcast layer switches (at a keyframe)")                \
-  X(rtx_in_ignored, "publishers' RTX and probe packets (not forwarded)")       \
-  X(rtx_in_repaired, "publishers' RTX packets forwarded as the lost original") \
-  X(nack_sent, "NACKs sent to publishers (upstream loss)")                     \
-  X(nack_seqs, "sequence numbers those NACKs asked for")                       \
-  X(nack_gave_up, "lost publisher packets no longer asked for")                \
-  X(twcc_reports, "transport-wide congestion feedback sent to publishers")     \
-  X(punted, "packets handed to the exception path")                            \
-  X(punted_session, "of which STUN/DTLS of sessions (first priority)")         \
-  X(punted_tcp, "of which TCP of connections to the signalling port")          \
-  X(punted_syn, "of which SYNs to the signalling port")                        \
-  X(punted_other, "of which anything else (last priority)")                    \
-  X(punted_data, "of which DTLS of live participants (data channels)")         \
-  X(path_changes, "reply paths learned or changed by authenticated packets")   \
-  X(handed_off, "packets handed to the owning lcore")                          \
-  X(events_lost, "events the control thread could not be told (ring full)")
+#define EDGESFU_MEDIA_COUNTERS(X)                                                           \
+  X(rtp_in, "RTP packets decrypted from publishers")                                        \
+  X(rtp_out, "RTP packets protected and sent to subscribers")                               \
+  X(rtcp_in, "RTCP compounds decrypted")                                                    \
+  X(rtcp_out, "RTCP packets sent (SR, RR, PLI, FIR)")                                       \
+  X(rtx_out, "retransmissions sent in answer to NACKs")                                     \
+  X(nack_miss, "NACKed packets no longer (or never) in the ring")                           \
+  X(keyframe_requests, "PLI/FIR forwarded to publishers")                                   \
+  X(layer_skipped, "simulcast packets of a layer not forwarded")                            \
+  X(layer_switches, "simulcast layer switches (at a keyframe)")                             \
+  X(rtx_in_ignored, "publishers' RTX and probe packets (not forwarded)")                    \
+  X(rtx_in_repaired, "publishers' RTX packets forwarded as the lost original")              \
+  X(nack_sent, "NACKs sent to publishers (upstream loss)")                                  \
+  X(nack_seqs, "sequence numbers those NACKs asked for")                                    \
+  X(nack_gave_up, "lost publisher packets no longer asked for")                             \
+  X(twcc_reports, "transport-wide congestion feedback sent to publishers")                  \
+  X(punted, "packets handed to the exception path")                                         \
+  X(punted_session, "of which STUN/DTLS of sessions (first priority)")                      \
+  X(punted_tcp, "of which TCP of connections to the signalling port")                       \
+  X(punted_syn, "of which SYNs to the signalling port")                                     \
+  X(punted_other, "of which anything else (last priority)")                                 \
+  X(punted_data, "of which DTLS of live participants (data channels)")                      \
+  X(path_changes, "reply paths learned or changed by authenticated packets")                \
+  X(handed_off, "packets handed to the owning lcore")                                       \
+  X(events_lost, "events the control thread could not be told (ring full)")                 \
+  X(rtcp_over_capacity,                                                                     \
+    "RTCP feedback past one compound's room (512 NACKed packets, 16 keyframe requests, 64 " \
+    "report blocks)")
 
 struct alignas(64) MediaCounters {
 #define EDGESFU_X(name, desc) Counter name;
