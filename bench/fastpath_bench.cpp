@@ -214,7 +214,7 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
   lim.idle_timeout_ms = 0;
   PausingEngine pausing(engine);
   auto fp = std::move(fanout::Fastpath::create(lim, &pausing, pool, events, &stats)).value();
-  fanout::TxStage tx;
+  TxStage tx;
   tx.port = port;
   tx.stats = &stats.fastpath_to_wire;
 

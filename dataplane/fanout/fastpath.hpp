@@ -32,6 +32,7 @@
 #include "dataplane/rtcp/twcc_feedback.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 #include "dataplane/stats/lcore_stats.hpp"
+#include "dataplane/worker/tx_stage.hpp"
 
 namespace edgesfu::dp::fanout {
 
@@ -176,38 +177,6 @@ struct Downtrack {
   munge::RtpMunger munger;
   uint8_t pt_map[128];
   pkt::ExtIdMap ext_map;
-};
-
-// Where packets the fast path produces go: staged here and sent by the worker
-// at the end of the loop iteration, or as soon as the stage fills (a large
-// fan-out). Worker lcore only; consumes the mbufs.
-struct TxStage {
-  static constexpr uint16_t kCapacity = 64;  // small: the mbufs in flight stay in L1/L2
-  rte_mbuf* pkts[kCapacity];
-  uint16_t n = 0;
-  uint16_t port = 0, queue = 0;
-  DirectionStats* stats = nullptr;  // tx counts
-  Counter* full = nullptr;          // packets the TX queue refused
-
-  void push(rte_mbuf* m) {
-    if (n == kCapacity) flush();
-    pkts[n++] = m;
-  }
-  void flush() {
-    if (n == 0) return;
-    const uint16_t sent = rte_eth_tx_burst(port, queue, pkts, n);
-    if (stats != nullptr) {
-      uint64_t bytes = 0;
-      for (uint16_t i = 0; i < sent; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
-      stats->tx_pkts.add(sent);
-      stats->tx_bytes.add(bytes);
-    }
-    if (sent < n) {
-      rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-      if (full != nullptr) full->add(n - sent);
-    }
-    n = 0;
-  }
 };
 
 class Fastpath {

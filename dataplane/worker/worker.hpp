@@ -69,7 +69,7 @@ struct alignas(64) Worker {
   punt::TokenBucket flow_budget;  // live participants' DTLS, all flows of this lcore
   bool flow_budget_enabled = false;
 
-  fanout::TxStage tx;
+  TxStage tx;
   LcoreStats stats;
 };
 

@@ -45,7 +45,7 @@ struct World {
   std::unique_ptr<dp::fanout::Fastpath> fp;
   dp::srtp::Session* protect_video = nullptr;  // the publisher's side
   dp::pkt::UdpFrame frames[kPeers];
-  dp::fanout::TxStage tx;
+  dp::TxStage tx;
   uint64_t now_us = 1'000'000;
   uint16_t video_seq = 1000;
 };
