@@ -56,6 +56,7 @@ def main():
         (sample["flows"], sample["tracks"], sample["subscriptions"], sample["srtp_sessions"],
          sample["webhooks_queued"], heap_mib, free_mib) = st
         sample["heap_kb"], sample["heap_free_kb"] = round(heap_mib * 1024), round(free_mib * 1024)
+        sample["heap_held_kb"] = sample["heap_kb"] + sample["heap_free_kb"]  # the arenas' size
     print(json.dumps(sample), flush=True)
 
 

@@ -210,7 +210,7 @@ gboolean Appliance::on_stats_tick(gpointer self) {
     spdlog::info(
         "stats: media in {:.0f} pps, forwarded {:.0f} pps; punted {:.0f} pps, kernel->wire "
         "{:.0f} pps; drops {:.0f}/s; flows {} tracks {} subscriptions {}; workers busy {:.1f}%; "
-        "srtp sessions {}; webhooks queued {}; heap {:.1f} MiB in use, {:.1f} MiB free",
+        "srtp sessions {}; webhooks queued {}; heap {:.2f} MiB in use, {:.2f} MiB free",
         static_cast<double>(media_in) / secs, static_cast<double>(media_out) / secs,
         static_cast<double>(w2e) / secs, static_cast<double>(e2w) / secs,
         static_cast<double>(drops) / secs, dc != nullptr ? dc->flows() : 0,

@@ -113,10 +113,51 @@ for i in range(80):
 print("   80 upgrades answered 101, each with a JoinResponse frame")
 PY
 
-step "one participant announces 40 tracks: 32 are published, the rest refused LIMIT_EXCEEDED"
-in_wire "$py" - "$(mint --room limits --identity hoarder)" "$JR" <<'PY' || fail "add_track limit"
+step "one participant announces 40 tracks: 32 are published, the rest refused LIMIT_EXCEEDED; fast_publish as LiveKit sets it"
+in_wire "$py" - "$(mint --room limits --identity hoarder)" "$JR" \
+  "$(mint --room limits --identity viewer --no-publish)" <<'PY' || fail "add_track limit"
 import os, socket, struct, sys
-token, jr = sys.argv[1], sys.argv[2]
+token, jr, viewer = sys.argv[1], sys.argv[2], sys.argv[3]
+def varint(b, i):
+    v = shift = 0
+    while True:
+        v |= (b[i] & 0x7f) << shift
+        i += 1
+        if b[i - 1] < 0x80: return v, i
+        shift += 7
+def field(msg, number):  # the last value of a varint or bytes field, or None
+    i, got = 0, None
+    while i < len(msg):
+        key, i = varint(msg, i)
+        wt = key & 7
+        if wt == 0: v, i = varint(msg, i)
+        elif wt == 2:
+            n, i = varint(msg, i)
+            v, i = msg[i:i + n], i + n
+        elif wt in (1, 5): v, i = None, i + (8 if wt == 1 else 4)
+        else: raise ValueError(f"wire type {wt}")
+        if key >> 3 == number: got = v
+    return got
+def fast_publish(tok):  # JoinResponse.fast_publish (15) of SignalResponse.join (1)
+    c = socket.create_connection(("198.18.0.2", 7880), timeout=5)
+    c.sendall((f"GET /rtc/v1?access_token={tok}&join_request={jr} HTTP/1.1\r\n"
+               "Host: 198.18.0.2\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").encode())
+    got = b""
+    while True:
+        head, _, rest = got.partition(b"\r\n\r\n")
+        if len(rest) >= 4:
+            n, o = rest[1] & 0x7f, 2
+            if n == 126: n, o = struct.unpack(">H", rest[2:4])[0], 4
+            if len(rest) >= o + n: break
+        chunk = c.recv(65536)
+        if not chunk: sys.exit("no JoinResponse frame")
+        got += chunk
+    c.close()
+    return field(field(rest[o:o + n], 1), 15) == 1
+if not fast_publish(token) or fast_publish(viewer):
+    sys.exit("fast_publish: want true with canPublish, false without")
+print("   JoinResponse.fast_publish: true for a publisher, false for a viewer (as LiveKit)")
 s = socket.create_connection(("198.18.0.2", 7880), timeout=5)
 s.sendall((f"GET /rtc/v1?access_token={token}&join_request={jr} HTTP/1.1\r\n"
            "Host: 198.18.0.2\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
