@@ -20,7 +20,7 @@ from compare_probe import status_kb, telemetry  # noqa: E402  bench/compare_prob
 
 STATS = re.compile(r"flows (\d+) tracks (\d+) subscriptions (\d+);.*"
                    r"srtp sessions (\d+); webhooks queued (\d+)"
-                   r"; heap ([\d.]+) MiB in use, ([\d.]+) MiB free")
+                   r"(?:; heap ([\d.]+) MiB in use, ([\d.]+) MiB free)?")
 
 
 def last_stats(log):
@@ -34,7 +34,9 @@ def last_stats(log):
     except OSError:
         return None
     found = STATS.findall(tail)
-    return [float(x) if "." in x else int(x) for x in found[-1]] if found else None
+    if not found:
+        return None
+    return [None if x == "" else float(x) if "." in x else int(x) for x in found[-1]]
 
 
 def main():
@@ -55,8 +57,10 @@ def main():
     if st:
         (sample["flows"], sample["tracks"], sample["subscriptions"], sample["srtp_sessions"],
          sample["webhooks_queued"], heap_mib, free_mib) = st
-        sample["heap_kb"], sample["heap_free_kb"] = round(heap_mib * 1024), round(free_mib * 1024)
-        sample["heap_held_kb"] = sample["heap_kb"] + sample["heap_free_kb"]  # the arenas' size
+        if heap_mib is not None:  # an edgesfu from before the heap figures has none
+            sample["heap_kb"], sample["heap_free_kb"] = round(heap_mib * 1024), round(free_mib * 1024)
+            # in use (mmapped chunks included) + free: what malloc holds
+            sample["heap_held_kb"] = sample["heap_kb"] + sample["heap_free_kb"]
     print(json.dumps(sample), flush=True)
 
 

@@ -48,15 +48,25 @@ void add_feedback(FeedbackActions& out, const pkt::RtcpPacket& rp) {
     const int asked = nack_count(fb.fci);
     if (asked > k) out.over_capacity += static_cast<uint32_t>(asked - k);
   } else if (rp.type == pkt::kRtcpRtpfb && rp.count == pkt::kFmtTwcc) {
-    out.have_twcc = pkt::parse_twcc(fb, out.twcc) || out.have_twcc;
+    pkt::TwccHeader twcc;
+    if (pkt::parse_twcc(fb, twcc)) {
+      out.twcc = twcc;
+      out.have_twcc = true;
+    }
   } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtPli) {
     add_keyframe(out, fb.media_ssrc, false);
   } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtFir) {
     pkt::FirEntry fir[8];
     const int k = pkt::parse_fir(fb.fci, fir);
     for (int i = 0; i < k; ++i) add_keyframe(out, fir[i].ssrc, true);
+    const auto entries = static_cast<int>(fb.fci.size() / 8);
+    if (entries > k) out.over_capacity += static_cast<uint32_t>(entries - k);
   } else if (rp.type == pkt::kRtcpPsfb && rp.count == pkt::kFmtAfb) {
-    out.have_remb = pkt::parse_remb(fb, out.remb) || out.have_remb;
+    pkt::Remb remb;  // a malformed REMB after a good one leaves the good one
+    if (pkt::parse_remb(fb, remb)) {
+      out.remb = remb;
+      out.have_remb = true;
+    }
   }
 }
 

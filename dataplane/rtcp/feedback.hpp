@@ -36,11 +36,11 @@ struct FeedbackActions {
   int n_nacks = 0;
   KeyframeAction keyframes[kMaxKeyframes];
   int n_keyframes = 0;
-  bool have_twcc = false;  // the compound's last transport-cc feedback
+  bool have_twcc = false;  // the compound's last well-formed transport-cc feedback
   pkt::TwccHeader twcc;
-  bool have_remb = false;  // its last REMB
+  bool have_remb = false;  // its last well-formed REMB
   pkt::Remb remb;
-  uint32_t over_capacity = 0;  // actions left out for want of room (the caller counts them)
+  uint32_t over_capacity = 0;  // items left out for want of room (the caller counts them)
 };
 
 // Fills `out` with what `compound` asks; kOk, or why the compound is invalid

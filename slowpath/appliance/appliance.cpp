@@ -205,7 +205,7 @@ gboolean Appliance::on_stats_tick(gpointer self) {
   }
   if (secs > 0) {
     const DpControl* dc = a->dp_control_.get();
-    const heap::Figures heap = heap::figures();
+    const heap::Figures hf = heap::figures();
     auto mib = [](uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); };
     spdlog::info(
         "stats: media in {:.0f} pps, forwarded {:.0f} pps; punted {:.0f} pps, kernel->wire "
@@ -217,7 +217,7 @@ gboolean Appliance::on_stats_tick(gpointer self) {
         dc != nullptr ? dc->tracks() : 0, dc != nullptr ? dc->downtracks() : 0,
         total != 0 ? 100.0 * static_cast<double>(busy) / static_cast<double>(total) : 0.0,
         dc != nullptr ? dc->live_sessions() : 0,
-        a->webhooks_ != nullptr ? a->webhooks_->depth() : 0, mib(heap.in_use), mib(heap.free));
+        a->webhooks_ != nullptr ? a->webhooks_->depth() : 0, mib(hf.in_use), mib(hf.free));
     if (switches != 0 || keyframes != 0) {
       spdlog::info("stats: video: {} simulcast layer switches, {} keyframe requests", switches,
                    keyframes);
@@ -491,9 +491,9 @@ MetricsInput Appliance::metrics_input(const rooms::Rooms* rooms, const livekit::
   MetricsInput in;
   in.counters = counters();
   in.tsc_hz = static_cast<double>(rte_get_tsc_hz());
-  const heap::Figures heap = heap::figures();
-  in.heap_in_use = heap.in_use;
-  in.heap_free = heap.free;
+  const heap::Figures hf = heap::figures();
+  in.heap_in_use = hf.in_use;
+  in.heap_free = hf.free;
   in.heap_trims = heap_trims_;
   if (pool_ != nullptr) {
     in.pools.push_back({pool_->name, rte_mempool_in_use_count(pool_), pool_->size});

@@ -145,16 +145,21 @@ def fast_publish(tok):  # JoinResponse.fast_publish (15) of SignalResponse.join 
                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").encode())
     got = b""
     while True:
-        head, _, rest = got.partition(b"\r\n\r\n")
-        if len(rest) >= 4:
+        head, sep, rest = got.partition(b"\r\n\r\n")
+        if sep and not head.startswith(b"HTTP/1.1 101"): sys.exit(f"upgrade refused: {head[:60]!r}")
+        if len(rest) >= 10:
             n, o = rest[1] & 0x7f, 2
             if n == 126: n, o = struct.unpack(">H", rest[2:4])[0], 4
+            elif n == 127: n, o = struct.unpack(">Q", rest[2:10])[0], 10
             if len(rest) >= o + n: break
         chunk = c.recv(65536)
         if not chunk: sys.exit("no JoinResponse frame")
         got += chunk
     c.close()
-    return field(field(rest[o:o + n], 1), 15) == 1
+    if rest[0] != 0x82: sys.exit(f"first frame: byte 0 {rest[0]:#x}, want a final binary frame")
+    join = field(rest[o:o + n], 1)
+    if join is None: sys.exit("the first frame is no SignalResponse.join")
+    return field(join, 15) == 1
 if not fast_publish(token) or fast_publish(viewer):
     sys.exit("fast_publish: want true with canPublish, false without")
 print("   JoinResponse.fast_publish: true for a publisher, false for a viewer (as LiveKit)")
