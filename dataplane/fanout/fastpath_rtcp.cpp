@@ -121,9 +121,13 @@ void Fastpath::handle_rtcp_compound(uint16_t slot, const uint8_t* p, uint32_t le
     t.last_sr_us = now_us;
     t.have_sr = true;
   }
+  // One lookup per run of sequence numbers for the same stream (one per
+  // NACK packet), not one per sequence number.
+  uint32_t nack_di = SsrcMap::kNone;
   for (int i = 0; i < a.n_nacks; ++i) {
-    const uint32_t di = downtrack_by_ssrc_.find(slot, a.nacks[i].media_ssrc);
-    if (di != SsrcMap::kNone) retransmit(downtracks_[di], a.nacks[i].seq, tx);
+    if (i == 0 || a.nacks[i].media_ssrc != a.nacks[i - 1].media_ssrc)
+      nack_di = downtrack_by_ssrc_.find(slot, a.nacks[i].media_ssrc);
+    if (nack_di != SsrcMap::kNone) retransmit(downtracks_[nack_di], a.nacks[i].seq, tx);
   }
   for (int i = 0; i < a.n_keyframes; ++i) {
     const uint32_t di = downtrack_by_ssrc_.find(slot, a.keyframes[i].media_ssrc);
