@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -77,9 +78,13 @@ inline uint32_t event_release_reserve(const FastpathLimits& l) {
 // The drop reason for an SRTP/SRTCP failure.
 DropReason srtp_drop(srtp::Status s);
 
-struct Participant {
-  bool used = false;
+// Its first line is what sending to it reads per packet (the headers of its
+// path); the rest is read per packet it sends, on commands and timers.
+struct alignas(64) Participant {
+  pkt::HeaderTemplate hdr;  // of `path`, rebuilt whenever it changes
   bool path_known = false;
+  uint8_t hdr_len = 0;  // path.header_len()
+  bool used = false;
   bool idle_reported = false;
   uint64_t last_seen_us = 0;
   uint8_t fir_seq = 0;
@@ -97,14 +102,21 @@ struct Participant {
   srtp::Session* rx = nullptr;
   srtp::Session* tx_rtcp = nullptr;
   pkt::UdpPath path;
-  pkt::HeaderTemplate hdr;  // of `path`, rebuilt whenever it changes
   pkt::Remb remb;
   pkt::TwccHeader twcc;
   // This report interval's connection quality, reported to the control thread.
   bool q_any = false;
   uint8_t q_loss_in = 0, q_loss_out = 0;
   uint16_t q_jitter_ms = 0, q_rtt_ms = 0;
+
+  // `path` is known (it changed): its headers are made once here.
+  void path_set() {
+    path_known = true;
+    hdr.build(path);
+    hdr_len = static_cast<uint8_t>(path.header_len());
+  }
 };
+static_assert(offsetof(Participant, hdr_len) < 64, "what sending reads is in the first line");
 
 // What an SSRC is to its track (the high half of a track_by_ssrc_ value; the
 // low half is the track slot): its one stream, simulcast layer i (1 + i), or
@@ -150,19 +162,31 @@ struct Track {
   rtcp::NackTracker nack;
 };
 
-struct Downtrack {
-  bool used = false;
-  bool ext_identity = true;
+// Laid out for fan-out (issue 17): what it touches per packet is the first
+// line (list link, subscriber, SSRC, session, the payload type last mapped,
+// counters) and the munger's first line (rtp_munger.hpp keeps its per-packet
+// state there); the rest is read on commands, RTCP and timers only.
+struct alignas(64) Downtrack {
+  uint32_t next = kNoIndex;  // in the track's list
+  uint16_t subscriber = 0;
   bool paused = false;  // not forwarded; it resumes as a new munger epoch (no gap)
+  bool ext_identity = true;
+  uint32_t ssrc = 0;
+  // The last payload type mapped through pt_map (pt_in 0xff: none yet): a
+  // track's packets mostly carry one, so the map's two lines stay cold.
+  uint8_t pt_in = 0xff, pt_out = 0;
+  srtp::Session* tx = nullptr;
+  uint64_t packets = 0, octets = 0;
+
+  alignas(64) munge::RtpMunger munger;
+
+  bool used = false;
   uint8_t rtx_pt = 0;
   uint16_t track = 0;
-  uint16_t subscriber = 0;
   uint16_t rtx_seq = 0;
   uint32_t id = 0;
-  uint32_t ssrc = 0;
   uint32_t rtx_ssrc = 0;
-  uint32_t next = kNoIndex, prev = kNoIndex;  // in the track's list
-  uint64_t packets = 0, octets = 0;
+  uint32_t prev = kNoIndex;  // in the track's list
   // From the subscriber's receiver reports.
   uint8_t fraction_lost = 0;
   int32_t cumulative_lost = 0;
@@ -172,12 +196,21 @@ struct Downtrack {
   // timeline) and when, on our clock; a report block's LSR/DLSR refer to it.
   uint64_t last_sr_ntp = 0;
   uint64_t last_sr_sent_us = 0;
-  srtp::Session* tx = nullptr;
   srtp::Session* tx_rtx = nullptr;
-  munge::RtpMunger munger;
   uint8_t pt_map[128];
   pkt::ExtIdMap ext_map;
+
+  uint8_t map_pt(uint8_t pt) {
+    if (pt != pt_in) {
+      pt_in = pt;
+      pt_out = pt_map[pt & 0x7f];
+    }
+    return pt_out;
+  }
 };
+static_assert(offsetof(Downtrack, packets) + sizeof(uint64_t) * 2 <= 64,
+              "fan-out's fields of a downtrack fit its first line");
+static_assert(offsetof(Downtrack, munger) == 64, "the munger's hot line is the second");
 
 class Fastpath {
  public:
@@ -299,7 +332,7 @@ class Fastpath {
   void drop(DropReason r, uint64_t n = 1) { stats_->drops[static_cast<std::size_t>(r)].add(n); }
   // Fills ops for unprotecting frames [base, base + kBatch) of a burst in
   // place with each participant's inbound session; returns how many.
-  void prefetch_downtrack(uint32_t di, uint8_t pt) const;
+  void prefetch_downtrack(uint32_t di) const;
   uint16_t inbound_ops(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16_t* slots,
                        uint16_t base, uint16_t n, srtp::Op* ops) const;
 
@@ -335,14 +368,29 @@ class Fastpath {
   // Protect batch for RTP going out.
   // Output mbufs come from the pool a bulk at a time (one mempool call per
   // kStash packets instead of one per packet); what is left over stays here
-  // until the next burst and goes back to the pool with the fast path.
+  // until the next burst and goes back to the pool with the fast path. They
+  // are taken raw: DPDK keeps a pooled mbuf with one reference, one segment
+  // and no next (rte_mbuf_raw_alloc's contract), and what else a packet out
+  // needs lies in its first line; rte_pktmbuf_reset would also write the
+  // second (next, tx_offload) for every packet.
   rte_mbuf* take_mbuf() {
     if (stash_next_ == stash_n_) {
-      if (rte_pktmbuf_alloc_bulk(pool_, stash_, kStash) != 0) return rte_pktmbuf_alloc(pool_);
+      if (rte_mempool_get_bulk(pool_, reinterpret_cast<void**>(stash_), kStash) != 0)
+        return rte_pktmbuf_alloc(pool_);
       stash_n_ = kStash;
       stash_next_ = 0;
     }
-    return stash_[stash_next_++];
+    rte_mbuf* m = stash_[stash_next_++];
+    m->data_off = static_cast<uint16_t>(RTE_PKTMBUF_HEADROOM < m->buf_len ? RTE_PKTMBUF_HEADROOM
+                                                                          : m->buf_len);
+    m->port = RTE_MBUF_PORT_INVALID;
+    m->ol_flags &= RTE_MBUF_F_EXTERNAL;  // no offloads; a pinned external buffer stays so
+    m->packet_type = 0;
+    m->pkt_len = 0;
+    m->data_len = 0;
+    m->vlan_tci = 0;
+    m->vlan_tci_outer = 0;
+    return m;
   }
   static constexpr uint16_t kStash = 32;
   rte_mbuf* stash_[kStash];

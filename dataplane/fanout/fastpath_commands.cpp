@@ -108,8 +108,7 @@ void Fastpath::add_participant(const control::AddParticipant& c) {
     p.path.src = n.our_ip;
     p.path.src_mac = n.ours;
     p.path.dst_mac = n.theirs;
-    p.path_known = true;
-    p.hdr.build(p.path);
+    p.path_set();
   }
 }
 
@@ -223,6 +222,7 @@ void Fastpath::add_downtrack(const control::AddDowntrack& c) {
   for (uint8_t i = 0; i < c.npt && i < control::kMaxPtMap; ++i) {
     d.pt_map[c.pt_from[i] & 0x7f] = c.pt_to[i] & 0x7f;
   }
+  d.pt_in = 0xff;  // nothing mapped yet
   d.ext_identity = c.ext_passthrough;
   d.ext_map.fill(0);
   for (uint8_t i = 0; i < c.next && i < control::kMaxExtMap; ++i)

@@ -38,8 +38,7 @@ void Fastpath::learn_path(uint16_t slot, const pkt::UdpFrame& f, uint64_t now_us
   if (!p.path_known || p.path.dst_mac != f.src_mac || p.path.src_mac != f.dst_mac ||
       !(p.path.src == f.dst)) {
     p.path = pkt::UdpPath::reply_to(f);
-    p.path_known = true;
-    p.hdr.build(p.path);
+    p.path_set();
     stats_->media.path_changes.add(1);
   }
 }
@@ -56,8 +55,7 @@ void Fastpath::learn_from_kernel(uint16_t slot, const pkt::UdpFrame& k, bool con
     p.path.dst = k.dst;
     p.path.src_port = k.src_port;
     p.path.dst_port = k.dst_port;
-    p.path_known = true;
-    p.hdr.build(p.path);
+    p.path_set();
     stats_->media.path_changes.add(1);
   }
 }
@@ -68,7 +66,7 @@ uint8_t* Fastpath::begin_out(uint16_t participant, uint32_t max_len, PendingOut&
     drop(DropReason::kNoPath);
     return nullptr;
   }
-  const uint16_t hdr = static_cast<uint16_t>(p.path.header_len());
+  const uint16_t hdr = p.hdr_len;
   rte_mbuf* m = take_mbuf();
   if (m == nullptr) {
     drop(DropReason::kNoMbuf);
@@ -113,14 +111,11 @@ void Fastpath::flush_rtp(TxStage& tx) {
   npending_ = 0;
 }
 
-// What fan-out reads of a downtrack: its first three lines (list links,
-// SSRC, session, munger state) and the line of its PT map this track uses.
-void Fastpath::prefetch_downtrack(uint32_t di, uint8_t pt) const {
+// What fan-out reads of a downtrack: its first line and the munger's.
+void Fastpath::prefetch_downtrack(uint32_t di) const {
   const char* b = reinterpret_cast<const char*>(&downtracks_[di]);
   __builtin_prefetch(b, 1);
-  __builtin_prefetch(b + 64, 1);
-  __builtin_prefetch(b + 128, 1);
-  __builtin_prefetch(&downtracks_[di].pt_map[pt]);
+  __builtin_prefetch(b + offsetof(Downtrack, munger), 1);
 }
 
 void Fastpath::fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const pkt::RtpHeader& h,
@@ -128,22 +123,18 @@ void Fastpath::fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const p
   // A two-deep prefetch pipeline down the list: the downtrack after next
   // (whose index the prefetched next one holds), and for the next one what
   // the protect and the headers will read (its session, its subscriber).
-  const uint8_t pt = h.payload_type;
   if (t.first_downtrack != kNoIndex) {
-    prefetch_downtrack(t.first_downtrack, pt);
+    prefetch_downtrack(t.first_downtrack);
     const uint32_t second = downtracks_[t.first_downtrack].next;
-    if (second != kNoIndex) prefetch_downtrack(second, pt);
+    if (second != kNoIndex) prefetch_downtrack(second);
   }
   for (uint32_t di = t.first_downtrack; di != kNoIndex; di = downtracks_[di].next) {
     Downtrack& d = downtracks_[di];
     if (d.next != kNoIndex) {
       const Downtrack& nd = downtracks_[d.next];
-      if (nd.next != kNoIndex) prefetch_downtrack(nd.next, pt);
+      if (nd.next != kNoIndex) prefetch_downtrack(nd.next);
       __builtin_prefetch(nd.tx);
-      const char* sub = reinterpret_cast<const char*>(&participants_[nd.subscriber]);
-      __builtin_prefetch(sub + offsetof(Participant, path));
-      __builtin_prefetch(sub + offsetof(Participant, hdr));
-      __builtin_prefetch(sub + offsetof(Participant, hdr) + 40);
+      __builtin_prefetch(&participants_[nd.subscriber]);
     }
     if (d.paused) continue;  // unsubscribed for now (it resumes as a new epoch)
     munge::MungeOut mo;
@@ -159,7 +150,7 @@ void Fastpath::fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const p
     // The one copy per subscriber (DESIGN.md §1), rewritten as it is made.
     munge::write_forward(
         out, rtp, len, h,
-        {d.pt_map[h.payload_type], mo.seq, mo.ts, d.ssrc, d.ext_identity ? nullptr : &d.ext_map});
+        {d.map_pt(h.payload_type), mo.seq, mo.ts, d.ssrc, d.ext_identity ? nullptr : &d.ext_map});
     ops_[npending_] =
         srtp::Op{out, len, static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len), d.tx,
                  srtp::Status::kError};

@@ -13,6 +13,7 @@
 //  * packets from before the current source epoch are dropped.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "dataplane/pkt/seq.hpp"
@@ -66,6 +67,9 @@ class RtpMunger {
   // outside the current epoch or has not been sent.
   bool unmap_seq(uint16_t out_seq, uint16_t& in_seq) const;
 
+  // The per-packet state ends within the first 64 bytes (checked below).
+  static constexpr std::size_t hot_bytes() { return offsetof(RtpMunger, nhist_) + 1; }
+
   bool started() const { return started_; }
   uint32_t source() const { return src_ssrc_; }
   uint16_t last_out_seq() const { return static_cast<uint16_t>(next_seq_ - 1); }
@@ -95,21 +99,27 @@ class RtpMunger {
   }
   static constexpr int kOffsetHistory = 8;
 
-  bool started_ = false;
-  bool have_ts_ = false;
-  bool restart_ = false;     // restart_at_next() was called
-  uint8_t nhist_ = 0;        // valid entries in hist_, newest last
-  uint16_t seq_offset_ = 0;  // out = in + seq_offset_ (the newest entry)
-  uint16_t highest_in_ = 0;  // highest publisher seq seen in the epoch
-  uint16_t next_seq_ = 0;    // the downtrack seq after the highest sent
+  // What munge() reads and writes for a packet in order comes first, in 64
+  // bytes (one cache line when the munger starts one, as a Downtrack's
+  // does); the offset history and what only a new epoch reads follow.
   uint64_t highest_in_ext_ = 0, epoch_first_in_ext_ = 0;
-  uint64_t next_out_ext_ = 1u << 20, epoch_first_out_ext_ = 0;
+  uint64_t next_out_ext_ = 1u << 20;
+  uint64_t last_now_us_ = 0;  // when last_out_ts_ was sent
   uint32_t src_ssrc_ = 0;
   uint32_t ts_offset_ = 0;    // out = in + ts_offset_
-  uint32_t first_ts_ = 0;     // the first epoch's first timestamp
-  uint32_t last_out_ts_ = 0;  // newest timestamp sent ...
-  uint64_t last_now_us_ = 0;  // ... and when
+  uint32_t last_out_ts_ = 0;  // newest timestamp sent
+  uint16_t seq_offset_ = 0;   // out = in + seq_offset_ (the newest entry)
+  uint16_t highest_in_ = 0;   // highest publisher seq seen in the epoch
+  uint16_t next_seq_ = 0;     // the downtrack seq after the highest sent
+  bool started_ = false;
+  bool have_ts_ = false;
+  bool restart_ = false;   // restart_at_next() was called
+  uint8_t nhist_ = 0;      // valid entries in hist_, newest last
+  uint32_t first_ts_ = 0;  // the first epoch's first timestamp
+  uint64_t epoch_first_out_ext_ = 0;
   OffsetFrom hist_[kOffsetHistory] = {};
 };
+
+static_assert(RtpMunger::hot_bytes() <= 64, "the munger's per-packet state fits one line");
 
 }  // namespace edgesfu::dp::munge
