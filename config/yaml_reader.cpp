@@ -15,14 +15,13 @@ YamlReader::YamlReader(const YAML::Node& node, std::string path, std::vector<std
   is_map_ = true;
   // yaml-cpp keeps the last of duplicated keys silently; a duplicate is almost
   // always a mistake in an operator's file, so report it.
-  std::set<std::string> keys;
   for (const auto& kv : node_) {
     if (!kv.first.IsScalar()) {
       errors_->push_back(path_ + ": keys must be plain strings" + line_of(kv.first));
       continue;
     }
-    const std::string k = kv.first.Scalar();
-    if (!keys.insert(k).second) {
+    const std::string& k = kv.first.Scalar();
+    if (!index_.try_emplace(k, kv.first, kv.second).second) {
       errors_->push_back(key_path(k.c_str()) + ": duplicate key" + line_of(kv.first));
     }
   }
@@ -41,29 +40,21 @@ std::string YamlReader::line_of(const YAML::Node& n) const {
 
 void YamlReader::fail(const char* key, const std::string& reason) {
   std::string where;
-  if (key != nullptr && is_map_) {
-    for (const auto& kv : node_) {
-      if (kv.first.IsScalar() && kv.first.Scalar() == key) where = line_of(kv.first);
-    }
+  if (key != nullptr) {
+    const auto it = index_.find(std::string_view(key));
+    if (it != index_.end()) where = line_of(it->second.first);
   }
   errors_->push_back(key_path(key) + ": " + reason + where);
 }
 
 bool YamlReader::has(const char* key) const {
-  if (!is_map_) return false;
-  for (const auto& kv : node_) {
-    if (kv.first.IsScalar() && kv.first.Scalar() == key) return true;
-  }
-  return false;
+  return index_.find(std::string_view(key)) != index_.end();
 }
 
 YAML::Node YamlReader::lookup(const char* key) {
   seen_.insert(key);
-  if (!is_map_) return YAML::Node(YAML::NodeType::Undefined);
-  for (const auto& kv : node_) {
-    if (kv.first.IsScalar() && kv.first.Scalar() == key) return kv.second;
-  }
-  return YAML::Node(YAML::NodeType::Undefined);
+  const auto it = index_.find(std::string_view(key));
+  return it != index_.end() ? it->second.second : YAML::Node(YAML::NodeType::Undefined);
 }
 
 bool YamlReader::scalar(const char* key, const YAML::Node& n, std::string& text) {
@@ -168,12 +159,10 @@ int YamlReader::read_choice(const char* key, const std::vector<std::string_view>
 
 std::vector<std::string> YamlReader::keys_of(const char* key) const {
   std::vector<std::string> out;
-  if (!is_map_) return out;
-  for (const auto& kv : node_) {
-    if (!kv.first.IsScalar() || kv.first.Scalar() != key || !kv.second.IsMap()) continue;
-    for (const auto& inner : kv.second) {
-      if (inner.first.IsScalar()) out.push_back(inner.first.Scalar());
-    }
+  const auto it = index_.find(std::string_view(key));
+  if (it == index_.end() || !it->second.second.IsMap()) return out;
+  for (const auto& inner : it->second.second) {
+    if (inner.first.IsScalar()) out.push_back(inner.first.Scalar());
   }
   return out;
 }

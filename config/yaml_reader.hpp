@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -57,6 +58,10 @@ class YamlReader {
   bool scalar(const char* key, const YAML::Node& n, std::string& text);
 
   YAML::Node node_;
+  // The mapping's plain keys, each to its key node (for line numbers) and
+  // value, made once: a lookup walked the whole mapping before, copying
+  // node handles, so a document with many keys took quadratic time.
+  std::map<std::string, std::pair<YAML::Node, YAML::Node>, std::less<>> index_;
   std::string path_;
   std::vector<std::string>* errors_;
   std::set<std::string> seen_;
