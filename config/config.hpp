@@ -184,4 +184,9 @@ const char* to_string(LogLevel level);
 const char* to_string(HugepageMode mode);
 std::string to_string(const MacAddress& mac);
 
+// The config's parsers of a MAC ("02:00:00:00:00:01") and an address with
+// its prefix length ("198.18.0.2/24"), for tools that take the same values.
+bool parse_mac(const std::string& s, MacAddress& mac);
+bool parse_cidr(const std::string& s, InterfaceAddress& out, std::string& why);
+
 }  // namespace edgesfu::config

@@ -21,6 +21,8 @@ constexpr uint64_t kMaxLcore = 1023;
 constexpr uint32_t kMbufHeadroom = 128;     // RTE_PKTMBUF_HEADROOM in Debian's DPDK
 constexpr uint32_t kMempoolCacheMax = 512;  // RTE_MEMPOOL_CACHE_MAX_SIZE
 
+}  // namespace
+
 bool parse_mac(const std::string& s, MacAddress& mac) {
   unsigned v[6];
   char tail = 0;
@@ -63,6 +65,7 @@ bool parse_cidr(const std::string& s, InterfaceAddress& out, std::string& why) {
   out = a;
   return true;
 }
+namespace {
 
 // Whether `host` lies in the subnet of the interface address `a`.
 bool on_link(const InterfaceAddress& a, const InterfaceAddress& host) {

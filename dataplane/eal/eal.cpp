@@ -81,9 +81,11 @@ Status clean_stale_runtime_dir(const std::string& prefix) {
 }
 }  // namespace
 
-Status Eal::init(const config::Config& cfg) {
+Status Eal::init(const config::Config& cfg, const std::string& lcore_map) {
   if (initialised_) return make_error("EAL already initialised");
-  if (auto s = check_lcores(cfg.dataplane); !s) return s;
+  if (lcore_map.empty()) {
+    if (auto s = check_lcores(cfg.dataplane); !s) return s;
+  }
   auto choice =
       choose_hugepages(cfg.dataplane.hugepages, cfg.dataplane.memory_mb, probe_hugepages());
   if (!choice) return choice.error();
@@ -92,7 +94,7 @@ Status Eal::init(const config::Config& cfg) {
   file_prefix_ = instance_file_prefix(cfg.dataplane, static_cast<int>(getpid()));
   if (auto s = clean_stale_runtime_dir(file_prefix_); !s) return s;
 
-  std::vector<std::string> args = build_eal_args(cfg, hugepages_, file_prefix_);
+  std::vector<std::string> args = build_eal_args(cfg, hugepages_, file_prefix_, lcore_map);
   std::string joined;
   for (const auto& a : args) joined += (joined.empty() ? "" : " ") + a;
   logger(LogComponent::kDataplane).info("eal: {}", joined);

@@ -18,7 +18,8 @@ class Eal {
   ~Eal() { cleanup(); }
 
   // Chooses hugepages, checks the lcores exist, runs rte_eal_init.
-  Status init(const config::Config& cfg);
+  // `lcore_map`: build_eal_args' (the EAL checks its CPUs).
+  Status init(const config::Config& cfg, const std::string& lcore_map = {});
   // rte_eal_cleanup, then removes the runtime directory. Idempotent.
   void cleanup();
 

@@ -74,13 +74,19 @@ int dpdk_log_level(config::LogLevel l) {
 }  // namespace
 
 std::vector<std::string> build_eal_args(const config::Config& cfg, bool use_hugepages,
-                                        const std::string& file_prefix) {
+                                        const std::string& file_prefix,
+                                        const std::string& lcore_map) {
   const auto& dp = cfg.dataplane;
   std::vector<std::string> a{"edgesfu"};
   std::ostringstream lcores;
   lcores << dp.main_lcore;
   for (const unsigned l : dp.worker_lcores) lcores << ',' << l;
-  a.insert(a.end(), {"-l", lcores.str(), "--main-lcore", std::to_string(dp.main_lcore)});
+  if (lcore_map.empty()) {
+    a.insert(a.end(), {"-l", lcores.str()});
+  } else {
+    a.insert(a.end(), {"--lcores", lcore_map});
+  }
+  a.insert(a.end(), {"--main-lcore", std::to_string(dp.main_lcore)});
   a.insert(a.end(), {"--file-prefix", file_prefix, "--proc-type", "primary"});
   if (dp.wire.pci.empty()) {
     a.emplace_back("--no-pci");  // else the EAL grabs whatever NIC the host has

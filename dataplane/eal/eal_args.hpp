@@ -32,8 +32,12 @@ HugepageHost probe_hugepages();
 // The file prefix of this instance: the configured one, else "edgesfu-<pid>".
 std::string instance_file_prefix(const config::DataplaneConfig& dp, int pid);
 
-// argv for rte_eal_init (argv[0] included).
+// argv for rte_eal_init (argv[0] included). `lcore_map` (EAL's --lcores
+// syntax, "0@(0-1),1@0") replaces the list of dataplane.main_lcore and
+// worker_lcores, whose numbers are then lcore ids: a tool that shares a CPU
+// between two of its lcores (tools/loadgen --dpdk) needs it.
 std::vector<std::string> build_eal_args(const config::Config& cfg, bool use_hugepages,
-                                        const std::string& file_prefix);
+                                        const std::string& file_prefix,
+                                        const std::string& lcore_map = {});
 
 }  // namespace edgesfu::dp

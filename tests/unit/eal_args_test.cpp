@@ -32,7 +32,7 @@ TEST(EalArgsTest, HugepageChoiceTable) {
       {HugepageMode::kAuto, true, 64, true, false},    // too few: fall back
       {HugepageMode::kAuto, false, 512, true, false},  // not mounted: fall back
       {HugepageMode::kOn, true, 512, true, true},
-      {HugepageMode::kOn, true, 64, false, false},     // on, but not there: error
+      {HugepageMode::kOn, true, 64, false, false},  // on, but not there: error
       {HugepageMode::kOn, false, 512, false, false},
       {HugepageMode::kOff, true, 512, true, false},
   };
@@ -80,6 +80,16 @@ TEST(EalArgsTest, PciConfigWithHugepages) {
   EXPECT_FALSE(has(a, "--no-pci"));
   EXPECT_FALSE(has(a, "--no-huge"));
   EXPECT_TRUE(has(a, "--huge-unlink"));
+}
+
+TEST(EalArgsTest, LcoreMapReplacesTheList) {
+  config::Config cfg;
+  cfg.dataplane.main_lcore = 0;
+  cfg.dataplane.worker_lcores = {1};
+  const auto a = build_eal_args(cfg, true, "lg", "0@(0-1),1@0");
+  EXPECT_EQ(after(a, "--lcores"), "0@(0-1),1@0");
+  EXPECT_EQ(after(a, "--main-lcore"), "0");
+  EXPECT_FALSE(has(a, "-l"));
 }
 
 TEST(EalArgsTest, FilePrefixIsPerInstance) {

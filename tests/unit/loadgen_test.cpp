@@ -168,6 +168,35 @@ TEST(LoadgenVp8, PacketSizesSplitEvenlyUnderTheLimit) {
   EXPECT_EQ(p[0], 0x00);
 }
 
+TEST(LoadgenSeq, ExtendsAcrossWrapsAndPlacesLatePackets) {
+  SeqExtender x;
+  EXPECT_EQ(x.extend(65534), 65534u);
+  EXPECT_EQ(x.extend(65535), 65535u);
+  EXPECT_EQ(x.extend(1), 65537u);      // wrapped, 0 lost
+  EXPECT_EQ(x.extend(65535), 65535u);  // late, from before the wrap
+  EXPECT_EQ(x.extend(0), 65536u);      // late, after it
+  EXPECT_EQ(x.extend(2), 65538u);
+  // Counting a stream this way: one lost (3), one duplicate (2).
+  StreamReceive st;
+  SeqExtender y;
+  for (int seq : {65533, 65534, 65535, 0, 1, 2, 2, 4})
+    st.on_packet(y.extend(static_cast<uint16_t>(seq)), 0, 48000, 0);
+  EXPECT_EQ(st.expected(), 8u);
+  EXPECT_EQ(st.lost(), 1u);
+  EXPECT_EQ(st.duplicates(), 1u);
+}
+
+TEST(LoadgenOptions, DpdkModeAndRamp) {
+  auto o = parse_options({"--key", "k", "--secret", "s", "--dpdk", "/run/x/memif.sock", "--ramp",
+                          "500,1000,4000", "--verify-every", "10"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o.value().dpdk_memif, "/run/x/memif.sock");
+  EXPECT_EQ(o.value().ramp, (std::vector<int>{500, 1000, 4000}));
+  EXPECT_EQ(o.value().packet_rate, 500);  // the first step
+  EXPECT_EQ(o.value().verify_every, 10);
+  EXPECT_EQ(o.value().dpdk_tap_address, "198.18.0.1/24");
+}
+
 TEST(LoadgenOptions, DefaultsAndTargets) {
   auto o = parse_options({"--key", "k", "--secret", "s"});
   ASSERT_TRUE(o.ok()) << o.error().message;
@@ -198,5 +227,12 @@ TEST(LoadgenOptions, BadArgumentsSayWhy) {
   EXPECT_TRUE(has({"--publishers", "2", "--video-publishers", "3", "--key", "k", "--secret", "s"},
                   "exceeds"));
   EXPECT_TRUE(has({"--garbage-pps", "-1", "--key", "k", "--secret", "s"}, "0-100000"));
+  EXPECT_TRUE(has({"--packet-rate", "500", "--key", "k", "--secret", "s"}, "need --dpdk"));
+  EXPECT_TRUE(
+      has({"--dpdk", "/s", "--ramp", "10,,20", "--key", "k", "--secret", "s"}, "comma-separated"));
+  EXPECT_TRUE(has({"--dpdk", "/s", "--ramp", "0", "--key", "k", "--secret", "s"}, "1-100000"));
+  EXPECT_TRUE(
+      has({"--dpdk", "/s", "--churn", "2", "--key", "k", "--secret", "s"}, "does not churn"));
+  EXPECT_TRUE(has({"--dpdk", "a,b"}, "socket path"));
   EXPECT_TRUE(has({"--help"}, "usage: loadgen"));
 }

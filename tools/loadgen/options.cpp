@@ -33,6 +33,26 @@ DTLS-SRTP (OpenSSL, libsrtp2) and Opus (libopus).
   --key K --secret S       or the API key and secret themselves
   --json FILE              write the summary there
   --quiet                  no progress line each second
+
+DPDK media (tools/loadgen/README.md): signalling, ICE and DTLS stay on kernel
+sockets; RTP/RTCP of every session go through one DPDK lcore.
+  --dpdk SOCKET            the SFU's net_memif server socket (a file path)
+  --dpdk-tap IFACE         the TAP for the kernel's traffic (lg-tap0)
+  --dpdk-tap-mac MAC       its MAC (02:00:c6:12:00:01)
+  --dpdk-tap-address A/N   its address (--local-address/24)
+  --dpdk-lcores MAP        EAL --lcores; lcore 0 signalling, the next one
+                           media (0@(0-1),1@0)
+  --dpdk-prefix P          EAL file prefix (loadgen-<pid>)
+  --srtp-engine E          auto, ipsec-mb or libsrtp2 (auto)
+  --packet-rate R          audio packets a second per publisher (50)
+  --verify-every N         every Nth subscriber decrypts every packet and
+                           checks its marker (loss, latency, jitter); the
+                           others count packets by RTP sequence number (1)
+  --ramp R1,R2,...         a hold of --seconds at each packet rate in turn
+                           (video frames scale alike), ending after the
+                           first that fails the limits below
+  --ramp-loss F            a hold fails above this loss ratio (0.001)
+  --ramp-p99-ms MS         ... or above this p99 one-way latency (1.0)
 )";
 }
 
@@ -120,12 +140,59 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       o.api_secret = v;
     } else if (a == "--json") {
       o.json = v;
+    } else if (a == "--dpdk") {
+      if (v.empty() || v.find(',') != std::string::npos) return bad("must be a socket path");
+      o.dpdk_memif = v;
+    } else if (a == "--dpdk-tap") {
+      if (v.empty() || v.size() > 15) return bad("must be an interface name of 1-15 characters");
+      o.dpdk_tap = v;
+    } else if (a == "--dpdk-tap-mac") {
+      o.dpdk_tap_mac = v;
+    } else if (a == "--dpdk-tap-address") {
+      o.dpdk_tap_address = v;
+    } else if (a == "--dpdk-lcores") {
+      o.dpdk_lcores = v;
+    } else if (a == "--dpdk-prefix") {
+      o.dpdk_prefix = v;
+    } else if (a == "--srtp-engine") {
+      if (v != "auto" && v != "ipsec-mb" && v != "libsrtp2")
+        return bad("must be auto, ipsec-mb or libsrtp2");
+      o.srtp_engine = v;
+    } else if (a == "--packet-rate") {
+      if (!to_int(v, 1, 100000, o.packet_rate)) return bad("must be 1-100000");
+    } else if (a == "--ramp") {
+      o.ramp.clear();
+      std::size_t pos = 0;
+      while (pos <= v.size()) {
+        const std::size_t comma = std::min(v.find(',', pos), v.size());
+        int r = 0;
+        if (!to_int(v.substr(pos, comma - pos), 1, 100000, r))
+          return bad("must be packet rates 1-100000, comma-separated");
+        o.ramp.push_back(r);
+        pos = comma + 1;
+      }
+      if (o.ramp.size() > 64) return bad("at most 64 steps");
+    } else if (a == "--ramp-loss") {
+      if (!to_double(v, 0, 1, o.ramp_loss)) return bad("must be 0-1");
+    } else if (a == "--ramp-p99-ms") {
+      if (!to_double(v, 0.001, 60000, o.ramp_p99_ms)) return bad("must be 0.001-60000");
+    } else if (a == "--verify-every") {
+      if (!to_int(v, 1, 100000, o.verify_every)) return bad("must be 1-100000");
     } else {
       return make_error("unknown option " + a + " (see --help)");
     }
   }
   if (o.video_publishers > o.publishers)
     return make_error("--video-publishers exceeds --publishers");
+  if (o.dpdk_memif.empty()) {
+    if (o.packet_rate != 50 || o.verify_every != 1 || !o.ramp.empty())
+      return make_error("--packet-rate, --ramp and --verify-every need --dpdk");
+  } else {
+    if (o.churn > 0 || o.garbage_pps > 0)
+      return make_error("--dpdk does not churn or send garbage (kernel sockets do)");
+    if (o.dpdk_tap_address.empty()) o.dpdk_tap_address = o.local_address + "/24";
+    if (!o.ramp.empty()) o.packet_rate = o.ramp.front();
+  }
   const bool janus = o.target == Options::Target::kJanus;
   if (!have_url) o.url = janus ? "http://198.18.0.2:8088/janus" : "http://198.18.0.2:7880";
   if (!have_room) o.room = janus ? "4242" : "load";

@@ -30,6 +30,21 @@ struct Options {
   std::string api_key, api_secret;
   std::string json;  // summary file
   bool quiet = false;
+  // --dpdk: media on a DPDK port (dpdk_media.hpp); empty: kernel sockets.
+  std::string dpdk_memif;  // the SFU's memif socket
+  std::string dpdk_tap = "lg-tap0";
+  std::string dpdk_tap_mac = "02:00:c6:12:00:01";
+  std::string dpdk_tap_address;  // default: --local-address/24
+  std::string dpdk_lcores = "0@(0-1),1@0";
+  std::string dpdk_prefix;
+  std::string srtp_engine = "auto";
+  int packet_rate = 50;  // --dpdk: audio packets a second per publisher
+  int verify_every = 1;  // --dpdk: every Nth subscriber decrypts and checks all it gets
+  // --dpdk: holds of --seconds each at these packet rates, in order, until a
+  // hold loses more than ramp_loss or its p99 latency exceeds ramp_p99_ms.
+  std::vector<int> ramp;
+  double ramp_loss = 0.001;
+  double ramp_p99_ms = 1.0;
 };
 
 std::string usage();

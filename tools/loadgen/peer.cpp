@@ -10,6 +10,7 @@
 #include "dataplane/pkt/rtp.hpp"
 #include "tools/loadgen/garbage.hpp"
 #include "tools/loadgen/marker.hpp"
+#include "tools/loadgen/rtp_build.hpp"
 
 namespace edgesfu::loadgen {
 
@@ -39,15 +40,6 @@ const sdp::Codec* find_codec(const sdp::Media& m, const char* name) {
   return nullptr;
 }
 
-void write_rtp_header(uint8_t* b, bool marker, uint8_t pt, uint16_t seq, uint32_t ts,
-                      uint32_t ssrc) {
-  b[0] = 0x80;
-  b[1] = static_cast<uint8_t>((marker ? 0x80 : 0) | pt);
-  dp::pkt::store_be16(b + 2, seq);
-  dp::pkt::store_be32(b + 4, ts);
-  dp::pkt::store_be32(b + 8, ssrc);
-}
-
 }  // namespace
 
 uint64_t now_ns() {
@@ -68,6 +60,7 @@ Result<std::unique_ptr<Peer>> Peer::create(const PeerParams& p) {
 }
 
 Peer::~Peer() {
+  if (installed_) p_.media->remove(p_.session_id);
   if (srtp_tx_ != nullptr) srtp_dealloc(srtp_tx_);
   if (srtp_rx_ != nullptr) srtp_dealloc(srtp_rx_);
   dtls_.reset();
@@ -285,7 +278,7 @@ void Peer::on_data(std::span<const uint8_t> d) {
     case dp::pkt::UdpClass::kDtls:
       if (!dtls_) return;
       if (auto s = dtls_->on_datagram(d); !s) fail("DTLS: " + s.error().message);
-      if (dtls_->connected() && srtp_rx_ == nullptr && failure_.empty()) on_dtls_connected();
+      if (dtls_->connected() && !keys_up_ && failure_.empty()) on_dtls_connected();
       return;
     case dp::pkt::UdpClass::kRtp: on_media(d, false); return;
     case dp::pkt::UdpClass::kRtcp: on_media(d, true); return;
@@ -303,6 +296,13 @@ void Peer::on_dtls_connected() {
   profile_ = profile == dp::srtp::Profile::kAeadAes128Gcm         ? "SRTP_AEAD_AES_128_GCM"
              : profile == dp::srtp::Profile::kAes128CmHmacSha1_80 ? "SRTP_AES128_CM_SHA1_80"
                                                                   : "SRTP_AES128_CM_SHA1_32";
+  if (p_.media != nullptr) {
+    if (auto st = install_media(mat.value()); !st) return fail(st.error().message);
+    keys_up_ = installed_ = true;
+    up_ns_ = now_ns();
+    if (!send_.empty()) first_media_ns_ = up_ns_;  // the lcore sends from now on
+    return;
+  }
   auto make = [&](const dp::srtp::Keys& k, bool outbound, srtp_t* out) -> bool {
     srtp_policy_t pol;
     std::memset(&pol, 0, sizeof pol);
@@ -337,9 +337,29 @@ void Peer::on_dtls_connected() {
   };
   if (!make(mat.value().local, true, &srtp_tx_) || !make(mat.value().remote, false, &srtp_rx_))
     return;
+  keys_up_ = true;
   up_ns_ = now_ns();
   // Spread publishers' frames over the 20 ms so they do not all leave at once.
   for (auto& t : send_) t.next_ns = up_ns_ + splitmix64(rng_) % kAudioFrameNs;
+}
+
+Status Peer::install_media(const sp::dtls::SrtpMaterial& mat) {
+  if (!ice_ || !ice_->selected()) return make_error("loadgen: DTLS done without a selected pair");
+  const auto& pair = ice_->pair();
+  MediaSpec m;
+  m.session = p_.session_id;
+  m.publisher = !send_.empty();
+  m.publisher_id = p_.publisher_id;
+  m.verify = p_.verify;
+  m.local = pair.local;
+  m.local_port = pair.local_port;
+  m.remote = pair.remote;
+  m.remote_port = pair.remote_port;
+  m.tx = mat.local;
+  m.rx = mat.remote;
+  for (const auto& t : send_) m.tracks.push_back({t.video, t.ssrc, t.pt, t.seq, t.ts0});
+  m.clock_rates = clock_rates_;
+  return p_.media->install(m);
 }
 
 void Peer::on_media(std::span<const uint8_t> d, bool rtcp) {
@@ -408,6 +428,7 @@ void Peer::tick(uint64_t now) {
     }
     return;
   }
+  if (p_.media != nullptr) return;  // the media path sends
   for (auto& t : send_) {
     // Catch up after a stall, but by no more than 5 frames.
     if (now > t.next_ns + 5 * (t.video ? kVideoFrameNs : kAudioFrameNs)) t.next_ns = now;

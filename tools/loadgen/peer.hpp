@@ -19,6 +19,7 @@
 #include "slowpath/dtls/dtls.hpp"
 #include "slowpath/ice/ice_agent.hpp"
 #include "slowpath/sdp/sdp.hpp"
+#include "tools/loadgen/media_path.hpp"
 #include "tools/loadgen/media_source.hpp"
 #include "tools/loadgen/splitmix.hpp"
 #include "tools/loadgen/stats.hpp"
@@ -47,6 +48,11 @@ struct PeerParams {
   int garbage_pps = 0;  // publisher: garbage packets a second on its own flow (garbage.hpp)
   Totals* totals = nullptr;
   uint64_t seed = 1;  // SSRCs and start offsets
+  // --dpdk: once DTLS is done the session's media goes through this path
+  // (keys and pair installed there) instead of libsrtp2 and the ICE socket.
+  MediaPath* media = nullptr;
+  uint64_t session_id = 0;
+  bool verify = true;  // a subscriber's packets decrypted and checked there
 };
 
 class Peer {
@@ -70,7 +76,7 @@ class Peer {
   // DTLS retransmission, the connect deadline, and a publisher's media.
   void tick(uint64_t now_ns);
 
-  bool up() const { return srtp_rx_ != nullptr; }
+  bool up() const { return keys_up_; }
   bool failed() const { return !failure_.empty(); }
   const std::string& failure() const { return failure_; }
   uint64_t up_ns() const { return up_ns_; }  // when SRTP keys arrived
@@ -82,6 +88,10 @@ class Peer {
   // The DTLS-SRTP profile negotiated (RFC 5764 name), once up.
   const char* srtp_profile() const { return profile_; }
   const std::vector<std::pair<uint32_t, StreamReceive>>& streams() const { return streams_; }
+  // --dpdk: the media path saw the session's first packet.
+  void set_first_media(uint64_t ns) {
+    if (first_media_ns_ == 0) first_media_ns_ = ns;
+  }
   void reset_silence(uint64_t now_ns) {
     for (auto& [ssrc, st] : streams_) st.reset_silence(now_ns);
   }
@@ -107,6 +117,7 @@ class Peer {
   void on_data(std::span<const uint8_t> d);
   void on_media(std::span<const uint8_t> d, bool rtcp);
   void on_dtls_connected();
+  Status install_media(const sp::dtls::SrtpMaterial& mat);
   void fail(const std::string& why);
   void send_audio(SendTrack& t, uint64_t now_ns);
   void send_video(SendTrack& t, uint64_t now_ns);
@@ -120,6 +131,8 @@ class Peer {
   bool dtls_started_ = false;  // a client's ClientHello went out (once)
   Status start_dtls_client();
   srtp_t srtp_tx_ = nullptr, srtp_rx_ = nullptr;
+  bool keys_up_ = false;
+  bool installed_ = false;  // in p_.media
   std::vector<SendTrack> send_;
   std::vector<std::pair<uint8_t, uint32_t>> clock_rates_;    // PT -> clock rate
   std::vector<std::pair<uint32_t, StreamReceive>> streams_;  // by SSRC

@@ -54,6 +54,23 @@ Result<std::unique_ptr<Runner>> Runner::create(const Options& o) {
   auto cert = sp::dtls::Certificate::generate("edgesfu-loadgen");
   if (!cert) return cert.error();
   r->cert_ = cert.value();
+  if (!o.dpdk_memif.empty()) {
+    // First: the TAP must hold the local address before any socket binds it.
+    DpdkOptions d;
+    d.memif_socket = o.dpdk_memif;
+    d.tap_iface = o.dpdk_tap;
+    d.tap_mac = o.dpdk_tap_mac;
+    d.tap_address = o.dpdk_tap_address;
+    d.lcores = o.dpdk_lcores;
+    d.file_prefix = o.dpdk_prefix;
+    d.srtp_engine = o.srtp_engine;
+    d.video_kbps = o.video_publishers > 0 ? o.video_kbps : 0;
+    auto dm = DpdkMedia::create(d, &r->opus_);
+    if (!dm) return make_error("loadgen --dpdk: " + dm.error().message);
+    r->dpdk_ = std::move(dm.value());
+    if (!o.quiet)
+      std::printf("loadgen: media on DPDK; SRTP %s\n", r->dpdk_->engine_description().c_str());
+  }
   r->http_ = std::make_unique<HttpClient>(256);
   if (o.target == Options::Target::kJanus) {
     JanusParams jp;
@@ -98,6 +115,7 @@ Runner::~Runner() {
   target_.reset();
   http_.reset();
   if (loop_ != nullptr) g_main_loop_unref(loop_);
+  dpdk_.reset();  // after the peers, which remove their sessions from it
 }
 
 int Runner::run() {
@@ -143,19 +161,76 @@ void Runner::enter(Phase p) {
   phase_ns_ = now_ns();
   ready_ns_ = 0;
   if (p == Phase::kHold) {
-    window_ns_ = phase_ns_;
-    base_sent_ = totals_.sent_pkts;
-    base_recv_ = totals_.recv_pkts;
-    base_srtp_err_ = totals_.srtp_errors;
-    base_bad_ = totals_.bad_packets;
-    base_ = sums();
-    totals_.latency.clear();
-    for (auto& [id, sess] : sessions_) sess.peer->reset_silence(phase_ns_);
+    open_window(o_.packet_rate);
     // Always printed: bench/compare samples the SFU on this line.
     std::printf("loadgen: all up; holding for %.0f s\n", o_.seconds);
     std::fflush(stdout);
   }
   if (p == Phase::kDone && loop_ != nullptr) g_main_loop_quit(loop_);
+}
+
+void Runner::open_window(int packet_rate) {
+  if (dpdk_) {
+    dpdk_->set_packet_rate(static_cast<uint32_t>(packet_rate));
+    refresh(false, true);
+    media_base_ = media_.c;
+  }
+  window_ns_ = now_ns();
+  base_sent_ = totals_.sent_pkts;
+  base_recv_ = totals_.recv_pkts;
+  base_srtp_err_ = totals_.srtp_errors;
+  base_bad_ = totals_.bad_packets;
+  base_ = sums();
+  totals_.latency.clear();
+  for (auto& [id, sess] : sessions_) sess.peer->reset_silence(window_ns_);
+}
+
+bool Runner::ramp_step(uint64_t now) {
+  refresh(false, false);
+  const double window = std::max(1e-9, secs(now - window_ns_));
+  const Sums s = sums();
+  const uint64_t exp = s.expected - base_.expected, uniq = s.unique - base_.unique;
+  const double loss =
+      exp > 0 && exp > uniq ? static_cast<double>(exp - uniq) / static_cast<double>(exp) : 0.0;
+  const double p99 = ms(totals_.latency.quantile(0.99));
+  const MediaCounters& c = media_.c;
+  const MediaCounters& b = media_base_;
+  const int rate = o_.ramp[ramp_i_];
+  const bool pass = loss <= o_.ramp_loss && p99 <= o_.ramp_p99_ms;
+  json st = {{"packet_rate", rate},
+             {"window_s", window},
+             {"sent_pps", static_cast<double>(totals_.sent_pkts - base_sent_) / window},
+             {"recv_pps", static_cast<double>(totals_.recv_pkts - base_recv_) / window},
+             {"expected_pkts", exp},
+             {"lost_pkts", exp > uniq ? exp - uniq : 0},
+             {"loss_ratio", loss},
+             {"latency_ms",
+              {{"p50", ms(totals_.latency.quantile(0.5))},
+               {"p90", ms(totals_.latency.quantile(0.9))},
+               {"p99", p99},
+               {"max", ms(totals_.latency.max())},
+               {"samples", totals_.latency.count()}}},
+             {"wire_drops", c.wire_drops - b.wire_drops},
+             {"send_errors", c.send_errors - b.send_errors},
+             {"srtp_errors", c.srtp_errors - b.srtp_errors},
+             {"lcore_busy_ratio", c.cycles > b.cycles
+                                      ? static_cast<double>(c.busy_cycles - b.busy_cycles) /
+                                            static_cast<double>(c.cycles - b.cycles)
+                                      : 0.0},
+             {"pass", pass}};
+  // CLOCK_MONOTONIC seconds, as Python's time.monotonic() (bench/capacity's samples).
+  st["mono_start"] = secs(window_ns_);
+  st["mono_end"] = secs(now);
+  std::printf(
+      "loadgen: step %zu rate %d: sent %.0f pps, received %.0f pps, loss %.4f%%, latency p99 %.2f "
+      "ms: %s\n",
+      ramp_i_ + 1, rate, st["sent_pps"].get<double>(), st["recv_pps"].get<double>(), 100 * loss,
+      p99, pass ? "pass" : "fail");
+  std::fflush(stdout);
+  steps_.push_back(std::move(st));
+  if (!pass || ramp_i_ + 1 >= o_.ramp.size()) return false;
+  open_window(o_.ramp[++ramp_i_]);
+  return true;
 }
 
 void Runner::launch(bool publisher) {
@@ -167,6 +242,9 @@ void Runner::launch(bool publisher) {
   pp.opus = &opus_;
   pp.totals = &totals_;
   pp.seed = splitmix64(rng_);
+  pp.media = dpdk_.get();
+  pp.session_id = id;
+  pp.verify = publisher || launched_subs_ % o_.verify_every == 1 % o_.verify_every;
   bool video = false;
   if (publisher) {
     pp.publisher_id = next_publisher_++;
@@ -252,6 +330,7 @@ void Runner::fail_session(uint64_t id, const std::string& why) {
 }
 
 Runner::Sums Runner::sums() const {
+  if (dpdk_) return {media_.expected, media_.unique, media_.duplicates};
   Sums s = retired_;
   for (const auto& [id, sess] : sessions_) {
     for (const auto& [ssrc, st] : sess.peer->streams()) {
@@ -275,8 +354,56 @@ std::pair<int, int> Runner::up_counts() const {
   return {pubs, subs};
 }
 
+void Runner::refresh(bool full, bool clear_total) {
+  const MediaReport* r = dpdk_->report(full, clear_total);
+  if (r == nullptr) {
+    ++failures_["the DPDK media lcore did not answer"];
+    return;
+  }
+  media_.c = r->c;
+  media_.expected = r->expected;
+  media_.unique = r->unique;
+  media_.duplicates = r->duplicates;
+  media_.streams = r->streams;
+  media_.jitter_sum_ms = r->jitter_sum_ms;
+  if (full) media_.detail = r->detail;
+  totals_.sent_pkts = r->c.sent_pkts;
+  totals_.sent_bytes = r->c.sent_bytes;
+  totals_.recv_pkts = r->c.recv_pkts;
+  totals_.recv_bytes = r->c.recv_bytes;
+  totals_.rtcp_pkts = r->c.rtcp_pkts;
+  totals_.srtp_errors = r->c.srtp_errors;
+  totals_.bad_packets = r->c.bad_packets;
+  totals_.send_errors = r->c.send_errors + r->c.wire_drops;
+  totals_.latency = r->latency;
+  totals_.latency_interval.merge(r->latency_interval);
+  for (const auto& [id, ns] : r->first_media) {
+    auto it = sessions_.find(id);
+    if (it != sessions_.end()) it->second.peer->set_first_media(ns);
+  }
+  last_refresh_ns_ = now_ns();
+}
+
+std::vector<std::pair<const Runner::Session*, const StreamReceive*>> Runner::stream_list() const {
+  std::vector<std::pair<const Session*, const StreamReceive*>> v;
+  if (dpdk_) {
+    for (const auto& d : media_.detail) {
+      auto it = sessions_.find(d.session);
+      if (it != sessions_.end()) v.emplace_back(&it->second, &d.st);
+    }
+    return v;
+  }
+  for (const auto& [id, sess] : sessions_) {
+    for (const auto& [ssrc, st] : sess.peer->streams()) v.emplace_back(&sess, &st);
+  }
+  return v;
+}
+
 void Runner::tick() {
   const uint64_t now = now_ns();
+  // --dpdk: subscribers are ready once the lcore saw their media.
+  if (dpdk_ && phase_ == Phase::kSubscribers && now - last_refresh_ns_ > 100'000'000)
+    refresh(false, false);
   std::vector<std::pair<uint64_t, std::string>> failed;
   for (auto& [id, s] : sessions_) {
     s.peer->tick(now);
@@ -343,7 +470,7 @@ void Runner::tick() {
       break;
     case Phase::kHold:
       churn_step(now);
-      if (secs(now - window_ns_) >= o_.seconds) finish();
+      if (secs(now - window_ns_) >= o_.seconds && (o_.ramp.empty() || !ramp_step(now))) finish();
       break;
     case Phase::kLinger:
       if (stop_ || secs(now - phase_ns_) >= 1.0) teardown();
@@ -377,6 +504,7 @@ void Runner::churn_step(uint64_t now) {
 }
 
 void Runner::second() {
+  if (dpdk_) refresh(false, false);
   const uint64_t now = now_ns();
   const Sums s = sums();
   const double dt = secs(now - last_ns_);
@@ -387,14 +515,17 @@ void Runner::second() {
   const double sent_pps = static_cast<double>(totals_.sent_pkts - last_sent_) / dt;
   const double recv_pps = static_cast<double>(totals_.recv_pkts - last_recv_) / dt;
   double jitter = 0;
-  int streams = 0;
-  for (const auto& [id, sess] : sessions_) {
-    for (const auto& [ssrc, st] : sess.peer->streams()) {
-      jitter += st.jitter_ms();
+  uint64_t streams = 0;
+  if (dpdk_) {
+    jitter = media_.jitter_sum_ms;
+    streams = media_.streams;
+  } else {
+    for (const auto& [sess, st] : stream_list()) {
+      jitter += st->jitter_ms();
       ++streams;
     }
   }
-  jitter = streams > 0 ? jitter / streams : 0;
+  jitter = streams > 0 ? jitter / static_cast<double>(streams) : 0;
   const auto [pubs, subs] = up_counts();
   const double p50 = ms(totals_.latency_interval.quantile(0.5));
   const double p99 = ms(totals_.latency_interval.quantile(0.99));
@@ -431,12 +562,13 @@ json Runner::summary(uint64_t now) const {
   int streams = 0, receiving = 0, offered = 0;
   for (const auto& [id, sess] : sessions_) {
     if (!sess.publisher) offered += sess.peer->offered_streams();
-    for (const auto& [ssrc, st] : sess.peer->streams()) {
-      jitter_sum += st.jitter_ms();
-      jitter_max = std::max(jitter_max, st.jitter_ms());
-      ++streams;
-      if (st.received() > 0) ++receiving;
-    }
+  }
+  const auto list = stream_list();
+  for (const auto& [sess, st] : list) {
+    jitter_sum += st->jitter_ms();
+    jitter_max = std::max(jitter_max, st->jitter_ms());
+    ++streams;
+    if (st->received() > 0) ++receiving;
   }
   // Streams gone dark (issue 12 #10): a received stream of a publisher that
   // is still up, silent for over a second in the window (a gap, or its tail).
@@ -446,14 +578,12 @@ json Runner::summary(uint64_t now) const {
   }
   int silent = 0;
   uint64_t max_silence = 0;
-  for (const auto& [id, sess] : sessions_) {
-    if (sess.publisher || !sess.peer->up()) continue;
-    for (const auto& [ssrc, st] : sess.peer->streams()) {
-      if (live_publishers.count(st.publisher()) == 0) continue;
-      const uint64_t quiet = st.silence_ns(now);
-      max_silence = std::max(max_silence, quiet);
-      if (quiet > kSilentNs) ++silent;
-    }
+  for (const auto& [sess, st] : list) {
+    if (sess->publisher || !sess->peer->up()) continue;
+    if (live_publishers.count(st->publisher()) == 0) continue;  // also streams not verified
+    const uint64_t quiet = st->silence_ns(now);
+    max_silence = std::max(max_silence, quiet);
+    if (quiet > kSilentNs) ++silent;
   }
   const auto [pubs, subs] = up_counts();
   json j;
@@ -505,12 +635,41 @@ json Runner::summary(uint64_t now) const {
   for (const auto& [why, n] : failures_) reasons[why] = n;
   j["failed"] = {{"publishers", failed_pubs_}, {"subscribers", failed_subs_}, {"reasons", reasons}};
   j["churned"] = churned_;
+  if (!o_.ramp.empty()) {
+    j["ramp"] = steps_;
+    // The highest rate that passed, and what it delivered.
+    json best;
+    for (const auto& st : steps_) {
+      if (st["pass"].get<bool>()) best = st;
+    }
+    j["ramp_max"] = best;
+  }
+  if (dpdk_) {
+    const MediaCounters& c = media_.c;
+    const MediaCounters& b = media_base_;  // at the start of the hold
+    j["dpdk"] = {{"srtp_engine", dpdk_->engine_description()},
+                 {"packet_rate", o_.packet_rate},
+                 {"verify_every", o_.verify_every},
+                 {"verified_pkts", c.verified_pkts},  // the whole run's, as the next
+                 {"recv_pkts_total", c.recv_pkts},
+                 {"rtcp_pkts", c.rtcp_pkts},
+                 {"wire_drops", c.wire_drops},
+                 {"send_errors", c.send_errors},
+                 {"to_kernel", c.to_kernel},
+                 {"from_kernel", c.from_kernel},
+                 {"kernel_drops", c.kernel_drops},
+                 {"lcore_busy_ratio", c.cycles > b.cycles
+                                          ? static_cast<double>(c.busy_cycles - b.busy_cycles) /
+                                                static_cast<double>(c.cycles - b.cycles)
+                                          : 0.0}};
+  }
   j["series"] = series_;
   return j;
 }
 
 void Runner::finish() {
   if (phase_ >= Phase::kLinger) return;
+  if (dpdk_) refresh(true, false);
   const uint64_t now = now_ns();
   result_ = summary(now);
   const json& r = result_;
@@ -538,6 +697,7 @@ void Runner::finish() {
 }
 
 void Runner::teardown() {
+  if (dpdk_) dpdk_->set_packet_rate(50);  // the DELETEs are not sent under load
   std::vector<uint64_t> ids;
   for (const auto& [id, s] : sessions_) ids.push_back(id);
   for (uint64_t id : ids) end_session(id);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/loadgen/dpdk_media.hpp"
 #include "tools/loadgen/http_client.hpp"
 #include "tools/loadgen/options.hpp"
 #include "tools/loadgen/peer.hpp"
@@ -55,6 +56,10 @@ class Runner {
   void end_session(uint64_t id);
   void enter(Phase p);
   void churn_step(uint64_t now);
+  // Starts a measured window (the hold, or a ramp step) at `packet_rate`.
+  void open_window(int packet_rate);
+  // --ramp: the window that ended; true when the ramp goes on.
+  bool ramp_step(uint64_t now);
   void finish();
   void teardown();
   Sums sums() const;
@@ -62,8 +67,21 @@ class Runner {
   static bool ready(const Session& s);
   std::pair<int, int> up_counts() const;  // publishers up, subscribers receiving
   nlohmann::json summary(uint64_t now) const;
+  // Every received stream with its session: the peers' own (kernel sockets),
+  // or --dpdk's last full report.
+  std::vector<std::pair<const Session*, const StreamReceive*>> stream_list() const;
+  // --dpdk: takes the media lcore's figures into totals_ (and the sessions'
+  // first media); `full` also their streams, `clear_total` restarts the
+  // latency histogram of the hold.
+  void refresh(bool full, bool clear_total);
 
   Options o_;
+  std::unique_ptr<DpdkMedia> dpdk_;  // --dpdk; outlives the sessions (see ~Runner)
+  MediaReport media_;                // --dpdk: its last report
+  MediaCounters media_base_;         // --dpdk: at the start of the hold
+  std::size_t ramp_i_ = 0;           // --ramp: the step being held
+  nlohmann::json steps_ = nlohmann::json::array();
+  uint64_t last_refresh_ns_ = 0;
   GMainLoop* loop_ = nullptr;
   guint tick_src_ = 0, second_src_ = 0;
   std::unique_ptr<HttpClient> http_;

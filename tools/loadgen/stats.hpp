@@ -35,6 +35,33 @@ class LatencyHistogram {
   uint64_t count_ = 0, max_ = 0;
 };
 
+// RFC 3550 A.1's extended sequence number of one stream, for counting the
+// packets of a stream that is not decrypted (loadgen --dpdk --verify-every):
+// the SFU numbers each subscriber's stream without gaps, so its sequence
+// numbers stand in for the marker's packet numbers.
+class SeqExtender {
+ public:
+  uint32_t extend(uint16_t seq) {
+    if (!have_) {
+      have_ = true;
+      last_ = seq;
+      return seq;
+    }
+    if (static_cast<int16_t>(seq - last_) > 0) {
+      if (seq < last_) cycles_ += 65536;  // wrapped forward
+      last_ = seq;
+      return cycles_ + seq;
+    }
+    // Late: from before the last wrap when it is above the newest one.
+    return seq > last_ && cycles_ >= 65536 ? cycles_ - 65536 + seq : cycles_ + seq;
+  }
+
+ private:
+  bool have_ = false;
+  uint16_t last_ = 0;
+  uint32_t cycles_ = 0;
+};
+
 // One received RTP stream (one publisher's track as one subscriber gets it).
 class StreamReceive {
  public:

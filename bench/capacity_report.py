@@ -1,0 +1,175 @@
+#!/usr/bin/python3
+"""bench/capacity's results -> results.json, capacity.md and two plots.
+
+  capacity_report.py OUT CPU CASE...
+
+OUT holds, per case, loadgen's JSON (its ramp: one entry per step) and
+edgesfu's samples (compare_probe.py lines, one a second); fastpath-k<K>.json
+(bench/fastpath_bench at fan-out K); janus.json and janus.samples. A step's
+edgesfu figures come from the samples inside its window (loadgen writes the
+window in CLOCK_MONOTONIC seconds, as the samples' "t")."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def samples(path):
+    out = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+    return out
+
+
+def edgesfu_in(step, smp):
+    """edgesfu's worker busy share, its own count of packets sent a second and
+    its other threads' CPU share, between the first and last sample of the
+    step's window."""
+    inside = [s for s in smp if step["mono_start"] <= s["t"] <= step["mono_end"] and "busy_cycles" in s]
+    if len(inside) < 2:
+        return None
+    a, b = inside[0], inside[-1]
+    dt = b["t"] - a["t"]
+    if dt <= 0 or not b.get("tsc_hz"):
+        return None
+    return {"worker_busy": (b["busy_cycles"] - a["busy_cycles"]) / (dt * b["tsc_hz"]),
+            "edgesfu_tx_pps": (b["media_tx_pkts"] - a["media_tx_pkts"]) / dt,
+            "other_threads_cpu": (b["cpu_s"] - a["cpu_s"]) / dt}
+
+
+def ceiling(out, k, video):
+    path = os.path.join(out, "fastpath-k%d.json" % k)
+    if not os.path.exists(path):
+        return None
+    cases = [c for c in load(path)["cases"] if c["fanout"] == k and c["profile"] == "AEAD_AES_128_GCM"]
+    if not cases:
+        return None
+    cases.sort(key=lambda c: c["payload_bytes"])
+    c = cases[-1] if video else cases[0]
+    return {"mpps": c["mpps"], "floor_mpps": c["floor_mpps"], "payload_bytes": c["payload_bytes"]}
+
+
+def janus(out):
+    path = os.path.join(out, "janus.json")
+    smp = samples(os.path.join(out, "janus.samples"))
+    if not os.path.exists(path) or len(smp) < 2:
+        return None
+    j = load(path)
+    cpu = (smp[-1]["cpu_s"] - smp[0]["cpu_s"]) / (smp[-1]["t"] - smp[0]["t"])
+    return {"recv_pps": j["recv_pps"], "loss_ratio": j["loss_ratio"], "cpu_share": cpu,
+            "latency_p99_ms": j["latency_ms"]["p99"],
+            "pps_per_core": j["recv_pps"] / cpu if cpu > 0 else None}
+
+
+def main():
+    out, cpu, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+    results = {"cpu": cpu, "cases": [], "janus": janus(out)}
+    for name in names:
+        path = os.path.join(out, name + ".json")
+        if not os.path.exists(path):
+            results["cases"].append({"name": name, "error": "no loadgen result"})
+            continue
+        j = load(path)
+        smp = samples(os.path.join(out, name + ".samples"))
+        steps = j.get("ramp", [])
+        for st in steps:
+            st["fanout_out"] = st["sent_pps"] * j["subscribers"]
+            st["edgesfu"] = edgesfu_in(st, smp)
+        best = None
+        for st in steps:
+            if st["pass"]:
+                best = st
+        failed = next((st for st in steps if not st["pass"]), None)
+        video = j["video_publishers"] > 0
+        k = j["subscribers"]
+        results["cases"].append({
+            "name": name, "publishers": j["publishers"], "subscribers": k, "video": video,
+            "subscribers_receiving": j["subscribers_receiving"], "failed": j["failed"],
+            "srtp_profiles": j["srtp_profiles"], "dpdk": j.get("dpdk"),
+            "steps": steps, "max": best, "first_failed": failed,
+            "ceiling": ceiling(out, k, video)})
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+
+    lines = ["CPU: %s. One edgesfu worker lcore (CPU 1); loadgen's media lcore on CPU 0." % cpu, "",
+             "| case | max forwarded pps (loss <= 0.1 %, p99 <= 1 ms) | loss / p99 ms at max | "
+             "edgesfu worker busy at max | loadgen media lcore busy | fastpath_bench ceiling, same k | "
+             "end to end / ceiling | next step | its loss / p99 ms |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---|"]
+    for c in results["cases"]:
+        if "error" in c:
+            lines.append("| %s | %s | | | | | | | |" % (c["name"], c["error"]))
+            continue
+        m, f, ce = c["max"], c["first_failed"], c["ceiling"]
+        e = (m or {}).get("edgesfu") or {}
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            c["name"],
+            "{:,.0f}".format(m["recv_pps"]) if m else "none passed",
+            "%.4f %% / %.2f" % (100 * m["loss_ratio"], m["latency_ms"]["p99"]) if m else "",
+            "%.0f %%" % (100 * e["worker_busy"]) if e else "",
+            "%.0f %%" % (100 * m["lcore_busy_ratio"]) if m else "",
+            "%.2f Mpps (%d B)" % (ce["mpps"], ce["payload_bytes"]) if ce else "",
+            "%.0f %%" % (100 * m["recv_pps"] / (ce["mpps"] * 1e6)) if (m and ce) else "",
+            "{:,.0f}".format(f["recv_pps"]) if f else "(ramp ended)",
+            "%.4f %% / %.2f" % (100 * f["loss_ratio"], f["latency_ms"]["p99"]) if f else ""))
+    jn = results["janus"]
+    if jn:
+        best = max((c["max"]["recv_pps"] for c in results["cases"] if c.get("max")), default=0)
+        lines += ["", "Janus 1.1.2, 10 x 100 audio on kernel sockets (pinned to CPU 1): "
+                  "{:,.0f} pps forwarded at {:.0f} % of a core, loss {:.4f} %, p99 {:.2f} ms: "
+                  "{:,.0f} pps per core.".format(jn["recv_pps"], 100 * jn["cpu_share"],
+                                                 100 * jn["loss_ratio"], jn["latency_p99_ms"],
+                                                 jn["pps_per_core"] or 0)]
+        if jn["pps_per_core"]:
+            lines.append("edgesfu's largest end-to-end maximum above, on one worker lcore, is "
+                         "%.0fx that." % (best / jn["pps_per_core"]))
+    with open(os.path.join(out, "capacity.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+    with tempfile.TemporaryDirectory() as d:
+        pps, lat = [], []
+        for i, c in enumerate(results["cases"]):
+            if not c.get("steps"):
+                continue
+            path = os.path.join(d, "c%d.dat" % i)
+            with open(path, "w") as f:
+                for st in c["steps"]:
+                    f.write("%f %f %f\n" % (st["fanout_out"] / 1e6, st["recv_pps"] / 1e6,
+                                            max(st["latency_ms"]["p99"], 0.001)))
+            pps.append("'%s' using 1:2 with linespoints lw 2 title '%s'" % (path, c["name"]))
+            lat.append("'%s' using 2:3 with linespoints lw 2 title '%s'" % (path, c["name"]))
+        if pps:
+            script = """
+set terminal pngcairo size 1000,600 noenhanced
+set key outside bottom center horizontal
+set grid
+set output '%s'
+set xlabel 'offered: publishers packets x subscribers (millions a second)'
+set ylabel 'received by the subscribers (millions a second)'
+set title 'edgesfu end to end, one worker lcore (net_memif, real sessions)'
+plot %s, x with lines dashtype 2 title 'all delivered'
+set output '%s'
+set logscale y
+set xlabel 'received by the subscribers (millions a second)'
+set ylabel 'one-way latency p99 (ms)'
+set title 'edgesfu end to end: p99 latency as the load grows (limit 1 ms)'
+plot %s, 1 with lines dashtype 2 title 'limit'
+""" % (os.path.join(out, "capacity-pps.png"), ", ".join(pps),
+       os.path.join(out, "capacity-latency.png"), ", ".join(lat))
+            subprocess.run(["gnuplot"], input=script.encode(), check=True)
+
+
+if __name__ == "__main__":
+    main()
