@@ -4,10 +4,12 @@
   capacity_report.py OUT CPU CASE...
 
 OUT holds, per case, loadgen's JSON (its ramp: one entry per step) and
-edgesfu's samples (compare_probe.py lines, one a second); fastpath-k<K>.json
+edgesfu's samples (compare_probe.py lines, when the load is up and at the end
+of each step); fastpath-k<K>.json
 (bench/fastpath_bench at fan-out K); janus.json and janus.samples. A step's
-edgesfu figures come from the samples inside its window (loadgen writes the
-window in CLOCK_MONOTONIC seconds, as the samples' "t")."""
+edgesfu figures come from the samples that bracket its window (loadgen
+writes the window in CLOCK_MONOTONIC seconds, as the samples' "t"); they
+span the window and the unmeasured second before it at the same rate."""
 import json
 import os
 import subprocess
@@ -34,30 +36,41 @@ def samples(path):
 
 def edgesfu_in(step, smp):
     """edgesfu's worker busy share, its own count of packets sent a second and
-    its other threads' CPU share, between the first and last sample of the
-    step's window."""
-    inside = [s for s in smp if step["mono_start"] <= s["t"] <= step["mono_end"] and "busy_cycles" in s]
-    if len(inside) < 2:
+    its other threads' CPU share, between the samples that bracket the step's
+    window (taken in the unmeasured second before each window)."""
+    smp = [s for s in smp if "busy_cycles" in s]
+    before = [s for s in smp if s["t"] <= step["mono_start"]]
+    after = [s for s in smp if s["t"] >= step["mono_end"]]
+    if not before or not after:
         return None
-    a, b = inside[0], inside[-1]
+    a, b = before[-1], after[0]
     dt = b["t"] - a["t"]
     if dt <= 0 or not b.get("tsc_hz"):
         return None
     return {"worker_busy": (b["busy_cycles"] - a["busy_cycles"]) / (dt * b["tsc_hz"]),
             "edgesfu_tx_pps": (b["media_tx_pkts"] - a["media_tx_pkts"]) / dt,
-            "other_threads_cpu": (b["cpu_s"] - a["cpu_s"]) / dt}
+            "other_threads_cpu": (b["cpu_s"] - a["cpu_s"]) / dt, "span_s": dt,
+            # TSC cycles of the worker per packet the subscribers received.
+            "worker_cycles_per_pkt": (b["busy_cycles"] - a["busy_cycles"]) / max(1.0, step["recv_pps"] * dt)}
 
 
 def ceiling(out, k, video):
-    path = os.path.join(out, "fastpath-k%d.json" % k)
-    if not os.path.exists(path):
+    """fastpath_bench's GCM figure at fan-out k: Opus-sized packets, or for a
+    video case its 1,200-byte packets at the nearest fan-out it ran them."""
+    rows = []
+    for name in os.listdir(out):
+        if name.startswith("fastpath-k") and name.endswith(".json"):
+            rows += [c for c in load(os.path.join(out, name))["cases"]
+                     if c["profile"] == "AEAD_AES_128_GCM"]
+    if video:
+        rows = [c for c in rows if c["payload_bytes"] >= 1000]
+    else:
+        rows = [c for c in rows if c["payload_bytes"] < 1000 and c["fanout"] == k]
+    if not rows:
         return None
-    cases = [c for c in load(path)["cases"] if c["fanout"] == k and c["profile"] == "AEAD_AES_128_GCM"]
-    if not cases:
-        return None
-    cases.sort(key=lambda c: c["payload_bytes"])
-    c = cases[-1] if video else cases[0]
-    return {"mpps": c["mpps"], "floor_mpps": c["floor_mpps"], "payload_bytes": c["payload_bytes"]}
+    c = min(rows, key=lambda c: abs(c["fanout"] - k))
+    return {"mpps": c["mpps"], "floor_mpps": c["floor_mpps"], "payload_bytes": c["payload_bytes"],
+            "fanout": c["fanout"], "cycles_per_pkt": c["cycles_per_pkt"]}
 
 
 def janus(out):
@@ -90,7 +103,7 @@ def main():
         for st in steps:
             if st["pass"]:
                 best = st
-        failed = next((st for st in steps if not st["pass"]), None)
+        failed = steps[-1] if steps and not steps[-1]["pass"] else None  # why the ramp ended
         video = j["video_publishers"] > 0
         k = j["subscribers"]
         results["cases"].append({
@@ -104,22 +117,25 @@ def main():
 
     lines = ["CPU: %s. One edgesfu worker lcore (CPU 1); loadgen's media lcore on CPU 0." % cpu, "",
              "| case | max forwarded pps (loss <= 0.1 %, p99 <= 1 ms) | loss / p99 ms at max | "
-             "edgesfu worker busy at max | loadgen media lcore busy | fastpath_bench ceiling, same k | "
-             "end to end / ceiling | next step | its loss / p99 ms |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---|"]
+             "edgesfu worker busy at max | its cycles / pkt | loadgen media lcore busy | "
+             "fastpath_bench ceiling (cycles / pkt) | end to end / ceiling | the step that ended the ramp | "
+             "its loss / p99 ms |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for c in results["cases"]:
         if "error" in c:
-            lines.append("| %s | %s | | | | | | | |" % (c["name"], c["error"]))
+            lines.append("| %s | %s | | | | | | | | |" % (c["name"], c["error"]))
             continue
         m, f, ce = c["max"], c["first_failed"], c["ceiling"]
         e = (m or {}).get("edgesfu") or {}
-        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             c["name"],
             "{:,.0f}".format(m["recv_pps"]) if m else "none passed",
             "%.4f %% / %.2f" % (100 * m["loss_ratio"], m["latency_ms"]["p99"]) if m else "",
             "%.0f %%" % (100 * e["worker_busy"]) if e else "",
+            "%.0f" % e["worker_cycles_per_pkt"] if e else "",
             "%.0f %%" % (100 * m["lcore_busy_ratio"]) if m else "",
-            "%.2f Mpps (%d B)" % (ce["mpps"], ce["payload_bytes"]) if ce else "",
+            "%.2f Mpps (%d B, k = %d; %.0f)" % (ce["mpps"], ce["payload_bytes"], ce["fanout"],
+                                                ce["cycles_per_pkt"]) if ce else "",
             "%.0f %%" % (100 * m["recv_pps"] / (ce["mpps"] * 1e6)) if (m and ce) else "",
             "{:,.0f}".format(f["recv_pps"]) if f else "(ramp ended)",
             "%.4f %% / %.2f" % (100 * f["loss_ratio"], f["latency_ms"]["p99"]) if f else ""))

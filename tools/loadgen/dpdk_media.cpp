@@ -57,10 +57,11 @@ Status DpdkMedia::start(const DpdkOptions& o, const OpusLoop* opus) {
                           RING_F_SP_ENQ | RING_F_SC_DEQ);
   if (ring_ == nullptr) return make_error(std::string("loadgen: ring: ") + rte_strerror(rte_errno));
 
-  // rsize 12: 4,096 slots a ring, so that a stall of either side of a few
-  // hundred microseconds at millions of packets a second is not a loss.
+  // rsize 14: 16,384 slots a ring (the most memif has), so that a stall of
+  // either side of a few milliseconds at millions of packets a second (the
+  // lcores share 2 vCPUs with everything else here) is latency, not loss.
   auto wire = dp::Port::probe_vdev(
-      "wire", "net_memif0,role=client,socket=" + o.memif_socket + ",socket-abstract=no,rsize=12");
+      "wire", "net_memif0,role=client,socket=" + o.memif_socket + ",socket-abstract=no,rsize=14");
   if (!wire) return wire.error();
   wire_.emplace(std::move(wire.value()));
   if (auto s = wire_->start({1, 4096, 4096, true, false}, pool_); !s) return s;

@@ -53,6 +53,12 @@ sockets; RTP/RTCP of every session go through one DPDK lcore.
                            first that fails the limits below
   --ramp-loss F            a hold fails above this loss ratio (0.001)
   --ramp-p99-ms MS         ... or above this p99 one-way latency (1.0)
+  --ramp-settle S          each rate runs this long before its hold is
+                           measured (1.0)
+  --ramp-warmup S          before the first step, its rate runs this long
+                           unmeasured (0: --ramp-settle)
+  --ramp-retries N         a step that fails is held again up to N times
+                           before the ramp ends (0)
 )";
 }
 
@@ -174,6 +180,12 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       if (o.ramp.size() > 64) return bad("at most 64 steps");
     } else if (a == "--ramp-loss") {
       if (!to_double(v, 0, 1, o.ramp_loss)) return bad("must be 0-1");
+    } else if (a == "--ramp-retries") {
+      if (!to_int(v, 0, 10, o.ramp_retries)) return bad("must be 0-10");
+    } else if (a == "--ramp-warmup") {
+      if (!to_double(v, 0, 600, o.ramp_warmup)) return bad("must be 0-600");
+    } else if (a == "--ramp-settle") {
+      if (!to_double(v, 0, 60, o.ramp_settle)) return bad("must be 0-60");
     } else if (a == "--ramp-p99-ms") {
       if (!to_double(v, 0.001, 60000, o.ramp_p99_ms)) return bad("must be 0.001-60000");
     } else if (a == "--verify-every") {

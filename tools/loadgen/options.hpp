@@ -45,6 +45,11 @@ struct Options {
   std::vector<int> ramp;
   double ramp_loss = 0.001;
   double ramp_p99_ms = 1.0;
+  // Before each step's window: the new rate runs this long unmeasured, so
+  // that the switch and an outside sampler (bench/capacity) fall outside it.
+  double ramp_settle = 1.0;
+  double ramp_warmup = 0;  // before the first step: this long at its rate, unmeasured
+  int ramp_retries = 0;    // a step that fails is held again this many times
 };
 
 std::string usage();

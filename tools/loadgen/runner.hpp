@@ -80,6 +80,8 @@ class Runner {
   MediaReport media_;                // --dpdk: its last report
   MediaCounters media_base_;         // --dpdk: at the start of the hold
   std::size_t ramp_i_ = 0;           // --ramp: the step being held
+  uint64_t settle_until_ = 0;        // --ramp: the step's window opens then
+  int attempt_ = 0;                  // --ramp: holds of this step before the current one
   nlohmann::json steps_ = nlohmann::json::array();
   uint64_t last_refresh_ns_ = 0;
   GMainLoop* loop_ = nullptr;
