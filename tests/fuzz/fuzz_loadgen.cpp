@@ -1,7 +1,8 @@
 // libFuzzer: what tools/loadgen parses. The input's first byte picks the
 // part: the command line (the rest split at NULs into arguments), or a
 // stream of received payloads (2-byte length, bytes) run through the
-// marker reader and the per-stream accounting, as a subscriber does.
+// marker reader and the per-stream accounting, as a subscriber does (and
+// the low bits of its packet number through --dpdk's sequence extender).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,11 +28,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     auto o = parse_options(args);
-    if (o.ok() && (o.value().publishers < 1 || o.value().video_publishers > o.value().publishers)) __builtin_trap();
+    if (o.ok() && (o.value().publishers < 1 || o.value().video_publishers > o.value().publishers))
+      __builtin_trap();
+    // --dpdk's ramp: rates in range, the first one the starting rate.
+    if (o.ok() && !o.value().ramp.empty()) {
+      if (o.value().dpdk_memif.empty() || o.value().packet_rate != o.value().ramp.front())
+        __builtin_trap();
+      for (int r : o.value().ramp) {
+        if (r < 1 || r > 100000) __builtin_trap();
+      }
+    }
     return 0;
   }
   StreamReceive s;
   LatencyHistogram h;
+  SeqExtender x;  // --dpdk's count of a stream it does not decrypt
   uint64_t t = 1'000'000'000;
   for (size_t at = 0; at + 2 <= size;) {
     const size_t len = (static_cast<size_t>(data[at]) << 8 | data[at + 1]) % 1500;
@@ -43,6 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     t += 1'000'000 + (m->send_ns % 50'000'000);
     s.on_packet(m->number, static_cast<uint32_t>(m->send_ns), 48000, t);
     h.record(m->send_ns);
+    const auto seq = static_cast<uint16_t>(m->number);
+    if ((x.extend(seq) & 0xffff) != seq) __builtin_trap();
     if (s.lost() > s.expected() || s.unique() > s.received()) __builtin_trap();
     if (h.quantile(0.99) > h.max()) __builtin_trap();
   }
