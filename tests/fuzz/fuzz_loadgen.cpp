@@ -32,8 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       __builtin_trap();
     // --dpdk's ramp: rates in range, the first one the starting rate.
     if (o.ok() && !o.value().ramp.empty()) {
-      if (o.value().dpdk_memif.empty() || o.value().packet_rate != o.value().ramp.front())
-        __builtin_trap();
+      if (!o.value().dpdk() || o.value().packet_rate != o.value().ramp.front()) __builtin_trap();
       for (int r : o.value().ramp) {
         if (r < 1 || r > 100000) __builtin_trap();
       }

@@ -195,6 +195,11 @@ TEST(LoadgenOptions, DpdkModeAndRamp) {
   EXPECT_EQ(o.value().packet_rate, 500);  // the first step
   EXPECT_EQ(o.value().verify_every, 10);
   EXPECT_EQ(o.value().dpdk_tap_address, "198.18.0.1/24");
+  EXPECT_TRUE(o.value().dpdk());
+  auto nic = parse_options({"--key", "k", "--secret", "s", "--dpdk-pci", "0000:3b:00.0"});
+  ASSERT_TRUE(nic.ok()) << nic.error().message;
+  EXPECT_TRUE(nic.value().dpdk());
+  EXPECT_EQ(nic.value().dpdk_pci, "0000:3b:00.0");
 }
 
 TEST(LoadgenOptions, DefaultsAndTargets) {
@@ -234,5 +239,7 @@ TEST(LoadgenOptions, BadArgumentsSayWhy) {
   EXPECT_TRUE(
       has({"--dpdk", "/s", "--churn", "2", "--key", "k", "--secret", "s"}, "does not churn"));
   EXPECT_TRUE(has({"--dpdk", "a,b"}, "socket path"));
+  EXPECT_TRUE(has({"--dpdk", "/s", "--dpdk-pci", "0000:3b:00.0", "--key", "k", "--secret", "s"},
+                  "not both"));
   EXPECT_TRUE(has({"--help"}, "usage: loadgen"));
 }

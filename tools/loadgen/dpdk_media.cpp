@@ -43,6 +43,7 @@ Status DpdkMedia::start(const DpdkOptions& o, const OpusLoop* opus) {
   cfg.dataplane.file_prefix =
       o.file_prefix.empty() ? "loadgen-" + std::to_string(getpid()) : o.file_prefix;
   cfg.dataplane.memory_mb = 256;
+  cfg.dataplane.wire.pci = o.pci;  // the EAL probes only it (else --no-pci)
   cfg.logging.level = config::LogLevel::kWarn;
   if (auto s = eal_.init(cfg, o.lcores); !s) return s;
   media_lcore_ = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
@@ -60,8 +61,10 @@ Status DpdkMedia::start(const DpdkOptions& o, const OpusLoop* opus) {
   // rsize 14: 16,384 slots a ring (the most memif has), so that a stall of
   // either side of a few milliseconds at millions of packets a second (the
   // lcores share 2 vCPUs with everything else here) is latency, not loss.
-  auto wire = dp::Port::probe_vdev(
-      "wire", "net_memif0,role=client,socket=" + o.memif_socket + ",socket-abstract=no,rsize=14");
+  auto wire = !o.pci.empty()
+                  ? dp::Port::find_pci("wire", o.pci)
+                  : dp::Port::probe_vdev("wire", "net_memif0,role=client,socket=" + o.memif_socket +
+                                                     ",socket-abstract=no,rsize=14");
   if (!wire) return wire.error();
   wire_.emplace(std::move(wire.value()));
   if (auto s = wire_->start({1, 4096, 4096, true, false}, pool_); !s) return s;

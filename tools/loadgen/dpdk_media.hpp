@@ -2,8 +2,8 @@
 // lcore (media_lcore.hpp), while signalling, ICE and DTLS stay on kernel
 // sockets as in the default mode. The process runs its own EAL (--no-pci, a
 // file prefix of its own) with two ports:
-//  - the wire: a net_memif client of the SFU's memif server (on hardware, a
-//    NIC port would take its place);
+//  - the wire: a net_memif client of the SFU's memif server, or on hardware
+//    a NIC port cabled to the SFU's (probed by the EAL from its PCI address);
 //  - the exception port: a TAP holding the load generator's address, through
 //    which the kernel's packets (ARP, ICE, DTLS, HTTP) cross to the wire and
 //    back, as the appliance's own slow path does.
@@ -29,6 +29,7 @@ namespace edgesfu::loadgen {
 
 struct DpdkOptions {
   std::string memif_socket;  // the SFU's memif server socket (a file path)
+  std::string pci;           // or a NIC port's PCI address (then memif_socket is empty)
   std::string tap_iface = "lg-tap0";
   std::string tap_mac = "02:00:c6:12:00:01";
   std::string tap_address;             // "198.18.0.1/24"

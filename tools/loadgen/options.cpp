@@ -37,6 +37,8 @@ DTLS-SRTP (OpenSSL, libsrtp2) and Opus (libopus).
 DPDK media (tools/loadgen/README.md): signalling, ICE and DTLS stay on kernel
 sockets; RTP/RTCP of every session go through one DPDK lcore.
   --dpdk SOCKET            the SFU's net_memif server socket (a file path)
+  --dpdk-pci BDF           or, on hardware, a NIC port cabled to the SFU's
+                           wire (bound to vfio-pci), instead of memif
   --dpdk-tap IFACE         the TAP for the kernel's traffic (lg-tap0)
   --dpdk-tap-mac MAC       its MAC (02:00:c6:12:00:01)
   --dpdk-tap-address A/N   its address (--local-address/24)
@@ -149,6 +151,9 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
     } else if (a == "--dpdk") {
       if (v.empty() || v.find(',') != std::string::npos) return bad("must be a socket path");
       o.dpdk_memif = v;
+    } else if (a == "--dpdk-pci") {
+      if (v.empty() || v.find(',') != std::string::npos) return bad("must be a PCI address");
+      o.dpdk_pci = v;
     } else if (a == "--dpdk-tap") {
       if (v.empty() || v.size() > 15) return bad("must be an interface name of 1-15 characters");
       o.dpdk_tap = v;
@@ -196,7 +201,9 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
   }
   if (o.video_publishers > o.publishers)
     return make_error("--video-publishers exceeds --publishers");
-  if (o.dpdk_memif.empty()) {
+  if (!o.dpdk_memif.empty() && !o.dpdk_pci.empty())
+    return make_error("--dpdk and --dpdk-pci: one wire port, not both");
+  if (!o.dpdk()) {
     if (o.packet_rate != 50 || o.verify_every != 1 || !o.ramp.empty())
       return make_error("--packet-rate, --ramp and --verify-every need --dpdk");
   } else {

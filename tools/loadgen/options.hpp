@@ -32,6 +32,8 @@ struct Options {
   bool quiet = false;
   // --dpdk: media on a DPDK port (dpdk_media.hpp); empty: kernel sockets.
   std::string dpdk_memif;  // the SFU's memif socket
+  std::string dpdk_pci;    // or a NIC port (PCI address, bound to vfio-pci) cabled to the SFU's
+  bool dpdk() const { return !dpdk_memif.empty() || !dpdk_pci.empty(); }
   std::string dpdk_tap = "lg-tap0";
   std::string dpdk_tap_mac = "02:00:c6:12:00:01";
   std::string dpdk_tap_address;  // default: --local-address/24

@@ -57,10 +57,11 @@ Result<std::unique_ptr<Runner>> Runner::create(const Options& o) {
   auto cert = sp::dtls::Certificate::generate("edgesfu-loadgen");
   if (!cert) return cert.error();
   r->cert_ = cert.value();
-  if (!o.dpdk_memif.empty()) {
+  if (o.dpdk()) {
     // First: the TAP must hold the local address before any socket binds it.
     DpdkOptions d;
     d.memif_socket = o.dpdk_memif;
+    d.pci = o.dpdk_pci;
     d.tap_iface = o.dpdk_tap;
     d.tap_mac = o.dpdk_tap_mac;
     d.tap_address = o.dpdk_tap_address;
