@@ -57,14 +57,13 @@ int MediaLcore::run() {
       cur_rate_ = r;
       audio_gap_ns_ = 1'000'000'000ull / std::max<uint32_t>(1, r);
       video_gap_ns_ = audio_gap_ns_ * 50 / 30;  // 30 frames/s at the default 50
-      for (auto& s : sessions_) {
+      for (LcoreSession* s : publishers_) {
         for (auto& t : s->tracks) {
           t.next_ns = now + (t.t.ssrc % 1024) * (t.t.video ? video_gap_ns_ : audio_gap_ns_) / 1024;
         }
       }
     }
-    const uint64_t before = c_.recv_pkts + c_.rtcp_pkts + c_.to_kernel + c_.from_kernel +
-                            c_.sent_pkts + c_.srtp_errors + c_.bad_packets;
+    const uint64_t before = work();
     take_commands();
     if (report_req_.load(std::memory_order_acquire) != report_done_.load(std::memory_order_relaxed))
       answer_report();
@@ -73,10 +72,7 @@ int MediaLcore::run() {
     send_due(now);
     const uint64_t t1 = rte_rdtsc();
     c_.cycles += t1 - t0;
-    if (c_.recv_pkts + c_.rtcp_pkts + c_.to_kernel + c_.from_kernel + c_.sent_pkts +
-            c_.srtp_errors + c_.bad_packets !=
-        before)
-      c_.busy_cycles += t1 - t0;
+    if (work() != before) c_.busy_cycles += t1 - t0;
     t0 = t1;
   }
   // A report asked for while stopping is still answered.
@@ -99,6 +95,7 @@ void MediaLcore::take_commands() {
         t.next_ns = now + (t.t.ssrc % 1024) * (t.t.video ? video_gap_ns_ : audio_gap_ns_) / 1024;
       }
       ready_path(*s);
+      if (s->spec.publisher) publishers_.push_back(s.get());
       by_port_[s->spec.local_port] = static_cast<int32_t>(sessions_.size());
       sessions_.push_back(std::move(s));
       continue;
@@ -108,6 +105,7 @@ void MediaLcore::take_commands() {
       if (s.spec.session != cmd->session || !s.active) continue;
       s.active = false;
       if (by_port_[s.spec.local_port] == static_cast<int32_t>(k)) by_port_[s.spec.local_port] = -1;
+      std::erase(publishers_, &s);
     }
   }
 }
@@ -352,9 +350,8 @@ void MediaLcore::send_due(uint64_t now) {
     owner[n] = &s;
     if (++n == kBurst) flush();
   };
-  for (auto& sp : sessions_) {
+  for (LcoreSession* sp : publishers_) {
     LcoreSession& s = *sp;
-    if (!s.active || !s.spec.publisher) continue;
     if (!ready_path(s)) continue;
     for (auto& t : s.tracks) {
       const uint64_t gap = t.t.video ? video_gap_ns_ : audio_gap_ns_;

@@ -142,6 +142,11 @@ class MediaLcore {
   void send_due(uint64_t now);
   bool ready_path(LcoreSession& s);
   void learn(const dp::pkt::IpAddr& ip, const dp::pkt::Mac& mac);
+  // Packets the loop moved or counted so far: a loop that changed it did work.
+  uint64_t work() const {
+    return c_.recv_pkts + c_.rtcp_pkts + c_.to_kernel + c_.from_kernel + c_.sent_pkts +
+           c_.srtp_errors + c_.bad_packets;
+  }
   LcoreStream& stream_for(LcoreSession& s, uint32_t ssrc, bool verified);
   rte_mbuf* build_audio(LcoreSession& s, LcoreTrack& t, uint64_t now, uint8_t*& rtp, uint32_t& len);
 
@@ -158,7 +163,8 @@ class MediaLcore {
   MediaCounters c_;
   LatencyHistogram latency_, latency_interval_;
   std::vector<std::unique_ptr<LcoreSession>> sessions_;
-  std::vector<int32_t> by_port_;  // local UDP port -> index in sessions_, -1
+  std::vector<LcoreSession*> publishers_;  // the active ones, which send_due walks
+  std::vector<int32_t> by_port_;           // local UDP port -> index in sessions_, -1
   struct Learned {
     dp::pkt::IpAddr ip;
     dp::pkt::Mac mac;

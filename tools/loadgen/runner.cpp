@@ -26,6 +26,21 @@ constexpr uint64_t kSilentNs = 1'000'000'000;  // a stream quiet this long is da
 double ms(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 double secs(uint64_t ns) { return static_cast<double>(ns) / 1e9; }
 
+json latency_json(const LatencyHistogram& h) {
+  return {{"p50", ms(h.quantile(0.5))},
+          {"p90", ms(h.quantile(0.9))},
+          {"p99", ms(h.quantile(0.99))},
+          {"max", ms(h.max())},
+          {"samples", h.count()}};
+}
+
+// The media lcore's share of loops that did work between two reports.
+double busy_ratio(const MediaCounters& c, const MediaCounters& before) {
+  return c.cycles > before.cycles ? static_cast<double>(c.busy_cycles - before.busy_cycles) /
+                                        static_cast<double>(c.cycles - before.cycles)
+                                  : 0.0;
+}
+
 json quantiles_ms(std::vector<double> v) {
   json j = {{"n", v.size()}};
   if (v.empty()) return j;
@@ -214,19 +229,11 @@ bool Runner::ramp_step(uint64_t now) {
              {"expected_pkts", exp},
              {"lost_pkts", exp > uniq ? exp - uniq : 0},
              {"loss_ratio", loss},
-             {"latency_ms",
-              {{"p50", ms(totals_.latency.quantile(0.5))},
-               {"p90", ms(totals_.latency.quantile(0.9))},
-               {"p99", p99},
-               {"max", ms(totals_.latency.max())},
-               {"samples", totals_.latency.count()}}},
+             {"latency_ms", latency_json(totals_.latency)},
              {"wire_drops", c.wire_drops - b.wire_drops},
              {"send_errors", c.send_errors - b.send_errors},
              {"srtp_errors", c.srtp_errors - b.srtp_errors},
-             {"lcore_busy_ratio", c.cycles > b.cycles
-                                      ? static_cast<double>(c.busy_cycles - b.busy_cycles) /
-                                            static_cast<double>(c.cycles - b.cycles)
-                                      : 0.0},
+             {"lcore_busy_ratio", busy_ratio(c, b)},
              {"pass", pass},
              {"attempt", attempt_ + 1}};
   // CLOCK_MONOTONIC seconds, as Python's time.monotonic() (bench/capacity's samples).
@@ -638,11 +645,7 @@ json Runner::summary(uint64_t now) const {
   j["bad_packets"] = totals_.bad_packets - base_bad_;
   j["send_errors"] = totals_.send_errors;
   j["garbage_sent"] = totals_.garbage_sent;
-  j["latency_ms"] = {{"p50", ms(totals_.latency.quantile(0.5))},
-                     {"p90", ms(totals_.latency.quantile(0.9))},
-                     {"p99", ms(totals_.latency.quantile(0.99))},
-                     {"max", ms(totals_.latency.max())},
-                     {"samples", totals_.latency.count()}};
+  j["latency_ms"] = latency_json(totals_.latency);
   j["jitter_ms"] = {{"mean", streams > 0 ? jitter_sum / streams : 0.0}, {"max", jitter_max}};
   j["streams"] = {{"answered", offered}, {"receiving", receiving}, {"silent", silent}};
   j["max_silence_ms"] = ms(max_silence);
@@ -685,10 +688,7 @@ json Runner::summary(uint64_t now) const {
                  {"to_kernel", c.to_kernel},
                  {"from_kernel", c.from_kernel},
                  {"kernel_drops", c.kernel_drops},
-                 {"lcore_busy_ratio", c.cycles > b.cycles
-                                          ? static_cast<double>(c.busy_cycles - b.busy_cycles) /
-                                                static_cast<double>(c.cycles - b.cycles)
-                                          : 0.0}};
+                 {"lcore_busy_ratio", busy_ratio(c, b)}};
   }
   j["series"] = series_;
   return j;
