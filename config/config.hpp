@@ -94,6 +94,10 @@ struct FastpathConfig {
 struct DataplaneConfig {
   unsigned main_lcore = 0;  // runs the slow path
   std::vector<unsigned> worker_lcores{1};
+  // EAL --lcores syntax ("0@(0-1),1@0,2@1"): lcore ids onto CPU sets, so that
+  // lcores can share CPUs; main_lcore and worker_lcores are then lcore ids.
+  // Empty: they are CPUs, one lcore each (EAL -l).
+  std::string lcore_map;
   std::string file_prefix;  // empty: "edgesfu-<pid>"
   HugepageMode hugepages = HugepageMode::kAuto;
   uint32_t memory_mb = 256;

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "config/config.hpp"
+#include "config/lcore_map.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace edgesfu::config {
@@ -291,6 +292,7 @@ void read_fastpath(YamlReader r, FastpathConfig& c) {
 void read_dataplane(YamlReader r, DataplaneConfig& c) {
   r.read_uint_as("main_lcore", 0, kMaxLcore, c.main_lcore);
   r.read_uint_list("worker_lcores", 0, kMaxLcore, c.worker_lcores);
+  r.read_string("lcore_map", c.lcore_map);
   r.read_string("file_prefix", c.file_prefix);
   if (r.has("file_prefix") && !valid_token(c.file_prefix, 32)) {
     r.fail("file_prefix", "'" + c.file_prefix +
@@ -318,6 +320,21 @@ void read_dataplane(YamlReader r, DataplaneConfig& c) {
   if (uniq.count(c.main_lcore) != 0) {
     r.fail("worker_lcores", "contains main_lcore " + std::to_string(c.main_lcore) +
                                 "; the main lcore runs the slow path");
+  }
+  if (r.has("lcore_map")) {
+    LcoreMap map;
+    std::string why;
+    if (!parse_lcore_map(c.lcore_map, kMaxLcore, map, why)) {
+      r.fail("lcore_map",
+             "'" + c.lcore_map + "': " + why + " (EAL --lcores syntax, e.g. 0@(0-1),1@0)");
+    } else {
+      if (map.lcores.count(c.main_lcore) == 0)
+        r.fail("lcore_map", "does not map main_lcore " + std::to_string(c.main_lcore));
+      for (const unsigned l : c.worker_lcores) {
+        if (map.lcores.count(l) == 0)
+          r.fail("lcore_map", "does not map worker lcore " + std::to_string(l));
+      }
+    }
   }
   if (!c.wire.pci.empty() && c.hugepages == HugepageMode::kOff) {
     r.fail("hugepages",

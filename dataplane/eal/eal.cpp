@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "config/lcore_map.hpp"
 #include "dataplane/eal/eal_args.hpp"
 #include "dataplane/eal/eal_log.hpp"
 
@@ -40,6 +41,26 @@ Status check_lcores(const config::DataplaneConfig& dp) {
   if (auto s = check(dp.main_lcore, "main_lcore"); !s) return s;
   for (const unsigned l : dp.worker_lcores) {
     if (auto s = check(l, "worker_lcores"); !s) return s;
+  }
+  return ok_status();
+}
+
+// An lcore map's CPUs must be this process's (its lcore ids are checked
+// against main_lcore and worker_lcores when the config is read).
+Status check_map_cpus(const std::string& map) {
+  config::LcoreMap m;
+  std::string why;
+  if (!config::parse_lcore_map(map, RTE_MAX_LCORE - 1, m, why))
+    return make_error("lcore map '" + map + "': " + why);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return ok_status();  // EAL will tell
+  for (const unsigned cpu : m.cpus) {
+    if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set)) {
+      return make_error("lcore map '" + map + "': CPU " + std::to_string(cpu) +
+                        " is not available to this process (" + std::to_string(CPU_COUNT(&set)) +
+                        " CPUs usable)");
+    }
   }
   return ok_status();
 }
@@ -83,9 +104,8 @@ Status clean_stale_runtime_dir(const std::string& prefix) {
 
 Status Eal::init(const config::Config& cfg, const std::string& lcore_map) {
   if (initialised_) return make_error("EAL already initialised");
-  if (lcore_map.empty()) {
-    if (auto s = check_lcores(cfg.dataplane); !s) return s;
-  }
+  const std::string& map = lcore_map.empty() ? cfg.dataplane.lcore_map : lcore_map;
+  if (auto s = map.empty() ? check_lcores(cfg.dataplane) : check_map_cpus(map); !s) return s;
   auto choice =
       choose_hugepages(cfg.dataplane.hugepages, cfg.dataplane.memory_mb, probe_hugepages());
   if (!choice) return choice.error();

@@ -17,8 +17,8 @@ class Eal {
   Eal& operator=(const Eal&) = delete;
   ~Eal() { cleanup(); }
 
-  // Chooses hugepages, checks the lcores exist, runs rte_eal_init.
-  // `lcore_map`: build_eal_args' (the EAL checks its CPUs).
+  // Chooses hugepages, checks the lcores' CPUs are this process's, runs
+  // rte_eal_init. `lcore_map`: build_eal_args'.
   Status init(const config::Config& cfg, const std::string& lcore_map = {});
   // rte_eal_cleanup, then removes the runtime directory. Idempotent.
   void cleanup();

@@ -81,10 +81,11 @@ std::vector<std::string> build_eal_args(const config::Config& cfg, bool use_huge
   std::ostringstream lcores;
   lcores << dp.main_lcore;
   for (const unsigned l : dp.worker_lcores) lcores << ',' << l;
-  if (lcore_map.empty()) {
+  const std::string& map = lcore_map.empty() ? dp.lcore_map : lcore_map;
+  if (map.empty()) {
     a.insert(a.end(), {"-l", lcores.str()});
   } else {
-    a.insert(a.end(), {"--lcores", lcore_map});
+    a.insert(a.end(), {"--lcores", map});
   }
   a.insert(a.end(), {"--main-lcore", std::to_string(dp.main_lcore)});
   a.insert(a.end(), {"--file-prefix", file_prefix, "--proc-type", "primary"});

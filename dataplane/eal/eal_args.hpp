@@ -32,10 +32,11 @@ HugepageHost probe_hugepages();
 // The file prefix of this instance: the configured one, else "edgesfu-<pid>".
 std::string instance_file_prefix(const config::DataplaneConfig& dp, int pid);
 
-// argv for rte_eal_init (argv[0] included). `lcore_map` (EAL's --lcores
-// syntax, "0@(0-1),1@0") replaces the list of dataplane.main_lcore and
-// worker_lcores, whose numbers are then lcore ids: a tool that shares a CPU
-// between two of its lcores (tools/loadgen --dpdk) needs it.
+// argv for rte_eal_init (argv[0] included). An lcore map (EAL's --lcores
+// syntax, "0@(0-1),1@0"), `lcore_map` or else dataplane.lcore_map, replaces
+// the list of dataplane.main_lcore and worker_lcores, whose numbers are then
+// lcore ids: lcores that share a CPU (tools/loadgen --dpdk; two workers on a
+// 2-CPU machine) need it.
 std::vector<std::string> build_eal_args(const config::Config& cfg, bool use_hugepages,
                                         const std::string& file_prefix,
                                         const std::string& lcore_map = {});

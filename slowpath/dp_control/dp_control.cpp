@@ -126,10 +126,13 @@ std::size_t DpControl::pending_commands() const {
 uint16_t DpControl::worker_for_room(uint64_t room) {
   auto it = rooms_.find(room);
   if (it != rooms_.end()) return it->second.first;
-  // A new room goes to the worker with the fewest participants.
+  // A new room goes to the worker with the fewest participants, counting
+  // those on the way (reserved at their answer): rooms that fill up at once,
+  // before anyone connected, still spread.
+  auto load = [](const SlotTable& t) { return t.live_participants + t.reserved_participants; };
   uint16_t best = 0;
   for (uint16_t i = 1; i < tables_.size(); ++i) {
-    if (tables_[i].live_participants < tables_[best].live_participants) best = i;
+    if (load(tables_[i]) < load(tables_[best])) best = i;
   }
   return best;
 }

@@ -30,6 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto o = parse_options(args);
     if (o.ok() && (o.value().publishers < 1 || o.value().video_publishers > o.value().publishers))
       __builtin_trap();
+    // --rooms: each room has a publisher, and a name.
+    if (o.ok() && (o.value().rooms < 1 || o.value().rooms > o.value().publishers ||
+                   room_name(o.value(), o.value().publishers - 1).empty() ||
+                   o.value().dpdk_queues < 1 || o.value().dpdk_queues > 16))
+      __builtin_trap();
     // --dpdk's ramp: rates in range, the first one the starting rate.
     if (o.ok() && !o.value().ramp.empty()) {
       if (!o.value().dpdk() || o.value().packet_rate != o.value().ramp.front()) __builtin_trap();

@@ -212,7 +212,8 @@ inline std::unique_ptr<dp::srtp::Engine> fastpath_engine(const std::string& name
   return e.ok() ? std::move(e).value() : nullptr;
 }
 
-// One worker on lcore 1 between two net_null ports that receive nothing: the
+// One worker on lcore 1 (or `workers`, on lcores 1..) between two net_null
+// ports that receive nothing: the
 // dataplane the DpControl tests drive. Torn down in the right order (workers
 // stopped, ports closed, pool freed) when it goes out of scope; a DpControl
 // on it must be declared after it.
@@ -224,7 +225,7 @@ struct NullDataplane {
 
   // Empty string when ready, else what failed.
   std::string start(const std::string& name, const dp::fanout::FastpathLimits& limits,
-                    uint32_t flow_capacity, uint32_t command_ring = 1024) {
+                    uint32_t flow_capacity, uint32_t command_ring = 1024, uint16_t workers_n = 1) {
     engine = fastpath_engine("auto");
     if (engine == nullptr) return "no SRTP engine";
     pool = rte_pktmbuf_pool_create(name.c_str(), 2047, 64, 0, 2176, 0);
@@ -234,12 +235,13 @@ struct NullDataplane {
     if (!w.ok() || !e.ok()) return "cannot probe the null ports";
     wire.emplace(std::move(w).value());
     exc.emplace(std::move(e).value());
-    if (!wire->start({1, 256, 256, false}, pool).ok() ||
-        !exc->start({1, 256, 256, false}, pool).ok()) {
+    if (!wire->start({workers_n, 256, 256, false}, pool).ok() ||
+        !exc->start({workers_n, 256, 256, false}, pool).ok()) {
       return "cannot start the null ports";
     }
     dp::WorkerSetParams wp;
-    wp.lcores = {1};
+    wp.lcores.clear();
+    for (uint16_t i = 1; i <= workers_n; ++i) wp.lcores.push_back(i);
     wp.wire_port = wire->id();
     wp.exception_port = exc->id();
     wp.pool = pool;

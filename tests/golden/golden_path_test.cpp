@@ -179,33 +179,44 @@ TEST(GoldenPath, SpoofedFramesDoNotMoveASubscribersMedia) {
   std::filesystem::remove_all(dir);
 }
 
+// The DpControl tests' small tables.
+dp::fanout::FastpathLimits small_limits(uint16_t participants) {
+  dp::fanout::FastpathLimits limits;
+  limits.max_participants = participants;
+  limits.max_tracks = 4;
+  limits.max_downtracks = 8;
+  limits.rtx_depth = 16;
+  return limits;
+}
+
+// Adds the participant at 198.18.0.`host` to `room` (with the reservation
+// its session holds, or without).
+Result<sp::ParticipantRef> add_peer(sp::DpControl& ctl, uint64_t room, uint8_t host,
+                                    bool reserved) {
+  const auto prof = dp::srtp::Profile::kAeadAes128Gcm;
+  sp::ParticipantParams pp;
+  pp.room = room;
+  pp.id = host;
+  pp.remote = ip4(198, 18, 0, host);
+  pp.remote_port = 4000;
+  pp.local_port = kLocalPort;
+  pp.rx_keys = keys(prof, host);
+  pp.tx_keys = keys(prof, static_cast<uint8_t>(host + 1));
+  pp.reserved = reserved;
+  return ctl.add_participant(pp);
+}
+
 // Admission against the dataplane (issue 12 #7): a session answered holds a
 // participant slot of its room's worker until it connects, so the session
 // past the worker's capacity is refused before its answer, not ended after
 // ICE and DTLS.
 TEST(DpControlTest, ReservationsHoldSlotsUntilTheParticipantArrives) {
-  dp::fanout::FastpathLimits limits;
-  limits.max_participants = 3;
-  limits.max_tracks = 4;
-  limits.max_downtracks = 8;
-  limits.rtx_depth = 16;
+  const auto limits = small_limits(3);
   NullDataplane dataplane;
   ASSERT_EQ(dataplane.start("dpres", limits, 16), "");
   sp::DpControl ctl(*dataplane.workers, *dataplane.engine, limits);
   ASSERT_TRUE(dataplane.workers->launch().ok());
-  const auto prof = dp::srtp::Profile::kAeadAes128Gcm;
-  auto peer = [&](uint8_t host, bool reserved) {
-    sp::ParticipantParams pp;
-    pp.room = 5;
-    pp.id = host;
-    pp.remote = ip4(198, 18, 0, host);
-    pp.remote_port = 4000;
-    pp.local_port = kLocalPort;
-    pp.rx_keys = keys(prof, host);
-    pp.tx_keys = keys(prof, static_cast<uint8_t>(host + 1));
-    pp.reserved = reserved;
-    return ctl.add_participant(pp);
-  };
+  auto peer = [&](uint8_t host, bool reserved) { return add_peer(ctl, 5, host, reserved); };
   ASSERT_TRUE(ctl.reserve_participant(5).ok());
   ASSERT_TRUE(ctl.reserve_participant(5).ok());
   auto a = peer(10, false);  // one slot is left for someone without a reservation
@@ -226,6 +237,35 @@ TEST(DpControlTest, ReservationsHoldSlotsUntilTheParticipantArrives) {
   EXPECT_TRUE(ctl.reserve_participant(5).ok());
   ctl.release_participant(5);
   for (const auto& r : {b.value(), c.value()}) ASSERT_TRUE(ctl.remove_participant(r).ok());
+  dataplane.workers->stop();
+  ctl.poll_events();
+}
+
+// Rooms spread over the workers by their participants, counting those
+// reserved and not connected yet: two rooms that fill up at once land on
+// two workers, and a room stays on its worker.
+TEST(DpControlTest, RoomsJoinedAtOnceSpreadOverTheWorkers) {
+  const auto limits = small_limits(8);
+  NullDataplane dataplane;
+  ASSERT_EQ(dataplane.start("dpspread", limits, 16, 1024, 2), "");
+  sp::DpControl ctl(*dataplane.workers, *dataplane.engine, limits);
+  ASSERT_TRUE(dataplane.workers->launch().ok());
+  auto peer = [&](uint64_t room, uint8_t host) { return add_peer(ctl, room, host, true); };
+  // Both rooms' first participants are answered before either connects.
+  ASSERT_TRUE(ctl.reserve_participant(1).ok());
+  ASSERT_TRUE(ctl.reserve_participant(2).ok());
+  ASSERT_TRUE(ctl.reserve_participant(1).ok());
+  auto a = peer(1, 10), b = peer(2, 20), c = peer(1, 30);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_NE(a.value().worker, b.value().worker);
+  EXPECT_EQ(a.value().worker, c.value().worker);  // a room stays on its worker
+  // A third room goes where there are fewer (room 2's worker).
+  ASSERT_TRUE(ctl.reserve_participant(3).ok());
+  auto d = peer(3, 40);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d.value().worker, b.value().worker);
+  for (const auto& r : {a.value(), b.value(), c.value(), d.value()})
+    ASSERT_TRUE(ctl.remove_participant(r).ok());
   dataplane.workers->stop();
   ctl.poll_events();
 }

@@ -232,6 +232,14 @@ const BadCase kBadCases[] = {
     {"workers_dup",
      "dataplane: {worker_lcores: [1, 1], wire: {vdev: net_null0}, exception: {iface: t0}}",
      "dataplane.worker_lcores: lists an lcore twice"},
+    {"lcore_map_syntax", with("  lcore_map: '0@(0-1'\n"),
+     "dataplane.lcore_map: '0@(0-1': expected ')' or ','"},
+    {"lcore_map_twice", with("  lcore_map: '0,1@0,1@1'\n"),
+     "dataplane.lcore_map: '0,1@0,1@1': lcore 1 twice"},
+    {"lcore_map_no_worker", with("  lcore_map: '0@0,2@1'\n"),
+     "dataplane.lcore_map: does not map worker lcore 1"},
+    {"lcore_map_no_main", with("  lcore_map: '1@0'\n"),
+     "dataplane.lcore_map: does not map main_lcore 0"},
     {"workers_empty",
      "dataplane: {worker_lcores: [], wire: {vdev: net_null0}, exception: {iface: t0}}",
      "dataplane.worker_lcores: needs at least one"},
@@ -303,6 +311,16 @@ TEST(ConfigTest, MissingFileIsAnError) {
 
 namespace edgesfu::config {
 namespace {
+TEST(ConfigTest, LcoreMapPutsLcoresOnSharedCpus) {
+  auto r = parse_config(
+      "dataplane: {lcore_map: '0@(0-1),1@0,2@1', worker_lcores: [1, 2], mempool: {mbufs: 16383}, "
+      "wire: {vdev: net_null0}, "
+      "exception: {iface: t0}}");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value().dataplane.lcore_map, "0@(0-1),1@0,2@1");
+  EXPECT_EQ(r.value().dataplane.worker_lcores, (std::vector<unsigned>{1, 2}));
+}
+
 TEST(ConfigTest, FastpathSection) {
   auto r = parse_config(std::string(kBase) +
                         "  fastpath: {max_downtracks: 100, rtx_depth: 64, punt_rate: 0}\n");

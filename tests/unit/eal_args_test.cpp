@@ -92,6 +92,14 @@ TEST(EalArgsTest, LcoreMapReplacesTheList) {
   EXPECT_FALSE(has(a, "-l"));
 }
 
+TEST(EalArgsTest, ConfiguredLcoreMapIsPassedUnlessTheCallerGivesOne) {
+  config::Config cfg;
+  cfg.dataplane.worker_lcores = {1, 2};
+  cfg.dataplane.lcore_map = "0@(0-1),1@0,2@1";
+  EXPECT_EQ(after(build_eal_args(cfg, true, "sfu"), "--lcores"), "0@(0-1),1@0,2@1");
+  EXPECT_EQ(after(build_eal_args(cfg, true, "sfu", "0,1@1"), "--lcores"), "0,1@1");
+}
+
 TEST(EalArgsTest, FilePrefixIsPerInstance) {
   config::DataplaneConfig dp;
   EXPECT_EQ(instance_file_prefix(dp, 4242), "edgesfu-4242");

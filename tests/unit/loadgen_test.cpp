@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tools/loadgen/marker.hpp"
+#include "tools/loadgen/media_path.hpp"
 #include "tools/loadgen/media_source.hpp"
 #include "tools/loadgen/options.hpp"
 #include "tools/loadgen/stats.hpp"
@@ -202,6 +203,34 @@ TEST(LoadgenOptions, DpdkModeAndRamp) {
   EXPECT_EQ(nic.value().dpdk_pci, "0000:3b:00.0");
 }
 
+TEST(LoadgenOptions, RoomsQueuesAndIdleSleep) {
+  auto o = parse_options({"--key", "k", "--secret", "s", "--dpdk", "/s", "--rooms", "3",
+                          "--publishers", "6", "--dpdk-queues", "2", "--dpdk-idle-sleep-us", "50"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o.value().rooms, 3);
+  EXPECT_EQ(o.value().dpdk_queues, 2);
+  EXPECT_EQ(o.value().dpdk_idle_sleep_us, 50);
+  EXPECT_EQ(room_name(o.value(), 0), "load-0");
+  EXPECT_EQ(room_name(o.value(), 4), "load-1");
+  auto one = parse_options({"--key", "k", "--secret", "s", "--room", "r"});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(room_name(one.value(), 7), "r");  // one room: --room itself
+}
+
+TEST(LoadgenQueues, SessionsSpreadOverQueuesByTheirPorts) {
+  EXPECT_EQ(queue_of(50000, 40000, 1), 0);
+  int per[2] = {0, 0};
+  for (uint16_t p = 0; p < 1000; ++p) {
+    const uint16_t q = queue_of(static_cast<uint16_t>(40000 + p), 50000, 2);
+    ASSERT_LT(q, 2);
+    ++per[q];
+    // A session keeps its queue.
+    EXPECT_EQ(q, queue_of(static_cast<uint16_t>(40000 + p), 50000, 2));
+  }
+  EXPECT_GT(per[0], 400);
+  EXPECT_GT(per[1], 400);
+}
+
 TEST(LoadgenOptions, DefaultsAndTargets) {
   auto o = parse_options({"--key", "k", "--secret", "s"});
   ASSERT_TRUE(o.ok()) << o.error().message;
@@ -241,5 +270,10 @@ TEST(LoadgenOptions, BadArgumentsSayWhy) {
   EXPECT_TRUE(has({"--dpdk", "a,b"}, "socket path"));
   EXPECT_TRUE(has({"--dpdk", "/s", "--dpdk-pci", "0000:3b:00.0", "--key", "k", "--secret", "s"},
                   "not both"));
+  EXPECT_TRUE(has({"--rooms", "3", "--publishers", "2", "--key", "k", "--secret", "s"},
+                  "a room needs one"));
+  EXPECT_TRUE(has({"--target", "janus", "--rooms", "2"}, "Janus is loaded in one room"));
+  EXPECT_TRUE(has({"--dpdk-queues", "2", "--key", "k", "--secret", "s"}, "need --dpdk"));
+  EXPECT_TRUE(has({"--dpdk", "/s", "--dpdk-queues", "17", "--key", "k", "--secret", "s"}, "1-16"));
   EXPECT_TRUE(has({"--help"}, "usage: loadgen"));
 }

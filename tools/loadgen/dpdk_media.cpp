@@ -67,7 +67,7 @@ Status DpdkMedia::start(const DpdkOptions& o, const OpusLoop* opus) {
                                                      ",socket-abstract=no,rsize=14");
   if (!wire) return wire.error();
   wire_.emplace(std::move(wire.value()));
-  if (auto s = wire_->start({1, 4096, 4096, true, false}, pool_); !s) return s;
+  if (auto s = wire_->start({o.queues, 4096, 4096, true, false}, pool_); !s) return s;
   auto tap = dp::Port::probe_vdev("exception", dp::exception_devargs(ex));
   if (!tap) return tap.error();
   tap_.emplace(std::move(tap.value()));
@@ -81,6 +81,8 @@ Status DpdkMedia::start(const DpdkOptions& o, const OpusLoop* opus) {
   LcoreParams lp;
   lp.wire_port = wire_->id();
   lp.tap_port = tap_->id();
+  lp.queues = o.queues;
+  lp.idle_sleep_us = o.idle_sleep_us;
   lp.pool = pool_;
   lp.commands = ring_;
   lp.engine = engine_.get();

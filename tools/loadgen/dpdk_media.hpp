@@ -36,6 +36,8 @@ struct DpdkOptions {
   std::string lcores = "0@(0-1),1@0";  // EAL --lcores: lcore 0 the GLib thread, 1 the media
   std::string file_prefix;             // "" -> loadgen-<pid>
   std::string srtp_engine = "auto";    // as the appliance's dataplane.srtp_engine
+  uint16_t queues = 1;                 // the wire port's queue pairs
+  uint32_t idle_sleep_us = 0;          // the media lcore's, after 64 idle loops
   uint32_t mbufs = 16383;
   int video_kbps = 1000;
 };

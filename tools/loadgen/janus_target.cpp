@@ -55,7 +55,8 @@ class JanusTarget final : public Target {
     });
   }
 
-  void publish(uint64_t sid, const std::string& identity, const std::string& offer, SdpDone done) override {
+  void publish(uint64_t sid, const std::string&, const std::string& identity,
+               const std::string& offer, SdpDone done) override {
     attach([=, this](Result<uint64_t> h) {
       if (!h) return done(h.error());
       bind(sid, h.value());
@@ -73,11 +74,13 @@ class JanusTarget final : public Target {
 
   bool sfu_offers() const override { return true; }
 
-  void subscribe(uint64_t, const std::string&, const std::string&, SdpDone done) override {
+  void subscribe(uint64_t, const std::string&, const std::string&, const std::string&,
+                 SdpDone done) override {
     done(make_error("Janus: the videoroom makes the subscriber's offer"));
   }
 
-  void subscribe_request(uint64_t sid, const std::string&, SdpDone on_offer) override {
+  void subscribe_request(uint64_t sid, const std::string&, const std::string&,
+                         SdpDone on_offer) override {
     if (feeds_.empty()) return on_offer(make_error("Janus: no publisher in the room"));
     attach([=, this](Result<uint64_t> h) {
       if (!h) return on_offer(h.error());

@@ -50,6 +50,7 @@ int MediaLcore::main(void* self) { return static_cast<MediaLcore*>(self)->run();
 int MediaLcore::run() {
   if (!p_.engine->prepare_thread()) return -1;
   uint64_t t0 = rte_rdtsc();
+  unsigned idle_loops = 0;
   while (!stop_.load(std::memory_order_acquire)) {
     const uint64_t now = now_ns();
     if (const uint32_t r = rate_.load(std::memory_order_relaxed); r != cur_rate_) {
@@ -67,12 +68,21 @@ int MediaLcore::run() {
     take_commands();
     if (report_req_.load(std::memory_order_acquire) != report_done_.load(std::memory_order_relaxed))
       answer_report();
-    receive(now);
+    for (uint16_t q = 0; q < p_.queues; ++q) receive(q, now);
     forward_kernel();
     send_due(now);
     const uint64_t t1 = rte_rdtsc();
     c_.cycles += t1 - t0;
-    if (work() != before) c_.busy_cycles += t1 - t0;
+    if (work() != before) {
+      c_.busy_cycles += t1 - t0;
+      idle_loops = 0;
+    } else if (p_.idle_sleep_us != 0 && ++idle_loops >= 64) {
+      rte_delay_us_sleep(p_.idle_sleep_us);  // the first packet after it waits that long
+      const uint64_t t2 = rte_rdtsc();
+      c_.cycles += t2 - t1;  // idle
+      t0 = t2;
+      continue;
+    }
     t0 = t1;
   }
   // A report asked for while stopping is still answered.
@@ -95,6 +105,7 @@ void MediaLcore::take_commands() {
         t.next_ns = now + (t.t.ssrc % 1024) * (t.t.video ? video_gap_ns_ : audio_gap_ns_) / 1024;
       }
       ready_path(*s);
+      s->queue = queue_of(s->spec.local_port, s->spec.remote_port, p_.queues);
       if (s->spec.publisher) publishers_.push_back(s.get());
       by_port_[s->spec.local_port] = static_cast<int32_t>(sessions_.size());
       sessions_.push_back(std::move(s));
@@ -155,9 +166,9 @@ LcoreStream& MediaLcore::stream_for(LcoreSession& s, uint32_t ssrc, bool verifie
   return st;
 }
 
-void MediaLcore::receive(uint64_t now) {
+void MediaLcore::receive(uint16_t queue, uint64_t now) {
   rte_mbuf* rx[kBurst];
-  const uint16_t n = rte_eth_rx_burst(p_.wire_port, 0, rx, kBurst);
+  const uint16_t n = rte_eth_rx_burst(p_.wire_port, queue, rx, kBurst);
   if (n == 0) return;
   rte_mbuf* kernel[kBurst];
   rte_mbuf* done[kBurst];
@@ -287,26 +298,33 @@ void MediaLcore::send_due(uint64_t now) {
   auto flush = [&] {
     if (n == 0) return;
     p_.engine->protect_rtp({ops, n});
-    rte_mbuf* tx[kBurst];
-    uint16_t nt = 0;
     for (uint16_t i = 0; i < n; ++i) {
       if (ops[i].status != dp::srtp::Status::kOk) {
         ++c_.send_errors;
         rte_pktmbuf_free(mbufs[i]);
+        mbufs[i] = nullptr;
         continue;
       }
       uint8_t* frame = rte_pktmbuf_mtod(mbufs[i], uint8_t*);
       owner[i]->tpl.write(frame, owner[i]->path, static_cast<uint16_t>(ops[i].len));
       mbufs[i]->data_len = static_cast<uint16_t>(kHdr + ops[i].len);
       mbufs[i]->pkt_len = mbufs[i]->data_len;
-      tx[nt++] = mbufs[i];
     }
-    const uint16_t sent = nt > 0 ? rte_eth_tx_burst(p_.wire_port, 0, tx, nt) : 0;
-    for (uint16_t i = 0; i < sent; ++i) c_.sent_bytes += tx[i]->pkt_len;
-    c_.sent_pkts += sent;
-    if (sent < nt) {
-      c_.wire_drops += nt - sent;
-      rte_pktmbuf_free_bulk(tx + sent, nt - sent);
+    // Each queue's share of the burst, in order.
+    for (uint16_t q = 0; q < p_.queues; ++q) {
+      rte_mbuf* tx[kBurst];
+      uint16_t nt = 0;
+      for (uint16_t i = 0; i < n; ++i) {
+        if (mbufs[i] != nullptr && owner[i]->queue == q) tx[nt++] = mbufs[i];
+      }
+      if (nt == 0) continue;
+      const uint16_t sent = rte_eth_tx_burst(p_.wire_port, q, tx, nt);
+      for (uint16_t i = 0; i < sent; ++i) c_.sent_bytes += tx[i]->pkt_len;
+      c_.sent_pkts += sent;
+      if (sent < nt) {
+        c_.wire_drops += nt - sent;
+        rte_pktmbuf_free_bulk(tx + sent, nt - sent);
+      }
     }
     n = 0;
   };

@@ -1,6 +1,6 @@
 // The media lcore of `loadgen --dpdk`: every session's RTP and RTCP on one
 // DPDK port, run to completion. Each loop it
-//  - receives a burst from the wire port (net_memif on these machines): the
+//  - receives a burst from each queue of the wire port (net_memif here): the
 //    media of installed sessions is unprotected in a burst with the
 //    project's SRTP engine, its marker read and counted as the kernel-socket
 //    mode counts it (stats.hpp); a subscriber that is not verified has its
@@ -9,7 +9,7 @@
 //    TAP, where the kernel and the slow path's sockets are;
 //  - forwards what the kernel sent on the TAP to the wire;
 //  - builds the publishers' packets that are due, protects them in a burst
-//    and sends them.
+//    and sends them, each session's on its queue (queue_of, media_path.hpp).
 // The GLib thread talks to it through a ring of commands (install, remove)
 // and a report handshake (two atomics); nothing else is shared.
 #pragma once
@@ -85,6 +85,7 @@ struct LcoreSession {
   std::size_t last_stream = 0;
   bool active = true;
   bool path_ready = false;
+  uint16_t queue = 0;  // the wire queue it sends on
   dp::pkt::UdpPath path;
   dp::pkt::HeaderTemplate tpl;
   uint64_t first_rx_ns = 0;
@@ -99,6 +100,8 @@ struct LcoreCommand {
 
 struct LcoreParams {
   uint16_t wire_port = 0, tap_port = 0;
+  uint16_t queues = 1;         // the wire port's queue pairs
+  uint32_t idle_sleep_us = 0;  // after 64 loops without work; 0: busy-poll
   rte_mempool* pool = nullptr;
   rte_ring* commands = nullptr;
   dp::srtp::Engine* engine = nullptr;
@@ -135,7 +138,7 @@ class MediaLcore {
   int run();
   void take_commands();
   void answer_report();
-  void receive(uint64_t now);
+  void receive(uint16_t queue, uint64_t now);
   void count_unverified(LcoreSession& s, const uint8_t* rtp, std::size_t len, uint64_t now);
   void on_verified(LcoreSession& s, const uint8_t* rtp, std::size_t len, uint64_t now);
   void forward_kernel();

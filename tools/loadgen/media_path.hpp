@@ -11,6 +11,7 @@
 #include "base/result.hpp"
 #include "dataplane/pkt/net.hpp"
 #include "dataplane/srtp/srtp_types.hpp"
+#include "tools/loadgen/splitmix.hpp"
 
 namespace edgesfu::loadgen {
 
@@ -35,6 +36,15 @@ struct MediaSpec {
   std::vector<TrackSpec> tracks;                          // publisher
   std::vector<std::pair<uint8_t, uint32_t>> clock_rates;  // PT -> clock rate
 };
+
+// The wire queue of a session's packets (--dpdk-queues): a hash of its UDP
+// ports, as a NIC's RSS spreads flows over an SFU's queues, independent of
+// rooms, so that an SFU worker that owns a room gets the packets that reach
+// its peers handed over.
+inline uint16_t queue_of(uint16_t local_port, uint16_t remote_port, uint16_t queues) {
+  uint64_t s = (uint64_t{local_port} << 16) | remote_port;
+  return queues <= 1 ? 0 : static_cast<uint16_t>(splitmix64(s) % queues);
+}
 
 class MediaPath {
  public:

@@ -17,7 +17,11 @@ DTLS-SRTP (OpenSSL, libsrtp2) and Opus (libopus).
                            janus:   http://198.18.0.2:8088/janus
   --room NAME              edgesfu: a room name (load); janus: a number (4242)
   --publishers N           publishers (2)
-  --subscribers M          subscribers, each receiving every publisher (2)
+  --subscribers M          subscribers, each receiving every publisher of
+                           its room (2)
+  --rooms R                edgesfu: spread publishers and subscribers over
+                           R rooms, NAME-0 .. NAME-(R-1), in turn (1: the
+                           room NAME itself)
   --video-publishers V     of the publishers, how many also send video (0)
   --video-kbps K           video bit rate per publisher, 30 frames/s (1000)
   --opus-kbps K            Opus bit rate, 20 ms frames (32)
@@ -45,6 +49,13 @@ sockets; RTP/RTCP of every session go through one DPDK lcore.
   --dpdk-lcores MAP        EAL --lcores; lcore 0 signalling, the next one
                            media (0@(0-1),1@0)
   --dpdk-prefix P          EAL file prefix (loadgen-<pid>)
+  --dpdk-queues N          the wire port's queue pairs (1): the media lcore
+                           polls every one and sends each session's packets
+                           on one, in turn, as a NIC's RSS spreads flows;
+                           the SFU's memif wire needs as many (one a worker)
+  --dpdk-idle-sleep-us U   after 64 loops with nothing received or sent the
+                           media lcore sleeps U us (0: it busy-polls); for
+                           lcores that share CPUs
   --srtp-engine E          auto, ipsec-mb or libsrtp2 (auto)
   --packet-rate R          audio packets a second per publisher (50)
   --verify-every N         every Nth subscriber decrypts every packet and
@@ -118,6 +129,8 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
     } else if (a == "--room") {
       o.room = v;
       have_room = true;
+    } else if (a == "--rooms") {
+      if (!to_int(v, 1, 10000, o.rooms)) return bad("must be 1-10000");
     } else if (a == "--publishers") {
       if (!to_int(v, 1, 10000, o.publishers)) return bad("must be 1-10000");
     } else if (a == "--subscribers") {
@@ -165,6 +178,10 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       o.dpdk_lcores = v;
     } else if (a == "--dpdk-prefix") {
       o.dpdk_prefix = v;
+    } else if (a == "--dpdk-queues") {
+      if (!to_int(v, 1, 16, o.dpdk_queues)) return bad("must be 1-16");
+    } else if (a == "--dpdk-idle-sleep-us") {
+      if (!to_int(v, 0, 10000, o.dpdk_idle_sleep_us)) return bad("must be 0-10000");
     } else if (a == "--srtp-engine") {
       if (v != "auto" && v != "ipsec-mb" && v != "libsrtp2")
         return bad("must be auto, ipsec-mb or libsrtp2");
@@ -203,9 +220,13 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
     return make_error("--video-publishers exceeds --publishers");
   if (!o.dpdk_memif.empty() && !o.dpdk_pci.empty())
     return make_error("--dpdk and --dpdk-pci: one wire port, not both");
+  if (o.rooms > o.publishers) return make_error("--rooms exceeds --publishers: a room needs one");
   if (!o.dpdk()) {
-    if (o.packet_rate != 50 || o.verify_every != 1 || !o.ramp.empty())
-      return make_error("--packet-rate, --ramp and --verify-every need --dpdk");
+    if (o.packet_rate != 50 || o.verify_every != 1 || !o.ramp.empty() || o.dpdk_queues != 1 ||
+        o.dpdk_idle_sleep_us != 0)
+      return make_error(
+          "--packet-rate, --ramp, --verify-every and --dpdk-queues/--dpdk-idle-sleep-us need "
+          "--dpdk");
   } else {
     if (o.churn > 0 || o.garbage_pps > 0)
       return make_error("--dpdk does not churn or send garbage (kernel sockets do)");
@@ -219,6 +240,7 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
     int n = 0;
     if (!to_int(o.room, 1, 2147483647, n))
       return make_error("--room " + o.room + ": Janus rooms are numbers");
+    if (o.rooms != 1) return make_error("--rooms: Janus is loaded in one room");
   } else {
     if (o.room.empty() || o.room.size() > 64) return make_error("--room: 1-64 characters");
     if (o.config.empty() && (o.api_key.empty() || o.api_secret.empty())) {
@@ -227,6 +249,11 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
     }
   }
   return o;
+}
+
+std::string room_name(const Options& o, int index) {
+  if (o.rooms <= 1) return o.room;
+  return o.room + "-" + std::to_string(index % o.rooms);
 }
 
 }  // namespace edgesfu::loadgen

@@ -15,6 +15,7 @@ struct Options {
   Target target = Target::kWhip;
   std::string url;   // default by target
   std::string room;  // WHIP: a room name; Janus: a room number
+  int rooms = 1;     // WHIP: sessions spread over rooms room-0 .. room-(R-1); room_name()
   int publishers = 2;
   int subscribers = 2;
   int video_publishers = 0;  // the first V publishers also send video
@@ -39,6 +40,8 @@ struct Options {
   std::string dpdk_tap_address;  // default: --local-address/24
   std::string dpdk_lcores = "0@(0-1),1@0";
   std::string dpdk_prefix;
+  int dpdk_queues = 1;         // the wire port's queue pairs; sessions take one each in turn
+  int dpdk_idle_sleep_us = 0;  // the media lcore's pause after 64 idle loops; 0: busy-poll
   std::string srtp_engine = "auto";
   int packet_rate = 50;  // --dpdk: audio packets a second per publisher
   int verify_every = 1;  // --dpdk: every Nth subscriber decrypts and checks all it gets
@@ -55,6 +58,10 @@ struct Options {
 };
 
 std::string usage();
+
+// The room of the session that is the `index`th (0-based) of its kind:
+// --room itself with one room, else "<room>-<index % rooms>".
+std::string room_name(const Options& o, int index);
 
 // argv[1..]; "--help" gives an error whose message is usage().
 Result<Options> parse_options(const std::vector<std::string>& args);

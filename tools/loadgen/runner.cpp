@@ -81,6 +81,8 @@ Result<std::unique_ptr<Runner>> Runner::create(const Options& o) {
     d.tap_mac = o.dpdk_tap_mac;
     d.tap_address = o.dpdk_tap_address;
     d.lcores = o.dpdk_lcores;
+    d.queues = static_cast<uint16_t>(o.dpdk_queues);
+    d.idle_sleep_us = static_cast<uint32_t>(o.dpdk_idle_sleep_us);
     d.file_prefix = o.dpdk_prefix;
     d.srtp_engine = o.srtp_engine;
     d.video_kbps = o.video_publishers > 0 ? o.video_kbps : 0;
@@ -100,7 +102,6 @@ Result<std::unique_ptr<Runner>> Runner::create(const Options& o) {
   } else {
     WhipParams wp;
     wp.url = o.url;
-    wp.room = o.room;
     wp.api_key = o.api_key;
     wp.api_secret = o.api_secret;
     if (!o.config.empty()) {
@@ -261,7 +262,7 @@ bool Runner::ramp_step(uint64_t now) {
   return true;
 }
 
-void Runner::launch(bool publisher) {
+void Runner::launch(bool publisher, int room) {
   const uint64_t id = next_id_++;
   PeerParams pp;
   pp.context = g_main_context_default();
@@ -272,7 +273,8 @@ void Runner::launch(bool publisher) {
   pp.seed = splitmix64(rng_);
   pp.media = dpdk_.get();
   pp.session_id = id;
-  pp.verify = publisher || launched_subs_ % o_.verify_every == 1 % o_.verify_every;
+  // Every Nth subscriber of each room verifies (--rooms takes them in turn).
+  pp.verify = publisher || ((launched_subs_ - 1) / o_.rooms) % o_.verify_every == 0;
   bool video = false;
   if (publisher) {
     pp.publisher_id = next_publisher_++;
@@ -291,9 +293,11 @@ void Runner::launch(bool publisher) {
   s.id = id;
   s.publisher = publisher;
   s.video = video;
+  s.room = room;
   s.peer = std::move(peer.value());
   s.started_ns = now_ns();
   const std::string identity = (publisher ? "pub-" : "sub-") + std::to_string(id);
+  const std::string room_id = room_name(o_, room);
   auto apply = [this, id](Result<std::string> answer) {
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return;
@@ -304,23 +308,23 @@ void Runner::launch(bool publisher) {
   if (publisher) {
     auto offer = s.peer->publish_offer();
     if (!offer) return fail_session(id, offer.error().message);
-    target_->publish(id, identity, offer.value(), apply);
+    target_->publish(id, room_id, identity, offer.value(), apply);
     return;
   }
   if (!target_->sfu_offers()) {
     int audio = 0, vid = 0;
     for (const auto& [sid, other] : sessions_) {
-      if (!other.publisher || !other.peer->up()) continue;
+      if (!other.publisher || other.room != room || !other.peer->up()) continue;
       ++audio;
       if (other.video) ++vid;
     }
     if (audio == 0) return fail_session(id, "no publisher is up to subscribe to");
     auto offer = s.peer->subscribe_offer(audio, vid);
     if (!offer) return fail_session(id, offer.error().message);
-    target_->subscribe(id, identity, offer.value(), apply);
+    target_->subscribe(id, room_id, identity, offer.value(), apply);
     return;
   }
-  target_->subscribe_request(id, identity, [this, id](Result<std::string> offer) {
+  target_->subscribe_request(id, room_id, identity, [this, id](Result<std::string> offer) {
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return;
     if (!offer) return fail_session(id, offer.error().message);
@@ -458,8 +462,7 @@ void Runner::tick() {
   auto launch_due = [&](bool publishers, int& launched, int total) {
     const int due = std::min(total, static_cast<int>(since * o_.join_rate) + 1);
     while (launched < due) {
-      ++launched;
-      launch(publishers);
+      launch(publishers, launched++ % o_.rooms);
     }
     return launched >= total;
   };
@@ -530,10 +533,12 @@ void Runner::churn_step(uint64_t now) {
     const uint64_t id = live[splitmix64(rng_) % live.size()];
     const bool publisher = sessions_[id].publisher;
     const bool video = sessions_[id].video;
+    const int room = sessions_[id].room;
     end_session(id);
-    // The replacement is of the same kind (a video publisher stays one).
+    // The replacement is of the same kind (a video publisher stays one), in
+    // the same room.
     if (video) --launched_video_;
-    launch(publisher);
+    launch(publisher, room);
   }
 }
 
@@ -624,6 +629,7 @@ json Runner::summary(uint64_t now) const {
   j["target"] = o_.target == Options::Target::kJanus ? "janus" : "edgesfu";
   j["url"] = o_.url;
   j["room"] = o_.room;
+  j["rooms"] = o_.rooms;
   j["publishers"] = o_.publishers;
   j["subscribers"] = o_.subscribers;
   j["video_publishers"] = o_.video_publishers;
@@ -651,8 +657,13 @@ json Runner::summary(uint64_t now) const {
   j["max_silence_ms"] = ms(max_silence);
   // Against what the publishers sent: every subscriber receives every
   // publisher, so a window without churn should deliver sent x subscribers.
+  // (With --rooms, what each room's publishers sent is not counted apart;
+  // loss and the streams' counts say it.)
   const double want = static_cast<double>(totals_.sent_pkts - base_sent_) * subs;
-  j["delivery_ratio"] = want > 0 ? static_cast<double>(totals_.recv_pkts - base_recv_) / want : 0.0;
+  if (o_.rooms == 1) {
+    j["delivery_ratio"] =
+        want > 0 ? static_cast<double>(totals_.recv_pkts - base_recv_) / want : 0.0;
+  }
   json profiles = json::object();
   for (const auto& [id, sess] : sessions_) {
     if (sess.peer->up())

@@ -38,6 +38,7 @@ class Runner {
     uint64_t id = 0;
     bool publisher = false;
     bool video = false;
+    int room = 0;  // index: room_name(o_, room)
     std::unique_ptr<Peer> peer;
     uint64_t started_ns = 0;
     bool join_recorded = false;
@@ -51,7 +52,7 @@ class Runner {
   static gboolean on_second(gpointer self);
   void tick();
   void second();
-  void launch(bool publisher);
+  void launch(bool publisher, int room);
   void fail_session(uint64_t id, const std::string& why);
   void end_session(uint64_t id);
   void enter(Phase p);

@@ -26,15 +26,17 @@ class Target {
   virtual ~Target() = default;
   // Before any join (Janus: a session and the room).
   virtual void open(StatusDone done) = 0;
-  // A publisher's offer -> the SFU's answer.
-  virtual void publish(uint64_t sid, const std::string& identity, const std::string& offer,
-                       SdpDone done) = 0;
+  // A publisher's offer -> the SFU's answer. `room`: WHIP/WHEP's room name
+  // (--rooms); Janus has the one room it opened.
+  virtual void publish(uint64_t sid, const std::string& room, const std::string& identity,
+                       const std::string& offer, SdpDone done) = 0;
   // true: the SFU makes the subscriber's offer (subscribe_request, then
   // subscribe_answer); false: the subscriber offers (subscribe).
   virtual bool sfu_offers() const = 0;
-  virtual void subscribe(uint64_t sid, const std::string& identity, const std::string& offer,
-                         SdpDone done) = 0;
-  virtual void subscribe_request(uint64_t sid, const std::string& identity, SdpDone on_offer) = 0;
+  virtual void subscribe(uint64_t sid, const std::string& room, const std::string& identity,
+                         const std::string& offer, SdpDone done) = 0;
+  virtual void subscribe_request(uint64_t sid, const std::string& room, const std::string& identity,
+                                 SdpDone on_offer) = 0;
   virtual void subscribe_answer(uint64_t sid, const std::string& answer, StatusDone done) = 0;
   // Ends a session at the SFU (DELETE, detach); fire and forget.
   virtual void leave(uint64_t sid) = 0;
@@ -51,8 +53,7 @@ class Target {
 };
 
 struct WhipParams {
-  std::string url;  // http://198.18.0.2:7880
-  std::string room;
+  std::string url;                  // http://198.18.0.2:7880
   std::string api_key, api_secret;  // access tokens are minted per session
 };
 std::unique_ptr<Target> make_whip_target(const WhipParams& p, HttpClient& http);

@@ -15,14 +15,17 @@ class WhipTarget final : public Target {
 
   void open(StatusDone done) override { done(ok_status()); }
 
-  void publish(uint64_t sid, const std::string& identity, const std::string& offer, SdpDone done) override {
-    post(sid, "/whip/", identity, offer, std::move(done));
+  void publish(uint64_t sid, const std::string& room, const std::string& identity,
+               const std::string& offer, SdpDone done) override {
+    post(sid, "/whip/", room, identity, offer, std::move(done));
   }
   bool sfu_offers() const override { return false; }
-  void subscribe(uint64_t sid, const std::string& identity, const std::string& offer, SdpDone done) override {
-    post(sid, "/whep/", identity, offer, std::move(done));
+  void subscribe(uint64_t sid, const std::string& room, const std::string& identity,
+                 const std::string& offer, SdpDone done) override {
+    post(sid, "/whep/", room, identity, offer, std::move(done));
   }
-  void subscribe_request(uint64_t, const std::string&, SdpDone on_offer) override {
+  void subscribe_request(uint64_t, const std::string&, const std::string&,
+                         SdpDone on_offer) override {
     on_offer(make_error("WHEP: the subscriber makes the offer"));
   }
   void subscribe_answer(uint64_t, const std::string&, StatusDone done) override {
@@ -32,7 +35,8 @@ class WhipTarget final : public Target {
   void leave(uint64_t sid) override {
     auto it = locations_.find(sid);
     if (it == locations_.end()) return;
-    http_.request("DELETE", resolve(it->second), "", "", {{"Authorization", "Bearer " + token(it->first, "")}},
+    http_.request("DELETE", resolve(it->second.location), "", "",
+                  {{"Authorization", "Bearer " + token(it->first, it->second.room, "")}},
                   [](const HttpResponse&) {});
     locations_.erase(it);
   }
@@ -44,12 +48,12 @@ class WhipTarget final : public Target {
   std::size_t requests_in_flight() const override { return http_.in_flight(); }
 
  private:
-  std::string token(uint64_t sid, const std::string& identity) const {
+  std::string token(uint64_t sid, const std::string& room, const std::string& identity) const {
     sp::auth::Claims c;
     c.api_key = p_.api_key;
     c.identity = identity.empty() ? "loadgen-" + std::to_string(sid) : identity;
     c.expires = static_cast<int64_t>(std::time(nullptr)) + 3600 * 24;
-    c.video.room = p_.room;
+    c.video.room = room;
     c.video.room_join = true;
     return sp::auth::mint(c, p_.api_secret);
   }
@@ -59,25 +63,30 @@ class WhipTarget final : public Target {
     return p_.url + location;
   }
 
-  void post(uint64_t sid, const char* kind, const std::string& identity, const std::string& offer, SdpDone done) {
-    http_.request("POST", p_.url + kind + p_.room, "application/sdp", offer,
-                  {{"Authorization", "Bearer " + token(sid, identity)}},
-                  [this, sid, done = std::move(done)](const HttpResponse& r) {
+  void post(uint64_t sid, const char* kind, const std::string& room, const std::string& identity,
+            const std::string& offer, SdpDone done) {
+    http_.request("POST", p_.url + kind + room, "application/sdp", offer,
+                  {{"Authorization", "Bearer " + token(sid, room, identity)}},
+                  [this, sid, room, done = std::move(done)](const HttpResponse& r) {
                     if (r.status != 201) {
                       std::string body = r.body.substr(0, 200);
-                      while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+                      while (!body.empty() && (body.back() == '\n' || body.back() == '\r'))
+                        body.pop_back();
                       done(make_error(r.status == 0 ? "HTTP: " + r.error
                                                     : "HTTP " + std::to_string(r.status) + ": " + body));
                       return;
                     }
-                    if (!r.location.empty()) locations_[sid] = r.location;
+                    if (!r.location.empty()) locations_[sid] = {r.location, room};
                     done(r.body);
                   });
   }
 
   WhipParams p_;
   HttpClient& http_;
-  std::map<uint64_t, std::string> locations_;
+  struct Resource {
+    std::string location, room;
+  };
+  std::map<uint64_t, Resource> locations_;
 };
 
 }  // namespace
