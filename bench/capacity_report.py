@@ -47,7 +47,21 @@ def edgesfu_in(step, smp):
     dt = b["t"] - a["t"]
     if dt <= 0 or not b.get("tsc_hz"):
         return None
+    by_lcore = {k: (v - a.get("busy_cycles_by_lcore", {}).get(k, 0)) / (dt * b["tsc_hz"])
+                for k, v in b.get("busy_cycles_by_lcore", {}).items()}
+    rtp_in = b.get("rtp_in", 0) - a.get("rtp_in", 0)
+    # Each worker's TSC cycles per packet it sent (with two workers: the one
+    # alone on its CPU is the clean figure; the other shares its CPU).
+    cycles_by_lcore = {}
+    for k, v in b.get("busy_cycles_by_lcore", {}).items():
+        sent = b.get("media_tx_by_lcore", {}).get(k, 0) - a.get("media_tx_by_lcore", {}).get(k, 0)
+        if sent > 0:
+            cycles_by_lcore[k] = (v - a.get("busy_cycles_by_lcore", {}).get(k, 0)) / sent
     return {"worker_busy": (b["busy_cycles"] - a["busy_cycles"]) / (dt * b["tsc_hz"]),
+            "busy_by_lcore": by_lcore, "cycles_per_pkt_by_lcore": cycles_by_lcore,
+            # Of the publishers' packets, the share that reached the worker
+            # that does not own their room (two workers).
+            "handed_off_share": (b.get("handed_off", 0) - a.get("handed_off", 0)) / rtp_in if rtp_in > 0 else 0.0,
             "edgesfu_tx_pps": (b["media_tx_pkts"] - a["media_tx_pkts"]) / dt,
             "other_threads_cpu": (b["cpu_s"] - a["cpu_s"]) / dt, "span_s": dt,
             # TSC cycles of the worker per packet the subscribers received.
@@ -94,10 +108,14 @@ def main():
             results["cases"].append({"name": name, "error": "no loadgen result"})
             continue
         j = load(path)
+        meta = os.path.join(out, name + ".meta.json")
+        workers = load(meta)["workers"] if os.path.exists(meta) else 1
+        rooms = j.get("rooms", 1)
+        k = j["subscribers"] // rooms  # each publisher's subscribers
         smp = samples(os.path.join(out, name + ".samples"))
         steps = j.get("ramp", [])
         for st in steps:
-            st["fanout_out"] = st["sent_pps"] * j["subscribers"]
+            st["fanout_out"] = st["sent_pps"] * k
             st["edgesfu"] = edgesfu_in(st, smp)
         best = None
         for st in steps:
@@ -105,9 +123,10 @@ def main():
                 best = st
         failed = steps[-1] if steps and not steps[-1]["pass"] else None  # why the ramp ended
         video = j["video_publishers"] > 0
-        k = j["subscribers"]
         results["cases"].append({
-            "name": name, "publishers": j["publishers"], "subscribers": k, "video": video,
+            "name": name, "workers": workers, "rooms": rooms, "fanout": k,
+            "p99_limit_ms": j.get("ramp_limits", {}).get("p99_ms", 1.0),
+            "publishers": j["publishers"], "subscribers": j["subscribers"], "video": video,
             "subscribers_receiving": j["subscribers_receiving"], "failed": j["failed"],
             "srtp_profiles": j["srtp_profiles"], "dpdk": j.get("dpdk"),
             "steps": steps, "max": best, "first_failed": failed,
@@ -115,33 +134,49 @@ def main():
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
 
-    lines = ["CPU: %s. One edgesfu worker lcore (CPU 1); loadgen's media lcore on CPU 0." % cpu, "",
-             "| case | max forwarded pps (loss <= 0.1 %, p99 <= 1 ms) | loss / p99 ms at max | "
-             "edgesfu worker busy at max | its cycles / pkt | loadgen media lcore busy | "
-             "fastpath_bench ceiling (cycles / pkt) | end to end / ceiling | the step that ended the ramp | "
+    lines = ["CPU: %s. edgesfu's worker lcore on CPU 1 (a second one, in the 2-worker case, on CPU 0); "
+             "loadgen's media lcore on CPU 0." % cpu, "",
+             "| case | workers | max forwarded pps (loss <= 0.1 %, p99 <= the limit) | p99 limit | loss / p99 ms at max | "
+             "edgesfu workers busy at max | their cycles / pkt | loadgen media lcore busy | "
+             "fastpath_bench ceiling (cycles / pkt) | end to end / ceiling x workers | the step that ended the ramp | "
              "its loss / p99 ms |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+             "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for c in results["cases"]:
         if "error" in c:
-            lines.append("| %s | %s | | | | | | | | |" % (c["name"], c["error"]))
+            lines.append("| %s | | %s | | | | | | | | | |" % (c["name"], c["error"]))
             continue
         m, f, ce = c["max"], c["first_failed"], c["ceiling"]
         e = (m or {}).get("edgesfu") or {}
-        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            c["name"],
-            "{:,.0f}".format(m["recv_pps"]) if m else "none passed",
+        busy = " + ".join("%.0f %%" % (100 * b) for b in sorted(e.get("busy_by_lcore", {}).values()))
+        lines.append("| %s | %d | %s | %g ms | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            c["name"], c["workers"],
+            "{:,.0f}".format(m["recv_pps"]) if m else "none passed", c["p99_limit_ms"],
             "%.4f %% / %.2f" % (100 * m["loss_ratio"], m["latency_ms"]["p99"]) if m else "",
-            "%.0f %%" % (100 * e["worker_busy"]) if e else "",
+            (busy if c["workers"] > 1 else "%.0f %%" % (100 * e["worker_busy"])) if e else "",
             "%.0f" % e["worker_cycles_per_pkt"] if e else "",
             "%.0f %%" % (100 * m["lcore_busy_ratio"]) if m else "",
             "%.2f Mpps (%d B, k = %d; %.0f)" % (ce["mpps"], ce["payload_bytes"], ce["fanout"],
                                                 ce["cycles_per_pkt"]) if ce else "",
-            "%.0f %%" % (100 * m["recv_pps"] / (ce["mpps"] * 1e6)) if (m and ce) else "",
+            "%.0f %%" % (100 * m["recv_pps"] / (c["workers"] * ce["mpps"] * 1e6)) if (m and ce) else "",
             "{:,.0f}".format(f["recv_pps"]) if f else "(ramp ended)",
             "%.4f %% / %.2f" % (100 * f["loss_ratio"], f["latency_ms"]["p99"]) if f else ""))
+    pair = {c["workers"]: c for c in results["cases"] if c["name"].startswith("2rooms") and c.get("max")}
+    if 1 in pair and 2 in pair:
+        one, two = pair[1]["max"], pair[2]["max"]
+        e2 = two.get("edgesfu") or {}
+        lines += ["", "Two rooms of 10 x 100: {:,.0f} pps on one worker, {:,.0f} on two ({:.2f}x); with two, "
+                  "{:.0f} % of the publishers' packets reached the worker that does not own their room and "
+                  "were handed over.".format(one["recv_pps"], two["recv_pps"], two["recv_pps"] / one["recv_pps"],
+                                             100 * e2.get("handed_off_share", 0))]
+        e1 = one.get("edgesfu") or {}
+        per = ", ".join("%s %.0f" % (k, v) for k, v in sorted(e2.get("cycles_per_pkt_by_lcore", {}).items()))
+        lines.append("TSC cycles per packet sent, at each maximum: one worker %s; two workers: %s "
+                     "(lcore1 has CPU 1 to itself, lcore2 shares CPU 0 with loadgen's media lcore)." % (
+                         ", ".join("%.0f" % v for v in e1.get("cycles_per_pkt_by_lcore", {}).values()) or "?",
+                         per or "?"))
     jn = results["janus"]
     if jn:
-        best = max((c["max"]["recv_pps"] for c in results["cases"] if c.get("max")), default=0)
+        best = max((c["max"]["recv_pps"] for c in results["cases"] if c.get("max") and c["workers"] == 1), default=0)
         lines += ["", "Janus 1.1.2, 10 x 100 audio on kernel sockets (pinned to CPU 1): "
                   "{:,.0f} pps forwarded at {:.0f} % of a core, loss {:.4f} %, p99 {:.2f} ms: "
                   "{:,.0f} pps per core.".format(jn["recv_pps"], 100 * jn["cpu_share"],

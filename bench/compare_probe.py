@@ -69,11 +69,16 @@ def main():
         sample["cpu_s"] = process_cpu(pid)
     else:
         prefix = sys.argv[3]
-        tel = telemetry(prefix, ["/edgesfu/lcores", "/edgesfu/mempools"])
+        tel = telemetry(prefix, ["/edgesfu/lcores", "/edgesfu/mempools", "/edgesfu/media"])
         lcores = tel["/edgesfu/lcores"] or {}
+        media = tel["/edgesfu/media"] or {}
         # DPDK 22.11 names its worker lcore threads rte-worker-<lcore>.
         sample["cpu_s"] = process_cpu(pid, skip_prefix="rte-worker")
         sample["busy_cycles"] = sum(v["busy_cycles"] for v in lcores.values())
+        sample["busy_cycles_by_lcore"] = {k: v["busy_cycles"] for k, v in lcores.items()}
+        sample["media_tx_by_lcore"] = {k: v["media_tx_pkts"] for k, v in lcores.items()}
+        sample["rtp_in"] = sum(v.get("rtp_in", 0) for v in media.values())
+        sample["handed_off"] = sum(v.get("handed_off", 0) for v in media.values())
         sample["media_tx_pkts"] = sum(v["media_tx_pkts"] for v in lcores.values())
         sample["tsc_hz"] = max([v.get("tsc_hz", 0) for v in lcores.values()] or [0])
         pools = tel["/edgesfu/mempools"] or {}

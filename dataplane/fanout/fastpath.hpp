@@ -42,6 +42,11 @@ struct FastpathLimits {
   uint16_t max_tracks = 512;
   uint32_t max_downtracks = 4096;
   uint32_t rtx_depth = 512;            // packets kept per track for NACKs
+  // Packets (mbufs of the pool) all of this worker's retransmission rings
+  // may hold: each live track keeps min(rtx_depth, rtx_budget / live tracks),
+  // so that many publishers cannot starve the pool that receives packets.
+  // 0: no budget (rtx_depth each).
+  uint32_t rtx_budget = 0;
   uint32_t pli_throttle_ms = 500;      // at most one keyframe request per track per this
   uint32_t report_interval_ms = 1000;  // SR per downtrack, RR per track
   uint32_t twcc_interval_ms = 50;      // transport-wide congestion feedback to publishers
@@ -283,6 +288,8 @@ class Fastpath {
   void remove_participant(uint16_t slot);
   void add_track(const control::AddTrack& c);
   void remove_track(uint16_t slot);
+  // Shares limits_.rtx_budget between the live tracks' rings (set_keep).
+  void share_rtx_budget();
   void add_downtrack(const control::AddDowntrack& c);
   void remove_downtrack(uint32_t slot);
   void release_session(srtp::Session* s, uint32_t id);
@@ -355,6 +362,7 @@ class Fastpath {
   LcoreStats* stats_;
   std::unique_ptr<Participant[]> participants_;
   std::unique_ptr<Track[]> tracks_;
+  uint32_t live_tracks_ = 0;
   std::unique_ptr<Downtrack[]> downtracks_;
   SsrcMap track_by_ssrc_;      // (publisher slot, ssrc) -> track slot
   SsrcMap downtrack_by_ssrc_;  // (subscriber slot, ssrc or rtx ssrc) -> downtrack slot

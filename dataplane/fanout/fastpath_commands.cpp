@@ -1,6 +1,7 @@
 // Fastpath: construction and the commands that change its state.
 #include <rte_ring_elem.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "dataplane/fanout/fastpath.hpp"
@@ -173,6 +174,17 @@ void Fastpath::add_track(const control::AddTrack& c) {
   if (t.nlayers != 0 && p.nsimulcast < Participant::kMaxSimulcastTracks) {
     p.simulcast[p.nsimulcast++] = c.slot;
   }
+  ++live_tracks_;
+  share_rtx_budget();
+}
+
+void Fastpath::share_rtx_budget() {
+  uint32_t keep = limits_.rtx_depth;
+  if (limits_.rtx_budget != 0 && live_tracks_ != 0)
+    keep = std::min(keep, limits_.rtx_budget / live_tracks_);
+  for (uint32_t i = 0; i < limits_.max_tracks; ++i) {
+    if (tracks_[i].used) tracks_[i].ring->set_keep(keep);
+  }
 }
 
 void Fastpath::remove_track(uint16_t slot) {
@@ -192,6 +204,8 @@ void Fastpath::remove_track(uint16_t slot) {
   }
   t.ring->clear();
   t.used = false;
+  --live_tracks_;
+  share_rtx_budget();
 }
 
 void Fastpath::add_downtrack(const control::AddDowntrack& c) {

@@ -4,9 +4,12 @@
 // lcore that owns the track; no allocation after construction.
 //
 // `Handle` is a pointer-like type; `Release` is called with each handle the
-// ring lets go of (evicted, replaced or cleared).
+// ring lets go of (evicted, replaced or cleared). set_keep() narrows the
+// window it holds below its capacity: the owner shares a budget of packets
+// (of a mempool) between its rings.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 
@@ -24,6 +27,7 @@ class RtxRing {
     while (d < depth && d < 32768) d <<= 1;
     mask_ = d - 1;
     slots_ = std::make_unique<Slot[]>(d);
+    keep_ = d;
   }
   RtxRing(const RtxRing&) = delete;
   RtxRing& operator=(const RtxRing&) = delete;
@@ -32,7 +36,7 @@ class RtxRing {
   // Stores `h` as packet `seq`; the ring now owns that reference. A packet that
   // is older than the ring's window is released at once and false is returned.
   bool put(uint16_t seq, Handle h) {
-    if (have_ && pkt::seq_delta(seq, highest_) <= -static_cast<int32_t>(mask_ + 1)) {
+    if (keep_ == 0 || (have_ && pkt::seq_delta(seq, highest_) <= -static_cast<int32_t>(keep_))) {
       release_(h);
       return false;
     }
@@ -44,6 +48,11 @@ class RtxRing {
         const int32_t cap = static_cast<int32_t>(mask_ + 1);
         const int32_t n = adv > cap ? cap + 1 : adv;  // past the window: every slot
         for (int32_t i = 1; i < n; ++i) drop_slot(static_cast<uint16_t>(highest_ + i));
+        // Narrowed: what fell out of the kept window as it moved.
+        if (keep_ <= mask_) {
+          for (int32_t i = 0; i < std::min(adv, cap); ++i)
+            drop_exact(static_cast<uint16_t>(seq - keep_ - static_cast<uint32_t>(i)));
+        }
       }
       highest_ = seq;
       have_ = true;
@@ -73,6 +82,17 @@ class RtxRing {
   }
 
   uint32_t capacity() const { return mask_ + 1; }
+  uint32_t keep() const { return keep_; }
+
+  // Holds at most the newest `n` packets (up to capacity()): what is older
+  // is released now, and as the window moves on.
+  void set_keep(uint32_t n) {
+    n = std::min(n, mask_ + 1);
+    if (have_ && n < keep_) {
+      for (uint32_t i = n; i < keep_; ++i) drop_exact(static_cast<uint16_t>(highest_ - i));
+    }
+    keep_ = n;
+  }
 
  private:
   struct Slot {
@@ -81,6 +101,10 @@ class RtxRing {
     bool used = false;
   };
   void drop_slot(uint16_t seq) { drop_slot_at(seq & mask_); }
+  // Only if the slot holds that very packet (not a newer one in its place).
+  void drop_exact(uint16_t seq) {
+    if (slots_[seq & mask_].seq == seq) drop_slot_at(seq & mask_);
+  }
   void drop_slot_at(uint32_t i) {
     Slot& s = slots_[i];
     if (s.used) {
@@ -91,6 +115,7 @@ class RtxRing {
 
   Release release_;
   uint32_t mask_ = 0;
+  uint32_t keep_ = 0;  // <= mask_ + 1
   uint16_t highest_ = 0;
   bool have_ = false;
   std::unique_ptr<Slot[]> slots_;

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <new>
 #include <sstream>
 #include <thread>
@@ -132,6 +133,10 @@ Status Appliance::launch_workers() {
   p.limits.max_tracks = static_cast<uint16_t>(fp.max_tracks);
   p.limits.max_downtracks = fp.max_downtracks;
   p.limits.rtx_depth = fp.rtx_depth;
+  // Half the pool for the retransmission rings, shared by the workers; the
+  // rest receives, fans out and sends.
+  p.limits.rtx_budget = dp.mempool.mbufs / 2 /
+                        static_cast<uint32_t>(std::max<std::size_t>(1, dp.worker_lcores.size()));
   p.limits.pli_throttle_ms = fp.pli_throttle_ms;
   p.limits.report_interval_ms = fp.report_interval_ms;
   p.limits.idle_timeout_ms = fp.idle_timeout_ms;

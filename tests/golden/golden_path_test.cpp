@@ -270,5 +270,39 @@ TEST(DpControlTest, RoomsJoinedAtOnceSpreadOverTheWorkers) {
   ctl.poll_events();
 }
 
+// The retransmission rings of a worker share a budget of the pool's mbufs:
+// each live track keeps min(rtx_depth, budget / live tracks), recomputed as
+// tracks come and go. (20 publishers at rtx_depth 512 held 10,240 mbufs of
+// an 8,191 pool: the worker received nothing more.)
+TEST(DpControlTest, RetransmissionRingsShareTheirBudget) {
+  auto limits = small_limits(8);
+  limits.rtx_depth = 64;
+  limits.rtx_budget = 100;
+  NullDataplane dataplane;
+  ASSERT_EQ(dataplane.start("dprtx", limits, 16), "");
+  sp::DpControl ctl(*dataplane.workers, *dataplane.engine, limits);
+  std::vector<sp::TrackRef> tracks;
+  for (uint8_t i = 0; i < 4; ++i) {
+    auto p = add_peer(ctl, 1, static_cast<uint8_t>(10 + i), false);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    auto t = ctl.add_track(p.value(), track(i, 0xA000u + i, 48000, dp::control::MediaKind::kAudio));
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    tracks.push_back(t.value());
+  }
+  ASSERT_TRUE(ctl.remove_track(tracks[3]).ok());  // 3 live: 100 / 3 each
+  ASSERT_TRUE(dataplane.workers->launch().ok());
+  for (int i = 0; i < 200 && ctl.commands_in_rings() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the last burst applied
+  dataplane.workers->stop();
+  const dp::fanout::Fastpath& fp = *dataplane.workers->worker(0).fastpath;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(fp.track(tracks[i].slot).used);
+    EXPECT_EQ(fp.track(tracks[i].slot).ring->keep(), 33u) << i;
+  }
+  EXPECT_FALSE(fp.track(tracks[3].slot).used);
+  ctl.poll_events();
+}
+
 }  // namespace
 }  // namespace edgesfu

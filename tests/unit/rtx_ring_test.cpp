@@ -43,6 +43,39 @@ TEST_F(RtxRingTest, HoldsTheLastDepthPackets) {
   EXPECT_FALSE(ring.get(20, h));  // not yet received
 }
 
+// A shared budget narrows the window: the newest `keep` packets, the rest
+// released now and as the window moves (jumps, wraps and late packets too).
+TEST_F(RtxRingTest, KeepNarrowsTheWindowAndReleasesTheRest) {
+  RtxRing<int, Release> ring(16, Release{&refs});
+  for (int s = 0; s < 16; ++s) ring.put(static_cast<uint16_t>(s), take(s));
+  EXPECT_EQ(outstanding(), 16);
+  ring.set_keep(4);
+  EXPECT_EQ(ring.keep(), 4u);
+  EXPECT_EQ(outstanding(), 4);  // 12-15
+  int h = -1;
+  EXPECT_FALSE(ring.get(11, h));
+  EXPECT_TRUE(ring.get(12, h));
+  for (int s = 16; s < 40; ++s) ring.put(static_cast<uint16_t>(s), take(s));
+  EXPECT_EQ(outstanding(), 4);  // 36-39
+  EXPECT_FALSE(ring.get(35, h));
+  EXPECT_TRUE(ring.get(36, h));
+  EXPECT_FALSE(ring.put(30, take(30)));   // late, and older than the kept window
+  EXPECT_TRUE(ring.put(37, take(1037)));  // a duplicate in the window replaces
+  ring.put(45, take(45));                 // a gap: 36-41 fall out
+  EXPECT_EQ(outstanding(), 1);            // 45 (42-44 never came)
+  ring.put(20045, take(20045));           // far ahead: everything goes
+  for (int s = 20046; s < 20054; ++s) ring.put(static_cast<uint16_t>(s), take(s));
+  EXPECT_EQ(outstanding(), 4);  // 20050-20053
+  ring.set_keep(64);            // at most the capacity
+  EXPECT_EQ(ring.keep(), 16u);
+  for (int s = 20054; s < 20086; ++s) ring.put(static_cast<uint16_t>(s), take(s));
+  EXPECT_EQ(outstanding(), 16);
+  ring.set_keep(0);  // nothing kept
+  EXPECT_EQ(outstanding(), 0);
+  EXPECT_FALSE(ring.put(20086, take(20086)));
+  EXPECT_EQ(outstanding(), 0);
+}
+
 TEST_F(RtxRingTest, WrapsAt65535) {
   RtxRing<int, Release> ring(4, Release{&refs});
   for (int s = 65533; s < 65533 + 6; ++s) ring.put(static_cast<uint16_t>(s), take(s));

@@ -181,6 +181,7 @@ void Runner::enter(Phase p) {
   phase_ns_ = now_ns();
   ready_ns_ = 0;
   if (p == Phase::kHold) {
+    failed_mark_ = failed_pubs_ + failed_subs_;
     if (o_.ramp.empty()) {
       open_window(o_.packet_rate);
     } else {
@@ -222,7 +223,14 @@ bool Runner::ramp_step(uint64_t now) {
   const MediaCounters& c = media_.c;
   const MediaCounters& b = media_base_;
   const int rate = o_.ramp[ramp_i_];
-  const bool pass = loss <= o_.ramp_loss && p99 <= o_.ramp_p99_ms;
+  // A step that delivered nothing fails too; one in which sessions failed
+  // (consent lost under overload) fails and ends the ramp: later steps would
+  // measure fewer sessions than asked for.
+  const bool delivered = exp > 0 && totals_.recv_pkts > base_recv_;
+  const int lost_sessions = failed_pubs_ + failed_subs_ - failed_mark_;
+  failed_mark_ = failed_pubs_ + failed_subs_;
+  const bool pass =
+      delivered && lost_sessions == 0 && loss <= o_.ramp_loss && p99 <= o_.ramp_p99_ms;
   json st = {{"packet_rate", rate},
              {"window_s", window},
              {"sent_pps", static_cast<double>(totals_.sent_pkts - base_sent_) / window},
@@ -235,20 +243,24 @@ bool Runner::ramp_step(uint64_t now) {
              {"send_errors", c.send_errors - b.send_errors},
              {"srtp_errors", c.srtp_errors - b.srtp_errors},
              {"lcore_busy_ratio", busy_ratio(c, b)},
+             {"sessions_failed", lost_sessions},
              {"pass", pass},
              {"attempt", attempt_ + 1}};
   // CLOCK_MONOTONIC seconds, as Python's time.monotonic() (bench/capacity's samples).
   st["mono_start"] = secs(window_ns_);
   st["mono_end"] = secs(now);
-  const bool retry = !pass && attempt_ < o_.ramp_retries;
+  const bool retry = !pass && lost_sessions == 0 && attempt_ < o_.ramp_retries;
   std::printf(
       "loadgen: step %zu rate %d: sent %.0f pps, received %.0f pps, loss %.4f%%, latency p99 "
-      "%.2f ms: %s\n",
+      "%.2f ms: %s%s\n",
       ramp_i_ + 1, rate, st["sent_pps"].get<double>(), st["recv_pps"].get<double>(), 100 * loss,
       p99,
       pass    ? "pass"
       : retry ? "fail, held again"
-              : "fail");
+              : "fail",
+      !delivered          ? " (nothing delivered)"
+      : lost_sessions > 0 ? " (sessions failed)"
+                          : "");
   std::fflush(stdout);
   steps_.push_back(std::move(st));
   if (retry) {
@@ -678,6 +690,7 @@ json Runner::summary(uint64_t now) const {
   j["churned"] = churned_;
   if (!o_.ramp.empty()) {
     j["ramp"] = steps_;
+    j["ramp_limits"] = {{"loss", o_.ramp_loss}, {"p99_ms", o_.ramp_p99_ms}};
     // The highest rate that passed, and what it delivered.
     json best;
     for (const auto& st : steps_) {

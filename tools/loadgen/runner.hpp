@@ -101,6 +101,7 @@ class Runner {
   std::vector<double> join_ms_pub_, join_ms_sub_;
   std::map<std::string, int> failures_;
   int failed_pubs_ = 0, failed_subs_ = 0;
+  int failed_mark_ = 0;  // --ramp: failures before the step being held
   Sums retired_;
   // The measured window (the hold) and the last progress line.
   uint64_t window_ns_ = 0, base_sent_ = 0, base_recv_ = 0, base_srtp_err_ = 0, base_bad_ = 0;
