@@ -176,15 +176,18 @@ def main():
                          per or "?"))
     jn = results["janus"]
     if jn:
-        best = max((c["max"]["recv_pps"] for c in results["cases"] if c.get("max") and c["workers"] == 1), default=0)
+        # One worker held to the 1 ms limit (the two-room pair's 20 ms limit
+        # is for the CPU sharing of its two-worker side).
+        best = max((c["max"]["recv_pps"] for c in results["cases"]
+                    if c.get("max") and c["workers"] == 1 and c["p99_limit_ms"] <= 1), default=0)
         lines += ["", "Janus 1.1.2, 10 x 100 audio on kernel sockets (pinned to CPU 1): "
                   "{:,.0f} pps forwarded at {:.0f} % of a core, loss {:.4f} %, p99 {:.2f} ms: "
                   "{:,.0f} pps per core.".format(jn["recv_pps"], 100 * jn["cpu_share"],
                                                  100 * jn["loss_ratio"], jn["latency_p99_ms"],
                                                  jn["pps_per_core"] or 0)]
         if jn["pps_per_core"]:
-            lines.append("edgesfu's largest end-to-end maximum above, on one worker lcore, is "
-                         "%.0fx that." % (best / jn["pps_per_core"]))
+            lines.append("edgesfu's largest end-to-end maximum above on one worker lcore with p99 <= 1 ms "
+                         "is %.0fx that." % (best / jn["pps_per_core"]))
     with open(os.path.join(out, "capacity.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -209,7 +212,7 @@ set grid
 set output '%s'
 set xlabel 'offered: publishers packets x subscribers (millions a second)'
 set ylabel 'received by the subscribers (millions a second)'
-set title 'edgesfu end to end, one worker lcore (net_memif, real sessions)'
+set title 'edgesfu end to end (net_memif, real sessions; one worker unless the case says 2w)'
 plot %s, x with lines dashtype 2 title 'all delivered'
 set output '%s'
 set logscale y
