@@ -41,7 +41,7 @@ struct FastpathLimits {
   uint16_t max_participants = 256;
   uint16_t max_tracks = 512;
   uint32_t max_downtracks = 4096;
-  uint32_t rtx_depth = 512;            // packets kept per track for NACKs
+  uint32_t rtx_depth = 512;  // packets kept per track for NACKs
   // Packets (mbufs of the pool) all of this worker's retransmission rings
   // may hold: each live track keeps min(rtx_depth, rtx_budget / live tracks),
   // so that many publishers cannot starve the pool that receives packets.

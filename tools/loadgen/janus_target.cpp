@@ -14,18 +14,19 @@ namespace edgesfu::loadgen {
 
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::json;  // NOLINT(readability-identifier-naming): the library's spelling
 
 // j[a][b] when both are there, else an empty object (never throws, never inserts).
 const json& member(const json& j, const char* a, const char* b) {
-  static const json empty = json::object();
-  if (!j.is_object() || !j.contains(a) || !j[a].is_object() || !j[a].contains(b)) return empty;
+  static const json kEmpty = json::object();
+  if (!j.is_object() || !j.contains(a) || !j[a].is_object() || !j[a].contains(b)) return kEmpty;
   return j[a][b];
 }
 
 class JanusTarget final : public Target {
  public:
-  JanusTarget(JanusParams p, HttpClient& http) : p_(std::move(p)), http_(http), rng_(std::random_device{}()) {}
+  JanusTarget(JanusParams p, HttpClient& http)
+      : p_(std::move(p)), http_(http), rng_(std::random_device{}()) {}
 
   void open(StatusDone done) override {
     call(p_.url, {{"janus", "create"}}, [this, done](Result<json> r) {
@@ -37,10 +38,14 @@ class JanusTarget final : public Target {
       attach([this, done](Result<uint64_t> h) {
         if (!h) return done(h.error());
         admin_ = h.value();
-        json body = {{"request", "create"},        {"room", p_.room},
-                     {"publishers", p_.max_publishers}, {"audiocodec", "opus"},
-                     {"videocodec", "vp8"},         {"bitrate", 4000000},
-                     {"notify_joining", false},     {"description", "edgesfu loadgen"}};
+        json body = {{"request", "create"},
+                     {"room", p_.room},
+                     {"publishers", p_.max_publishers},
+                     {"audiocodec", "opus"},
+                     {"videocodec", "vp8"},
+                     {"bitrate", 4000000},
+                     {"notify_joining", false},
+                     {"description", "edgesfu loadgen"}};
         message(admin_, body, json(), [done](Result<json> m) {
           if (!m) {
             // 427: the room exists already (a rerun with the same number).
@@ -88,7 +93,8 @@ class JanusTarget final : public Target {
       handles_[h.value()].on_jsep = on_offer;
       json streams = json::array();
       for (const auto& [handle, feed] : feeds_) streams.push_back({{"feed", feed}});
-      json body = {{"request", "join"}, {"room", p_.room}, {"ptype", "subscriber"}, {"streams", streams}};
+      json body = {
+          {"request", "join"}, {"room", p_.room}, {"ptype", "subscriber"}, {"streams", streams}};
       message(h.value(), body, json(), [this, hid = h.value()](Result<json> m) {
         if (!m) fail_handle(hid, m.error().message);
       });
@@ -123,7 +129,8 @@ class JanusTarget final : public Target {
       call(session_url(), {{"janus", "destroy"}}, [done](Result<json>) { done(); });
     };
     if (admin_ == 0) return destroy();
-    message(admin_, {{"request", "destroy"}, {"room", p_.room}}, json(), [destroy](Result<json>) { destroy(); });
+    message(admin_, {{"request", "destroy"}, {"room", p_.room}}, json(),
+            [destroy](Result<json>) { destroy(); });
   }
 
   std::size_t requests_in_flight() const override { return http_.in_flight(); }
@@ -151,13 +158,17 @@ class JanusTarget final : public Target {
     http_.request("POST", url, "application/json", req.dump(), {}, [done](const HttpResponse& r) {
       if (r.status != 200) {
         return done(make_error(r.status == 0 ? "Janus HTTP: " + r.error
-                                             : "Janus HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200)));
+                                             : "Janus HTTP " + std::to_string(r.status) + ": " +
+                                                   r.body.substr(0, 200)));
       }
       json j = json::parse(r.body, nullptr, false);
-      if (j.is_discarded() || !j.is_object()) return done(make_error("Janus: a reply that is not JSON"));
+      if (j.is_discarded() || !j.is_object())
+        return done(make_error("Janus: a reply that is not JSON"));
       const json* kind = j.contains("janus") ? &j["janus"] : nullptr;
-      if (kind == nullptr || !kind->is_string()) return done(make_error("Janus: a reply without \"janus\""));
-      if (*kind == "error") return done(make_error("Janus: " + (j.contains("error") ? j["error"].dump() : "error")));
+      if (kind == nullptr || !kind->is_string())
+        return done(make_error("Janus: a reply without \"janus\""));
+      if (*kind == "error")
+        return done(make_error("Janus: " + (j.contains("error") ? j["error"].dump() : "error")));
       const json& pd = member(j, "plugindata", "data");
       if (pd.is_object() && pd.contains("error")) {
         const std::string code = pd.contains("error_code") ? pd["error_code"].dump() : "?";
@@ -168,15 +179,17 @@ class JanusTarget final : public Target {
   }
 
   void attach(std::function<void(Result<uint64_t>)> done) {
-    call(session_url(), {{"janus", "attach"}, {"plugin", "janus.plugin.videoroom"}}, [done](Result<json> r) {
-      if (!r) return done(r.error());
-      const json& id = member(r.value(), "data", "id");
-      if (!id.is_number_unsigned()) return done(make_error("Janus: attach: no handle id"));
-      done(id.get<uint64_t>());
-    });
+    call(session_url(), {{"janus", "attach"}, {"plugin", "janus.plugin.videoroom"}},
+         [done](Result<json> r) {
+           if (!r) return done(r.error());
+           const json& id = member(r.value(), "data", "id");
+           if (!id.is_number_unsigned()) return done(make_error("Janus: attach: no handle id"));
+           done(id.get<uint64_t>());
+         });
   }
 
-  void message(uint64_t h, const json& body, const json& jsep, std::function<void(Result<json>)> done) {
+  void message(uint64_t h, const json& body, const json& jsep,
+               std::function<void(Result<json>)> done) {
     json req = {{"janus", "message"}, {"body", body}};
     if (!jsep.is_null()) req["jsep"] = jsep;
     call(handle_url(h), req, std::move(done));
@@ -213,10 +226,13 @@ class JanusTarget final : public Target {
       } else if (!closing_) {
         // Janus restarted or the session timed out: nothing more will come.
         if (r.status == 0 && ++poll_errors_ < 20) {
-          g_timeout_add(100, [](gpointer self) {
-            static_cast<JanusTarget*>(self)->poll();
-            return G_SOURCE_REMOVE;
-          }, this);
+          g_timeout_add(
+              100,
+              [](gpointer self) {
+                static_cast<JanusTarget*>(self)->poll();
+                return G_SOURCE_REMOVE;
+              },
+              this);
         }
       }
     });
@@ -228,12 +244,14 @@ class JanusTarget final : public Target {
     auto it = handles_.find(h);
     if (it == handles_.end()) return;
     Handle& st = it->second;
-    const std::string kind = e.contains("janus") && e["janus"].is_string() ? e["janus"].get<std::string>() : "";
+    const std::string kind =
+        e.contains("janus") && e["janus"].is_string() ? e["janus"].get<std::string>() : "";
     if (kind == "event") {
       const json& data = member(e, "plugindata", "data");
       if (data.contains("error")) return fail_handle(h, "Janus: " + data["error"].dump());
       const json& feed = data.contains("id") ? data["id"] : json();
-      if (st.publisher && data.contains("videoroom") && data["videoroom"] == "joined" && feed.is_number_unsigned()) {
+      if (st.publisher && data.contains("videoroom") && data["videoroom"] == "joined" &&
+          feed.is_number_unsigned()) {
         feeds_[h] = feed.get<uint64_t>();
       }
       const json& sdp = member(e, "jsep", "sdp");
@@ -244,14 +262,16 @@ class JanusTarget final : public Target {
       }
     } else if (kind == "trickle") {
       const json& c = e.contains("candidate") ? e["candidate"] : json();
-      if (c.is_object() && c.contains("candidate") && c["candidate"].is_string() && on_candidates_) {
+      if (c.is_object() && c.contains("candidate") && c["candidate"].is_string() &&
+          on_candidates_) {
         std::string line = c["candidate"].get<std::string>();
         if (line.rfind("candidate:", 0) == 0) line.erase(0, 10);
         on_candidates_(st.sid, {line});
       }
     } else if (kind == "hangup" || kind == "detached") {
       feeds_.erase(h);
-      const std::string why = e.contains("reason") && e["reason"].is_string() ? e["reason"].get<std::string>() : "";
+      const std::string why =
+          e.contains("reason") && e["reason"].is_string() ? e["reason"].get<std::string>() : "";
       if (on_ended_) on_ended_(st.sid, "Janus: " + kind + " (" + why + ")");
     }
   }

@@ -65,20 +65,20 @@ class WhipTarget final : public Target {
 
   void post(uint64_t sid, const char* kind, const std::string& room, const std::string& identity,
             const std::string& offer, SdpDone done) {
-    http_.request("POST", p_.url + kind + room, "application/sdp", offer,
-                  {{"Authorization", "Bearer " + token(sid, room, identity)}},
-                  [this, sid, room, done = std::move(done)](const HttpResponse& r) {
-                    if (r.status != 201) {
-                      std::string body = r.body.substr(0, 200);
-                      while (!body.empty() && (body.back() == '\n' || body.back() == '\r'))
-                        body.pop_back();
-                      done(make_error(r.status == 0 ? "HTTP: " + r.error
-                                                    : "HTTP " + std::to_string(r.status) + ": " + body));
-                      return;
-                    }
-                    if (!r.location.empty()) locations_[sid] = {r.location, room};
-                    done(r.body);
-                  });
+    http_.request(
+        "POST", p_.url + kind + room, "application/sdp", offer,
+        {{"Authorization", "Bearer " + token(sid, room, identity)}},
+        [this, sid, room, done = std::move(done)](const HttpResponse& r) {
+          if (r.status != 201) {
+            std::string body = r.body.substr(0, 200);
+            while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+            done(make_error(r.status == 0 ? "HTTP: " + r.error
+                                          : "HTTP " + std::to_string(r.status) + ": " + body));
+            return;
+          }
+          if (!r.location.empty()) locations_[sid] = {r.location, room};
+          done(r.body);
+        });
   }
 
   WhipParams p_;
