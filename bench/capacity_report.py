@@ -59,8 +59,9 @@ def edgesfu_in(step, smp):
             cycles_by_lcore[k] = (v - a.get("busy_cycles_by_lcore", {}).get(k, 0)) / sent
     return {"worker_busy": (b["busy_cycles"] - a["busy_cycles"]) / (dt * b["tsc_hz"]),
             "busy_by_lcore": by_lcore, "cycles_per_pkt_by_lcore": cycles_by_lcore,
-            # Of the publishers' packets, the share that reached the worker
-            # that does not own their room (two workers).
+            # Packets handed to the other worker per RTP packet received from
+            # publishers (two workers): nearly all of them are those RTP
+            # packets; RTCP, STUN and the kernel's frames to a flow are too.
             "handed_off_share": (b.get("handed_off", 0) - a.get("handed_off", 0)) / rtp_in if rtp_in > 0 else 0.0,
             "edgesfu_tx_pps": (b["media_tx_pkts"] - a["media_tx_pkts"]) / dt,
             "other_threads_cpu": (b["cpu_s"] - a["cpu_s"]) / dt, "span_s": dt,
@@ -165,8 +166,8 @@ def main():
         one, two = pair[1]["max"], pair[2]["max"]
         e2 = two.get("edgesfu") or {}
         lines += ["", "Two rooms of 10 x 100: {:,.0f} pps on one worker, {:,.0f} on two ({:.2f}x); with two, "
-                  "{:.0f} % of the publishers' packets reached the worker that does not own their room and "
-                  "were handed over.".format(one["recv_pps"], two["recv_pps"], two["recv_pps"] / one["recv_pps"],
+                  "for every 100 RTP packets from publishers, {:.0f} packets reached the worker that does not "
+                  "own their room and were handed over.".format(one["recv_pps"], two["recv_pps"], two["recv_pps"] / one["recv_pps"],
                                              100 * e2.get("handed_off_share", 0))]
         e1 = one.get("edgesfu") or {}
         per = ", ".join("%s %.0f" % (k, v) for k, v in sorted(e2.get("cycles_per_pkt_by_lcore", {}).items()))
@@ -218,8 +219,8 @@ set output '%s'
 set logscale y
 set xlabel 'received by the subscribers (millions a second)'
 set ylabel 'one-way latency p99 (ms)'
-set title 'edgesfu end to end: p99 latency as the load grows (limit 1 ms)'
-plot %s, 1 with lines dashtype 2 title 'limit'
+set title 'edgesfu end to end: p99 latency as the load grows (limit 1 ms; 20 ms for the two-room pair)'
+plot %s, 1 with lines dashtype 2 title '1 ms', 20 with lines dashtype 3 title '20 ms'
 """ % (os.path.join(out, "capacity-pps.png"), ", ".join(pps),
        os.path.join(out, "capacity-latency.png"), ", ".join(lat))
             subprocess.run(["gnuplot"], input=script.encode(), check=True)

@@ -183,6 +183,11 @@ Result<Config> parse_config(const std::string& yaml_text);
 // Reads a file and parses it as above; a missing or unreadable file is an error.
 Result<Config> load_config_file(const std::string& path);
 
+// The mbufs the ports' descriptors, the lcore caches and the workers' bursts
+// can hold at once: mempool.mbufs must be at least this; what is above it is
+// what the workers' retransmission rings may keep.
+uint64_t mbufs_in_flight(const DataplaneConfig& dp);
+
 // "info", "02:00:00:00:00:01", ...: the config's spelling of a value.
 const char* to_string(LogLevel level);
 const char* to_string(HugepageMode mode);

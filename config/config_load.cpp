@@ -289,6 +289,19 @@ void read_fastpath(YamlReader r, FastpathConfig& c) {
   r.finish();
 }
 
+}  // namespace
+
+// Every descriptor of every queue may hold an mbuf, every lcore cache may hold
+// `cache` of them and each worker has a burst in flight.
+uint64_t mbufs_in_flight(const DataplaneConfig& c) {
+  const uint64_t workers = std::max<std::size_t>(c.worker_lcores.size(), 1);
+  const uint64_t per_queue =
+      uint64_t{c.wire.rx_desc} + c.wire.tx_desc + c.exception.rx_desc + c.exception.tx_desc;
+  return workers * (per_queue + c.mempool.cache + 2u * c.burst) + c.mempool.cache;
+}
+
+namespace {
+
 void read_dataplane(YamlReader r, DataplaneConfig& c) {
   r.read_uint_as("main_lcore", 0, kMaxLcore, c.main_lcore);
   r.read_uint_list("worker_lcores", 0, kMaxLcore, c.worker_lcores);
@@ -347,12 +360,7 @@ void read_dataplane(YamlReader r, DataplaneConfig& c) {
   if (c.mempool.data_room < kMbufHeadroom + 1024) {
     r.fail("mempool.data_room", "leaves less than 1024 bytes after the 128-byte headroom");
   }
-  // Every descriptor of every queue may hold an mbuf, every lcore cache may hold
-  // `cache` of them and each worker has a burst in flight: the pool must cover that.
-  const uint64_t workers = std::max<std::size_t>(c.worker_lcores.size(), 1);
-  const uint64_t per_queue =
-      uint64_t{c.wire.rx_desc} + c.wire.tx_desc + c.exception.rx_desc + c.exception.tx_desc;
-  const uint64_t need = workers * (per_queue + c.mempool.cache + 2u * c.burst) + c.mempool.cache;
+  const uint64_t need = mbufs_in_flight(c);
   if (c.mempool.mbufs < need) {
     r.fail("mempool.mbufs", std::to_string(c.mempool.mbufs) + " is fewer than the " +
                                 std::to_string(need) + " that the ports' descriptors, the " +

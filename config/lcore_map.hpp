@@ -2,7 +2,7 @@
 // that a config is checked before the appliance starts (pure).
 //
 //   map     := element (',' element)*
-//   element := ids ('@' cpus)?          (no '@': each lcore on its own CPU)
+//   element := ids ('@' cpus)?    (no '@': the lcores on the CPUs of their numbers)
 //   ids     := set;  cpus := set
 //   set     := n | n '-' m | '(' item (',' item)* ')'   item := n | n '-' m
 //

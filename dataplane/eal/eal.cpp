@@ -50,13 +50,20 @@ Status check_lcores(const config::DataplaneConfig& dp) {
 Status check_map_cpus(const std::string& map) {
   config::LcoreMap m;
   std::string why;
-  if (!config::parse_lcore_map(map, RTE_MAX_LCORE - 1, m, why))
+  if (!config::parse_lcore_map(map, static_cast<unsigned>(CPU_SETSIZE - 1), m, why))
     return make_error("lcore map '" + map + "': " + why);
+  for (const unsigned l : m.lcores) {
+    if (l >= RTE_MAX_LCORE) {
+      return make_error("lcore map '" + map + "': lcore " + std::to_string(l) +
+                        " exceeds this DPDK build's RTE_MAX_LCORE " +
+                        std::to_string(RTE_MAX_LCORE));
+    }
+  }
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof set, &set) != 0) return ok_status();  // EAL will tell
   for (const unsigned cpu : m.cpus) {
-    if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set)) {
+    if (!CPU_ISSET(cpu, &set)) {
       return make_error("lcore map '" + map + "': CPU " + std::to_string(cpu) +
                         " is not available to this process (" + std::to_string(CPU_COUNT(&set)) +
                         " CPUs usable)");

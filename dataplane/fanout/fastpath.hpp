@@ -43,9 +43,9 @@ struct FastpathLimits {
   uint32_t max_downtracks = 4096;
   uint32_t rtx_depth = 512;  // packets kept per track for NACKs
   // Packets (mbufs of the pool) all of this worker's retransmission rings
-  // may hold: each live track keeps min(rtx_depth, rtx_budget / live tracks),
-  // so that many publishers cannot starve the pool that receives packets.
-  // 0: no budget (rtx_depth each).
+  // may hold: each live track keeps min(its ring's capacity, rtx_budget /
+  // live tracks), so that many publishers cannot starve the pool that
+  // receives packets. 0: no budget (each ring its capacity).
   uint32_t rtx_budget = 0;
   uint32_t pli_throttle_ms = 500;      // at most one keyframe request per track per this
   uint32_t report_interval_ms = 1000;  // SR per downtrack, RR per track

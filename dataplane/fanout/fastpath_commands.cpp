@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "dataplane/fanout/fastpath.hpp"
 
@@ -179,9 +180,9 @@ void Fastpath::add_track(const control::AddTrack& c) {
 }
 
 void Fastpath::share_rtx_budget() {
-  uint32_t keep = limits_.rtx_depth;
-  if (limits_.rtx_budget != 0 && live_tracks_ != 0)
-    keep = std::min(keep, limits_.rtx_budget / live_tracks_);
+  // set_keep() holds it to the ring's capacity (rtx_depth rounded up).
+  uint32_t keep = std::numeric_limits<uint32_t>::max();
+  if (limits_.rtx_budget != 0 && live_tracks_ != 0) keep = limits_.rtx_budget / live_tracks_;
   for (uint32_t i = 0; i < limits_.max_tracks; ++i) {
     if (tracks_[i].used) tracks_[i].ring->set_keep(keep);
   }

@@ -88,7 +88,9 @@ class RtxRing {
   // is released now, and as the window moves on.
   void set_keep(uint32_t n) {
     n = std::min(n, mask_ + 1);
-    if (have_ && n < keep_) {
+    if (n == 0) {
+      clear();  // and forget the highest: the next put starts afresh
+    } else if (have_ && n < keep_) {
       for (uint32_t i = n; i < keep_; ++i) drop_exact(static_cast<uint16_t>(highest_ - i));
     }
     keep_ = n;

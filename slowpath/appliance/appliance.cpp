@@ -133,10 +133,14 @@ Status Appliance::launch_workers() {
   p.limits.max_tracks = static_cast<uint16_t>(fp.max_tracks);
   p.limits.max_downtracks = fp.max_downtracks;
   p.limits.rtx_depth = fp.rtx_depth;
-  // Half the pool for the retransmission rings, shared by the workers; the
-  // rest receives, fans out and sends.
-  p.limits.rtx_budget = dp.mempool.mbufs / 2 /
-                        static_cast<uint32_t>(std::max<std::size_t>(1, dp.worker_lcores.size()));
+  // The retransmission rings keep what the pool has beyond the mbufs its
+  // queues, caches and bursts can hold (the config checked there is no less),
+  // shared by the workers: publishers cannot starve the receive path. (At
+  // least 1: 0 would mean no budget.)
+  const uint64_t in_flight = config::mbufs_in_flight(dp);
+  const uint64_t spare = dp.mempool.mbufs > in_flight ? dp.mempool.mbufs - in_flight : 0;
+  p.limits.rtx_budget = static_cast<uint32_t>(
+      std::max<uint64_t>(1, spare / std::max<std::size_t>(1, dp.worker_lcores.size())));
   p.limits.pli_throttle_ms = fp.pli_throttle_ms;
   p.limits.report_interval_ms = fp.report_interval_ms;
   p.limits.idle_timeout_ms = fp.idle_timeout_ms;

@@ -31,7 +31,9 @@ TEST(LcoreMapTest, ReadsLcoresAndTheirCpus) {
   }
 }
 
-TEST(LcoreMapTest, RefusesWhatTheEalWould) {
+// Malformed maps, and some the EAL would take that are surely mistakes (a
+// range that runs down, blanks, an lcore named twice).
+TEST(LcoreMapTest, RefusesMalformedMaps) {
   const std::pair<const char*, const char*> bad[] = {
       {"", "empty"},
       {"0@", "expected a number at offset 2"},

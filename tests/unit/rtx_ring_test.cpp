@@ -74,6 +74,12 @@ TEST_F(RtxRingTest, KeepNarrowsTheWindowAndReleasesTheRest) {
   EXPECT_EQ(outstanding(), 0);
   EXPECT_FALSE(ring.put(20086, take(20086)));
   EXPECT_EQ(outstanding(), 0);
+  // Kept again: the ring starts afresh from whatever comes (even "older"
+  // than the last it saw: nothing is remembered from before keep 0).
+  ring.set_keep(8);
+  EXPECT_TRUE(ring.put(100, take(100)));
+  EXPECT_TRUE(ring.get(100, h));
+  EXPECT_EQ(outstanding(), 1);
 }
 
 TEST_F(RtxRingTest, WrapsAt65535) {

@@ -42,7 +42,12 @@ Status DpdkMedia::start(const DpdkOptions& o, const OpusLoop* opus) {
   cfg.dataplane.worker_lcores = {1};
   cfg.dataplane.file_prefix =
       o.file_prefix.empty() ? "loadgen-" + std::to_string(getpid()) : o.file_prefix;
-  cfg.dataplane.memory_mb = 256;
+  // A NIC fills every RX descriptor of every queue with an mbuf and holds
+  // as many on TX; the pool covers that and the bursts in flight.
+  const uint32_t mbufs = std::max<uint32_t>(o.mbufs, uint32_t{o.queues} * (4096 + 4096) + 8191);
+  const uint32_t pool_mb = static_cast<uint32_t>(
+      (uint64_t{mbufs} * (RTE_MBUF_DEFAULT_BUF_SIZE + 256) + (1u << 20) - 1) >> 20);
+  cfg.dataplane.memory_mb = std::max<uint32_t>(256, pool_mb + 64);
   cfg.dataplane.wire.pci = o.pci;  // the EAL probes only it (else --no-pci)
   cfg.logging.level = config::LogLevel::kWarn;
   if (auto s = eal_.init(cfg, o.lcores); !s) return s;
@@ -50,7 +55,7 @@ Status DpdkMedia::start(const DpdkOptions& o, const OpusLoop* opus) {
   if (media_lcore_ >= RTE_MAX_LCORE)
     return make_error("--dpdk-lcores " + o.lcores + ": no lcore besides the main one for media");
 
-  pool_ = rte_pktmbuf_pool_create("lg_pool", o.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+  pool_ = rte_pktmbuf_pool_create("lg_pool", mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                   static_cast<int>(rte_socket_id()));
   if (pool_ == nullptr)
     return make_error(std::string("loadgen: mempool: ") + rte_strerror(rte_errno));

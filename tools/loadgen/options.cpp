@@ -51,8 +51,9 @@ sockets; RTP/RTCP of every session go through one DPDK lcore.
   --dpdk-prefix P          EAL file prefix (loadgen-<pid>)
   --dpdk-queues N          the wire port's queue pairs (1): the media lcore
                            polls every one and sends each session's packets
-                           on one, in turn, as a NIC's RSS spreads flows;
-                           the SFU's memif wire needs as many (one a worker)
+                           on one by a hash of its ports, as a NIC's RSS
+                           spreads flows; the SFU's memif wire needs as many
+                           (one a worker)
   --dpdk-idle-sleep-us U   after 64 loops with nothing received or sent the
                            media lcore sleeps U us (0: it busy-polls); for
                            lcores that share CPUs

@@ -40,7 +40,7 @@ struct Options {
   std::string dpdk_tap_address;  // default: --local-address/24
   std::string dpdk_lcores = "0@(0-1),1@0";
   std::string dpdk_prefix;
-  int dpdk_queues = 1;         // the wire port's queue pairs; sessions take one each in turn
+  int dpdk_queues = 1;         // the wire port's queue pairs; a session's is a hash of its ports
   int dpdk_idle_sleep_us = 0;  // the media lcore's pause after 64 idle loops; 0: busy-poll
   std::string srtp_engine = "auto";
   int packet_rate = 50;  // --dpdk: audio packets a second per publisher
