@@ -21,22 +21,27 @@
 namespace edgesfu::dp {
 
 namespace {
+// `where`: the key or the map the number comes from, for the message.
+Status lcore_in_build(unsigned l, const std::string& where) {
+  if (l < RTE_MAX_LCORE) return ok_status();
+  return make_error(where + ": lcore " + std::to_string(l) +
+                    " exceeds this DPDK build's RTE_MAX_LCORE " + std::to_string(RTE_MAX_LCORE));
+}
+Status cpu_usable(unsigned cpu, const cpu_set_t& set, const std::string& where) {
+  if (cpu < CPU_SETSIZE && CPU_ISSET(cpu, &set)) return ok_status();
+  return make_error(where + ": CPU " + std::to_string(cpu) + " is not available to this process (" +
+                    std::to_string(CPU_COUNT(&set)) + " CPUs usable)");
+}
+
+// Without a map each lcore is the CPU of its number.
 Status check_lcores(const config::DataplaneConfig& dp) {
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof set, &set) != 0) return ok_status();  // EAL will tell
   auto check = [&](unsigned l, const char* key) -> Status {
-    if (l >= RTE_MAX_LCORE) {
-      return make_error(std::string("dataplane.") + key + ": lcore " + std::to_string(l) +
-                        " exceeds this DPDK build's RTE_MAX_LCORE " +
-                        std::to_string(RTE_MAX_LCORE));
-    }
-    if (!CPU_ISSET(l, &set)) {
-      return make_error(std::string("dataplane.") + key + ": CPU " + std::to_string(l) +
-                        " is not available to this process (" + std::to_string(CPU_COUNT(&set)) +
-                        " CPUs usable)");
-    }
-    return ok_status();
+    const std::string where = std::string("dataplane.") + key;
+    if (auto s = lcore_in_build(l, where); !s) return s;
+    return cpu_usable(l, set, where);
   };
   if (auto s = check(dp.main_lcore, "main_lcore"); !s) return s;
   for (const unsigned l : dp.worker_lcores) {
@@ -50,24 +55,17 @@ Status check_lcores(const config::DataplaneConfig& dp) {
 Status check_map_cpus(const std::string& map) {
   config::LcoreMap m;
   std::string why;
+  const std::string where = "lcore map '" + map + "'";
   if (!config::parse_lcore_map(map, static_cast<unsigned>(CPU_SETSIZE - 1), m, why))
-    return make_error("lcore map '" + map + "': " + why);
+    return make_error(where + ": " + why);
   for (const unsigned l : m.lcores) {
-    if (l >= RTE_MAX_LCORE) {
-      return make_error("lcore map '" + map + "': lcore " + std::to_string(l) +
-                        " exceeds this DPDK build's RTE_MAX_LCORE " +
-                        std::to_string(RTE_MAX_LCORE));
-    }
+    if (auto s = lcore_in_build(l, where); !s) return s;
   }
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof set, &set) != 0) return ok_status();  // EAL will tell
   for (const unsigned cpu : m.cpus) {
-    if (!CPU_ISSET(cpu, &set)) {
-      return make_error("lcore map '" + map + "': CPU " + std::to_string(cpu) +
-                        " is not available to this process (" + std::to_string(CPU_COUNT(&set)) +
-                        " CPUs usable)");
-    }
+    if (auto s = cpu_usable(cpu, set, where); !s) return s;
   }
   return ok_status();
 }
