@@ -2,6 +2,7 @@
 // control thread one window at a time for active-speaker detection.
 #include <rte_ring_elem.h>
 
+#include "dataplane/control/ring_count.hpp"
 #include "dataplane/fanout/fastpath.hpp"
 
 namespace edgesfu::dp::fanout {
@@ -10,7 +11,7 @@ void Fastpath::send_telemetry(const control::Event& ev) {
   // Single producer (this lcore); never into the room kept for releases. The
   // ring API takes a non-const pointer.
   control::Event copy = ev;
-  if (rte_ring_free_count(events_) <= event_release_reserve(limits_) ||
+  if (control::ring_free_count(events_) <= event_release_reserve(limits_) ||
       rte_ring_sp_enqueue_elem(events_, &copy, sizeof copy) != 0) {
     stats_->media.events_lost.add(1);
   }

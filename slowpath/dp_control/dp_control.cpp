@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/control/ring_count.hpp"
+
 namespace edgesfu::sp {
 
 using dp::control::Command;
@@ -112,7 +114,7 @@ void DpControl::send(uint16_t worker, const Command& c) {
 std::size_t DpControl::commands_in_rings() const {
   std::size_t n = 0;
   for (std::size_t w = 0; w < workers_.size(); ++w) {
-    n += rte_ring_count(workers_.commands(w));
+    n += dp::control::ring_count(workers_.commands(w));
   }
   return n;
 }
