@@ -11,6 +11,8 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <string_view>
+#include <unordered_map>
 
 #include "dataplane/pkt/byte_order.hpp"
 #include "dataplane/srtp/ipsecmb_session.hpp"
@@ -209,52 +211,62 @@ class ImbEngine final : public Engine {
     s->profile = p.keys.profile;
     s->direction = p.direction;
     s->allow_retransmit = p.allow_retransmit;
-    s->window = static_cast<uint16_t>(
-        p.replay_window < 64 ? 64 : p.replay_window > kRtpWindowBits ? kRtpWindowBits : p.replay_window);
+    s->window = static_cast<uint16_t>(p.replay_window < 64               ? 64
+                                      : p.replay_window > kRtpWindowBits ? kRtpWindowBits
+                                                                         : p.replay_window);
     s->rtp_tag_len = static_cast<uint8_t>(rtp_overhead(p.keys.profile));
     s->any_ssrc = p.ssrc == 0;
     if (p.ssrc != 0) {
       s->stream0.ssrc = p.ssrc;
       s->nstreams = 1;
     }
-    bool ok;
+    KeySet* k;
     {
       std::lock_guard<std::mutex> lock(slow_mu_);
-      ok = derive_session_keys(slow_, p.keys, *s);
+      k = acquire_keys(p.keys);
     }
-    if (!ok) {
+    if (k == nullptr) {
       destroy_session(s);
       return make_error("srtp: ipsec-mb key setup failed");
     }
+    s->keys = k;
+    std::memcpy(s->rtp_salt, k->rtp_salt, sizeof s->rtp_salt);
     return s;
   }
 
   void destroy_session(Session* s) override {
     if (s == nullptr) return;
     auto* is = static_cast<ImbSession*>(s);
+    if (is->keys != nullptr) {
+      std::lock_guard<std::mutex> lock(slow_mu_);
+      release_keys(is->keys);
+    }
     delete[] is->windows;
     is->~ImbSession();
-    volatile uint8_t* v = reinterpret_cast<volatile uint8_t*>(is);  // key material
-    for (std::size_t i = 0; i < sizeof(ImbSession); ++i) v[i] = 0;
-    ::operator delete(is, std::align_val_t{64});
+    wipe(is, sizeof(ImbSession));
+    ::operator delete (is, std::align_val_t{64});
   }
 
   bool prepare_thread() override { return thread_ctx() != nullptr; }
 
   void protect_rtp(std::span<Op> ops) override {
-    run(ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_protect_rtp(op, p, j); },
+    run(
+        ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_protect_rtp(op, p, j); },
         [](Pending& p, bool ok) { finish_protect_rtp(p, ok); });
   }
   void unprotect_rtp(std::span<Op> ops) override {
-    run(ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_unprotect_rtp(op, p, j); },
+    run(
+        ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_unprotect_rtp(op, p, j); },
         [](Pending& p, bool ok) { finish_unprotect_rtp(p, ok); });
   }
   void protect_rtcp(std::span<Op> ops) override {
-    run(ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_protect_rtcp(op, p, j); },
+    run(
+        ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_protect_rtcp(op, p, j); },
         [](Pending& p, bool ok) { finish_protect_rtcp(p, ok); });
   }
   void unprotect_rtcp(std::span<Op> ops) override {
-    run(ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_unprotect_rtcp(op, p, j); },
+    run(
+        ops, [](Op& op, Pending& p, IMB_JOB* j) { return build_unprotect_rtcp(op, p, j); },
         [](Pending& p, bool ok) { finish_unprotect_rtcp(p, ok); });
   }
 
@@ -290,7 +302,8 @@ class ImbEngine final : public Engine {
     }
     IMB_MGR* mgr = t->mgr;
     for (std::size_t base = 0; base < ops.size(); base += kChunk) {
-      const uint32_t n = static_cast<uint32_t>(ops.size() - base < kChunk ? ops.size() - base : kChunk);
+      const uint32_t n =
+          static_cast<uint32_t>(ops.size() - base < kChunk ? ops.size() - base : kChunk);
       for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(ops[base + i].session, 1);
       IMB_JOB* jobs[kChunk];
       const uint32_t got = IMB_GET_NEXT_BURST(mgr, n, jobs);
@@ -321,7 +334,8 @@ class ImbEngine final : public Engine {
         const uint32_t f = IMB_FLUSH_BURST(mgr, nj - done, jobs);
         if (f == 0) break;
         for (uint32_t k = 0; k < f; ++k) {
-          finish(*static_cast<Pending*>(jobs[k]->user_data), jobs[k]->status == IMB_STATUS_COMPLETED);
+          finish(*static_cast<Pending*>(jobs[k]->user_data),
+                 jobs[k]->status == IMB_STATUS_COMPLETED);
         }
         done += f;
       }
@@ -356,14 +370,14 @@ class ImbEngine final : public Engine {
     const uint32_t roc = static_cast<uint32_t>(index >> 16);
     if (is_gcm(s)) {
       gcm_iv(p.iv, s->rtp_salt, ssrc, roc, static_cast<uint16_t>(index));
-      set_gcm_job(j, s->rtp_gcm, IMB_DIR_ENCRYPT, op.data, hdr, op.len - hdr, op.data, hdr,
+      set_gcm_job(j, s->keys->rtp_gcm, IMB_DIR_ENCRYPT, op.data, hdr, op.len - hdr, op.data, hdr,
                   op.data + op.len, p);
     } else {
       cm_iv(p.iv, s->rtp_salt, ssrc, index);
       // Authenticated: packet || ROC. The library takes the last partial
       // block in at submit, so the tag may then land over the ROC.
       store_be32(op.data + op.len, roc);
-      set_cm_job(j, s->rtp_cm, IMB_DIR_ENCRYPT, op.data, hdr, op.len - hdr, op.len + 4,
+      set_cm_job(j, s->keys->rtp_cm, IMB_DIR_ENCRYPT, op.data, hdr, op.len - hdr, op.len + 4,
                  op.data + op.len, p);
     }
     return true;
@@ -442,11 +456,12 @@ class ImbEngine final : public Engine {
     std::memcpy(p.saved, op.data + body, tag_len);
     if (is_gcm(s)) {
       gcm_iv(p.iv, s->rtp_salt, ssrc, roc, static_cast<uint16_t>(index));
-      set_gcm_job(j, s->rtp_gcm, IMB_DIR_DECRYPT, op.data, hdr, body - hdr, op.data, hdr, p.tag, p);
+      set_gcm_job(j, s->keys->rtp_gcm, IMB_DIR_DECRYPT, op.data, hdr, body - hdr, op.data, hdr,
+                  p.tag, p);
     } else {
       cm_iv(p.iv, s->rtp_salt, ssrc, index);
       store_be32(op.data + body, roc);  // over the (saved) tag
-      set_cm_job(j, s->rtp_cm, IMB_DIR_DECRYPT, op.data, hdr, body - hdr, body + 4, p.tag, p);
+      set_cm_job(j, s->keys->rtp_cm, IMB_DIR_DECRYPT, op.data, hdr, body - hdr, body + 4, p.tag, p);
     }
     return true;
   }
@@ -526,15 +541,15 @@ class ImbEngine final : public Engine {
     p.s = s;
     p.index = e_index;
     if (is_gcm(s)) {
-      gcm_iv(p.iv, s->rtcp_salt, ssrc, index >> 16, static_cast<uint16_t>(index));
+      gcm_iv(p.iv, s->keys->rtcp_salt, ssrc, index >> 16, static_cast<uint16_t>(index));
       std::memcpy(p.aad, op.data, 8);
       store_be32(p.aad + 8, e_index);
-      set_gcm_job(j, s->rtcp_gcm, IMB_DIR_ENCRYPT, op.data, 8, op.len - 8, p.aad, 12,
+      set_gcm_job(j, s->keys->rtcp_gcm, IMB_DIR_ENCRYPT, op.data, 8, op.len - 8, p.aad, 12,
                   op.data + op.len, p);
     } else {
-      cm_iv(p.iv, s->rtcp_salt, ssrc, index);
+      cm_iv(p.iv, s->keys->rtcp_salt, ssrc, index);
       store_be32(op.data + op.len, e_index);
-      set_cm_job(j, s->rtcp_cm, IMB_DIR_ENCRYPT, op.data, 8, op.len - 8, op.len + 4,
+      set_cm_job(j, s->keys->rtcp_cm, IMB_DIR_ENCRYPT, op.data, 8, op.len - 8, op.len + 4,
                  op.data + op.len + 4, p);
     }
     return true;
@@ -576,7 +591,8 @@ class ImbEngine final : public Engine {
     const uint32_t e_index = load_be32(ei);
     const uint32_t index = e_index & 0x7fffffffu;
     const bool encrypted = (e_index & 0x80000000u) != 0;
-    if (si != kMaxStreams && s->windows[si].rtcp.check(index, kRtcpWindowBits) != ReplayVerdict::kNew) {
+    if (si != kMaxStreams &&
+        s->windows[si].rtcp.check(index, kRtcpWindowBits) != ReplayVerdict::kNew) {
       op.status = Status::kReplay;
       return false;
     }
@@ -585,22 +601,23 @@ class ImbEngine final : public Engine {
     p.ssrc = ssrc;
     p.tag_len = static_cast<uint8_t>(tag_len);
     if (gcm) {
-      gcm_iv(p.iv, s->rtcp_salt, ssrc, index >> 16, static_cast<uint16_t>(index));
+      gcm_iv(p.iv, s->keys->rtcp_salt, ssrc, index >> 16, static_cast<uint16_t>(index));
       std::memcpy(p.saved, op.data + rtcp_len, 16);
       if (encrypted) {
         std::memcpy(p.aad, op.data, 8);
         store_be32(p.aad + 8, e_index);
-        set_gcm_job(j, s->rtcp_gcm, IMB_DIR_DECRYPT, op.data, 8, rtcp_len - 8, p.aad, 12, p.tag, p);
+        set_gcm_job(j, s->keys->rtcp_gcm, IMB_DIR_DECRYPT, op.data, 8, rtcp_len - 8, p.aad, 12,
+                    p.tag, p);
       } else {
         // RFC 7714 §9.3: unencrypted, the whole packet and E||index are AAD.
         store_be32(op.data + rtcp_len, e_index);
-        set_gcm_job(j, s->rtcp_gcm, IMB_DIR_DECRYPT, op.data, rtcp_len + 4, 0, op.data,
+        set_gcm_job(j, s->keys->rtcp_gcm, IMB_DIR_DECRYPT, op.data, rtcp_len + 4, 0, op.data,
                     rtcp_len + 4, p.tag, p);
       }
     } else {
       std::memcpy(p.saved, op.data + op.len - 10, 10);
-      cm_iv(p.iv, s->rtcp_salt, ssrc, index);
-      set_cm_job(j, s->rtcp_cm, IMB_DIR_DECRYPT, op.data, 8, encrypted ? rtcp_len - 8 : 0,
+      cm_iv(p.iv, s->keys->rtcp_salt, ssrc, index);
+      set_cm_job(j, s->keys->rtcp_cm, IMB_DIR_DECRYPT, op.data, 8, encrypted ? rtcp_len - 8 : 0,
                  op.len - 10, p.tag, p);
     }
     return true;
@@ -621,8 +638,53 @@ class ImbEngine final : public Engine {
     op.status = Status::kOk;
   }
 
+  static std::string_view id_view(const std::array<uint8_t, 32>& id) {
+    return {reinterpret_cast<const char*>(id.data()), id.size()};
+  }
+
+  // The key set for `keys`, under slow_mu_: the one sessions already use
+  // (one more reference), or one derived now. nullptr if the library fails
+  // or memory runs out.
+  KeySet* acquire_keys(const Keys& keys) {
+    std::array<uint8_t, 32> id = key_set_id(keys);
+    const auto found = key_sets_.find(id_view(id));
+    if (found != key_sets_.end()) {
+      wipe(id.data(), id.size());
+      ++found->second->refs;
+      return found->second;
+    }
+    auto* k = new (std::align_val_t{64}, std::nothrow) KeySet();
+    if (k != nullptr) {
+      k->id = id;
+      k->refs = 1;
+    }
+    wipe(id.data(), id.size());
+    if (k == nullptr) return nullptr;
+    if (!derive_session_keys(slow_, keys, *k)) {
+      free_keys(k);
+      return nullptr;
+    }
+    key_sets_.emplace(id_view(k->id), k);
+    return k;
+  }
+
+  // One session fewer on `k`, under slow_mu_; the last one frees it.
+  void release_keys(KeySet* k) {
+    if (--k->refs != 0) return;
+    key_sets_.erase(id_view(k->id));
+    free_keys(k);
+  }
+
+  static void free_keys(KeySet* k) {
+    k->~KeySet();
+    wipe(k, sizeof(KeySet));  // key material
+    ::operator delete (k, std::align_val_t{64});
+  }
+
   IMB_MGR* slow_;
   std::mutex slow_mu_;
+  // Key sets in use by their id (a view of the set's own id bytes).
+  std::unordered_map<std::string_view, KeySet*> key_sets_;
   InitFn init_;
   IpsecMbArch arch_;
   std::atomic<ThreadCtx*> ctx_[kMaxThreads];
@@ -651,7 +713,7 @@ std::string ipsecmb_describe(const Engine& e) {
   const struct {
     uint64_t bit;
     const char* name;
-  } flags[] = {{IMB_FEATURE_AESNI, "AES-NI"},       {IMB_FEATURE_VAES, "VAES"},
+  } flags[] = {{IMB_FEATURE_AESNI, "AES-NI"},        {IMB_FEATURE_VAES, "VAES"},
                {IMB_FEATURE_PCLMULQDQ, "PCLMULQDQ"}, {IMB_FEATURE_VPCLMULQDQ, "VPCLMULQDQ"},
                {IMB_FEATURE_SHANI, "SHA-NI"},        {IMB_FEATURE_GFNI, "GFNI"},
                {IMB_FEATURE_AVX2, "AVX2"},           {IMB_FEATURE_AVX512F, "AVX-512"}};

@@ -7,16 +7,16 @@
 
 namespace edgesfu::dp::srtp::imb {
 
+void wipe(void* p, std::size_t n) {
+  volatile uint8_t* v = static_cast<volatile uint8_t*>(p);
+  while (n-- > 0) *v++ = 0;
+}
+
 namespace {
 
 // Labels of RFC 3711 §4.3.2 (the same for RFC 7714 §11).
 constexpr uint8_t kLabelRtpEncryption = 0x00, kLabelRtpAuth = 0x01, kLabelRtpSalt = 0x02;
 constexpr uint8_t kLabelRtcpEncryption = 0x03, kLabelRtcpAuth = 0x04, kLabelRtcpSalt = 0x05;
-
-void wipe(void* p, std::size_t n) {
-  volatile uint8_t* v = static_cast<volatile uint8_t*>(p);
-  while (n-- > 0) *v++ = 0;
-}
 
 // HMAC-SHA1 inner and outer states for a 20-byte key (RFC 2104).
 void hmac_pads(IMB_MGR* mgr, const uint8_t key[20], CmKeys& k) {
@@ -105,15 +105,26 @@ bool kdf(IMB_MGR* mgr, const uint8_t master_key[16], const uint8_t* master_salt,
   return ctr_keystream(mgr, master_key, iv, out, n);
 }
 
-bool derive_session_keys(IMB_MGR* mgr, const Keys& keys, ImbSession& s) {
+bool derive_session_keys(IMB_MGR* mgr, const Keys& keys, KeySet& k) {
   const bool gcm = keys.profile == Profile::kAeadAes128Gcm;
   const std::size_t salt_len = master_salt_len(keys.profile);
   const uint8_t* mk = keys.master_key.data();
   const uint8_t* ms = keys.master_salt.data();
   return derive_kind(mgr, mk, ms, salt_len, gcm, kLabelRtpEncryption, kLabelRtpAuth, kLabelRtpSalt,
-                     s.rtp_cm, s.rtp_gcm, s.rtp_salt) &&
+                     k.rtp_cm, k.rtp_gcm, k.rtp_salt) &&
          derive_kind(mgr, mk, ms, salt_len, gcm, kLabelRtcpEncryption, kLabelRtcpAuth,
-                     kLabelRtcpSalt, s.rtcp_cm, s.rtcp_gcm, s.rtcp_salt);
+                     kLabelRtcpSalt, k.rtcp_cm, k.rtcp_gcm, k.rtcp_salt);
+}
+
+std::array<uint8_t, 32> key_set_id(const Keys& keys) {
+  static_assert(sizeof(uint16_t) + 16 + 14 == 32);
+  std::array<uint8_t, 32> id{};
+  const auto p = static_cast<uint16_t>(keys.profile);
+  id[0] = static_cast<uint8_t>(p >> 8);
+  id[1] = static_cast<uint8_t>(p);
+  std::memcpy(id.data() + 2, keys.master_key.data(), 16);
+  std::memcpy(id.data() + 18, keys.master_salt.data(), master_salt_len(keys.profile));
+  return id;
 }
 
 }  // namespace edgesfu::dp::srtp::imb

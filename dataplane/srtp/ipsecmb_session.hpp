@@ -1,14 +1,19 @@
 // The intel-ipsec-mb engine's session: internal to dataplane/srtp.
 //
 // Layout, for a downtrack (one outbound SSRC): line 0 holds everything a
-// protect reads or writes except the key schedule (flags, salts, the stream's
-// index state), so a burst touches one line of session state plus the RTP key
-// schedule. Inbound sessions accept several SSRCs: their further streams and
-// the replay windows live after the keys, read only on unprotect.
+// protect reads or writes except the key schedule (flags, the SRTP salt, the
+// stream's index state, where the keys are), so a burst touches one line of
+// session state plus the RTP key schedule. The key schedules live in a
+// KeySet shared by every session made from the same master key: a
+// subscriber's downtracks (one DTLS export, one SSRC each) touch one copy.
+// SRTCP's salt and schedules follow the RTP schedule there, off the lines a
+// media protect touches. Inbound sessions accept several SSRCs: their further
+// streams and the replay windows live after line 0, read only on unprotect.
 #pragma once
 
 #include <intel-ipsec-mb.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -24,8 +29,8 @@ inline constexpr unsigned kRtcpWindowBits = 128;  // SRTCP replay window (as lib
 // A stream's index state: 16 bytes, four to a cache line.
 struct StreamState {
   uint32_t ssrc = 0;
-  uint32_t rtcp_index = 0;    // outbound: the last SRTCP index sent
-  uint64_t highest = 0;       // highest RTP index seen (ROC << 16 | SEQ)
+  uint32_t rtcp_index = 0;  // outbound: the last SRTCP index sent
+  uint64_t highest = 0;     // highest RTP index seen (ROC << 16 | SEQ)
 };
 static_assert(sizeof(StreamState) == 16);
 
@@ -44,6 +49,35 @@ struct alignas(64) GcmKeys {
   gcm_key_data gcm;
 };
 
+// The key schedules and session salts derived from one master key and salt
+// (one DTLS-SRTP export, one direction). Made and freed on the slow path,
+// which counts the sessions using it; lcores only read it.
+struct alignas(64) KeySet {
+  // ---- SRTP: the one a fan-out touches
+  union {
+    CmKeys rtp_cm;
+    GcmKeys rtp_gcm;
+  };
+  // ---- SRTCP, then what only the slow path reads
+  union {
+    CmKeys rtcp_cm;
+    GcmKeys rtcp_gcm;
+  };
+  uint8_t rtcp_salt[16] = {};
+  uint8_t rtp_salt[16] = {};     // copied into each session's line 0
+  std::array<uint8_t, 32> id{};  // profile, master key, master salt: the engine's lookup key
+  uint32_t refs = 0;             // sessions using this set
+
+  KeySet() : rtp_cm{}, rtcp_cm{} {}
+};
+
+// Zeroes `n` bytes at `p` in a way the compiler keeps (key material).
+void wipe(void* p, std::size_t n);
+
+// What identifies a key set: the profile, the master key and the master salt
+// (the bytes the profile uses).
+std::array<uint8_t, 32> key_set_id(const Keys& keys);
+
 struct alignas(64) ImbSession final : Session {
   // ---- line 0: the hot state
   Profile profile = Profile::kAeadAes128Gcm;
@@ -54,23 +88,13 @@ struct alignas(64) ImbSession final : Session {
   uint16_t window = 1024;
   uint8_t rtp_tag_len = 10;
   uint8_t pad0[7] = {};
-  uint8_t rtp_salt[16] = {};   // k_s: 14 bytes (AES-CM) or 12 (GCM), zero-padded
-  uint8_t rtcp_salt[16] = {};
+  uint8_t rtp_salt[16] = {};  // k_s: 14 bytes (AES-CM) or 12 (GCM), zero-padded
+  KeySet* keys = nullptr;     // shared; never null in a session the engine returned
+  uint8_t pad1[8] = {};
   StreamState stream0;
-  // ---- key schedules (SRTP first: the one a fan-out touches)
-  union {
-    CmKeys rtp_cm;
-    GcmKeys rtp_gcm;
-  };
-  union {
-    CmKeys rtcp_cm;
-    GcmKeys rtcp_gcm;
-  };
   // ---- cold: further streams of an any-SSRC session and the replay windows
   StreamState more[kMaxStreams - 1];
   Windows* windows = nullptr;  // kMaxStreams of them (any-SSRC) or one
-
-  ImbSession() : rtp_cm{}, rtcp_cm{} {}
 
   StreamState& stream(unsigned i) { return i == 0 ? stream0 : more[i - 1]; }
   // The stream for `ssrc`, or kMaxStreams.
@@ -85,10 +109,10 @@ struct alignas(64) ImbSession final : Session {
 static_assert(offsetof(ImbSession, stream0) + sizeof(StreamState) <= 64,
               "a protect's session state must fit in the first cache line");
 
-// Fills a session's keys from the master key and salt (RFC 3711 §4.3 with the
+// Fills a key set from the master key and salt (RFC 3711 §4.3 with the
 // AES-CM PRF; RFC 7714 §11 for GCM), using `mgr` for the AES and SHA-1
 // primitives. False if the library reports an error.
-bool derive_session_keys(IMB_MGR* mgr, const Keys& keys, ImbSession& s);
+bool derive_session_keys(IMB_MGR* mgr, const Keys& keys, KeySet& k);
 
 // Installs session keys directly (what derive_session_keys does after the KDF;
 // tests use it for the RFC 7714 vectors, which give session keys): the AES

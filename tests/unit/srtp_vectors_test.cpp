@@ -4,6 +4,7 @@
 // and SRTCP, which give session keys: installed directly).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -88,10 +89,12 @@ class VectorEngine : public ::testing::Test {
     const auto salt = hex("517569642070726f2071756f");
     imb::ImbSession* s = session(Profile::kAeadAes128Gcm, d, ssrc, key, salt);
     const uint8_t no_auth[20] = {};
-    EXPECT_TRUE(imb::install_keys(mgr.m, true, key.data(), no_auth, salt.data(), 12, s->rtp_cm,
-                                  s->rtp_gcm, s->rtp_salt));
-    EXPECT_TRUE(imb::install_keys(mgr.m, true, key.data(), no_auth, salt.data(), 12, s->rtcp_cm,
-                                  s->rtcp_gcm, s->rtcp_salt));
+    imb::KeySet& k = *s->keys;
+    EXPECT_TRUE(imb::install_keys(mgr.m, true, key.data(), no_auth, salt.data(), 12, k.rtp_cm,
+                                  k.rtp_gcm, k.rtp_salt));
+    EXPECT_TRUE(imb::install_keys(mgr.m, true, key.data(), no_auth, salt.data(), 12, k.rtcp_cm,
+                                  k.rtcp_gcm, k.rtcp_salt));
+    std::memcpy(s->rtp_salt, k.rtp_salt, sizeof s->rtp_salt);
     return s;
   }
   Status run(void (Engine::*fn)(std::span<Op>), Session* s, std::vector<uint8_t>& pkt,
@@ -137,8 +140,9 @@ const char* kSrtp7714 =
 
 TEST_F(VectorEngine, Rfc7714_16_1_1_GcmProtect) {
   auto pkt = hex(kRtp7714);
-  ASSERT_EQ(run(&Engine::protect_rtp, gcm_session(Direction::kOutbound, 0x5501a0b2), pkt, pkt.size()),
-            Status::kOk);
+  ASSERT_EQ(
+      run(&Engine::protect_rtp, gcm_session(Direction::kOutbound, 0x5501a0b2), pkt, pkt.size()),
+      Status::kOk);
   EXPECT_EQ(pkt, hex(kSrtp7714));
 }
 
@@ -180,6 +184,56 @@ TEST_F(VectorEngine, Rfc7714_17_1_GcmSrtcpUnprotectTamperAndIndex) {
   EXPECT_EQ(pkt, hex(kRtcp7714));
   auto again = hex(kSrtcp7714);
   EXPECT_EQ(run(&Engine::unprotect_rtcp, rx, again, again.size()), Status::kReplay);
+}
+
+// A subscriber's downtracks are sessions made from one DTLS export: they
+// share one key set (one copy of the schedules in cache), which lives as long
+// as any of them. Other keys, or another profile, get their own.
+TEST_F(VectorEngine, SessionsOfOneMasterKeyShareOneKeySet) {
+  const auto mk = hex("E1F97A0D3E018BE0D64FA32C06DE4139");
+  const auto ms = hex("0EC675AD498AFEEBB6960B3AABE6");
+  auto other = mk;
+  other[15] ^= 0x01;
+  const Profile p = Profile::kAes128CmHmacSha1_80;
+  imb::ImbSession* a = session(p, Direction::kOutbound, 0x1111, mk, ms);
+  imb::ImbSession* b = session(p, Direction::kOutbound, 0x2222, mk, ms);
+  imb::ImbSession* rx = session(p, Direction::kInbound, 0, mk, ms);
+  imb::ImbSession* c = session(p, Direction::kOutbound, 0x2222, other, ms);
+  imb::ImbSession* d = session(Profile::kAes128CmHmacSha1_32, Direction::kOutbound, 0x1111, mk, ms);
+  ASSERT_NE(a->keys, nullptr);
+  EXPECT_EQ(a->keys, b->keys);
+  EXPECT_EQ(a->keys, rx->keys);
+  EXPECT_EQ(a->keys->refs, 3u);
+  EXPECT_NE(a->keys, c->keys);
+  EXPECT_NE(a->keys, d->keys);
+  EXPECT_EQ(std::memcmp(a->rtp_salt, b->rtp_salt, sizeof a->rtp_salt), 0);
+
+  // The first session goes; the others keep the set and still work.
+  engine->destroy_session(a);
+  sessions.erase(sessions.begin());
+  EXPECT_EQ(b->keys->refs, 2u);
+  auto plain = hex("800f1234decafbad00002222 abababababababababababababababab");
+  auto pkt = plain;
+  ASSERT_EQ(run(&Engine::protect_rtp, b, pkt, plain.size()), Status::kOk);
+  ASSERT_EQ(run(&Engine::unprotect_rtp, rx, pkt, pkt.size()), Status::kOk);
+  EXPECT_EQ(pkt, plain);
+  // Under the other master key the same packet does not open.
+  auto wrong = plain;
+  wrong[3] = 0x35;  // the next sequence number: not a replay
+  ASSERT_EQ(run(&Engine::protect_rtp, c, wrong, plain.size()), Status::kOk);
+  EXPECT_EQ(run(&Engine::unprotect_rtp, rx, wrong, wrong.size()), Status::kAuthFail);
+
+  // Once every session of a set is gone, the same keys derive a new one
+  // that protects exactly as before.
+  for (Session* s : sessions) engine->destroy_session(s);
+  sessions.clear();
+  imb::ImbSession* again = session(p, Direction::kOutbound, 0x2222, mk, ms);
+  EXPECT_EQ(again->keys->refs, 1u);
+  auto pkt2 = plain;
+  ASSERT_EQ(run(&Engine::protect_rtp, again, pkt2, plain.size()), Status::kOk);
+  imb::ImbSession* rx2 = session(p, Direction::kInbound, 0, mk, ms);
+  ASSERT_EQ(run(&Engine::unprotect_rtp, rx2, pkt2, pkt2.size()), Status::kOk);
+  EXPECT_EQ(pkt2, plain);
 }
 
 }  // namespace
