@@ -45,6 +45,9 @@ struct Sorted {
   uint16_t rtcp_slots[kMaxBurst];
   uint32_t rtcp_lens[kMaxBurst];
   uint16_t nrtcp = 0;
+  rte_mbuf* handoff[kMaxBurst];  // frames of flows another lcore owns
+  uint16_t handoff_to[kMaxBurst];
+  uint16_t nhandoff = 0;
 };
 
 // A kernel frame to a flow this lcore owns.
@@ -147,13 +150,14 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, Sorted& s)
       const pkt::UdpFrame& f = frames[i];
       const flow::FlowRef ref = refs[k];
       if (((hits >> k) & 1) != 0 && ref.worker != w.index) {
-        // Another lcore owns the room: hand the packet over (DESIGN.md §2).
-        rte_ring* r = ref.worker < w.workers ? w.handoff[ref.worker] : nullptr;
-        if (r == nullptr || rte_ring_mp_enqueue(r, m) != 0) {
+        // Another lcore owns the room: hand the packet over (DESIGN.md §2),
+        // with the burst's others for that lcore (hand_off).
+        if (ref.worker < w.workers && w.handoff[ref.worker] != nullptr) {
+          s.handoff[s.nhandoff] = m;
+          s.handoff_to[s.nhandoff++] = ref.worker;
+        } else {
           drop(w.stats, DropReason::kHandoffFull).add(1);
           rte_pktmbuf_free(m);
-        } else {
-          w.stats.media.handed_off.add(1);
         }
         continue;
       }
@@ -173,6 +177,35 @@ void sort_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, Sorted& s)
       }
     }
   }
+}
+
+// Hands a burst's frames for other lcores over, one enqueue per lcore: an MP
+// ring's head claim and tail wait are paid per enqueue, not per packet.
+// Arrival order is kept per lcore. What a full ring refuses is dropped and
+// counted.
+void hand_off(Worker& w, Sorted& s) {
+  uint16_t left = s.nhandoff;
+  while (left != 0) {
+    const uint16_t to = s.handoff_to[0];
+    void* batch[kMaxBurst];
+    uint16_t nb = 0, rest = 0;
+    for (uint16_t i = 0; i < left; ++i) {
+      if (s.handoff_to[i] == to) {
+        batch[nb++] = s.handoff[i];
+      } else {
+        s.handoff[rest] = s.handoff[i];
+        s.handoff_to[rest++] = s.handoff_to[i];
+      }
+    }
+    left = rest;
+    const unsigned sent = rte_ring_mp_enqueue_burst(w.handoff[to], batch, nb, nullptr);
+    w.stats.media.handed_off.add(sent);
+    if (sent < nb) {
+      drop(w.stats, DropReason::kHandoffFull).add(nb - sent);
+      rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(batch + sent), nb - sent);
+    }
+  }
+  s.nhandoff = 0;
 }
 
 // The kernel's frames (exception RX), before they go to the wire: a UDP
@@ -220,6 +253,7 @@ inline void count_rx(DirectionStats& d, rte_mbuf* const* pkts, uint16_t n) {
 void handle_burst(Worker& w, rte_mbuf** pkts, uint16_t n, uint64_t tsc, uint64_t now_us) {
   Sorted s;
   sort_burst(w, pkts, n, tsc, s);
+  if (s.nhandoff != 0) hand_off(w, s);
   w.stats.media.punted.add(s.npunt);
   send_all(w.exception_port, w.queue, s.punt, s.npunt, w.stats.wire_to_exception,
            drop(w.stats, DropReason::kExceptionTxFull));
