@@ -65,6 +65,12 @@ def edgesfu_in(step, smp):
             "handed_off_share": (b.get("handed_off", 0) - a.get("handed_off", 0)) / rtp_in if rtp_in > 0 else 0.0,
             "edgesfu_tx_pps": (b["media_tx_pkts"] - a["media_tx_pkts"]) / dt,
             "other_threads_cpu": (b["cpu_s"] - a["cpu_s"]) / dt, "span_s": dt,
+            # The share of the wall time the worker threads had a CPU, and
+            # how often the kernel took it from them (a second).
+            "worker_on_cpu": ((b["worker_cpu_s"] - a["worker_cpu_s"]) / (dt * max(1, len(by_lcore)))
+                              if "worker_cpu_s" in a and "worker_cpu_s" in b else None),
+            "worker_preempted_per_s": ((b["worker_preempted"] - a["worker_preempted"]) / dt
+                                       if "worker_preempted" in a and "worker_preempted" in b else None),
             # TSC cycles of the worker per packet the subscribers received.
             "worker_cycles_per_pkt": (b["busy_cycles"] - a["busy_cycles"]) / max(1.0, step["recv_pps"] * dt)}
 
@@ -140,16 +146,19 @@ def main():
              "| case | workers | max forwarded pps (loss <= 0.1 %, p99 <= the limit) | p99 limit | loss / p99 ms at max | "
              "edgesfu workers busy at max | their cycles / pkt | loadgen media lcore busy | "
              "fastpath_bench ceiling (cycles / pkt) | end to end / ceiling x workers | the step that ended the ramp | "
-             "its loss / p99 ms |",
-             "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+             "its loss / p99 ms | its workers on a CPU / preempted a second |",
+             "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for c in results["cases"]:
         if "error" in c:
-            lines.append("| %s | | %s | | | | | | | | | |" % (c["name"], c["error"]))
+            lines.append("| %s | | %s | | | | | | | | | | |" % (c["name"], c["error"]))
             continue
         m, f, ce = c["max"], c["first_failed"], c["ceiling"]
         e = (m or {}).get("edgesfu") or {}
         busy = " + ".join("%.0f %%" % (100 * b) for b in sorted(e.get("busy_by_lcore", {}).values()))
-        lines.append("| %s | %d | %s | %g ms | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        fe = (f or {}).get("edgesfu") or {}
+        on_cpu = ("%.0f %% / %.0f" % (100 * fe["worker_on_cpu"], fe["worker_preempted_per_s"])
+                  if fe.get("worker_on_cpu") is not None else "")
+        lines.append("| %s | %d | %s | %g ms | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             c["name"], c["workers"],
             "{:,.0f}".format(m["recv_pps"]) if m else "none passed", c["p99_limit_ms"],
             "%.4f %% / %.2f" % (100 * m["loss_ratio"], m["latency_ms"]["p99"]) if m else "",
@@ -160,7 +169,7 @@ def main():
                                                 ce["cycles_per_pkt"]) if ce else "",
             "%.0f %%" % (100 * m["recv_pps"] / (c["workers"] * ce["mpps"] * 1e6)) if (m and ce) else "",
             "{:,.0f}".format(f["recv_pps"]) if f else "(ramp ended)",
-            "%.4f %% / %.2f" % (100 * f["loss_ratio"], f["latency_ms"]["p99"]) if f else ""))
+            "%.4f %% / %.2f" % (100 * f["loss_ratio"], f["latency_ms"]["p99"]) if f else "", on_cpu))
     pair = {c["workers"]: c for c in results["cases"] if c["name"].startswith("2rooms") and c.get("max")}
     if 1 in pair and 2 in pair:
         one, two = pair[1]["max"], pair[2]["max"]

@@ -11,6 +11,9 @@ CPU times come from /proc/PID/stat and /proc/PID/task/*/stat (utime + stime).
 edgesfu's worker lcores busy-poll, so their thread CPU time is always 100 %;
 their work is counted by the cycles the worker loop itself accounts as busy
 (iterations that moved packets), and the TSC rate converts them to seconds.
+Their CPU time and involuntary context switches (/proc/PID/task/*/status) say
+how much of the wall time they had a CPU: a polling thread that is preempted
+still counts the wall time of the iteration it was in as busy.
 """
 import json
 import os
@@ -44,6 +47,26 @@ def process_cpu(pid, skip_prefix=None):
     return total
 
 
+def threads_cpu_and_preempted(pid, prefix):
+    """CPU time and involuntary context switches of the threads whose name
+    starts with prefix."""
+    cpu, preempted = 0.0, 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        base = "/proc/%d/task/%s/" % (pid, tid)
+        try:
+            with open(base + "comm") as f:
+                if not f.read().startswith(prefix):
+                    continue
+            cpu += stat_cpu(base + "stat")
+            with open(base + "status") as f:
+                for line in f:
+                    if line.startswith("nonvoluntary_ctxt_switches:"):
+                        preempted += int(line.split()[1])
+        except OSError:
+            continue  # the thread ended meanwhile
+    return cpu, preempted
+
+
 def status_kb(pid, fields=("VmRSS", "RssAnon", "RssFile", "RssShmem")):
     out = {}
     with open("/proc/%d/status" % pid) as f:
@@ -74,6 +97,7 @@ def main():
         media = tel["/edgesfu/media"] or {}
         # DPDK 22.11 names its worker lcore threads rte-worker-<lcore>.
         sample["cpu_s"] = process_cpu(pid, skip_prefix="rte-worker")
+        sample["worker_cpu_s"], sample["worker_preempted"] = threads_cpu_and_preempted(pid, "rte-worker")
         sample["busy_cycles"] = sum(v["busy_cycles"] for v in lcores.values())
         sample["busy_cycles_by_lcore"] = {k: v["busy_cycles"] for k, v in lcores.items()}
         sample["media_tx_by_lcore"] = {k: v["media_tx_pkts"] for k, v in lcores.items()}

@@ -3,7 +3,9 @@
 // pre-encrypted and fed from memory to the real Fastpath; output to net_null.
 // Each SRTP engine (intel-ipsec-mb, the default; libsrtp2, the reference) on
 // the same load. For each engine, SRTP profile and fan-out k (downtracks of
-// one track, each its own subscriber and keys), reports:
+// one track, each its own subscriber and keys; with --tracks T, T tracks of
+// one publisher and each subscriber with T downtracks under its one key, as
+// a DTLS export gives), reports:
 //   * forwarded packets/s and TSC cycles per output packet (unprotect, parse,
 //     munge, copy, protect, headers, TX burst);
 //   * the crypto floor of the same engine on the same core: protect only;
@@ -12,7 +14,9 @@
 //     below it in that range is marked "<");
 //   * added latency p50/p99 (TSC from a burst's arrival to its last packet
 //     handed to TX) with input paced at half the measured capacity;
-//   * heap allocations inside the timed loop (must be 0).
+//   * heap allocations inside the timed loop (must be 0);
+//   * the periodic reports: TSC cycles per RTCP packet out of report passes
+//     (an SR per downtrack, an RR per track), after one SR per track.
 // Output: a table on stdout and JSON (--json FILE).
 //
 //   sudo bench/run                 (see bench/run for the plot)
@@ -38,6 +42,7 @@
 #include "dataplane/fanout/fastpath.hpp"
 #include "dataplane/pkt/byte_order.hpp"
 #include "dataplane/pkt/net.hpp"
+#include "dataplane/pkt/rtcp.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 
 using namespace edgesfu;
@@ -47,6 +52,7 @@ namespace {
 
 std::size_t kPayload = 70;  // RTP payload bytes of the case being run
 uint64_t g_outputs = 0;     // --outputs: timed packets out per case (0: the default)
+uint32_t g_tracks = 1;      // --tracks: the publisher's tracks, each fanned out to every subscriber
 constexpr uint16_t kBurst = 32;
 
 struct CaseResult {
@@ -54,6 +60,7 @@ struct CaseResult {
   std::size_t payload;
   const char* profile;
   uint32_t fanout;
+  uint32_t tracks;
   double mpps;
   double cycles_per_pkt;
   double floor_mpps;
@@ -62,6 +69,7 @@ struct CaseResult {
   double own_allocs_per_pkt;     // heap allocations per output packet outside the SRTP engine
   double engine_allocs_per_pkt;  // the SRTP engine's, per protect (measured apart)
   uint64_t outputs;
+  double report_cycles;  // per RTCP packet of a report pass
 };
 
 // The fast path's output rate as a share of the protect-only floor measured
@@ -149,13 +157,21 @@ double percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
+// The SSRC of subscriber i's downtrack of track t (k subscribers).
+uint32_t downtrack_ssrc(uint32_t k, uint32_t t, uint32_t i) { return 0x100000u + t * k + i; }
+
 // Protect-only floor: the engine protecting k fresh Opus-sized packets per
-// call, k sessions (one per downtrack, as the fast path has).
+// call, one session per downtrack (k x tracks, under k keys) taken in the
+// order the fast path takes them (each input's track to all k subscribers).
 double crypto_floor_cycles(srtp::Engine& e, srtp::Profile prof, uint32_t k, uint64_t& allocs) {
   // Fresh sessions with the downtracks' keys (the fast path's have moved on).
+  const uint32_t nt = g_tracks;
   std::vector<srtp::Session*> sessions;
-  for (uint32_t i = 0; i < k; ++i) {
-    sessions.push_back(session(e, keys(prof, 1000 + i), srtp::Direction::kOutbound, 0x100000u + i));
+  for (uint32_t t = 0; t < nt; ++t) {
+    for (uint32_t i = 0; i < k; ++i) {
+      sessions.push_back(
+          session(e, keys(prof, 1000 + i), srtp::Direction::kOutbound, downtrack_ssrc(k, t, i)));
+    }
   }
   std::vector<std::vector<uint8_t>> bufs(64,
                                          std::vector<uint8_t>(12 + kPayload + srtp::kMaxTrailer));
@@ -163,21 +179,22 @@ double crypto_floor_cycles(srtp::Engine& e, srtp::Profile prof, uint32_t k, uint
   uint64_t cycles = 0, n = 0;
   // One untimed op per session first: the engine's first use of a session is
   // not the steady state the fast path is measured in.
-  for (uint32_t base = 0; base < k; base += 64) {
-    const uint32_t m = std::min<uint32_t>(64, k - base);
+  const auto all = static_cast<uint32_t>(sessions.size());
+  for (uint32_t base = 0; base < all; base += 64) {
+    const uint32_t m = std::min<uint32_t>(64, all - base);
     for (uint32_t i = 0; i < m; ++i) {
       auto& b = bufs[i];
       std::memset(b.data(), 0x5a, b.size());
       b[0] = 0x80;
       b[1] = 111;
       pkt::store_be16(&b[2], 0);
-      pkt::store_be32(&b[8], 0x100000u + base + i);
+      pkt::store_be32(&b[8], downtrack_ssrc(k, (base + i) / k, (base + i) % k));
       ops[i] = srtp::Op{b.data(), static_cast<uint32_t>(12 + kPayload),
                         static_cast<uint32_t>(b.size()), sessions[base + i], srtp::Status::kError};
     }
     e.protect_rtp({ops.data(), m});
   }
-  const uint64_t target = std::max<uint64_t>(20000, 2u * k);
+  const uint64_t target = std::max<uint64_t>(20000, 2ull * all);
   while (n < target) {
     const uint32_t m = static_cast<uint32_t>(std::min<uint64_t>(64, target - n));
     for (uint32_t i = 0; i < m; ++i) {
@@ -185,11 +202,14 @@ double crypto_floor_cycles(srtp::Engine& e, srtp::Profile prof, uint32_t k, uint
       std::memset(b.data(), 0x5a, b.size());
       b[0] = 0x80;
       b[1] = 111;
-      pkt::store_be16(&b[2], static_cast<uint16_t>(1 + (n + i) / k));
-      const uint32_t s = static_cast<uint32_t>((n + i) % k);
-      pkt::store_be32(&b[8], 0x100000u + s);
-      ops[i] = srtp::Op{b.data(), static_cast<uint32_t>(12 + kPayload),
-                        static_cast<uint32_t>(b.size()), sessions[s], srtp::Status::kError};
+      const uint64_t input = (n + i) / k;  // the fast path's input packet
+      const auto t = static_cast<uint32_t>(input % nt);
+      const auto sub = static_cast<uint32_t>((n + i) % k);
+      pkt::store_be16(&b[2], static_cast<uint16_t>(1 + input / nt));
+      pkt::store_be32(&b[8], downtrack_ssrc(k, t, sub));
+      ops[i] =
+          srtp::Op{b.data(), static_cast<uint32_t>(12 + kPayload), static_cast<uint32_t>(b.size()),
+                   sessions[t * k + sub], srtp::Status::kError};
     }
     const uint64_t a0 = bench::alloc_count();
     bench::alloc_counting(true);
@@ -218,10 +238,11 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
   rte_ring* events =
       rte_ring_create_elem(("bev" + std::to_string(ring_id++)).c_str(), sizeof(control::Event),
                            rte_align32pow2(4 * k + 64), 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  const uint32_t nt = g_tracks;
   fanout::FastpathLimits lim;
   lim.max_participants = static_cast<uint16_t>(std::min<uint32_t>(k + 1, 65535));
-  lim.max_tracks = 1;
-  lim.max_downtracks = k;
+  lim.max_tracks = static_cast<uint16_t>(nt);
+  lim.max_downtracks = k * nt;
   lim.rtx_depth = 512;
   lim.report_interval_ms = 1000000;  // no RTCP during the measurement
   lim.idle_timeout_ms = 0;
@@ -269,28 +290,32 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
     f.dst_port = 50000;
     fp->learn_path(static_cast<uint16_t>(i + 1), f, 0);
   }
-  c.type = control::CommandType::kAddTrack;
-  c.add_track = control::AddTrack{};
-  c.add_track.id = 1;
-  c.add_track.ssrc = 0xA1;
-  c.add_track.clock_rate = 48000;
-  c.add_track.kind = control::MediaKind::kAudio;
-  fp->apply(c, 0, tx);
-  for (uint32_t i = 0; i < k; ++i) {
-    control::Command d;
-    d.type = control::CommandType::kAddDowntrack;
-    std::memset(&d.add_downtrack, 0, sizeof d.add_downtrack);
-    auto& a = d.add_downtrack;
-    a.slot = i;
-    a.track = 0;
-    a.subscriber = static_cast<uint16_t>(i + 1);
-    a.id = i;
-    a.ssrc = 0x100000u + i;
-    a.ext_passthrough = true;  // as before: no extension map
-    a.first_seq = static_cast<uint16_t>(i * 7);
-    a.tx = session(engine, keys(prof, 1000 + i), srtp::Direction::kOutbound, a.ssrc);
-    all.push_back(a.tx);
-    fp->apply(d, 0, tx);
+  for (uint32_t t = 0; t < nt; ++t) {
+    c.type = control::CommandType::kAddTrack;
+    c.add_track = control::AddTrack{};
+    c.add_track.slot = static_cast<uint16_t>(t);
+    c.add_track.id = 1 + t;
+    c.add_track.ssrc = 0xA1 + t;
+    c.add_track.clock_rate = 48000;
+    c.add_track.kind = control::MediaKind::kAudio;
+    fp->apply(c, 0, tx);
+    for (uint32_t i = 0; i < k; ++i) {
+      control::Command d;
+      d.type = control::CommandType::kAddDowntrack;
+      std::memset(&d.add_downtrack, 0, sizeof d.add_downtrack);
+      auto& a = d.add_downtrack;
+      a.slot = t * k + i;
+      a.track = static_cast<uint16_t>(t);
+      a.subscriber = static_cast<uint16_t>(i + 1);
+      a.id = t * k + i;
+      a.ssrc = downtrack_ssrc(k, t, i);
+      a.ext_passthrough = true;  // as before: no extension map
+      a.first_seq = static_cast<uint16_t>(i * 7);
+      // A subscriber's one key for all its downtracks (one DTLS export).
+      a.tx = session(engine, keys(prof, 1000 + i), srtp::Direction::kOutbound, a.ssrc);
+      all.push_back(a.tx);
+      fp->apply(d, 0, tx);
+    }
   }
 
   // Pre-encrypted input: frames of the publisher's stream.
@@ -304,7 +329,10 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
                           : quick        ? 60000
                                          : 200000;
   const uint32_t n_in = static_cast<uint32_t>(std::clamp<uint64_t>(target_out / k, 24, max_in));
-  srtp::Session* pub_tx = session(engine, pub_keys, srtp::Direction::kOutbound, 0xA1);
+  std::vector<srtp::Session*> pub_tx;
+  for (uint32_t t = 0; t < nt; ++t) {
+    pub_tx.push_back(session(engine, pub_keys, srtp::Direction::kOutbound, 0xA1 + t));
+  }
   std::vector<std::vector<uint8_t>> frames(n_in);
   pkt::UdpPath path;
   path.src_mac = {2, 0, 0, 0, 0, 1};
@@ -317,19 +345,40 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
     std::vector<uint8_t> rtp(12 + kPayload + srtp::kMaxTrailer, 0);
     rtp[0] = 0x80;
     rtp[1] = 111;
-    pkt::store_be16(&rtp[2], static_cast<uint16_t>(i));
-    pkt::store_be32(&rtp[4], 960u * i);
-    pkt::store_be32(&rtp[8], 0xA1);
+    const uint32_t t = i % nt, seq = i / nt;  // the tracks' packets interleaved
+    pkt::store_be16(&rtp[2], static_cast<uint16_t>(seq));
+    pkt::store_be32(&rtp[4], 960u * seq);
+    pkt::store_be32(&rtp[8], 0xA1 + t);
     for (std::size_t j = 0; j < kPayload; ++j) rtp[12 + j] = static_cast<uint8_t>(i + j);
     srtp::Op op{rtp.data(), static_cast<uint32_t>(12 + kPayload), static_cast<uint32_t>(rtp.size()),
-                pub_tx};
+                pub_tx[t]};
     engine.protect_rtp({&op, 1});
     auto& f = frames[i];
     f.resize(path.header_len() + op.len);
     std::memcpy(f.data() + path.header_len(), rtp.data(), op.len);
     pkt::write_udp_headers(f.data(), path, static_cast<uint16_t>(op.len));
   }
-  engine.destroy_session(pub_tx);
+  // One SR per track (its NTP/RTP mapping): fed after the timed loop, so
+  // that each report pass sends an SR per downtrack.
+  std::vector<std::vector<uint8_t>> sr_frames(nt);
+  for (uint32_t t = 0; t < nt; ++t) {
+    std::vector<uint8_t> rtcp(64 + srtp::kMaxTrailer, 0);
+    const pkt::SenderInfo si{0xA1 + t, uint64_t{0xE000'0000} << 32, 960u * (n_in / nt), n_in / nt,
+                             static_cast<uint32_t>(kPayload * (n_in / nt))};
+    const std::size_t len = pkt::build_sr({rtcp.data(), 64}, si, {});
+    srtp::Op op{rtcp.data(), static_cast<uint32_t>(len), static_cast<uint32_t>(rtcp.size()),
+                pub_tx[t]};
+    engine.protect_rtcp({&op, 1});
+    if (len == 0 || op.status != srtp::Status::kOk) {
+      std::fprintf(stderr, "SR: build or protect failed\n");
+      std::exit(1);
+    }
+    auto& f = sr_frames[t];
+    f.resize(path.header_len() + op.len);
+    std::memcpy(f.data() + path.header_len(), rtcp.data(), op.len);
+    pkt::write_udp_headers(f.data(), path, static_cast<uint16_t>(op.len));
+  }
+  for (srtp::Session* x : pub_tx) engine.destroy_session(x);
 
   // Feeds inputs [from, to) in bursts; returns fast-path cycles; latencies of
   // each burst when `gap` (cycles between arrivals) is non-zero.
@@ -394,12 +443,51 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
   feed(n_in - next, gap, &lat, lb);
 
   const uint64_t loop_allocs = bench::alloc_count() - allocs_before;
+
+  // Report passes: the SRs in, then on_timer a report interval apart.
+  {
+    rte_mbuf* pkts[16];
+    pkt::UdpFrame uf[16];
+    uint16_t slots[16] = {};
+    uint32_t lens[16] = {};
+    if (rte_pktmbuf_alloc_bulk(pool, pkts, nt) != 0) {
+      std::fprintf(stderr, "mempool exhausted\n");
+      std::exit(1);
+    }
+    for (uint32_t t = 0; t < nt; ++t) {
+      const auto& f = sr_frames[t];
+      std::memcpy(rte_pktmbuf_append(pkts[t], static_cast<uint16_t>(f.size())), f.data(), f.size());
+      pkt::parse_udp_frame(f, uf[t]);
+    }
+    const uint64_t now = rte_rdtsc() / 1000;
+    const auto kept = fp->unprotect_rtcp(pkts, uf, slots, lens, static_cast<uint16_t>(nt), now);
+    fp->on_rtcp(pkts, uf, slots, lens, kept, now, tx);
+    tx.flush();
+  }
+  const uint64_t interval_us = uint64_t{lim.report_interval_ms} * 1000u;
+  const uint64_t rtcp0 = stats.media.rtcp_out.get();
+  const uint32_t passes = std::max<uint32_t>(3, 20000 / (k * nt));
+  uint64_t report_cyc = 0;
+  uint64_t report_now = rte_rdtsc() / 1000 + interval_us;
+  for (uint32_t i = 0; i < passes; ++i, report_now += interval_us) {
+    const uint64_t t0 = rte_rdtsc();
+    fp->on_timer(report_now, tx);
+    tx.flush();
+    report_cyc += rte_rdtsc() - t0;
+  }
+  const uint64_t reports = stats.media.rtcp_out.get() - rtcp0;
+  if (reports < uint64_t{passes} * k * nt) {
+    std::fprintf(stderr, "reports: %lu RTCP packets from %u passes over %u downtracks\n",
+                 static_cast<unsigned long>(reports), passes, k * nt);
+    std::exit(1);
+  }
   uint64_t floor_allocs = 0;
   const double floor_c = crypto_floor_cycles(engine, prof, k, floor_allocs);
   CaseResult r{engine.name(),
                kPayload,
                srtp::to_string(prof),
                k,
+               nt,
                hz / cpp / 1e6,
                cpp,
                hz / floor_c / 1e6,
@@ -408,7 +496,8 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
                percentile(lat, 0.99),
                static_cast<double>(loop_allocs) / static_cast<double>(std::max<uint64_t>(outs, 1)),
                allocs_per_op_,
-               outs};
+               outs,
+               static_cast<double>(report_cyc) / static_cast<double>(reports)};
   for (std::size_t i = 0; i < kDropReasonCount; ++i) {
     if (stats.drops[i].get() != 0) {
       std::fprintf(stderr, "warning: k=%u: %lu drops: %s\n", k,
@@ -446,7 +535,14 @@ int main(int argc, char** argv) {
       video = false;
     else if (a == "--outputs" && i + 1 < argc)
       g_outputs = std::stoull(argv[++i]);
-    else if (a == "--profile" && i + 1 < argc) {
+    else if (a == "--tracks" && i + 1 < argc) {
+      // An inbound session holds up to 16 SSRCs (the publisher's tracks).
+      g_tracks = static_cast<uint32_t>(std::stoul(argv[++i]));
+      if (g_tracks < 1 || g_tracks > 16) {
+        std::fprintf(stderr, "--tracks: 1 to 16\n");
+        return 2;
+      }
+    } else if (a == "--profile" && i + 1 < argc) {
       const std::string v = argv[++i];
       profiles = {v == "gcm"       ? srtp::Profile::kAeadAes128Gcm
                   : v == "sha1_32" ? srtp::Profile::kAes128CmHmacSha1_32
@@ -454,7 +550,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: fastpath_bench [--json FILE] [--quick] [--fanout K] [--engine E] "
-                   "[--profile sha1|sha1_32|gcm] [--no-video] [--outputs N]\n"
+                   "[--profile sha1|sha1_32|gcm] [--no-video] [--outputs N] [--tracks T]\n"
                    "  E: ipsec-mb, ipsec-mb:sse|avx|avx2|avx512, libsrtp2 (default: ipsec-mb and "
                    "libsrtp2)\n");
       return 2;
@@ -497,10 +593,11 @@ int main(int argc, char** argv) {
     if (!vf.empty()) plans.push_back({engine_names.front(), 1200, vf});
   }
   std::vector<CaseResult> results;
-  std::printf("TSC %.2f GHz\n", static_cast<double>(rte_get_tsc_hz()) / 1e9);
-  std::printf("%-9s %5s %-24s %7s %10s %12s %11s %12s %8s %9s %9s %9s %11s\n", "engine", "bytes",
-              "profile", "fanout", "Mpps out", "cycles/pkt", "floor Mpps", "floor cyc", "% floor",
-              "p50 us", "p99 us", "own a/p", "engine a/p");
+  std::printf("TSC %.2f GHz; %u track(s) per subscriber\n",
+              static_cast<double>(rte_get_tsc_hz()) / 1e9, g_tracks);
+  std::printf("%-9s %5s %-24s %7s %10s %12s %11s %12s %8s %9s %9s %9s %11s %10s\n", "engine",
+              "bytes", "profile", "fanout", "Mpps out", "cycles/pkt", "floor Mpps", "floor cyc",
+              "% floor", "p50 us", "p99 us", "own a/p", "engine a/p", "report cyc");
   for (const Plan& plan : plans) {
     std::string why;
     // "ipsec-mb:sse|avx|avx2|avx512" forces one of the library's code paths.
@@ -522,10 +619,11 @@ int main(int argc, char** argv) {
         const bool below = prof != srtp::Profile::kAes128CmHmacSha1_32 && k >= 10 && k <= 10000 &&
                            pct < kFloorTargetPercent;
         std::printf(
-            "%-9s %5zu %-24s %7u %10.3f %12.0f %11.3f %12.0f %7.1f%s %9.1f %9.1f %9.3f %11.2f\n",
+            "%-9s %5zu %-24s %7u %10.3f %12.0f %11.3f %12.0f %7.1f%s %9.1f %9.1f %9.3f %11.2f "
+            "%10.0f\n",
             r.engine.c_str(), r.payload, r.profile, r.fanout, r.mpps, r.cycles_per_pkt,
             r.floor_mpps, r.floor_cycles, pct, below ? "<" : " ", r.lat_p50_us, r.lat_p99_us,
-            r.own_allocs_per_pkt, r.engine_allocs_per_pkt);
+            r.own_allocs_per_pkt, r.engine_allocs_per_pkt, r.report_cycles);
         std::fflush(stdout);
       }
     }
@@ -540,15 +638,16 @@ int main(int argc, char** argv) {
         std::fprintf(
             f,
             "  {\"engine\": \"%s\", \"payload_bytes\": %zu, \"profile\": \"%s\", \"fanout\": %u, "
-            "\"mpps\": %.4f, \"cycles_per_pkt\": %.1f, "
+            "\"tracks\": %u, \"mpps\": %.4f, \"cycles_per_pkt\": %.1f, "
             "\"floor_mpps\": %.4f, \"floor_cycles_per_pkt\": %.1f, \"floor_percent\": %.1f, "
             "\"latency_p50_us\": %.2f, "
             "\"latency_p99_us\": %.2f, \"own_allocs_per_pkt\": %.4f, "
-            "\"engine_allocs_per_pkt\": %.3f, \"outputs\": %lu}%s\n",
-            r.engine.c_str(), r.payload, r.profile, r.fanout, r.mpps, r.cycles_per_pkt,
+            "\"engine_allocs_per_pkt\": %.3f, \"outputs\": %lu, "
+            "\"report_cycles_per_pkt\": %.1f}%s\n",
+            r.engine.c_str(), r.payload, r.profile, r.fanout, r.tracks, r.mpps, r.cycles_per_pkt,
             r.floor_mpps, r.floor_cycles, floor_percent(r), r.lat_p50_us, r.lat_p99_us,
             r.own_allocs_per_pkt, r.engine_allocs_per_pkt, static_cast<unsigned long>(r.outputs),
-            i + 1 == results.size() ? "" : ",");
+            r.report_cycles, i + 1 == results.size() ? "" : ",");
       }
       std::fprintf(f, "]}\n");
       std::fclose(f);

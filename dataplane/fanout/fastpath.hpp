@@ -303,8 +303,17 @@ class Fastpath {
   };
   uint8_t* begin_out(uint16_t participant, uint32_t max_len, PendingOut& po);
   void flush_rtp(TxStage& tx);
+  // RTCP of our own: queued and protected a batch at a time (a report
+  // interval's SRs and RRs in one engine call per kBatch), then given its
+  // headers and staged. send_rtcp sends one at once.
+  void queue_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* rtcp, std::size_t len,
+                  TxStage& tx);
+  void flush_rtcp(TxStage& tx);
   void send_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* rtcp, std::size_t len,
-                 TxStage& tx);
+                 TxStage& tx) {
+    queue_rtcp(participant, s, rtcp, len, tx);
+    flush_rtcp(tx);
+  }
   void fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const pkt::RtpHeader& h,
                uint64_t now_us, TxStage& tx);
   void retransmit(Downtrack& d, uint16_t out_seq, TxStage& tx);
@@ -408,6 +417,9 @@ class Fastpath {
   srtp::Op ops_[kBatch];
   PendingOut pending_[kBatch];
   uint16_t npending_ = 0;
+  srtp::Op rtcp_ops_[kBatch];
+  PendingOut rtcp_pending_[kBatch];
+  uint16_t nrtcp_pending_ = 0;
 };
 
 }  // namespace edgesfu::dp::fanout

@@ -21,28 +21,41 @@ constexpr uint64_t kNackCheckUs = 5'000;
 constexpr std::size_t kMaxNackSeqs = 64;
 }  // namespace
 
-void Fastpath::send_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* rtcp,
-                         std::size_t len, TxStage& tx) {
+void Fastpath::queue_rtcp(uint16_t participant, srtp::Session* s, const uint8_t* rtcp,
+                          std::size_t len, TxStage& tx) {
   if (s == nullptr) return;
-  PendingOut po;
+  PendingOut& po = rtcp_pending_[nrtcp_pending_];
   uint8_t* out = begin_out(participant, static_cast<uint32_t>(len), po);
   if (out == nullptr) return;
+  po.downtrack = kNoIndex;
   std::memcpy(out, rtcp, len);
-  srtp::Op op{out, static_cast<uint32_t>(len),
-              static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len), s,
-              srtp::Status::kError};
-  engine_->protect_rtcp({&op, 1});
-  if (op.status != srtp::Status::kOk) {
-    drop(srtp_drop(op.status));
-    rte_pktmbuf_free(po.m);
-    return;
+  rtcp_ops_[nrtcp_pending_] = srtp::Op{
+      out, static_cast<uint32_t>(len),
+      static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len), s, srtp::Status::kError};
+  if (++nrtcp_pending_ == kBatch) flush_rtcp(tx);
+}
+
+void Fastpath::flush_rtcp(TxStage& tx) {
+  if (nrtcp_pending_ == 0) return;
+  engine_->protect_rtcp({rtcp_ops_, nrtcp_pending_});
+  uint64_t sent = 0;
+  for (uint16_t i = 0; i < nrtcp_pending_; ++i) {
+    PendingOut& po = rtcp_pending_[i];
+    const srtp::Op& op = rtcp_ops_[i];
+    if (op.status != srtp::Status::kOk) {
+      drop(srtp_drop(op.status));
+      rte_pktmbuf_free(po.m);
+      continue;
+    }
+    pkt::write_udp_headers(rte_pktmbuf_mtod(po.m, uint8_t*), participants_[po.participant].path,
+                           static_cast<uint16_t>(op.len));
+    po.m->data_len = static_cast<uint16_t>(po.hdr_len + op.len);
+    po.m->pkt_len = po.m->data_len;
+    tx.push(po.m);
+    ++sent;
   }
-  pkt::write_udp_headers(rte_pktmbuf_mtod(po.m, uint8_t*), participants_[participant].path,
-                         static_cast<uint16_t>(op.len));
-  po.m->data_len = static_cast<uint16_t>(po.hdr_len + op.len);
-  po.m->pkt_len = po.m->data_len;
-  tx.push(po.m);
-  stats_->media.rtcp_out.add(1);
+  stats_->media.rtcp_out.add(sent);
+  nrtcp_pending_ = 0;
 }
 
 void Fastpath::request_keyframe(Track& t, bool fir, uint64_t now_us, TxStage& tx) {
@@ -214,10 +227,11 @@ void Fastpath::send_nacks(uint64_t now_us, TxStage& tx) {
     const Participant& pub = participants_[t.participant];
     const std::size_t len = pkt::build_nack(buf, pub.feedback_ssrc, t.nack_ssrc, {lost, k});
     if (len == 0) continue;
-    send_rtcp(t.participant, pub.tx_rtcp, buf, len, tx);
+    queue_rtcp(t.participant, pub.tx_rtcp, buf, len, tx);
     stats_->media.nack_sent.add(1);
     stats_->media.nack_seqs.add(k);
   }
+  flush_rtcp(tx);
   nack_pending_ = pending;
 }
 
@@ -275,7 +289,7 @@ void Fastpath::on_timer(uint64_t now_us, TxStage& tx) {
     pub.q_loss_in = std::max(pub.q_loss_in, rb.fraction_lost);
     pub.q_jitter_ms = std::max(pub.q_jitter_ms, ms_of(rb.jitter, t.clock_rate));
     const std::size_t len = pkt::build_rr(buf, pub.feedback_ssrc, {&rb, 1});
-    send_rtcp(t.participant, pub.tx_rtcp, buf, len, tx);
+    queue_rtcp(t.participant, pub.tx_rtcp, buf, len, tx);
   }
   // SR per downtrack, carrying the publisher's NTP<->RTP mapping (for lip sync)
   // moved forward to now and translated into the downtrack's timestamps.
@@ -296,10 +310,11 @@ void Fastpath::on_timer(uint64_t now_us, TxStage& tx) {
         rtcp::translate_sr(t.last_sr, t.last_sr_us, now_us, t.clock_rate, d.munger, d.ssrc,
                            static_cast<uint32_t>(d.packets), static_cast<uint32_t>(d.octets));
     const std::size_t len = pkt::build_sr(buf, si, {});
-    send_rtcp(d.subscriber, d.tx, buf, len, tx);
+    queue_rtcp(d.subscriber, d.tx, buf, len, tx);
     d.last_sr_ntp = si.ntp;
     d.last_sr_sent_us = now_us;
   }
+  flush_rtcp(tx);
   // Each participant's quality over this interval, to the control thread.
   for (uint16_t pi = 0; pi < limits_.max_participants; ++pi) {
     const Participant& p = participants_[pi];
