@@ -7,10 +7,12 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -212,6 +214,33 @@ inline std::unique_ptr<dp::srtp::Engine> fastpath_engine(const std::string& name
   return e.ok() ? std::move(e).value() : nullptr;
 }
 
+// One worker on lcore 1 between `wire` and `exc`: what the pcap golden
+// tests run (their punt rules left as the defaults).
+inline dp::WorkerSetParams one_worker(const dp::Port& wire, const dp::Port& exc, rte_mempool* pool,
+                                      dp::srtp::Engine& engine,
+                                      const dp::fanout::FastpathLimits& limits,
+                                      uint32_t flow_capacity) {
+  dp::WorkerSetParams wp;
+  wp.lcores = {1};
+  wp.wire_port = wire.id();
+  wp.exception_port = exc.id();
+  wp.pool = pool;
+  wp.engine = &engine;
+  wp.limits = limits;
+  wp.flow_capacity = flow_capacity;
+  return wp;
+}
+// Waits until worker `w` has received `frames` from the wire (at most 10 s),
+// then `settle` more, for what its timers send after the last frame.
+inline void wait_for_input(const dp::Worker& w, std::size_t frames,
+                           std::chrono::milliseconds settle) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (w.stats.wire_to_exception.rx_pkts.get() < frames &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(settle);
+}
 // One worker on lcore 1 (or `workers`, on lcores 1..) between two net_null
 // ports that receive nothing: the
 // dataplane the DpControl tests drive. Torn down in the right order (workers

@@ -100,14 +100,7 @@ TEST(GoldenPath, SpoofedFramesDoNotMoveASubscribersMedia) {
     limits.max_tracks = 8;
     limits.max_downtracks = 16;
     limits.rtx_depth = 64;
-    dp::WorkerSetParams wp;
-    wp.lcores = {1};
-    wp.wire_port = wire->id();
-    wp.exception_port = exc->id();
-    wp.pool = pool;
-    wp.engine = engine.get();
-    wp.limits = limits;
-    wp.flow_capacity = 16;
+    dp::WorkerSetParams wp = one_worker(*wire, *exc, pool, *engine, limits, 16);
     wp.rules.mac = kApplianceMac;
     wp.rules.check_mac = true;
     wp.rules.addrs[0] = kApplianceIp;

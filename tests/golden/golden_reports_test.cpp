@@ -102,14 +102,7 @@ TEST(GoldenReports, EveryDowntrackGetsItsSenderReportAcrossProtectBatches) {
     limits.max_downtracks = kSubscribers + 8;
     limits.rtx_depth = 64;
     limits.report_interval_ms = 100;
-    dp::WorkerSetParams wp;
-    wp.lcores = {1};
-    wp.wire_port = wire->id();
-    wp.exception_port = exc->id();
-    wp.pool = pool;
-    wp.engine = engine.get();
-    wp.limits = limits;
-    wp.flow_capacity = 2 * (kSubscribers + 8);
+    auto wp = one_worker(*wire, *exc, pool, *engine, limits, 2 * (kSubscribers + 8));
     auto workers = dp::WorkerSet::create(wp);
     ASSERT_TRUE(workers.ok()) << workers.error().message;
     auto& ws = *workers.value();
@@ -130,14 +123,9 @@ TEST(GoldenReports, EveryDowntrackGetsItsSenderReportAcrossProtectBatches) {
     ASSERT_TRUE(wire->start({1, 1024, 1024, false}, pool).ok());
     ASSERT_TRUE(exc->start({1, 1024, 1024, false}, pool).ok());
     ASSERT_TRUE(ws.launch().ok());
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     const dp::Worker& w = ws.worker(0);
-    while (w.stats.wire_to_exception.rx_pkts.get() < in.size() &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
     // A few report intervals after the SR.
-    std::this_thread::sleep_for(std::chrono::milliseconds(450));
+    wait_for_input(w, in.size(), std::chrono::milliseconds(450));
     ws.stop();
     rtcp_out = w.stats.media.rtcp_out.get();
     rtp_out = w.stats.media.rtp_out.get();

@@ -133,14 +133,7 @@ TEST(GoldenSimulcast, LayersLearnedSwitchedAtKeyframesAndFeedbackSent) {
     limits.max_tracks = 8;
     limits.max_downtracks = 16;
     limits.rtx_depth = 64;
-    dp::WorkerSetParams wp;
-    wp.lcores = {1};
-    wp.wire_port = wire->id();
-    wp.exception_port = exc->id();
-    wp.pool = pool;
-    wp.engine = engine.get();
-    wp.limits = limits;
-    wp.flow_capacity = 16;
+    auto wp = one_worker(*wire, *exc, pool, *engine, limits, 16);
     auto workers = dp::WorkerSet::create(wp);
     ASSERT_TRUE(workers.ok()) << workers.error().message;
     auto& ws = *workers.value();
@@ -174,14 +167,9 @@ TEST(GoldenSimulcast, LayersLearnedSwitchedAtKeyframesAndFeedbackSent) {
     ASSERT_TRUE(wire->start({1, 1024, 1024, false}, pool).ok());
     ASSERT_TRUE(exc->start({1, 1024, 1024, false}, pool).ok());
     ASSERT_TRUE(ws.launch().ok());
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     const dp::Worker& w = ws.worker(0);
-    while (w.stats.wire_to_exception.rx_pkts.get() < in.size() &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
     // Past a feedback interval (50 ms): the report goes out.
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    wait_for_input(w, in.size(), std::chrono::milliseconds(200));
     ws.stop();
     switches = w.stats.media.layer_switches.get();
     skipped = w.stats.media.layer_skipped.get();

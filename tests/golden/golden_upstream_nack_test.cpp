@@ -111,14 +111,7 @@ TEST(GoldenUpstreamNack, GapsAskedForAndRtxForwardedAsTheOriginal) {
     limits.max_tracks = 8;
     limits.max_downtracks = 16;
     limits.rtx_depth = 64;
-    dp::WorkerSetParams wp;
-    wp.lcores = {1};
-    wp.wire_port = wire->id();
-    wp.exception_port = exc->id();
-    wp.pool = pool;
-    wp.engine = engine.get();
-    wp.limits = limits;
-    wp.flow_capacity = 16;
+    auto wp = one_worker(*wire, *exc, pool, *engine, limits, 16);
     auto workers = dp::WorkerSet::create(wp);
     ASSERT_TRUE(workers.ok()) << workers.error().message;
     auto& ws = *workers.value();
@@ -139,14 +132,9 @@ TEST(GoldenUpstreamNack, GapsAskedForAndRtxForwardedAsTheOriginal) {
     ASSERT_TRUE(wire->start({1, 1024, 1024, false}, pool).ok());
     ASSERT_TRUE(exc->start({1, 1024, 1024, false}, pool).ok());
     ASSERT_TRUE(ws.launch().ok());
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     const dp::Worker& w = ws.worker(0);
-    while (w.stats.wire_to_exception.rx_pkts.get() < in.size() &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
     // Past five tries 60 ms apart and the giving up after them.
-    std::this_thread::sleep_for(std::chrono::milliseconds(450));
+    wait_for_input(w, in.size(), std::chrono::milliseconds(450));
     ws.stop();
     repaired = w.stats.media.rtx_in_repaired.get();
     ignored = w.stats.media.rtx_in_ignored.get();
