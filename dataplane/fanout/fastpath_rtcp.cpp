@@ -101,12 +101,15 @@ void Fastpath::retransmit(Downtrack& d, uint16_t out_seq, TxStage& tx) {
   const pkt::ExtIdMap* ext = d.ext_identity ? nullptr : &d.ext_map;
   if (rtx) {
     munge::write_rtx(out, src, h, {d.rtx_pt, d.rtx_seq++, ts, d.rtx_ssrc, ext}, out_seq);
-  } else {
-    munge::write_forward(out, src, e.len, h, {d.pt_map[h.payload_type], out_seq, ts, d.ssrc, ext});
+  } else {  // the payload as fan-out copies it: by the cipher (Op::src)
+    munge::write_forward_header(out, src, h, {d.pt_map[h.payload_type], out_seq, ts, d.ssrc, ext});
   }
-  ops_[npending_] =
-      srtp::Op{out, out_len, static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len),
-               rtx ? d.tx_rtx : d.tx, srtp::Status::kError};
+  ops_[npending_] = srtp::Op{out,
+                             out_len,
+                             static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len),
+                             rtx ? d.tx_rtx : d.tx,
+                             srtp::Status::kError,
+                             rtx ? nullptr : src};
   ++npending_;
   stats_->media.rtx_out.add(1);
   if (npending_ == kBatch) flush_rtp(tx);

@@ -147,13 +147,17 @@ void Fastpath::fan_out(const Track& t, const uint8_t* rtp, uint32_t len, const p
     uint8_t* out = begin_out(d.subscriber, len, po);
     if (out == nullptr) continue;
     po.downtrack = di;
-    // The one copy per subscriber (DESIGN.md §1), rewritten as it is made.
-    munge::write_forward(
-        out, rtp, len, h,
+    // The one copy per subscriber (DESIGN.md §1): the header rewritten as it
+    // is copied, the payload copied by the cipher as it encrypts (Op::src).
+    munge::write_forward_header(
+        out, rtp, h,
         {d.map_pt(h.payload_type), mo.seq, mo.ts, d.ssrc, d.ext_identity ? nullptr : &d.ext_map});
-    ops_[npending_] =
-        srtp::Op{out, len, static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len), d.tx,
-                 srtp::Status::kError};
+    ops_[npending_] = srtp::Op{out,
+                               len,
+                               static_cast<uint32_t>(rte_pktmbuf_tailroom(po.m) - po.hdr_len),
+                               d.tx,
+                               srtp::Status::kError,
+                               rtp};
     if (++npending_ == kBatch) flush_rtp(tx);
   }
 }

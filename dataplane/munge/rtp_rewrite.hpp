@@ -39,15 +39,24 @@ inline void rewrite_ext(uint8_t* p, const pkt::RtpHeader& h, const pkt::ExtIdMap
 }
 }  // namespace detail
 
-// The packet as the downtrack sends it: a copy of all `len` bytes of `src`
-// (padding kept) with the downtrack's payload type, sequence number,
-// timestamp, SSRC and extension IDs. Returns the length written (len).
-inline uint32_t write_forward(uint8_t* out, const uint8_t* src, uint32_t len,
-                              const pkt::RtpHeader& h, const HeaderRewrite& w) {
-  std::memcpy(out, src, len);
-  detail::set_fields(out, w);
+// The header of the packet as the downtrack sends it: src's h.header_len
+// bytes with the downtrack's payload type, sequence number, timestamp, SSRC
+// and extension IDs, each field written as it is copied (no copy, then
+// patch). Nothing past the header is written: the payload (padding kept)
+// goes unchanged, and the fast path has the SRTP engine copy it as it
+// encrypts (srtp::Op::src), so a packet is copied once per subscriber.
+inline void write_forward_header(uint8_t* out, const uint8_t* src, const pkt::RtpHeader& h,
+                                 const HeaderRewrite& w) {
+  out[0] = src[0];
+  out[1] = static_cast<uint8_t>((src[1] & 0x80) | (w.pt & 0x7f));  // marker kept
+  pkt::store_be16(out + 2, w.seq);
+  pkt::store_be32(out + 4, w.ts);
+  pkt::store_be32(out + 8, w.ssrc);
+  // CSRCs and the extension block: a few words, copied inline (a libc call
+  // for a short variable length costs more than the copy).
+  for (uint32_t i = pkt::kRtpFixedHeader; i < h.header_len; i += 4)
+    std::memcpy(out + i, src + i, 4);
   detail::rewrite_ext(out, h, w.ext_map);
-  return len;
 }
 
 // Bytes write_rtx() writes for `h`.

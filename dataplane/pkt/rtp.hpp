@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <span>
 
+#include "dataplane/pkt/byte_order.hpp"
+
 namespace edgesfu::dp::pkt {
 
 inline constexpr std::size_t kRtpFixedHeader = 12;
@@ -41,5 +43,19 @@ struct RtpHeader {
 RtpError parse_rtp(std::span<const uint8_t> pkt, RtpHeader& out);
 
 const char* to_string(RtpError e);
+
+// Where the payload of the RTP packet at `d` (`len` bytes) starts: the fixed
+// header, its CSRCs and its extension block; 0 if they do not fit in `len`.
+// What SRTP needs (RFC 3711 §3.1: the header is authenticated, not
+// encrypted); parse_rtp() checks the rest.
+inline uint32_t rtp_header_len(const uint8_t* d, uint32_t len) {
+  if (len < kRtpFixedHeader) return 0;
+  uint32_t h = kRtpFixedHeader + 4u * (d[0] & 0x0f);
+  if ((d[0] & 0x10) != 0) {
+    if (h + 4 > len) return 0;
+    h += 4 + 4u * load_be16(d + h + 2);
+  }
+  return h <= len ? h : 0;
+}
 
 }  // namespace edgesfu::dp::pkt

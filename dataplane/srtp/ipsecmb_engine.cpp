@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "dataplane/pkt/byte_order.hpp"
+#include "dataplane/pkt/rtp.hpp"
 #include "dataplane/srtp/ipsecmb_session.hpp"
 
 namespace edgesfu::dp::srtp {
@@ -30,6 +31,7 @@ constexpr uint8_t kHmacOut = 12;  // the shortest HMAC-SHA1 output the library m
 using pkt::load_be16;
 using pkt::load_be32;
 using pkt::load_be64;
+using pkt::rtp_header_len;
 using pkt::store_be32;
 using pkt::store_be64;
 
@@ -37,18 +39,6 @@ bool tag_equal(const uint8_t* a, const uint8_t* b, unsigned n) {
   uint8_t d = 0;
   for (unsigned i = 0; i < n; ++i) d |= static_cast<uint8_t>(a[i] ^ b[i]);
   return d == 0;
-}
-
-// The RTP header's length (fixed part, CSRCs, extension), or 0 if it does not
-// fit in `len`.
-uint32_t rtp_header_len(const uint8_t* d, uint32_t len) {
-  if (len < 12) return 0;
-  uint32_t h = 12 + 4u * (d[0] & 0x0f);
-  if ((d[0] & 0x10) != 0) {
-    if (h + 4 > len) return 0;
-    h += 4 + 4u * load_be16(d + h + 2);
-  }
-  return h <= len ? h : 0;
 }
 
 // Per job: IV, computed tag, the received tag, AAD, and what the commit needs.
@@ -107,12 +97,22 @@ void gcm_iv(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint32_t mid,
   store_be64(iv + 8, lo);
 }
 
+// The library reads a job's cipher input at src + its offset and writes it
+// to dst. Out of place (Op::src) that input is in another buffer, so its
+// offset from `data` is a 64-bit difference that may wrap; src stays `data`,
+// where HMAC reads the packet as the cipher wrote it. (DPDK's aesni_mb PMD
+// points an out-of-place hash at its dst with such an offset.)
+uint64_t offset_to(const uint8_t* data, const uint8_t* in) {
+  return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(in) - reinterpret_cast<uintptr_t>(data));
+}
+
 // `tag_out` receives kHmacOut bytes: on protect the packet's own trailer
 // (the room check leaves kMaxTrailer; bytes past the tag are not sent), so
 // no copy follows the library's store; on unprotect the scratch to compare.
+// `cipher_in`: where the cipher's input is, if not in place.
 void set_cm_job(IMB_JOB* j, const CmKeys& k, IMB_CIPHER_DIRECTION dir, uint8_t* data,
                 uint32_t cipher_off, uint32_t cipher_len, uint32_t hash_len, uint8_t* tag_out,
-                Pending& p) {
+                Pending& p, const uint8_t* cipher_in = nullptr) {
   j->cipher_mode = cipher_len == 0 ? IMB_CIPHER_NULL : IMB_CIPHER_CNTR;
   j->cipher_direction = dir;
   j->chain_order = dir == IMB_DIR_ENCRYPT ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
@@ -121,8 +121,9 @@ void set_cm_job(IMB_JOB* j, const CmKeys& k, IMB_CIPHER_DIRECTION dir, uint8_t* 
   j->enc_keys = k.aes_enc;
   j->dec_keys = k.aes_enc;
   j->src = data;
-  j->dst = data + cipher_off;  // the library applies the offset to src only
-  j->cipher_start_src_offset_in_bytes = cipher_off;
+  j->dst = data + cipher_off;
+  j->cipher_start_src_offset_in_bytes =
+      cipher_in == nullptr ? cipher_off : offset_to(data, cipher_in);
   j->msg_len_to_cipher_in_bytes = cipher_len;
   j->hash_start_src_offset_in_bytes = 0;
   j->msg_len_to_hash_in_bytes = hash_len;
@@ -137,7 +138,7 @@ void set_cm_job(IMB_JOB* j, const CmKeys& k, IMB_CIPHER_DIRECTION dir, uint8_t* 
 
 void set_gcm_job(IMB_JOB* j, const GcmKeys& k, IMB_CIPHER_DIRECTION dir, uint8_t* data,
                  uint32_t cipher_off, uint32_t cipher_len, const uint8_t* aad, uint32_t aad_len,
-                 uint8_t* tag_out, Pending& p) {
+                 uint8_t* tag_out, Pending& p, const uint8_t* cipher_in = nullptr) {
   j->cipher_mode = IMB_CIPHER_GCM;
   j->cipher_direction = dir;
   j->chain_order = dir == IMB_DIR_ENCRYPT ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
@@ -146,10 +147,11 @@ void set_gcm_job(IMB_JOB* j, const GcmKeys& k, IMB_CIPHER_DIRECTION dir, uint8_t
   j->enc_keys = &k.gcm;
   j->dec_keys = &k.gcm;
   j->src = data;
-  j->dst = data + cipher_off;  // the library applies the offset to src only
-  j->cipher_start_src_offset_in_bytes = cipher_off;
+  j->dst = data + cipher_off;
+  j->cipher_start_src_offset_in_bytes =
+      cipher_in == nullptr ? cipher_off : offset_to(data, cipher_in);
   j->msg_len_to_cipher_in_bytes = cipher_len;
-  j->hash_start_src_offset_in_bytes = cipher_off;
+  j->hash_start_src_offset_in_bytes = j->cipher_start_src_offset_in_bytes;
   j->msg_len_to_hash_in_bytes = cipher_len;
   j->iv = p.iv;
   j->iv_len_in_bytes = 12;
@@ -368,17 +370,18 @@ class ImbEngine final : public Engine {
     p.s = s;
     p.tag_len = s->rtp_tag_len;
     const uint32_t roc = static_cast<uint32_t>(index >> 16);
+    const uint8_t* in = op.src == nullptr ? nullptr : op.src + hdr;  // copied as encrypted
     if (is_gcm(s)) {
       gcm_iv(p.iv, s->rtp_salt, ssrc, roc, static_cast<uint16_t>(index));
       set_gcm_job(j, s->keys->rtp_gcm, IMB_DIR_ENCRYPT, op.data, hdr, op.len - hdr, op.data, hdr,
-                  op.data + op.len, p);
+                  op.data + op.len, p, in);
     } else {
       cm_iv(p.iv, s->rtp_salt, ssrc, index);
       // Authenticated: packet || ROC. The library takes the last partial
       // block in at submit, so the tag may then land over the ROC.
       store_be32(op.data + op.len, roc);
       set_cm_job(j, s->keys->rtp_cm, IMB_DIR_ENCRYPT, op.data, hdr, op.len - hdr, op.len + 4,
-                 op.data + op.len, p);
+                 op.data + op.len, p, in);
     }
     return true;
   }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "dataplane/pkt/rtp.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 
 namespace edgesfu::dp::srtp {
@@ -88,6 +89,14 @@ class LibsrtpEngine final : public Engine {
       if (op.room < op.len + kMaxTrailer) {
         op.status = Status::kNoRoom;
         continue;
+      }
+      if (op.src != nullptr) {  // libsrtp works in place: the payload first
+        const uint32_t hdr = pkt::rtp_header_len(op.data, op.len);
+        if (hdr == 0) {
+          op.status = Status::kMalformed;
+          continue;
+        }
+        std::memcpy(op.data + hdr, op.src + hdr, op.len - hdr);
       }
       int len = static_cast<int>(op.len);
       op.status = map_status(srtp_protect(ctx_of(op.session), op.data, &len));

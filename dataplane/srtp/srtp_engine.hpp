@@ -50,12 +50,20 @@ class Session {
 
 // One packet in a burst. `data` points at the RTP/RTCP header; on success
 // `len` holds the new length. Protect needs `room` >= len + overhead.
+//
+// protect_rtp may also copy as it encrypts: with `src` set, the header at
+// `data` is taken as written and the payload (the `len` bytes' rest, after
+// that header) is read from `src` at the same offset, so `src` holds a packet
+// with a header of the same length, and never overlaps `data`. This is how a
+// forwarded packet's one copy per subscriber becomes the cipher's own output
+// (the fan-out writes the header only). Other calls ignore `src`.
 struct Op {
   uint8_t* data = nullptr;
   uint32_t len = 0;
   uint32_t room = 0;
   Session* session = nullptr;
   Status status = Status::kError;
+  const uint8_t* src = nullptr;
 };
 
 class Engine {

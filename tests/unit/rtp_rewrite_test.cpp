@@ -59,6 +59,16 @@ pkt::ExtIdMap remap_3_to_9() {
   return m;
 }
 
+// The packet a subscriber gets: write_forward_header(), then the payload
+// copied unchanged (what the SRTP engine's out-of-place protect reads).
+std::vector<uint8_t> forwarded(const std::vector<uint8_t>& src, const pkt::RtpHeader& h,
+                               const HeaderRewrite& w) {
+  std::vector<uint8_t> out(src.size(), 0xEE);
+  write_forward_header(out.data(), src.data(), h, w);
+  std::copy(src.begin() + h.header_len, src.end(), out.begin() + h.header_len);
+  return out;
+}
+
 class RtpRewrite : public ::testing::TestWithParam<Shape> {};
 
 TEST_P(RtpRewrite, ForwardRewritesTheHeaderAndKeepsTheRest) {
@@ -66,37 +76,44 @@ TEST_P(RtpRewrite, ForwardRewritesTheHeaderAndKeepsTheRest) {
   const auto src = make_packet(s);
   const auto h = parse(src);
   const auto map = remap_3_to_9();
-  std::vector<uint8_t> out(src.size() + 8, 0xEE);
-  const uint32_t n = write_forward(out.data(), src.data(), static_cast<uint32_t>(src.size()), h,
-                                   {96, 7, 123456, 0xAABBCCDD, &map});
-  ASSERT_EQ(n, src.size());
+  const auto out = forwarded(src, h, {96, 7, 123456, 0xAABBCCDD, &map});
   pkt::RtpHeader o;
-  ASSERT_EQ(pkt::parse_rtp({out.data(), n}, o), pkt::RtpError::kOk);
+  ASSERT_EQ(pkt::parse_rtp({out.data(), out.size()}, o), pkt::RtpError::kOk);
   EXPECT_EQ(o.payload_type, 96);
   EXPECT_EQ(o.marker, s.marker);
   EXPECT_EQ(o.seq, 7);
   EXPECT_EQ(o.timestamp, 123456u);
   EXPECT_EQ(o.ssrc, 0xAABBCCDDu);
+  EXPECT_EQ(o.header_len, h.header_len);
   EXPECT_EQ(o.padding_len, h.padding_len);
   // Everything past the fixed header is the original's but for the ID.
-  for (std::size_t i = 12; i < n; ++i) {
+  for (std::size_t i = 12; i < out.size(); ++i) {
     if (s.extension && i == h.ext_offset) {
       EXPECT_EQ(out[i], 0x91);  // ID 3 -> 9, length kept
     } else {
       EXPECT_EQ(out[i], src[i]) << "byte " << i;
     }
   }
-  EXPECT_EQ(out[n], 0xEE);  // nothing written past
+}
+
+// The fan-out writes the header alone (the cipher copies the payload): not
+// a byte past it.
+TEST_P(RtpRewrite, ForwardHeaderWritesNothingPastTheHeader) {
+  const Shape s = GetParam();
+  const auto src = make_packet(s);
+  const auto h = parse(src);
+  const auto map = remap_3_to_9();
+  std::vector<uint8_t> out(src.size() + 8, 0xEE);
+  write_forward_header(out.data(), src.data(), h, {96, 7, 123456, 0xAABBCCDD, &map});
+  for (std::size_t i = h.header_len; i < out.size(); ++i) EXPECT_EQ(out[i], 0xEE) << "byte " << i;
 }
 
 TEST_P(RtpRewrite, ForwardWithoutAMapLeavesExtensionIds) {
   const Shape s = GetParam();
   const auto src = make_packet(s);
   const auto h = parse(src);
-  std::vector<uint8_t> out(src.size());
-  write_forward(out.data(), src.data(), static_cast<uint32_t>(src.size()), h,
-                {111, 1000, 48000, 0x11223344, nullptr});
-  EXPECT_EQ(out, src);  // the same fields: the same bytes
+  EXPECT_EQ(forwarded(src, h, {111, 1000, 48000, 0x11223344, nullptr}),
+            src);  // the same fields: the same bytes
 }
 
 TEST_P(RtpRewrite, RtxCarriesTheOsnAndRestoresToTheForwardedPacket) {
@@ -105,9 +122,7 @@ TEST_P(RtpRewrite, RtxCarriesTheOsnAndRestoresToTheForwardedPacket) {
   const auto h = parse(src);
   const auto map = remap_3_to_9();
   // What the subscriber got first, as sequence number 7 ...
-  std::vector<uint8_t> fwd(src.size());
-  write_forward(fwd.data(), src.data(), static_cast<uint32_t>(src.size()), h,
-                {96, 7, 123456, 0xAABBCCDD, &map});
+  const auto fwd = forwarded(src, h, {96, 7, 123456, 0xAABBCCDD, &map});
   // ... and its retransmission on RTX (PT 97, seq 500, SSRC 0x55667788).
   std::vector<uint8_t> rtx(rtx_len(h) + 4, 0xEE);
   const uint32_t n = write_rtx(rtx.data(), src.data(), h, {97, 500, 123456, 0x55667788, &map}, 7);

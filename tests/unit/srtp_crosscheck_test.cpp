@@ -4,6 +4,8 @@
 // SSRCs in one inbound session, random burst sizes (over the 64-job chunk),
 // and SRTCP. For identical input the two engines must produce identical
 // bytes, and each must accept what the other protected, with the same verdict.
+// Protect out of place (Op::src, the fan-out's copy) must give the bytes
+// protect in place gives, in both engines.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "dataplane/pkt/byte_order.hpp"
+#include "dataplane/pkt/rtp.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 
 namespace edgesfu::dp::srtp {
@@ -85,6 +88,40 @@ Outcome apply(Engine& e, Kind k, bool protect, const std::vector<Bytes>& in,
     } else {
       protect ? e.protect_rtcp(ops) : e.unprotect_rtcp(ops);
     }
+    for (std::size_t j = 0; j < n; ++j) {
+      r.status[i + j] = ops[j].status;
+      r.bufs[i + j].resize(ops[j].status == Status::kOk ? ops[j].len : in[i + j].size());
+    }
+    i += n;
+  }
+  return r;
+}
+
+// Protect out of place: each packet's header alone in a buffer whose payload
+// bytes are filler, the payload read from the packet (Op::src).
+Outcome protect_from(Engine& e, const std::vector<Bytes>& in, const std::vector<Session*>& sessions,
+                     std::mt19937& rng) {
+  Outcome r;
+  r.status.assign(in.size(), Status::kError);
+  for (const Bytes& p : in) {
+    const uint32_t hdr = pkt::rtp_header_len(p.data(), static_cast<uint32_t>(p.size()));
+    Bytes b(p.size() + kMaxTrailer, 0xee);
+    std::copy(p.begin(), p.begin() + hdr, b.begin());
+    r.bufs.push_back(std::move(b));
+  }
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const std::size_t n = std::min<std::size_t>(1 + rng() % 100, in.size() - i);
+    std::vector<Op> ops(n);
+    for (std::size_t j = 0; j < n; ++j) {
+      ops[j] = Op{r.bufs[i + j].data(),
+                  static_cast<uint32_t>(in[i + j].size()),
+                  static_cast<uint32_t>(r.bufs[i + j].size()),
+                  sessions[i + j],
+                  Status::kError,
+                  in[i + j].data()};
+    }
+    e.protect_rtp(ops);
     for (std::size_t j = 0; j < n; ++j) {
       r.status[i + j] = ops[j].status;
       r.bufs[i + j].resize(ops[j].status == Status::kOk ? ops[j].len : in[i + j].size());
@@ -200,6 +237,34 @@ TEST_P(CrossCheck, RandomRtpAcrossRocRollover) {
     sent.emplace_back(streams[s], q);
   }
   check(Kind::kRtp, plain, ssrcs);
+}
+
+TEST_P(CrossCheck, ProtectOutOfPlaceGivesTheBytesOfInPlace) {
+  std::mt19937 rng(5);
+  std::vector<Bytes> plain;
+  std::vector<Session*> in_place, ours_from, ref_from;
+  Session* a = make(*ours, mine, Direction::kOutbound, 0x7007);
+  Session* b = make(*ours, mine, Direction::kOutbound, 0x7007);
+  Session* c = make(*ref, theirs, Direction::kOutbound, 0x7007);
+  for (uint16_t i = 0; i < 2000; ++i) {
+    plain.push_back(random_rtp(rng, 0x7007, static_cast<uint16_t>(65000 + i)));  // ROC rolls
+    in_place.push_back(a);
+    ours_from.push_back(b);
+    ref_from.push_back(c);
+  }
+  const std::vector<Bytes> kept = plain;
+  std::mt19937 brng(77);
+  const Outcome want = apply(*ours, Kind::kRtp, true, plain, in_place, brng);
+  const Outcome got = protect_from(*ours, plain, ours_from, brng);
+  const Outcome ref_got = protect_from(*ref, plain, ref_from, brng);
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    ASSERT_EQ(want.status[i], Status::kOk) << i;
+    ASSERT_EQ(got.status[i], Status::kOk) << i;
+    ASSERT_EQ(ref_got.status[i], Status::kOk) << i;
+    ASSERT_EQ(got.bufs[i], want.bufs[i]) << "packet " << i << ", ipsec-mb";
+    ASSERT_EQ(ref_got.bufs[i], want.bufs[i]) << "packet " << i << ", libsrtp2";
+  }
+  EXPECT_EQ(plain, kept);  // the source is only read
 }
 
 TEST_P(CrossCheck, RandomRtcp) {
