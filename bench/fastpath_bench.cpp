@@ -17,11 +17,16 @@
 //   * heap allocations inside the timed loop (must be 0);
 //   * the periodic reports: TSC cycles per RTCP packet out of report passes
 //     (an SR per downtrack, an RR per track), after one SR per track.
+// Input frames are written into their mbufs just before each burst, so they
+// arrive in the core's cache; --cold-input flushes each frame's lines from
+// every cache first (untimed), as a NIC's DMA to memory leaves them (the
+// fast path's first touch of the packet then misses).
 // Output: a table on stdout and JSON (--json FILE).
 //
 //   sudo bench/run                 (see bench/run for the plot)
 //   perf record -g build/bench/fastpath_bench --engine ipsec-mb --no-video
 //     --profile gcm --fanout 100 --outputs 30000000    (a profile of one case)
+#include <emmintrin.h>
 #include <rte_bus_vdev.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -53,6 +58,7 @@ namespace {
 std::size_t kPayload = 70;  // RTP payload bytes of the case being run
 uint64_t g_outputs = 0;     // --outputs: timed packets out per case (0: the default)
 uint32_t g_tracks = 1;      // --tracks: the publisher's tracks, each fanned out to every subscriber
+bool g_cold_input = false;  // --cold-input: input frames flushed from the caches before each burst
 constexpr uint16_t kBurst = 32;
 
 struct CaseResult {
@@ -407,6 +413,14 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
                     f.size());
         pkt::parse_udp_frame(f, uf[i]);
       }
+      if (g_cold_input) {
+        for (uint16_t i = 0; i < b; ++i) {
+          const auto* d = rte_pktmbuf_mtod(pkts[i], const char*);
+          for (uint32_t o = 0; o < rte_pktmbuf_data_len(pkts[i]); o += 64) _mm_clflush(d + o);
+          _mm_clflush(d + rte_pktmbuf_data_len(pkts[i]) - 1);
+        }
+        _mm_mfence();
+      }
       const uint64_t t0 = rte_rdtsc();
       fp->on_rtp(pkts, uf, slots, b, t0 / 1000, tx);
       tx.flush();
@@ -533,6 +547,8 @@ int main(int argc, char** argv) {
       engine_names = {argv[++i]};
     else if (a == "--no-video")
       video = false;
+    else if (a == "--cold-input")
+      g_cold_input = true;
     else if (a == "--outputs" && i + 1 < argc)
       g_outputs = std::stoull(argv[++i]);
     else if (a == "--tracks" && i + 1 < argc) {
@@ -548,11 +564,12 @@ int main(int argc, char** argv) {
                   : v == "sha1_32" ? srtp::Profile::kAes128CmHmacSha1_32
                                    : srtp::Profile::kAes128CmHmacSha1_80};
     } else {
-      std::fprintf(stderr,
-                   "usage: fastpath_bench [--json FILE] [--quick] [--fanout K] [--engine E] "
-                   "[--profile sha1|sha1_32|gcm] [--no-video] [--outputs N] [--tracks T]\n"
-                   "  E: ipsec-mb, ipsec-mb:sse|avx|avx2|avx512, libsrtp2 (default: ipsec-mb and "
-                   "libsrtp2)\n");
+      std::fprintf(
+          stderr,
+          "usage: fastpath_bench [--json FILE] [--quick] [--fanout K] [--engine E] "
+          "[--profile sha1|sha1_32|gcm] [--no-video] [--outputs N] [--tracks T] [--cold-input]\n"
+          "  E: ipsec-mb, ipsec-mb:sse|avx|avx2|avx512, libsrtp2 (default: ipsec-mb and "
+          "libsrtp2)\n");
       return 2;
     }
   }
@@ -593,8 +610,9 @@ int main(int argc, char** argv) {
     if (!vf.empty()) plans.push_back({engine_names.front(), 1200, vf});
   }
   std::vector<CaseResult> results;
-  std::printf("TSC %.2f GHz; %u track(s) per subscriber\n",
-              static_cast<double>(rte_get_tsc_hz()) / 1e9, g_tracks);
+  std::printf("TSC %.2f GHz; %u track(s) per subscriber; input %s\n",
+              static_cast<double>(rte_get_tsc_hz()) / 1e9, g_tracks,
+              g_cold_input ? "flushed from the caches (--cold-input)" : "in cache");
   std::printf("%-9s %5s %-24s %7s %10s %12s %11s %12s %8s %9s %9s %9s %11s %10s\n", "engine",
               "bytes", "profile", "fanout", "Mpps out", "cycles/pkt", "floor Mpps", "floor cyc",
               "% floor", "p50 us", "p99 us", "own a/p", "engine a/p", "report cyc");
@@ -631,8 +649,8 @@ int main(int argc, char** argv) {
   if (!json_path.empty()) {
     std::FILE* f = std::fopen(json_path.c_str(), "w");
     if (f != nullptr) {
-      std::fprintf(f, "{\"tsc_hz\": %lu, \"cases\": [\n",
-                   static_cast<unsigned long>(rte_get_tsc_hz()));
+      std::fprintf(f, "{\"tsc_hz\": %lu, \"cold_input\": %s, \"cases\": [\n",
+                   static_cast<unsigned long>(rte_get_tsc_hz()), g_cold_input ? "true" : "false");
       for (std::size_t i = 0; i < results.size(); ++i) {
         const CaseResult& r = results[i];
         std::fprintf(
