@@ -15,11 +15,11 @@ inline constexpr std::size_t kRtpFixedHeader = 12;
 // Why a buffer is not a usable RTP packet; kOk when it is.
 enum class RtpError : uint8_t {
   kOk,
-  kTooShort,       // under 12 bytes
-  kBadVersion,     // V != 2
-  kCsrcOverrun,    // CSRC list runs past the end
-  kExtOverrun,     // extension header or data runs past the end
-  kBadPadding,     // padding count 0 or larger than the payload
+  kTooShort,     // under 12 bytes
+  kBadVersion,   // V != 2
+  kCsrcOverrun,  // CSRC list runs past the end
+  kExtOverrun,   // extension header or data runs past the end
+  kBadPadding,   // padding count 0 or larger than the payload
 };
 
 struct RtpHeader {
@@ -31,12 +31,12 @@ struct RtpHeader {
   uint16_t seq = 0;
   uint32_t timestamp = 0;
   uint32_t ssrc = 0;
-  uint16_t ext_profile = 0;   // "defined by profile" (0xBEDE one-byte, 0x100X two-byte)
-  uint16_t ext_offset = 0;    // first byte of extension data (after its 4-byte header)
-  uint16_t ext_len = 0;       // bytes of extension data
-  uint16_t header_len = 0;    // fixed + CSRCs + extension: where the payload starts
-  uint16_t payload_len = 0;   // payload bytes, padding excluded
-  uint8_t padding_len = 0;    // trailing padding bytes, count byte included
+  uint16_t ext_profile = 0;  // "defined by profile" (0xBEDE one-byte, 0x100X two-byte)
+  uint16_t ext_offset = 0;   // first byte of extension data (after its 4-byte header)
+  uint16_t ext_len = 0;      // bytes of extension data
+  uint16_t header_len = 0;   // fixed + CSRCs + extension: where the payload starts
+  uint16_t payload_len = 0;  // payload bytes, padding excluded
+  uint8_t padding_len = 0;   // trailing padding bytes, count byte included
 };
 
 // Parses `pkt` (at most 65535 bytes). Leaves `out` unspecified on error.
