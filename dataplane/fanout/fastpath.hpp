@@ -303,6 +303,16 @@ class Fastpath {
   };
   uint8_t* begin_out(uint16_t participant, uint32_t max_len, PendingOut& po);
   void flush_rtp(TxStage& tx);
+  // A pending protect reads its payload from the received packet
+  // (srtp::Op::src) until flush_rtp, so nothing may free a received packet
+  // that fan-out used before then. Its RTX ring would: a put frees the
+  // packet that falls out of the kept window (or the one put, when the ring
+  // keeps none), and a layer switch clears the ring. So the burst's packets
+  // are held here and put once their protects are done (settle_rtp), and
+  // a ring is cleared only after settle_rtp. retransmit() reads from the
+  // rings too, and the rings change only here and between bursts.
+  void hold_for_rtx(Track& t, uint16_t seq, const RtxEntry& e, TxStage& tx);
+  void settle_rtp(TxStage& tx);
   // RTCP of our own: queued and protected a batch at a time (a report
   // interval's SRs and RRs in one engine call per kBatch), then given its
   // headers and staged. send_rtcp sends one at once.
@@ -417,6 +427,14 @@ class Fastpath {
   srtp::Op ops_[kBatch];
   PendingOut pending_[kBatch];
   uint16_t npending_ = 0;
+  struct Held {
+    RtxRingT* ring;
+    uint16_t seq;
+    RtxEntry e;
+  };
+  static constexpr uint16_t kMaxHeld = 256;  // more in a burst: settled early
+  Held held_[kMaxHeld];
+  uint16_t nheld_ = 0;
   srtp::Op rtcp_ops_[kBatch];
   PendingOut rtcp_pending_[kBatch];
   uint16_t nrtcp_pending_ = 0;

@@ -222,13 +222,25 @@ void Fastpath::on_rtp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16
       t.stats.on_packet(h.seq, h.timestamp, now_us, n_len);
       fan_out(t, data, n_len, h, now_us, tx);
       if (t.level_ext != 0 && h.has_extension) observe_level(t, stream_track(v), data, h);
-      // The plaintext stays for NACKs: the ring takes this reference (no copy).
+      // The plaintext stays for NACKs: the ring takes this reference (no
+      // copy), once the protects that read it are done.
       const auto off =
           static_cast<uint16_t>(frames[base + i].payload_offset + (data - ops[i].data));
-      t.ring->put(h.seq, RtxEntry{m, off, static_cast<uint16_t>(n_len)});
+      hold_for_rtx(t, h.seq, RtxEntry{m, off, static_cast<uint16_t>(n_len)}, tx);
     }
   }
+  settle_rtp(tx);
+}
+
+void Fastpath::hold_for_rtx(Track& t, uint16_t seq, const RtxEntry& e, TxStage& tx) {
+  if (nheld_ == kMaxHeld) settle_rtp(tx);
+  held_[nheld_++] = Held{t.ring.get(), seq, e};
+}
+
+void Fastpath::settle_rtp(TxStage& tx) {
   flush_rtp(tx);
+  for (uint16_t i = 0; i < nheld_; ++i) held_[i].ring->put(held_[i].seq, held_[i].e);
+  nheld_ = 0;
 }
 
 void Fastpath::track_arrival(Track& t, const pkt::RtpHeader& h, uint64_t now_us) {

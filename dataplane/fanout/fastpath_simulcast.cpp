@@ -85,8 +85,10 @@ bool Fastpath::select_layer(Track& t, uint8_t layer, const uint8_t* rtp, const p
     }
     case LayerVerdict::kSwitch:
       t.ssrc = h.ssrc;
-      // What referred to the old layer's stream: its packets kept for NACKs,
-      // its receive statistics and sender report.
+      // What referred to the old layer's stream: its packets kept for NACKs
+      // (once this burst's protects that read them are done), its receive
+      // statistics and sender report.
+      settle_rtp(tx);
       t.ring->clear();
       t.stats = rtcp::ReceiveStats(t.clock_rate);
       t.have_sr = false;

@@ -54,7 +54,9 @@ class Session {
 // protect_rtp may also copy as it encrypts: with `src` set, the header at
 // `data` is taken as written and the payload (the `len` bytes' rest, after
 // that header) is read from `src` at the same offset, so `src` holds a packet
-// with a header of the same length, and never overlaps `data`. This is how a
+// with a header of the same length, never overlaps `data`, and stays as it is
+// until protect_rtp returns (a caller that queues ops keeps the packet they
+// read from until it has made the call). This is how a
 // forwarded packet's one copy per subscriber becomes the cipher's own output
 // (the fan-out writes the header only). Other calls ignore `src`.
 struct Op {

@@ -18,6 +18,7 @@
 
 #include "dataplane/pkt/byte_order.hpp"
 #include "dataplane/pkt/net.hpp"
+#include "dataplane/pkt/rtcp.hpp"
 #include "dataplane/port/port.hpp"
 #include "dataplane/srtp/srtp_engine.hpp"
 #include "dataplane/worker/worker_set.hpp"
@@ -182,6 +183,38 @@ class Srtp {
   std::unique_ptr<dp::srtp::Engine> engine_;
   std::map<std::tuple<uint8_t, int, uint32_t, int>, dp::srtp::Session*> sessions_;
 };
+
+// `n` subscribers on 198.18.1.10 and up, each with its own keys.
+inline std::vector<Peer> subscribers(dp::srtp::Profile prof, int n) {
+  std::vector<Peer> subs;
+  for (int i = 0; i < n; ++i) {
+    subs.push_back(Peer{ip4(198, 18, 1, static_cast<uint8_t>(10 + i)),
+                        static_cast<uint16_t>(41000 + i),
+                        {2, 0, 0, 0, 1, static_cast<uint8_t>(i)},
+                        keys(prof, static_cast<uint8_t>(10 + 2 * i)),
+                        keys(prof, static_cast<uint8_t>(11 + 2 * i))});
+  }
+  return subs;
+}
+
+// What a pcap test with many subscribers feeds first. The worker applies
+// 32 control commands per loop and then takes an RX burst, so `filler`
+// frames from `from` to another of the subnet's addresses (which the worker
+// passes to the kernel's side) come while the set-up is applied; then each
+// subscriber's RR (reporter 0x6000 + its index), so the appliance knows its
+// path.
+inline void add_preamble(std::vector<Frame>& in, Srtp& srtp, const Peer& from, int filler,
+                         const std::vector<Peer>& subs) {
+  for (int i = 0; i < filler; ++i) {
+    in.push_back(frame_from(from, from.mac, ip4(198, 18, 0, 99), std::vector<uint8_t>(40, 0)));
+  }
+  uint8_t buf[64];
+  for (std::size_t i = 0; i < subs.size(); ++i) {
+    const auto reporter = 0x6000u + static_cast<uint32_t>(i);
+    const std::vector<uint8_t> rr(buf, buf + dp::pkt::build_rr(buf, reporter, {}));
+    in.push_back(udp_frame(subs[i], srtp.protect(subs[i].send, reporter, rr, true)));
+  }
+}
 
 struct Output {
   IpAddr dst;

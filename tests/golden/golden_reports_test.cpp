@@ -39,35 +39,15 @@ TEST(GoldenReports, EveryDowntrackGetsItsSenderReportAcrossProtectBatches) {
   const std::string wire_out = (dir / "wire_out.pcap").string();
 
   Peer A{ip4(198, 18, 0, 10), 40000, {2, 0, 0, 0, 0, 0x0a}, keys(prof, 1), keys(prof, 2)};
-  std::vector<Peer> subs;
-  for (int i = 0; i < kSubscribers; ++i) {
-    subs.push_back(Peer{ip4(198, 18, 1, static_cast<uint8_t>(10 + i)),
-                        static_cast<uint16_t>(41000 + i),
-                        {2, 0, 0, 0, 1, static_cast<uint8_t>(i)},
-                        keys(prof, static_cast<uint8_t>(10 + 2 * i)),
-                        keys(prof, static_cast<uint8_t>(11 + 2 * i))});
-  }
-
-  // The worker applies kCommandsPerLoop (32) control commands per loop and
-  // then takes one RX burst (32 here): the 162 commands below take 6 loops.
-  // Until then, UDP to another of the subnet's addresses (which the worker
-  // passes to the kernel's side, a null port here); then each
-  // subscriber's RR (so the appliance knows its path), the publisher's
-  // packets and its SR.
+  const std::vector<Peer> subs = subscribers(prof, kSubscribers);
+  // The worker applies 32 control commands per loop and then takes one RX
+  // burst (32 here): the 162 commands below take 6 loops, which the
+  // filler covers (add_preamble); then the publisher's packets and its SR.
   Srtp srtp;
   std::vector<Frame> in;
   constexpr int kFiller = 256;
-  for (int i = 0; i < kFiller; ++i) {
-    in.push_back(frame_from(A, A.mac, ip4(198, 18, 0, 99), std::vector<uint8_t>(40, 0)));
-  }
+  add_preamble(in, srtp, A, kFiller, subs);
   uint8_t buf[64];
-  for (int i = 0; i < kSubscribers; ++i) {
-    const auto reporter = 0x6000u + static_cast<uint32_t>(i);
-    const std::vector<uint8_t> rr(buf, buf + dp::pkt::build_rr(buf, reporter, {}));
-    in.push_back(
-        udp_frame(subs[static_cast<std::size_t>(i)],
-                  srtp.protect(subs[static_cast<std::size_t>(i)].send, reporter, rr, true)));
-  }
   for (int s = 0; s < kPackets; ++s) {
     const auto seq = static_cast<uint16_t>(100 + s);
     in.push_back(udp_frame(
