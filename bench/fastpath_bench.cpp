@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "bench/alloc_counter.hpp"
+#include "bench/eal_cpu.hpp"
 #include "dataplane/control/command.hpp"
 #include "dataplane/fanout/fastpath.hpp"
 #include "dataplane/pkt/byte_order.hpp"
@@ -608,8 +609,10 @@ int main(int argc, char** argv) {
     }
   }
   const std::string prefix = "esfu-fpbench-" + std::to_string(getpid());
-  const char* eal[] = {"fastpath_bench", "--no-pci",     "--no-huge",    "-m", "1024", "-l", "0",
-                       "--file-prefix",  prefix.c_str(), "--log-level=4"};
+  const std::string lcores = bench::lcore0_on_own_cpu();  // taskset's CPU, not CPU 0
+  const char* eal[] = {"fastpath_bench", "--no-pci",     "--no-huge",    "-m",
+                       "1024",           "--lcores",     lcores.c_str(), "--file-prefix",
+                       prefix.c_str(),   "--log-level=4"};
   if (rte_eal_init(static_cast<int>(std::size(eal)), const_cast<char**>(eal)) < 0) {
     std::fprintf(stderr, "rte_eal_init failed\n");
     return 1;

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <string>
 
+#include "bench/eal_cpu.hpp"
 #include "dataplane/worker/worker.hpp"
 
 namespace {
@@ -49,8 +50,10 @@ BENCHMARK(BM_ForwardNullToNull)->Arg(1)->Arg(8)->Arg(32)->Arg(64);
 
 int main(int argc, char** argv) {
   const std::string prefix = "esfu-bench-" + std::to_string(getpid());
-  const char* eal[] = {"forward_bench", "--no-pci", "--no-huge", "-m", "128", "-l", "0",
-                       "--file-prefix", prefix.c_str(), "--log-level=4"};
+  const std::string lcores = edgesfu::bench::lcore0_on_own_cpu();  // taskset's CPU, not CPU 0
+  const char* eal[] = {"forward_bench", "--no-pci",     "--no-huge",    "-m",
+                       "128",           "--lcores",     lcores.c_str(), "--file-prefix",
+                       prefix.c_str(),  "--log-level=4"};
   if (rte_eal_init(static_cast<int>(std::size(eal)), const_cast<char**>(eal)) < 0) {
     std::fprintf(stderr, "forward_bench: rte_eal_init failed\n");
     return 1;
