@@ -414,11 +414,8 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
     for (uint32_t done = 0; done < count && next < n_in;) {
       const uint16_t b =
           static_cast<uint16_t>(std::min<uint32_t>({burst, count - done, n_in - next}));
-      if (gap != 0) {
-        while (rte_rdtsc() < arrival) {
-        }
-      }
-      // The RX side, not timed: an mbuf holding the frame as a NIC would.
+      // The RX side, not timed (and before the burst's arrival, when
+      // paced): an mbuf holding the frame as a NIC would.
       if (rte_pktmbuf_alloc_bulk(pool, pkts, b) != 0) {
         std::fprintf(stderr, "mempool exhausted\n");
         std::exit(1);
@@ -436,6 +433,10 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
           _mm_clflush(d + rte_pktmbuf_data_len(pkts[i]) - 1);
         }
         _mm_mfence();
+      }
+      if (gap != 0) {
+        while (rte_rdtsc() < arrival) {
+        }
       }
       const uint64_t t0 = rte_rdtsc();
       fp->on_rtp(pkts, uf, slots, b, t0 / 1000, tx);
