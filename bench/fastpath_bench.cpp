@@ -35,6 +35,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring_elem.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -648,8 +649,8 @@ int main(int argc, char** argv) {
     if (!vf.empty()) plans.push_back({engine_names.front(), 1200, vf});
   }
   std::vector<CaseResult> results;
-  std::printf("TSC %.2f GHz; %u track(s) per subscriber; input %s\n",
-              static_cast<double>(rte_get_tsc_hz()) / 1e9, g_tracks,
+  std::printf("TSC %.2f GHz; on CPU %d; %u track(s) per subscriber; input %s\n",
+              static_cast<double>(rte_get_tsc_hz()) / 1e9, sched_getcpu(), g_tracks,
               g_cold_input ? "flushed from the caches (--cold-input)" : "in cache");
   std::printf("%-9s %5s %-24s %7s %10s %12s %11s %12s %8s %9s %9s %9s %11s %10s\n", "engine",
               "bytes", "profile", "fanout", "Mpps out", "cycles/pkt", "floor Mpps", "floor cyc",

@@ -33,6 +33,13 @@ constexpr int kPackets = 96;
 std::size_t payload_size(int s) { return 400 - 4 * static_cast<std::size_t>(s % 90); }
 
 TEST(GoldenSourceLifetime, AnRtxRingThatKeepsOnePacketNeverTakesOneStillToBeProtected) {
+  // intel-ipsec-mb: it builds a chunk's jobs (and writes each ROC) before it
+  // protects any; libsrtp2 protects one at a time, in order, and would not
+  // show a packet taken too early.
+  std::string why;
+  auto made = dp::srtp::make_engine("ipsec-mb", why);
+  if (!made.ok()) GTEST_SKIP() << "needs intel-ipsec-mb: " << made.error().message;
+  const std::unique_ptr<dp::srtp::Engine> engine = std::move(made).value();
   const auto prof = dp::srtp::Profile::kAes128CmHmacSha1_80;
   const auto dir =
       std::filesystem::temp_directory_path() / ("esfu-golden-lifetime-" + std::to_string(getpid()));
@@ -66,8 +73,6 @@ TEST(GoldenSourceLifetime, AnRtxRingThatKeepsOnePacketNeverTakesOneStillToBeProt
     ASSERT_TRUE(wire.ok()) << wire.error().message;
     auto exc = dp::Port::probe_vdev("exception", "net_null_glifetime1,no-rx=1");
     ASSERT_TRUE(exc.ok()) << exc.error().message;
-    auto engine = fastpath_engine("auto");
-    ASSERT_NE(engine, nullptr);
     dp::fanout::FastpathLimits limits;
     limits.max_participants = kSubscribers + 8;
     limits.max_tracks = 4;
