@@ -41,17 +41,16 @@ inline void rewrite_ext(uint8_t* p, const pkt::RtpHeader& h, const pkt::ExtIdMap
 
 // The header of the packet as the downtrack sends it: src's h.header_len
 // bytes with the downtrack's payload type, sequence number, timestamp, SSRC
-// and extension IDs, each field written as it is copied (no copy, then
-// patch). Nothing past the header is written: the payload (padding kept)
-// goes unchanged, and the fast path has the SRTP engine copy it as it
-// encrypts (srtp::Op::src), so a packet is copied once per subscriber.
+// and extension IDs (set_fields over the first two bytes copied, not over a
+// copy of the whole fixed header). Nothing past the header is written: the
+// payload (padding kept) goes unchanged, and the fast path has the SRTP
+// engine copy it as it encrypts (srtp::Op::src), so a packet is copied once
+// per subscriber.
 inline void write_forward_header(uint8_t* out, const uint8_t* src, const pkt::RtpHeader& h,
                                  const HeaderRewrite& w) {
   out[0] = src[0];
-  out[1] = static_cast<uint8_t>((src[1] & 0x80) | (w.pt & 0x7f));  // marker kept
-  pkt::store_be16(out + 2, w.seq);
-  pkt::store_be32(out + 4, w.ts);
-  pkt::store_be32(out + 8, w.ssrc);
+  out[1] = src[1];
+  detail::set_fields(out, w);
   // CSRCs and the extension block: a few words, copied inline (a libc call
   // for a short variable length costs more than the copy).
   for (uint32_t i = pkt::kRtpFixedHeader; i < h.header_len; i += 4)
