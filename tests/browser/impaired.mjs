@@ -140,9 +140,12 @@ async function startLk(secret) {
 
 // rtc-node's figures between two snaps (late: 1 s after the phase, so that
 // late repairs count): frames decoded a second, libwebrtc's packetsLost
-// against packets received plus lost, NACKs, freezes, audio loss.
+// against packets received plus lost, NACKs, freezes, PLIs, keyframes, audio
+// loss; and its publisher's frames a second (captured by the script, encoded,
+// sent: the subscriber cannot decode more than were sent), keyframes, PLIs.
 function lkFigures(a, b, late, secs) {
   const v = (s, k) => (s.video && s.video[k]) || 0, au = (s, k) => (s.audio && s.audio[k]) || 0;
+  const p = (s, k) => (s.pub && s.pub[k]) || 0;
   const vExp = v(b, 'received') - v(a, 'received') + v(b, 'lost') - v(a, 'lost');
   const aExp = au(b, 'received') - au(a, 'received') + au(b, 'lost') - au(a, 'lost');
   return {
@@ -151,9 +154,17 @@ function lkFigures(a, b, late, secs) {
     video_loss: vExp > 0 ? (v(late, 'lost') - v(a, 'lost')) / vExp : null,
     nacks: v(b, 'nacks') - v(a, 'nacks'),
     freezes: v(b, 'freezes') - v(a, 'freezes'),
+    keyframes: v(b, 'keyframes') - v(a, 'keyframes'),
+    plis: v(b, 'plis') - v(a, 'plis'),
+    publisher_fps: (p(b, 'frames') - p(a, 'frames')) / secs,
+    publisher_captured_fps: (p(b, 'captured') - p(a, 'captured')) / secs,
+    publisher_encoded_fps: (p(b, 'encoded') - p(a, 'encoded')) / secs,
+    publisher_keyframes: p(b, 'keyframes') - p(a, 'keyframes'),
+    publisher_plis: p(b, 'plis') - p(a, 'plis'),
+    publisher_kbps: p(b, 'bitrate') / 1000,
     audio_frames: au(b, 'frames') - au(a, 'frames'),
     audio_loss: aExp > 0 ? (au(late, 'lost') - au(a, 'lost')) / aExp : null,
-    publisher_rtx: ((b.pub || {}).rtx || 0) - ((a.pub || {}).rtx || 0),
+    publisher_rtx: p(b, 'rtx') - p(a, 'rtx'),
     reconnects: (b.reconnects || {}),
   };
 }

@@ -6,8 +6,10 @@
 // Logs go to stderr; stdout has JSON lines:
 //   {"ready":true}  both rooms in, lk-sub has had 30 video and 100 audio frames (else an error at 40 s)
 // then one for each line on stdin:
-//   snap            {t, video: {frames, received, lost, nacks, decoded, freezes, width}, audio: {frames,
-//                   received, lost, concealed}, pub: {video_sent, rtx, nacks}, reconnects: {pub, sub},
+//   snap            {t, video: {frames, received, lost, nacks, decoded, freezes, keyframes,
+//                   plis, width}, audio: {frames,
+//                   received, lost, concealed}, pub: {captured, video_sent, rtx, nacks, frames, encoded, keyframes, plis,
+//                   bitrate}, reconnects: {pub, sub},
 //                   connected: {pub, sub}}, cumulative; all but frames from the SDK's WebRTC stats
 //                   (null when missing, stats_error when a room gave none; a full reconnect restarts them)
 //   stop, or EOF    both rooms leave, {"stopped":true}, exit 0
@@ -44,7 +46,7 @@ try {
 
 const say = (obj, cb) => process.stdout.write(JSON.stringify(obj) + '\n', cb);
 const pub = new Room(), sub = new Room();
-const count = { video: 0, audio: 0 }, reconnects = { pub: 0, sub: 0 };
+const count = { video: 0, audio: 0, captured: 0 }, reconnects = { pub: 0, sub: 0 };
 const lkPubSids = new Set();  // lk-pub's tracks: the inbound-rtp trackIdentifiers that count
 const readers = [];
 let stopping = false, videoTimer = null;
@@ -111,7 +113,10 @@ function startVideo(source) {
     if (stopping) return;
     let due = Math.floor((performance.now() - t0) / period) + 1 - n;
     if (due > MAX_BURST) { n += due - MAX_BURST; due = MAX_BURST; }
-    for (; due > 0; due--, n++) source.captureFrame(makeFrame(n), BigInt(Math.round(epochUs + n * period * 1000)));
+    for (; due > 0; due--, n++) {
+      source.captureFrame(makeFrame(n), BigInt(Math.round(epochUs + n * period * 1000)));
+      ++count.captured;
+    }
     videoTimer = setTimeout(tick, Math.max(0, t0 + n * period - performance.now()));
   };
   tick();
@@ -151,12 +156,12 @@ async function start() {
   log(`ready: ${JSON.stringify(s)}`);
 }
 
-// Per field, pick(entry) summed over the entries (width: the largest); null when no entry has it.
+// Per field, pick(entry) summed over the entries (width and bitrate: the largest); null when no entry has it.
 function fields(entries, picks) {
   const out = {};
   for (const [k, pick] of Object.entries(picks)) {
     const vals = entries.map(pick).filter((v) => v !== undefined && v !== null).map(Number);
-    out[k] = !vals.length ? null : k === 'width' ? Math.max(...vals) : vals.reduce((a, b) => a + b);
+    out[k] = !vals.length ? null : (k === 'width' || k === 'bitrate') ? Math.max(...vals) : vals.reduce((a, b) => a + b);
   }
   return out;
 }
@@ -181,11 +186,15 @@ async function snap() {
     t: Date.now(),
     video: { frames: count.video, ...fields(inbound('video'), { received: (v) => v.received?.packetsReceived,
       lost: (v) => v.received?.packetsLost, nacks: (v) => v.inbound?.nackCount, decoded: (v) => v.inbound?.framesDecoded,
-      freezes: (v) => v.inbound?.freezeCount, width: (v) => v.inbound?.frameWidth }) },
+      freezes: (v) => v.inbound?.freezeCount,
+      keyframes: (v) => v.inbound?.keyFramesDecoded, plis: (v) => v.inbound?.pliCount,
+      width: (v) => v.inbound?.frameWidth }) },
     audio: { frames: count.audio, ...fields(inbound('audio'), { received: (v) => v.received?.packetsReceived,
       lost: (v) => v.received?.packetsLost, concealed: (v) => v.inbound?.concealedSamples }) },
-    pub: fields(entries(pubRes.value?.publisherStats, 'outboundRtp', 'video'), { video_sent: (v) => v.sent?.packetsSent,
-      rtx: (v) => v.outbound?.retransmittedPacketsSent, nacks: (v) => v.outbound?.nackCount }),
+    pub: { captured: count.captured, ...fields(entries(pubRes.value?.publisherStats, 'outboundRtp', 'video'), { video_sent: (v) => v.sent?.packetsSent,
+      rtx: (v) => v.outbound?.retransmittedPacketsSent, nacks: (v) => v.outbound?.nackCount,
+      frames: (v) => v.outbound?.framesSent, encoded: (v) => v.outbound?.framesEncoded, keyframes: (v) => v.outbound?.keyFramesEncoded,
+      plis: (v) => v.outbound?.pliCount, bitrate: (v) => v.outbound?.targetBitrate }) },
     reconnects: { ...reconnects },
     connected: { pub: pub.connectionState === ConnectionState.CONN_CONNECTED,
       sub: sub.connectionState === ConnectionState.CONN_CONNECTED },
