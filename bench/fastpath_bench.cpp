@@ -49,6 +49,7 @@
 #include "bench/eal_cpu.hpp"
 #include "dataplane/control/command.hpp"
 #include "dataplane/fanout/fastpath.hpp"
+#include "dataplane/mem/node_memory.hpp"
 #include "dataplane/pkt/byte_order.hpp"
 #include "dataplane/pkt/net.hpp"
 #include "dataplane/pkt/rtcp.hpp"
@@ -270,7 +271,9 @@ CaseResult run_case(srtp::Engine& engine, srtp::Profile prof, uint32_t k, uint16
   lim.report_interval_ms = 1000000;  // no RTCP during the measurement
   lim.idle_timeout_ms = 0;
   PausingEngine pausing(engine);
-  auto fp = std::move(fanout::Fastpath::create(lim, &pausing, pool, events, &stats)).value();
+  // Its tables on this lcore's node, as a worker's (mem::node_memory).
+  const int node = mem::usable_node(static_cast<int>(rte_socket_id()));
+  auto fp = std::move(fanout::Fastpath::create(lim, &pausing, pool, events, &stats, node)).value();
   TxStage tx;
   tx.port = port;
   tx.stats = &stats.fastpath_to_wire;

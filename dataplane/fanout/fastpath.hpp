@@ -20,6 +20,7 @@
 #include "dataplane/fanout/layer_select.hpp"
 #include "dataplane/fanout/ssrc_map.hpp"
 #include "dataplane/flow/flow_key.hpp"
+#include "dataplane/mem/node_memory.hpp"
 #include "dataplane/munge/rtp_munger.hpp"
 #include "dataplane/nack_cache/rtx_ring.hpp"
 #include "dataplane/pkt/net.hpp"
@@ -158,7 +159,7 @@ struct Track {
   uint32_t last_keyframe_ssrc = 0;
   pkt::SenderInfo last_sr;
   rtcp::ReceiveStats stats;
-  std::unique_ptr<RtxRingT> ring;  // made at create(), cleared on reuse
+  RtxRingT* ring = nullptr;  // made at create() in the tables' arena, cleared on reuse
   // Upstream loss recovery (video): what the forwarded stream is missing,
   // asked of the publisher; its RTX answers are forwarded as the original.
   bool nack_on = false;
@@ -219,10 +220,19 @@ static_assert(offsetof(Downtrack, munger) == 64, "the munger's hot line is the s
 
 class Fastpath {
  public:
+  // The fast path and its tables on NUMA node `node` (the worker lcore's;
+  // mem::kNoNode: wherever the kernel puts them).
   static Result<std::unique_ptr<Fastpath>> create(const FastpathLimits& limits,
                                                   srtp::Engine* engine, rte_mempool* pool,
-                                                  rte_ring* events, LcoreStats* stats);
+                                                  rte_ring* events, LcoreStats* stats,
+                                                  int node = mem::kNoNode);
   ~Fastpath();
+  // What create() maps for the tables at `limits`.
+  static std::size_t table_bytes(const FastpathLimits& limits);
+  // The object itself is on the node too (its batches and stash are touched
+  // for every packet): only create() makes one.
+  static void* operator new(std::size_t bytes, int node) noexcept;
+  static void operator delete(void* p, std::size_t bytes) noexcept;
 
   // Applies one command (worker lcore, between bursts). A keyframe request
   // may produce a PLI into `tx`.
@@ -282,7 +292,21 @@ class Fastpath {
   const Participant& participant(uint16_t slot) const { return participants_[slot]; }
 
  private:
-  Fastpath(const FastpathLimits& l, srtp::Engine* e, rte_mempool* p, rte_ring* ev, LcoreStats* s);
+  // Where create() carved the tables.
+  struct Tables {
+    std::unique_ptr<mem::NodeArena> arena;
+    Participant* participants;
+    Track* tracks;
+    Downtrack* downtracks;
+    rtcp::TwccRecorder* twcc;
+    uint64_t* track_keys;
+    uint32_t* track_vals;
+    uint64_t* downtrack_keys;
+    uint32_t* downtrack_vals;
+  };
+  static Result<Tables> make_tables(const FastpathLimits& l, int node);
+  Fastpath(const FastpathLimits& l, srtp::Engine* e, rte_mempool* p, rte_ring* ev, LcoreStats* s,
+           Tables t);
 
   void add_participant(const control::AddParticipant& c);
   void remove_participant(uint16_t slot);
@@ -379,14 +403,16 @@ class Fastpath {
   rte_mempool* pool_;
   rte_ring* events_;
   LcoreStats* stats_;
-  std::unique_ptr<Participant[]> participants_;
-  std::unique_ptr<Track[]> tracks_;
+  // The tables, in one mapping on the worker's node: the arena destroys them.
+  std::unique_ptr<mem::NodeArena> tables_;
+  Participant* participants_;
+  Track* tracks_;
   uint32_t live_tracks_ = 0;
-  std::unique_ptr<Downtrack[]> downtracks_;
+  Downtrack* downtracks_;
   SsrcMap track_by_ssrc_;      // (publisher slot, ssrc) -> track slot
   SsrcMap downtrack_by_ssrc_;  // (subscriber slot, ssrc or rtx ssrc) -> downtrack slot
   uint64_t next_report_us_ = 0;
-  std::unique_ptr<rtcp::TwccRecorder[]> twcc_;  // per participant
+  rtcp::TwccRecorder* twcc_;  // per participant
   uint64_t next_twcc_us_ = 0;
   uint64_t next_nack_us_ = 0;
   bool nack_pending_ = false;       // some track may be missing packets

@@ -4,41 +4,107 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <string>
 
 #include "dataplane/fanout/fastpath.hpp"
 
 namespace edgesfu::dp::fanout {
 
+namespace {
+// Map capacities: a track's stream or 3 layers, and RTX; a downtrack's SSRC and RTX SSRC.
+uint32_t track_map_entries(const FastpathLimits& l) { return l.max_tracks * 4u; }
+uint32_t downtrack_map_entries(const FastpathLimits& l) { return l.max_downtracks * 2u; }
+}  // namespace
+
 Fastpath::Fastpath(const FastpathLimits& l, srtp::Engine* e, rte_mempool* p, rte_ring* ev,
-                   LcoreStats* s)
+                   LcoreStats* s, Tables t)
     : limits_(l),
       engine_(e),
       pool_(p),
       events_(ev),
       stats_(s),
-      track_by_ssrc_(l.max_tracks * 4u),  // a stream or 3 layers, and RTX
-      downtrack_by_ssrc_(l.max_downtracks * 2u) {}
+      tables_(std::move(t.arena)),
+      participants_(t.participants),
+      tracks_(t.tracks),
+      downtracks_(t.downtracks),
+      track_by_ssrc_(track_map_entries(l), t.track_keys, t.track_vals),
+      downtrack_by_ssrc_(downtrack_map_entries(l), t.downtrack_keys, t.downtrack_vals),
+      twcc_(t.twcc) {}
+
+std::size_t Fastpath::table_bytes(const FastpathLimits& l) {
+  using A = mem::NodeArena;
+  const std::size_t slots = std::size_t{l.max_tracks} * RtxRingT::capacity_for(l.rtx_depth);
+  const uint32_t tmap = SsrcMap::capacity_for(track_map_entries(l));
+  const uint32_t dmap = SsrcMap::capacity_for(downtrack_map_entries(l));
+  return A::bytes_for<Participant>(l.max_participants) + A::bytes_for<Track>(l.max_tracks) +
+         A::bytes_for<Downtrack>(l.max_downtracks) +
+         A::bytes_for<rtcp::TwccRecorder>(l.max_participants) +
+         A::bytes_for<RtxRingT::Slot>(slots) + A::bytes_for<RtxRingT>(l.max_tracks) +
+         A::bytes_for<uint64_t>(tmap) + A::bytes_for<uint32_t>(tmap) +
+         A::bytes_for<uint64_t>(dmap) + A::bytes_for<uint32_t>(dmap);
+}
+
+Result<Fastpath::Tables> Fastpath::make_tables(const FastpathLimits& l, int node) {
+  auto arena = mem::NodeArena::create(table_bytes(l), node);
+  if (!arena) return arena.error();
+  mem::NodeArena& a = *arena.value();
+  Tables t{};
+  t.participants = a.make<Participant>(l.max_participants);
+  t.tracks = a.make<Track>(l.max_tracks);
+  t.downtracks = a.make<Downtrack>(l.max_downtracks);
+  t.twcc = a.make<rtcp::TwccRecorder>(l.max_participants);
+  // The rings' slots, then the rings over them (destroyed first: they
+  // release the mbufs their slots hold).
+  const uint32_t cap = RtxRingT::capacity_for(l.rtx_depth);
+  RtxRingT::Slot* slots = a.make<RtxRingT::Slot>(std::size_t{l.max_tracks} * cap);
+  RtxRingT* rings = nullptr;
+  if (slots != nullptr) {
+    rings = a.make_each<RtxRingT>(l.max_tracks, [&](std::size_t i) {
+      return RtxRingT(l.rtx_depth, RtxRelease{}, slots + i * cap);
+    });
+  }
+  const uint32_t tmap = SsrcMap::capacity_for(track_map_entries(l));
+  const uint32_t dmap = SsrcMap::capacity_for(downtrack_map_entries(l));
+  t.track_keys = a.make<uint64_t>(tmap);
+  t.track_vals = a.make<uint32_t>(tmap);
+  t.downtrack_keys = a.make<uint64_t>(dmap);
+  t.downtrack_vals = a.make<uint32_t>(dmap);
+  if (t.participants == nullptr || t.tracks == nullptr || t.downtracks == nullptr ||
+      t.twcc == nullptr || rings == nullptr || t.track_keys == nullptr || t.track_vals == nullptr ||
+      t.downtrack_keys == nullptr || t.downtrack_vals == nullptr) {
+    return make_error("fast path: its tables do not fit the " + std::to_string(a.size()) +
+                      " bytes sized for them");
+  }
+  for (uint32_t i = 0; i < l.max_tracks; ++i) t.tracks[i].ring = &rings[i];
+  t.arena = std::move(arena).value();
+  return t;
+}
 
 Result<std::unique_ptr<Fastpath>> Fastpath::create(const FastpathLimits& limits,
                                                    srtp::Engine* engine, rte_mempool* pool,
-                                                   rte_ring* events, LcoreStats* stats) {
+                                                   rte_ring* events, LcoreStats* stats, int node) {
   if (limits.max_participants == 0 || limits.max_tracks == 0 || limits.max_downtracks == 0) {
     return make_error("fast path: limits must be non-zero");
   }
-  std::unique_ptr<Fastpath> f(new Fastpath(limits, engine, pool, events, stats));
-  f->participants_ = std::make_unique<Participant[]>(limits.max_participants);
-  f->tracks_ = std::make_unique<Track[]>(limits.max_tracks);
-  f->downtracks_ = std::make_unique<Downtrack[]>(limits.max_downtracks);
-  for (uint32_t i = 0; i < limits.max_tracks; ++i) {
-    f->tracks_[i].ring = std::make_unique<RtxRingT>(limits.rtx_depth, RtxRelease{});
-  }
-  f->twcc_ = std::make_unique<rtcp::TwccRecorder[]>(limits.max_participants);
+  auto tables = make_tables(limits, node);
+  if (!tables) return tables.error();
+  std::unique_ptr<Fastpath> f(
+      new (node) Fastpath(limits, engine, pool, events, stats, std::move(tables).value()));
+  if (f == nullptr) return make_error("fast path: cannot map its state");
   return f;
 }
 
+void* Fastpath::operator new(std::size_t bytes, int node) noexcept {
+  auto mem = mem::map_on_node(bytes, node);
+  return mem ? mem.value() : nullptr;
+}
+
+void Fastpath::operator delete(void* p, std::size_t bytes) noexcept { mem::unmap(p, bytes); }
+
 Fastpath::~Fastpath() {
   // Control thread, after the worker stopped. The rings release their mbufs
-  // as the tracks go; the protect batch is always empty between bursts.
+  // when tables_ goes (after this body); the protect batch is always empty
+  // between bursts.
   if (stash_next_ < stash_n_) {
     rte_pktmbuf_free_bulk(stash_ + stash_next_, static_cast<unsigned>(stash_n_ - stash_next_));
   }

@@ -234,7 +234,7 @@ void Fastpath::on_rtp(rte_mbuf** pkts, const pkt::UdpFrame* frames, const uint16
 
 void Fastpath::hold_for_rtx(Track& t, uint16_t seq, const RtxEntry& e, TxStage& tx) {
   if (nheld_ == kMaxHeld) settle_rtp(tx);
-  held_[nheld_++] = Held{t.ring.get(), seq, e};
+  held_[nheld_++] = Held{t.ring, seq, e};
 }
 
 void Fastpath::settle_rtp(TxStage& tx) {

@@ -13,12 +13,20 @@ class SsrcMap {
   static constexpr uint32_t kNone = 0xffffffffu;
 
   explicit SsrcMap(uint32_t max_entries) {
+    const uint32_t cap = capacity_for(max_entries);
+    own_keys_ = std::make_unique<uint64_t[]>(cap);
+    own_vals_ = std::make_unique<uint32_t[]>(cap);
+    init(cap, own_keys_.get(), own_vals_.get());
+  }
+  // The same over capacity_for(max_entries) keys and values that the caller
+  // owns and keeps for the map's life (a worker's tables on its NUMA node).
+  SsrcMap(uint32_t max_entries, uint64_t* keys, uint32_t* vals) {
+    init(capacity_for(max_entries), keys, vals);
+  }
+  static uint32_t capacity_for(uint32_t max_entries) {
     uint32_t cap = 16;
     while (cap < max_entries * 2u) cap <<= 1;
-    mask_ = cap - 1;
-    keys_ = std::make_unique<uint64_t[]>(cap);
-    vals_ = std::make_unique<uint32_t[]>(cap);
-    for (uint32_t i = 0; i < cap; ++i) keys_[i] = kEmpty;
+    return cap;
   }
 
   static uint64_t key(uint16_t slot, uint32_t ssrc) { return (uint64_t{slot} << 32) | ssrc; }
@@ -79,10 +87,20 @@ class SsrcMap {
     k ^= k >> 33;
     return static_cast<uint32_t>(k) & mask_;
   }
+  void init(uint32_t cap, uint64_t* keys, uint32_t* vals) {
+    mask_ = cap - 1;
+    keys_ = keys;
+    vals_ = vals;
+    for (uint32_t i = 0; i < cap; ++i) keys_[i] = kEmpty;
+  }
+
   uint32_t mask_ = 0;
   uint32_t size_ = 0;
-  std::unique_ptr<uint64_t[]> keys_;
-  std::unique_ptr<uint32_t[]> vals_;
+  uint64_t* keys_ = nullptr;
+  uint32_t* vals_ = nullptr;
+  // When the map made its arrays itself.
+  std::unique_ptr<uint64_t[]> own_keys_;
+  std::unique_ptr<uint32_t[]> own_vals_;
 };
 
 }  // namespace edgesfu::dp::fanout

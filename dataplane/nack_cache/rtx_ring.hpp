@@ -20,14 +20,33 @@ namespace edgesfu::dp::nack_cache {
 template <typename Handle, typename Release>
 class RtxRing {
  public:
+  struct Slot {
+    Handle h{};
+    uint16_t seq = 0;
+    bool used = false;
+  };
+
   // `depth` is rounded up to a power of two (at most 32768: half the sequence
   // space, so that a slot is never ambiguous).
   RtxRing(uint32_t depth, Release release) : release_(release) {
+    const uint32_t d = capacity_for(depth);
+    mask_ = d - 1;
+    own_ = std::make_unique<Slot[]>(d);
+    slots_ = own_.get();
+    keep_ = d;
+  }
+  // The same over `slots` (capacity_for(depth) of them, value-initialised),
+  // which the caller owns and keeps for the ring's life (a worker's tables
+  // on its NUMA node: mem::NodeArena).
+  RtxRing(uint32_t depth, Release release, Slot* slots) : release_(release), slots_(slots) {
+    const uint32_t d = capacity_for(depth);
+    mask_ = d - 1;
+    keep_ = d;
+  }
+  static uint32_t capacity_for(uint32_t depth) {
     uint32_t d = 1;
     while (d < depth && d < 32768) d <<= 1;
-    mask_ = d - 1;
-    slots_ = std::make_unique<Slot[]>(d);
-    keep_ = d;
+    return d;
   }
   RtxRing(const RtxRing&) = delete;
   RtxRing& operator=(const RtxRing&) = delete;
@@ -97,11 +116,6 @@ class RtxRing {
   }
 
  private:
-  struct Slot {
-    Handle h{};
-    uint16_t seq = 0;
-    bool used = false;
-  };
   void drop_slot(uint16_t seq) { drop_slot_at(seq & mask_); }
   // Only if the slot holds that very packet (not a newer one in its place).
   void drop_exact(uint16_t seq) {
@@ -120,7 +134,8 @@ class RtxRing {
   uint32_t keep_ = 0;  // <= mask_ + 1
   uint16_t highest_ = 0;
   bool have_ = false;
-  std::unique_ptr<Slot[]> slots_;
+  Slot* slots_ = nullptr;
+  std::unique_ptr<Slot[]> own_;  // when the ring made its slots itself
 };
 
 }  // namespace edgesfu::dp::nack_cache

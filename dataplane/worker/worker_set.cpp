@@ -13,6 +13,7 @@
 #include <string>
 
 #include "dataplane/control/command.hpp"
+#include "dataplane/mem/node_memory.hpp"
 
 namespace edgesfu::dp {
 
@@ -107,7 +108,9 @@ Result<std::unique_ptr<WorkerSet>> WorkerSet::create(const WorkerSetParams& p) {
     }
     w->commands = cmd;
     w->flows = set->flows_.get();
-    auto fp = fanout::Fastpath::create(p.limits, p.engine, p.pool, ev, &w->stats);
+    // The tables on the lcore's node (DPDK's socket id is the NUMA node).
+    auto fp = fanout::Fastpath::create(p.limits, p.engine, p.pool, ev, &w->stats,
+                                       mem::usable_node(wsock));
     if (!fp) return fp.error();
     w->fastpath = fp->get();
     set->fastpaths_.push_back(std::move(fp).value());

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "dataplane/mem/node_memory.hpp"
 #include "dataplane/pkt/rtcp.hpp"
 #include "slowpath/dp_control/dp_control.hpp"
 #include "tests/golden/golden_helpers.hpp"
@@ -295,6 +296,35 @@ TEST(DpControlTest, RetransmissionRingsShareTheirBudget) {
   }
   EXPECT_FALSE(fp.track(tracks[3].slot).used);
   ctl.poll_events();
+}
+
+// A worker's fast path and its tables are on the worker lcore's NUMA node
+// (issue 17 #1): the control thread makes them, so without a placement their
+// pages would prefer no node and land on the control thread's. The Fastpath
+// object and each table, first and last entry, prefer the lcore's node.
+TEST(DpControlTest, AWorkersTablesAreOnItsNode) {
+  const auto limits = small_limits(8);
+  NullDataplane dataplane;
+  ASSERT_EQ(dataplane.start("dpnuma", limits, 16), "");
+  const int node = dp::mem::usable_node(static_cast<int>(rte_lcore_to_socket_id(1)));
+  if (node == dp::mem::kNoNode) GTEST_SKIP() << "no NUMA node for lcore 1 on this machine";
+  const dp::fanout::Fastpath& fp = *dataplane.workers->worker(0).fastpath;
+  const uint16_t lt = limits.max_tracks - 1;
+  const std::pair<const char*, const void*> where[] = {
+      {"the fast path", &fp},
+      {"participant 0", &fp.participant(0)},
+      {"the last participant", &fp.participant(limits.max_participants - 1)},
+      {"track 0", &fp.track(0)},
+      {"track 0's ring", fp.track(0).ring},
+      {"the last track's ring", fp.track(lt).ring},
+      {"downtrack 0", &fp.downtrack(0)},
+      {"the last downtrack", &fp.downtrack(limits.max_downtracks - 1)},
+  };
+  for (const auto& [what, p] : where) {
+    auto n = dp::mem::preferred_node(p);
+    ASSERT_TRUE(n.ok()) << n.error().message;
+    EXPECT_EQ(n.value(), node) << what;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <vector>
 
 #include "dataplane/nack_cache/rtx_ring.hpp"
 
@@ -129,6 +130,28 @@ TEST_F(RtxRingTest, DestructionReleasesAll) {
     for (int s = 0; s < 5; ++s) ring.put(static_cast<uint16_t>(s), take(s));
   }
   EXPECT_EQ(outstanding(), 0);
+}
+
+// Over slots the caller owns (a worker's tables on its NUMA node): the same
+// ring, its packets in those slots, released when it goes; the slots stay.
+TEST_F(RtxRingTest, OverCallerSlotsItIsTheSameRing) {
+  using Ring = RtxRing<int, Release>;
+  std::vector<Ring::Slot> slots(Ring::capacity_for(12));
+  ASSERT_EQ(slots.size(), 16u);
+  {
+    Ring ring(12, Release{&refs}, slots.data());
+    EXPECT_EQ(ring.capacity(), 16u);
+    for (int s = 0; s < 20; ++s) ring.put(static_cast<uint16_t>(s), take(s));
+    int h = -1;
+    EXPECT_FALSE(ring.get(3, h));  // out of the 16 kept
+    ASSERT_TRUE(ring.get(4, h));
+    EXPECT_EQ(h, 4);
+    EXPECT_EQ(outstanding(), 16);
+    EXPECT_TRUE(slots[19 & 15].used);
+    EXPECT_EQ(slots[19 & 15].h, 19);
+  }
+  EXPECT_EQ(outstanding(), 0);
+  EXPECT_FALSE(slots[19 & 15].used);
 }
 
 }  // namespace
