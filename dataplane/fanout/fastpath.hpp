@@ -159,7 +159,9 @@ struct Track {
   uint32_t last_keyframe_ssrc = 0;
   pkt::SenderInfo last_sr;
   rtcp::ReceiveStats stats;
-  RtxRingT* ring = nullptr;  // made at create() in the tables' arena, cleared on reuse
+  // Made at create() in the tables' arena, for the track's slot's life:
+  // cleared on reuse, never reassigned (a Track is never assigned whole).
+  RtxRingT* ring = nullptr;
   // Upstream loss recovery (video): what the forwarded stream is missing,
   // asked of the publisher; its RTX answers are forwarded as the original.
   bool nack_on = false;

@@ -32,7 +32,12 @@ std::size_t page_round(std::size_t bytes) {
   return (bytes + page - 1) / page * page;
 }
 
-constexpr unsigned long kMaskBits = sizeof(unsigned long) * 8;
+// Node masks for mbind and get_mempolicy: as many nodes as a kernel can
+// have (CONFIG_NODES_SHIFT at most 10); get_mempolicy refuses a mask shorter
+// than the machine's possible nodes.
+constexpr unsigned kWordBits = sizeof(unsigned long) * 8;
+constexpr unsigned kMaskBits = 1024;
+using NodeMask = unsigned long[kMaskBits / kWordBits];
 
 }  // namespace
 
@@ -48,7 +53,7 @@ int usable_node(int node) {
 
 Result<void*> map_on_node(std::size_t bytes, int node) {
   if (bytes == 0) return make_error(ErrorCode::kInvalidArgument, "node memory: 0 bytes");
-  if (node >= static_cast<int>(kMaskBits)) {
+  if (node < kNoNode || node >= static_cast<int>(kMaskBits)) {
     return make_error(ErrorCode::kInvalidArgument, "node memory: node " + std::to_string(node) +
                                                        " is past what this build can name");
   }
@@ -60,8 +65,10 @@ Result<void*> map_on_node(std::size_t bytes, int node) {
   }
   if (node != kNoNode) {
     // Before the first touch: every page is then allocated on the node.
-    const unsigned long mask = 1ul << node;
-    if (mbind(p, len, MPOL_PREFERRED, &mask, kMaskBits, 0) != 0) {
+    NodeMask mask = {};
+    mask[node / kWordBits] = 1ul << (node % kWordBits);
+    // maxnode one past the mask's bits: the kernel reads maxnode - 1 of them.
+    if (mbind(p, len, MPOL_PREFERRED, mask, kMaskBits + 1, 0) != 0) {
       const int err = errno;
       munmap(p, len);
       return make_error("node memory: mbind to node " + std::to_string(node) + ": " +
@@ -84,12 +91,15 @@ void unmap(void* p, std::size_t bytes) {
 
 Result<int> preferred_node(const void* p) {
   int mode = 0;
-  unsigned long mask = 0;
-  if (get_mempolicy(&mode, &mask, kMaskBits, const_cast<void*>(p), MPOL_F_ADDR) != 0) {
+  NodeMask mask = {};
+  if (get_mempolicy(&mode, mask, kMaskBits + 1, const_cast<void*>(p), MPOL_F_ADDR) != 0) {
     return make_error(std::string("node memory: get_mempolicy: ") + strerror(errno));
   }
-  if (mode != MPOL_PREFERRED || mask == 0) return kNoNode;
-  return __builtin_ctzl(mask);
+  if (mode != MPOL_PREFERRED) return kNoNode;
+  for (unsigned w = 0; w < kMaskBits / kWordBits; ++w) {
+    if (mask[w] != 0) return static_cast<int>(w * kWordBits) + __builtin_ctzl(mask[w]);
+  }
+  return kNoNode;  // preferred with no node: local allocation
 }
 
 Result<std::unique_ptr<NodeArena>> NodeArena::create(std::size_t bytes, int node) {

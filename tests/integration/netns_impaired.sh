@@ -15,7 +15,9 @@
 # repairs; and when the rtc-node subscriber also decodes at least half the
 # frames its publisher sent in each impaired phase (libwebrtc's encoder sends
 # fewer on its own when its rate control or bandwidth estimate says so) and
-# again within 2 s of the outage.
+# at least a quarter of its clean rate, its publisher got no more keyframe
+# requests than edgesfu's throttle lets through, and it decodes again within
+# 2 s of the outage.
 #
 # bench/impaired runs it with longer phases (EDGESFU_IMPAIRED_SECONDS, default
 # 20), loss-only phases besides (EDGESFU_IMPAIRED_LOSS_ONLY=1), and keeps the
@@ -100,12 +102,20 @@ for leg in [n for n in r if n.startswith(("uplink", "downlink"))]:
     # Against what its publisher sent in the same phase: libwebrtc's encoder
     # drops frames of its own (rate control, its bandwidth estimate on the
     # impaired uplink), which the SFU cannot forward. A publisher that sent
-    # nothing is held to the clean rate.
+    # nothing is held to the clean rate; and whatever the publisher did, a
+    # quarter of the clean rate is the floor (a collapse of its estimate on
+    # edgesfu's feedback would lower both).
     sent = k.get("publisher_fps") or 0
     ref = sent if sent > 0 else lk_clean
     if k["fps"] < 0.5 * ref:
         bad.append(f"{leg}: rtc-node decoded {k['fps']:.1f} fps < half of {ref:.1f} "
                    f"({'its publisher sent' if sent > 0 else 'clean'})")
+    if k["fps"] < 0.25 * lk_clean:
+        bad.append(f"{leg}: rtc-node decoded {k['fps']:.1f} fps < a quarter of the clean {lk_clean:.1f}")
+    # edgesfu asks a publisher for a keyframe at most once per track per
+    # pli_throttle_ms (500 ms): more PLIs than that came from somewhere else.
+    plis, most = k.get("publisher_plis") or 0, 2 * r[leg]["seconds"] + 2
+    if plis > most: bad.append(f"{leg}: the rtc-node publisher got {plis} PLIs > {most}")
 lk_back = o["lk"]["recover_ms"]
 print(f"      rtc-node decoding again {lk_back} ms after the outage")
 if lk_back is None or lk_back > 2000: bad.append(f"rtc-node: no recovery within 2 s ({lk_back})")
