@@ -105,7 +105,7 @@ Result<int> preferred_node(const void* p) {
 Result<std::unique_ptr<NodeArena>> NodeArena::create(std::size_t bytes, int node) {
   auto mem = map_on_node(bytes, node);
   if (!mem) return mem.error();
-  return std::unique_ptr<NodeArena>(new NodeArena(mem.value(), bytes, node));
+  return std::unique_ptr<NodeArena>(new NodeArena(mem.value(), bytes));
 }
 
 NodeArena::~NodeArena() {

@@ -75,12 +75,11 @@ class NodeArena {
     return p;
   }
 
-  int node() const { return node_; }
   std::size_t used() const { return used_; }
   std::size_t size() const { return bytes_; }
 
  private:
-  NodeArena(void* base, std::size_t bytes, int node) : base_(base), bytes_(bytes), node_(node) {}
+  NodeArena(void* base, std::size_t bytes) : base_(base), bytes_(bytes) {}
 
   struct Dtor {
     void* p;
@@ -92,7 +91,6 @@ class NodeArena {
   void* base_;
   std::size_t bytes_;
   std::size_t used_ = 0;
-  int node_;
   Dtor dtors_[kMaxArrays] = {};
   std::size_t ndtors_ = 0;
 };

@@ -28,12 +28,9 @@ class RtxRing {
 
   // `depth` is rounded up to a power of two (at most 32768: half the sequence
   // space, so that a slot is never ambiguous).
-  RtxRing(uint32_t depth, Release release) : release_(release) {
-    const uint32_t d = capacity_for(depth);
-    mask_ = d - 1;
-    own_ = std::make_unique<Slot[]>(d);
+  RtxRing(uint32_t depth, Release release) : RtxRing(depth, release, nullptr) {
+    own_ = std::make_unique<Slot[]>(capacity());
     slots_ = own_.get();
-    keep_ = d;
   }
   // The same over `slots` (capacity_for(depth) of them, value-initialised),
   // which the caller owns and keeps for the ring's life (a worker's tables
