@@ -20,8 +20,9 @@
 #   stalled_reader      a subscriber that stops (SIGSTOP) while another
 #                       sends it 200 reliable messages a second: its data
 #                       channel fills (misbehave.mjs sink + feeder)
-#   no_consent          a participant that stops (SIGSTOP) and so answers
-#                       nothing: removed after dataplane.fastpath.idle_timeout_ms (8 s)
+#   no_consent          a participant that stops (SIGSTOP), once edgesfu's
+#                       fast path has its flow, and so answers nothing:
+#                       removed after dataplane.fastpath.idle_timeout_ms (8 s)
 # Passes when the healthy media lost nothing, every ping was answered within
 # 100 ms, edgesfu still runs and exits cleanly, and the misbehaviour was real
 # (its own counts; for no_consent, its removal).
@@ -80,6 +81,16 @@ print(json.dumps({k: j[k] for k in ("garbage_sent", "sent_pkts", "publishers_up"
     helpers+=("$sink")
     for _ in $(seq 150); do grep -q joined "$work/sink.out" && break; sleep 0.1; done
     grep -q joined "$work/sink.out" || { cat "$work/mis.err"; fail "the sink did not join"; }
+    echo "   the sink says it joined at $(date -u +%H:%M:%S.%3N)"
+    # rtc-node's connect returns once its side is up; edgesfu takes the flow
+    # when the nominating check arrives, which may come a moment later. The
+    # stop must come after that, or there is no consent to lose (the session
+    # would end on the handshake timeout instead).
+    sink_sid=$(sed -n 's/.*livekit: \(PA_[A-Za-z0-9]*\) (misbehaving-sink) joined.*/\1/p' "$work/err" | head -1)
+    [[ -n $sink_sid ]] || fail "edgesfu did not log the sink's join"
+    wait_for_line "$work/err" "session $sink_sid in iso: fast path owns the flow" "$esfu_pid" 15 \
+      "the sink's flow"
+    grep "session $sink_sid in iso: fast path owns the flow" "$work/err" | cut -c12-23,29- | sed 's/^/   /'
     if [[ $mode == stalled_reader ]]; then
       lk --mode feeder --seconds 22 > "$work/mis.json" 2> "$work/feeder.err" &
       feeder=$!
