@@ -59,9 +59,12 @@ expect 201 "" r8 mallory
 
 step "dataplane capacity (5 slots): 2 connected, 3 connecting, the next refused before its answer"
 drain 6
-in_wire "$loadgen" --config "$work/edgesfu.yaml" --room cap --publishers 1 --subscribers 1 \
-  --seconds 4 --quiet --json "$work/cap.json" > "$work/cap.lg" 2>&1 &
+# It holds its 2 slots until told to stop, however long the POSTs take. Not
+# through in_wire: $! must be loadgen itself (ip netns exec execs it).
+ip netns exec "$P-wire" "$loadgen" --config "$work/edgesfu.yaml" --room cap --publishers 1 \
+  --subscribers 1 --seconds 60 --quiet --json "$work/cap.json" > "$work/cap.lg" 2>&1 &
 lg=$!
+helpers+=("$lg")
 for _ in $(seq 100); do
   grep -q 'all up' "$work/cap.lg" && break
   sleep 0.1
@@ -69,7 +72,8 @@ done
 grep -q 'all up' "$work/cap.lg" || fail "loadgen 1x1 did not come up"
 for who in d e f; do expect 201 "" "cap-$who" "$who"; done  # slots 3-5, reserved
 expect 503 "no capacity" cap-g g                            # would need a 6th
-wait $lg || { cat "$work/cap.lg"; fail "loadgen 1x1 exited $?"; }
+kill -TERM "$lg"
+wait "$lg" || { cat "$work/cap.lg"; fail "loadgen 1x1 exited $?"; }
 drain 9
 
 step "room.max_participants 2: the third is refused"

@@ -131,12 +131,14 @@ run_attack victim --dst-ip 198.18.0.2 --mode rtp --sources 1 --src-ip 198.18.0.1
 # per flow. Flows are read from edgesfu's log as the sessions come up.
 step "attack spoof: every live flow's 5-tuple, another MAC and another destination IP"
 in_wire "${pin[@]}" "$loadgen" --config "$work/edgesfu.yaml" --room lg-spoof --publishers 2 --subscribers 4 \
-  --seconds $((secs + 3)) --quiet --json "$work/spoof.json" > "$work/spoof.lg" 2>&1 &
+  --seconds $((secs + 6)) --quiet --json "$work/spoof.json" > "$work/spoof.lg" 2>&1 &
 lg=$!
+# The hold outlasts the second below, six senders' start and their secs.
 for _ in $(seq 200); do
   grep -q 'all up' "$work/spoof.lg" && break
   sleep 0.1
 done
+grep -q 'all up' "$work/spoof.lg" || { cat "$work/spoof.lg"; fail "spoof: loadgen did not come up"; }
 sleep 1
 mapfile -t flows < <(grep 'in lg-spoof: fast path owns the flow' "$work/err" |
   sed -E 's/.*owns the flow ([0-9.]+):([0-9]+) -> :([0-9]+).*/\1 \2 \3/')

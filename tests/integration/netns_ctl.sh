@@ -28,8 +28,10 @@ start_topology_and_edgesfu
 secret=$(awk '/devkey:/ {print $2}' "$work/edgesfu.yaml")
 
 step "media: loadgen in ctl-media, rtc-node in ctl"
-in_wire "$loadgen" --config "$work/edgesfu.yaml" --room ctl-media --publishers 1 --subscribers 1 \
-  --seconds 25 --quiet > "$work/lg.out" 2>&1 &
+# Not through in_wire: $! must be loadgen itself (ip netns exec execs it),
+# for SIGTERM at the end to reach it.
+ip netns exec "$P-wire" "$loadgen" --config "$work/edgesfu.yaml" --room ctl-media \
+  --publishers 1 --subscribers 1 --seconds 120 --quiet > "$work/lg.out" 2>&1 &
 helpers+=($!)
 mkfifo "$work/lk.in"
 ip netns exec "$P-wire" node "$src/tests/livekit/impaired_lk.mjs" --secret "$secret" --room ctl \
@@ -43,7 +45,7 @@ for _ in $(seq 450); do
   sleep 0.1
 done
 grep -q '"ready":true' "$work/lk.out" || { tail -20 "$work/lk.err"; cat "$work/lk.out"; fail "rtc-node not ready"; }
-for _ in $(seq 100); do grep -q 'loadgen: all up' "$work/lg.out" && break; sleep 0.1; done
+wait_for_line "$work/lg.out" 'loadgen: all up' "${helpers[0]}" 30 loadgen
 
 step "rooms"
 ctl rooms > "$work/rooms" || { cat "$work/rooms"; fail "edgesfu-ctl rooms"; }
@@ -83,8 +85,10 @@ awk '$1 == "lcore1" && $2 > 0 && $3 > 0 {ok = 1} END {exit !ok}' "$work/counters
 ctl top --interval 1 --count 2 > "$work/top" || fail "edgesfu-ctl top"
 cat "$work/top"
 [[ $(grep -c '^edgesfu [0-9:]* (every 1 s)' "$work/top") -eq 2 ]] || fail "top did not refresh twice"
-awk '$1 == "lcore1" && $3 + 0 > 40 {n++} END {exit n < 2}' "$work/top" ||
-  fail "top: lcore1 forwarding under 40 pps"
+# loadgen's one stream, 50 packets/s (lk-sub is gone): half of it, for
+# samples that a loaded machine takes late.
+awk '$1 == "lcore1" && $3 + 0 > 25 {n++} END {exit n < 2}' "$work/top" ||
+  fail "top: lcore1 forwarding under 25 pps"
 grep -q '^ctl-media ' "$work/top" || fail "top: ctl-media not among the busiest rooms"
 
 step "errors"
@@ -99,6 +103,8 @@ rc=$?
 echo stop >&7
 exec 7>&-
 wait "$lk"
+# Its hold outlasts whatever the steps above took; it ends its sessions.
+kill -TERM "${helpers[0]}"
 wait "${helpers[0]}" 2>/dev/null
 
 step "JSON logs"

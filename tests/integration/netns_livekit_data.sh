@@ -29,7 +29,9 @@ step "rtc-node bots: publishData, text and byte streams, RPC, 10,000 reliable me
 tail -1 "$work/bots.json" | cut -c1-600
 
 step "edgesfu counted the refused sender and the stopped receiver"
-for _ in $(seq 50); do
+# Logged when the room empties: the sink, a child of data_bots.mjs, may still
+# be leaving (its disconnect has 3 s) when data_bots.mjs ends.
+for _ in $(seq 150); do
   grep -q 'livekit: room data data:' "$work/err" && break
   sleep 0.1
 done

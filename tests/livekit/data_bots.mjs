@@ -267,7 +267,13 @@ await run('slow_receiver', async () => {
     }
   });
   if (!(await until(() => joined, 15000))) return setCase('slow_receiver', false, 'bot-e did not join');
-  await sleep(1000);
+  // Its connect resolving does not mean edgesfu has its flow yet (that
+  // waits for the nominating check): stopped before, it would hold nothing.
+  // One message that reaches it shows the whole path up.
+  await A.room.localParticipant.publishData(enc.encode('ready'), { reliable: true, topic: 'ready' });
+  if (!(await until(() => sinkGot >= 1, 10000))) {
+    return setCase('slow_receiver', false, 'bot-e got nothing before it was stopped');
+  }
   process.kill(sink.pid, 'SIGSTOP');
   log('bot-e stopped');
   // A sends to the room 200 messages/s of 4 kB for 6 s: what bot-e cannot
