@@ -88,9 +88,9 @@ print(json.dumps({k: j[k] for k in ("garbage_sent", "sent_pkts", "publishers_up"
     # would end on the handshake timeout instead).
     sink_sid=$(sed -n 's/.*livekit: \(PA_[A-Za-z0-9]*\) (misbehaving-sink) joined.*/\1/p' "$work/err" | head -1)
     [[ -n $sink_sid ]] || fail "edgesfu did not log the sink's join"
-    wait_for_line "$work/err" "session $sink_sid in iso: fast path owns the flow" "$esfu_pid" 15 \
-      "the sink's flow"
-    grep "session $sink_sid in iso: fast path owns the flow" "$work/err" | cut -c12-23,29- | sed 's/^/   /'
+    owned="session $sink_sid in iso: fast path owns the flow"
+    wait_for_line "$work/err" "$owned" "$esfu_pid" 15 "the sink's flow"
+    grep "$owned" "$work/err" | cut -c12-23,29- | sed 's/^/   /'
     if [[ $mode == stalled_reader ]]; then
       lk --mode feeder --seconds 22 > "$work/mis.json" 2> "$work/feeder.err" &
       feeder=$!
